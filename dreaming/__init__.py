@@ -1,0 +1,30 @@
+"""dreaming: consolidate an AI agent's memory between sessions.
+
+The public Python API.  ``Store`` opens a versioned memory store; the records
+in ``dreaming.records`` are what every function takes and returns.
+"""
+
+from .errors import DreamingError, InputError, StoreError, VersionNotFound
+from .records import Change, Changeset, Evidence, Memory, Run, Session, ToolCall, Turn, Version
+from .store import Store, open_store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Change",
+    "Changeset",
+    "DreamingError",
+    "Evidence",
+    "InputError",
+    "Memory",
+    "Run",
+    "Session",
+    "Store",
+    "StoreError",
+    "ToolCall",
+    "Turn",
+    "Version",
+    "VersionNotFound",
+    "open_store",
+    "__version__",
+]

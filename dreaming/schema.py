@@ -1,0 +1,180 @@
+"""The store's schema, as named migrations (sqlite-utils ``Migrations``).
+
+Each migration is a function whose name is its identity; the
+``_sqlite_migrations`` table records which ran.  Never edit or rename a
+migration that has shipped: add a new one.  A store that has a migration this
+code does not know was written by a newer dreaming and is refused.
+
+The schema is documented for people in ``memory_store/README.md``; a test
+checks that every table here is described there.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "dreaming"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_versioned_memories(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        -- One row per memory *state*.  Rows are never updated or deleted:
+        -- a changed memory gets a new row with the same id.
+        CREATE TABLE memories (
+            rid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT,
+            content TEXT NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            observed_at TEXT,
+            created_at TEXT NOT NULL,
+            first_seen TEXT,
+            last_seen TEXT,
+            mentions INTEGER NOT NULL DEFAULT 1,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            provenance TEXT NOT NULL DEFAULT '[]',
+            written_in INTEGER NOT NULL
+        );
+        CREATE INDEX memories_id ON memories(id);
+        CREATE INDEX memories_sha ON memories(content_sha256);
+
+        -- A state is part of version v when valid_from <= v < valid_to
+        -- (valid_to NULL: still valid at the newest version).
+        CREATE TABLE memory_ranges (
+            rid INTEGER NOT NULL REFERENCES memories(rid),
+            valid_from INTEGER NOT NULL,
+            valid_to INTEGER
+        );
+        CREATE INDEX memory_ranges_to ON memory_ranges(valid_to, rid);
+        CREATE INDEX memory_ranges_from ON memory_ranges(valid_from);
+        CREATE INDEX memory_ranges_rid ON memory_ranges(rid);
+
+        CREATE TABLE versions (
+            number INTEGER PRIMARY KEY,
+            parent INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('candidate', 'accepted', 'rejected')),
+            origin TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            message TEXT NOT NULL DEFAULT '',
+            run_id TEXT,
+            counts TEXT NOT NULL DEFAULT '{}'
+        );
+
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL REFERENCES versions(number),
+            seq INTEGER NOT NULL,
+            op TEXT NOT NULL,
+            inputs TEXT NOT NULL DEFAULT '[]',
+            outputs TEXT NOT NULL DEFAULT '[]',
+            input_rids TEXT NOT NULL DEFAULT '[]',
+            output_rids TEXT NOT NULL DEFAULT '[]',
+            reason TEXT NOT NULL DEFAULT '',
+            score REAL,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX changes_version ON changes(version, seq);
+
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            version INTEGER,
+            llm TEXT NOT NULL DEFAULT 'off',
+            timings TEXT NOT NULL DEFAULT '{}',
+            counts TEXT NOT NULL DEFAULT '{}',
+            cost TEXT NOT NULL DEFAULT '{}',
+            error TEXT
+        );
+
+        CREATE TABLE config (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m002_transcripts(db: Database) -> None:
+    db.executescript(
+        """
+        -- A transcript file we have read, so that re-reading it is cheap.
+        CREATE TABLE sources (
+            path TEXT PRIMARY KEY,
+            format TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime REAL NOT NULL,
+            sha256 TEXT NOT NULL,
+            ingested_at TEXT NOT NULL,
+            sessions TEXT NOT NULL DEFAULT '[]'
+        );
+
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            format TEXT NOT NULL,
+            started_at TEXT,
+            ended_at TEXT,
+            time_source TEXT NOT NULL,
+            parent_id TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            ingested_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        -- pk orders turns by arrival; consumed_by is the version whose dream
+        -- read the turn (NULL: still pending).
+        CREATE TABLE turns (
+            pk INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            speaker TEXT,
+            kind TEXT NOT NULL DEFAULT 'message',
+            timestamp TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            tool_calls TEXT NOT NULL DEFAULT '[]',
+            agent_id TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            consumed_by INTEGER,
+            UNIQUE (session_id, id)
+        );
+        CREATE INDEX turns_pending ON turns(consumed_by, session_id);
+        """
+    )
+
+
+@migrations()
+def m003_memories_fts(db: Database) -> None:
+    # Full-text index over memory states (external content: no second copy
+    # of the text).  Rows are only ever inserted, so no update triggers.
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE memories_fts USING fts5(
+            content, path, key,
+            content='memories', content_rowid='rid',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO memories_fts(memories_fts) VALUES ('rebuild');
+        """
+    )
+
+
+def known_migrations() -> list[str]:
+    return [m.name for m in migrations._migrations]

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("DREAMING_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path, monkeypatch):
+    """Every test gets its own store path; nothing touches ./memory_store."""
+    monkeypatch.setenv("DREAMING_STORE", str(tmp_path / "store" / "memory.db"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+
+
+@pytest.fixture
+def store_path(tmp_path) -> Path:
+    return tmp_path / "store" / "memory.db"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The third-party data beside the repository (../shared/data)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"third-party data not found at {SHARED_DATA} (set DREAMING_SHARED_DATA)")
+    return SHARED_DATA
