@@ -493,15 +493,8 @@ class Store:
             "INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)",
             [(r[0], r[5], r[2], r[4]) for r in new_rows],
         )
-        conn.executemany(
-            "INSERT INTO memory_ranges (rid, valid_from, valid_to) VALUES (?, ?, NULL)",
-            [(r[0], number) for r in new_rows],
-        )
-        for chunk in _chunks(closed):
-            conn.execute(
-                f"UPDATE memory_ranges SET valid_to = ? WHERE valid_to IS NULL AND rid IN ({','.join('?' * len(chunk))})",
-                [number, *chunk],
-            )
+        self._open_ranges(conn, [r[0] for r in new_rows], number)
+        self._close_ranges(conn, closed, number)
 
         after_ids = set(current) - set(cs.retire)
         after_ids |= set(written)
@@ -556,6 +549,22 @@ class Store:
             conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, cs.run_id])
         return self.version(number)
 
+    @staticmethod
+    def _open_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
+        conn.executemany(
+            "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) VALUES (?, ?, NULL, ?, NULL)",
+            [(r, version, version) for r in rids],
+        )
+
+    @staticmethod
+    def _close_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
+        for chunk in _chunks(list(rids)):
+            conn.execute(
+                f"UPDATE memory_ranges SET valid_to = ?, closed_by = ? "
+                f"WHERE valid_to IS NULL AND rid IN ({','.join('?' * len(chunk))})",
+                [version, version, *chunk],
+            )
+
     def accept(self, number: int | None = None) -> Version:
         """Accept the pending candidate (``number`` must name it, if given)."""
         with self._write() as conn:
@@ -572,12 +581,15 @@ class Store:
         with self._write() as conn:
             cand = self._the_candidate(number, "reject")
             c = cand.number
-            # states this candidate opened are valid in it alone
-            conn.execute("UPDATE memory_ranges SET valid_to = ? WHERE valid_from = ? AND valid_to IS NULL", [c + 1, c])
-            # states it closed come back from the next version on
+            # states it closed come back from the next version on ...
             conn.execute(
-                "INSERT INTO memory_ranges (rid, valid_from, valid_to) "
-                "SELECT rid, ?, NULL FROM memory_ranges WHERE valid_to = ? AND valid_from < ?",
+                "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) "
+                "SELECT rid, ?, NULL, NULL, NULL FROM memory_ranges WHERE closed_by = ?",
+                [c + 1, c],
+            )
+            # ... and the states it opened are valid in it alone
+            conn.execute(
+                "UPDATE memory_ranges SET valid_to = ?, closed_by = ? WHERE opened_by = ? AND valid_to IS NULL",
                 [c + 1, c, c],
             )
             conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c])
@@ -618,18 +630,21 @@ class Store:
             now_rids = self._rids_at(head)
             closing = sorted(now_rids - target)
             opening = sorted(target - now_rids)
+            states = self.memories_by_rid(closing + opening)
+            # a memory whose state differs only by storage row (same data) stays as it is
+            open_by_id = {states[r].id: r for r in opening}
+            same = {
+                r for r in closing
+                if states[r].id in open_by_id and states[r].same_state(states[open_by_id[states[r].id]])
+            }
+            same |= {open_by_id[states[r].id] for r in same}
+            closing = [r for r in closing if r not in same]
+            opening = [r for r in opening if r not in same]
             if not closing and not opening:
                 return None
             new = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
-            for chunk in _chunks(closing):
-                conn.execute(
-                    f"UPDATE memory_ranges SET valid_to = ? WHERE valid_to IS NULL AND rid IN ({','.join('?' * len(chunk))})",
-                    [new, *chunk],
-                )
-            conn.executemany(
-                "INSERT INTO memory_ranges (rid, valid_from, valid_to) VALUES (?, ?, NULL)", [(r, new) for r in opening]
-            )
-            states = self.memories_by_rid(closing + opening)
+            self._close_ranges(conn, closing, new)
+            self._open_ranges(conn, opening, new)
             before = {states[r].id: r for r in closing}
             after = {states[r].id: r for r in opening}
             rows = []

@@ -204,3 +204,29 @@ def test_store_path_that_is_a_directory(tmp_path):
 def test_missing_store_without_create(tmp_path):
     with pytest.raises(StoreError, match="dreaming --store .* init"):
         Store.open(tmp_path / "nope.db", create=False)
+
+
+def test_two_rejections_in_a_row_do_not_revive_the_first_candidate(store):
+    # found by the state-machine test: a state only valid in rejected version 2
+    # ends where version 3 begins and must not come back when 3 is rejected
+    store.import_memories([mem("mem_0", "zero")])
+    store.write_version(Changeset(upserts=(mem("mem_1", "one"),), status="candidate"))
+    store.reject()
+    store.write_version(Changeset(retire=("mem_0",), status="candidate"))
+    store.reject()
+    store.rollback(0)
+    assert contents(store, 4) == []
+    assert contents(store, 3) == [] and contents(store, 2) == ["one", "zero"]
+    assert contents(store, 1) == ["zero"]
+
+
+def test_reopened_state_survives_a_second_rejected_candidate(store):
+    # A is retired by candidate 2 (rejected, so A comes back), then retired
+    # again by candidate 3 (rejected too): A must be back again.
+    store.import_memories([mem("mem_a", "A")])
+    for _ in range(2):
+        store.write_version(Changeset(retire=("mem_a",), status="candidate"))
+        store.reject()
+    store.import_memories([mem("mem_b", "B")])
+    assert contents(store) == ["A", "B"]
+    assert contents(store, 2) == [] and contents(store, 3) == []

@@ -129,6 +129,6 @@ class VersionedStore(RuleBasedStateMachine):
 
 
 VersionedStore.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 TestVersionedStore = VersionedStore.TestCase
