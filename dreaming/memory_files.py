@@ -75,6 +75,8 @@ class ImportedMemory:
 
 def normalise_path(raw: str, *, location: str | None = None) -> str:
     """A memory path: ``/``-rooted, no empty, ``.`` or ``..`` segments."""
+    if isinstance(raw, str) and raw in _CLEAN_PATHS:
+        return raw
     if not isinstance(raw, str) or not raw.strip():
         raise InputError("path must be a non-empty string such as /user/preferences.md", location=location)
     text = raw.strip().replace("\\", "/")
@@ -83,7 +85,13 @@ def normalise_path(raw: str, *, location: str | None = None) -> str:
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if not parts or any(p == ".." for p in parts):
         raise InputError(f"invalid memory path {raw!r}: use a path like /user/preferences.md", location=location)
-    return "/" + "/".join(parts)
+    clean = "/" + "/".join(parts)
+    if len(_CLEAN_PATHS) < 10_000:
+        _CLEAN_PATHS.add(clean)
+    return clean
+
+
+_CLEAN_PATHS: set[str] = set()  # paths already known to be normalised (imports repeat a few paths many times)
 
 
 def slug(text: str) -> str:

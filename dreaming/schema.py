@@ -61,10 +61,8 @@ def m001_versioned_memories(db: Database) -> None:
             opened_by INTEGER,
             closed_by INTEGER
         );
-        CREATE INDEX memory_ranges_closed_by ON memory_ranges(closed_by);
-        CREATE INDEX memory_ranges_opened_by ON memory_ranges(opened_by);
+        -- (no index on opened_by/closed_by: only `reject` reads them)
         CREATE INDEX memory_ranges_to ON memory_ranges(valid_to, rid);
-        CREATE INDEX memory_ranges_from ON memory_ranges(valid_from);
         CREATE INDEX memory_ranges_rid ON memory_ranges(rid);
 
         CREATE TABLE versions (

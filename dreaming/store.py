@@ -209,6 +209,11 @@ class Store:
     def _prepare(self, *, fresh: bool) -> None:
         conn = self.db.conn
         conn.execute("PRAGMA busy_timeout = 30000")
+        # WAL + synchronous=NORMAL: a crashed or killed process never corrupts
+        # the file or loses a committed version; only a power cut can lose the
+        # last commit.  A larger page cache speeds up big imports.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -65536")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "meta" not in tables:
             raise StoreError(
@@ -424,7 +429,11 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
-    def _write_version(self, conn: sqlite3.Connection, cs: Changeset) -> Version | None:
+    def _write_version(
+        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
+    ) -> Version | None:
+        """``known``: states of the upserted ids at HEAD that the caller has
+        already looked up (``import_memories``), so they are not read twice."""
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -440,11 +449,15 @@ class Store:
         both = set(upsert_ids) & set(cs.retire)
         if both:
             raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
-        referenced = set(upsert_ids) | set(cs.retire)
+        referenced = set(cs.retire) | (set() if known is not None else set(upsert_ids))
         for ch in cs.changes:
             referenced.update(ch.inputs)
             referenced.update(ch.outputs)
+        if known is not None:
+            referenced -= set(upsert_ids)
         current = self.current(referenced, version=parent)
+        if known is not None:
+            current.update(known)
         missing = [i for i in cs.retire if i not in current]
         if missing:
             raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
@@ -475,12 +488,12 @@ class Store:
         for offset, mem in enumerate(new_states):
             rid = next_rid + offset
             written[mem.id] = rid
-            data = mem.to_json()
             new_rows.append(
                 (
-                    rid, mem.id, mem.path, mem.kind, mem.key, mem.content, data["content_sha256"],
-                    data["observed_at"], data["created_at"], data["first_seen"], data["last_seen"],
-                    mem.mentions, dumps(data["metadata"]), dumps(data["provenance"]), number,
+                    rid, mem.id, mem.path, mem.kind, mem.key, mem.content, mem.content_sha256,
+                    format_time(mem.observed_at), format_time(mem.created_at), format_time(mem.first_seen),
+                    format_time(mem.last_seen), mem.mentions, dumps(mem.metadata),
+                    dumps([e.to_json() for e in mem.provenance]), number,
                 )
             )
         conn.executemany(
@@ -800,7 +813,7 @@ class Store:
                     )
                 )
             cs = Changeset(upserts=tuple(upserts), changes=tuple(changes), message=message, origin="import")
-            return self._write_version(conn, cs)
+            return self._write_version(conn, cs, known=existing)
 
     # --- transcripts -----------------------------------------------------
 
