@@ -40,11 +40,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import InputError
 from .ids import new_id
-from .records import Evidence, Memory, format_time, parse_time, sha256_text, utcnow
+from .records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
+
+if TYPE_CHECKING:
+    from .store import Store
 
 FORMATS = ("jsonl", "memory-dir", "markdown")
 INDEX_FILE = "_index.md"
@@ -581,7 +584,74 @@ def write_memory_dir(files: dict[str, str], out: Path, *, force: bool = False) -
         raise
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImportResult:
+    read: int
+    version: Version | None
+
+    @property
+    def unchanged(self) -> int:
+        if self.version is None:
+            return self.read
+        return self.read - self.version.counts["added"] - self.version.counts["updated"]
+
+
+def import_file(store: "Store", path: Path, *, fmt: str | None = None, message: str | None = None) -> ImportResult:
+    """Read ``path`` and add its memories to ``store`` as one accepted version
+    (``version`` is ``None`` when the store already held all of them)."""
+    items = read_memories(path, fmt)
+    version = store.import_memories(
+        [i.memory for i in items],
+        message=message or f"import {path.name}",
+        explicit_created=[i.memory.id for i in items if i.explicit_created],
+    )
+    return ImportResult(read=len(items), version=version)
+
+
+def export_format_for(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix in (".jsonl", ".ndjson") or str(out) == "-":
+        return "jsonl"
+    return "markdown" if suffix in (".md", ".markdown") else "memory-dir"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportResult:
+    memories: int
+    version: int
+    format: str
+    backup: Path | None = None
+
+
+def export_file(
+    store: "Store", out: Path, *, fmt: str | None = None, version: int | None = None, force: bool = False
+) -> ExportResult:
+    """Write a version's memories to ``out`` (atomically; an existing memory
+    directory is only replaced with ``force`` and kept as a backup)."""
+    fmt = fmt or export_format_for(out)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    v = store.head if version is None else version
+    memories = store.snapshot(v)
+    backup = None
+    if fmt == "jsonl":
+        import io
+
+        buf = io.StringIO()
+        render_jsonl(memories, buf)
+        atomic_write_text(out, buf.getvalue())
+    elif fmt == "markdown":
+        atomic_write_text(out, render_markdown(memories, version=v))
+    else:
+        backup = write_memory_dir(render_memory_dir(memories, version=v), out, force=force)
+    return ExportResult(memories=len(memories), version=v, format=fmt, backup=backup)
+
+
 __all__ = [
+    "ExportResult",
+    "ImportResult",
+    "export_file",
+    "import_file",
     "FORMATS",
     "ImportedMemory",
     "atomic_write_text",

@@ -185,3 +185,16 @@ def test_export_dir_refuses_non_empty_without_force_and_keeps_backup(tmp_path):
     backup = write_memory_dir(files, out, force=True)
     assert backup is not None and (backup / "mine.md").read_text() == "keep me"
     assert (out / "_index.md").exists() and (out / "notes.md").exists()
+
+
+def test_python_api_import_and_export(tmp_path):
+    import dreaming
+
+    with dreaming.Store.open(tmp_path / "s.db") as store:
+        result = dreaming.import_file(store, _sample(tmp_path), message="seed")
+        assert result.read == 4 and result.version.number == 1 and result.unchanged == 0
+        again = dreaming.import_file(store, _sample(tmp_path))
+        assert again.version is None and again.unchanged == 4
+        out = dreaming.export_file(store, tmp_path / "wiki")
+        assert out.format == "memory-dir" and out.memories == 4 and out.version == 1
+        assert (tmp_path / "wiki" / "_index.md").exists()

@@ -9,15 +9,7 @@ import click
 
 from ..diffing import build_diff, cited_evidence
 from ..errors import DreamingError, StoreError
-from ..memory_files import (
-    FORMATS,
-    atomic_write_text,
-    read_memories,
-    render_jsonl,
-    render_markdown,
-    render_memory_dir,
-    write_memory_dir,
-)
+from ..memory_files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 from ..render import print_diff, print_memories, stats_table, versions_table
 from ..store import Store
 from .common import App, emit_json, json_option, pass_app
@@ -54,28 +46,26 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json:
     markdown files, or one markdown file.  A malformed line refuses the whole
     import: nothing is written.
     """
-    items = read_memories(path, fmt)
     with app.store() as store:
-        version = store.import_memories(
-            [i.memory for i in items],
-            message=message or f"import {path.name}",
-            explicit_created=[i.memory.id for i in items if i.explicit_created],
-        )
-        result = {
-            "read": len(items),
-            "version": version.number if version else None,
-            "counts": dict(version.counts) if version else {},
-            "head": store.head,
-        }
+        result = import_file(store, path, fmt=fmt, message=message)
+        head = store.head
+    version = result.version
     if as_json:
-        emit_json(result)
+        emit_json(
+            {
+                "read": result.read,
+                "version": version.number if version else None,
+                "counts": dict(version.counts) if version else {},
+                "head": head,
+            }
+        )
     elif version is None:
-        click.echo(f"Read {len(items)} memories from {path}: the store already holds all of them; no new version.")
+        click.echo(f"Read {result.read} memories from {path}: the store already holds all of them; no new version.")
     else:
         c = version.counts
         click.echo(
             f"Imported {path} as version {version.number}: {c['added']} added, {c['updated']} updated, "
-            f"{len(items) - c['added'] - c['updated']} unchanged; {c['memories']} memories at HEAD."
+            f"{result.unchanged} unchanged; {c['memories']} memories at HEAD."
         )
 
 
@@ -91,35 +81,24 @@ def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool
     memory-dir writes one markdown file per topic path plus `_index.md`;
     markdown writes one CLAUDE.md-style file; jsonl one object per line.
     """
-    if fmt is None:
-        suffix = out.suffix.lower()
-        fmt = "jsonl" if suffix in (".jsonl", ".ndjson") or str(out) == "-" else (
-            "markdown" if suffix in (".md", ".markdown") else "memory-dir"
-        )
-    with app.store() as store:
-        v = store.head if number is None else number
-        memories = store.snapshot(v)
     if str(out) == "-":
+        fmt = fmt or "jsonl"
+        if fmt == "memory-dir":
+            raise DreamingError("a memory directory cannot be written to stdout; give a directory path")
+        with app.store() as store:
+            v = store.head if number is None else number
+            memories = store.snapshot(v)
         if fmt == "jsonl":
             render_jsonl(memories, sys.stdout)
-        elif fmt == "markdown":
-            click.echo(render_markdown(memories, version=v), nl=False)
         else:
-            raise DreamingError("a memory directory cannot be written to stdout; give a directory path")
+            click.echo(render_markdown(memories, version=v), nl=False)
         return
-    backup = None
-    if fmt == "jsonl":
-        import io
-
-        buf = io.StringIO()
-        render_jsonl(memories, buf)
-        atomic_write_text(out, buf.getvalue())
-    elif fmt == "markdown":
-        atomic_write_text(out, render_markdown(memories, version=v))
-    else:
-        backup = write_memory_dir(render_memory_dir(memories, version=v), out, force=force)
-    note = f" (previous contents kept in {backup})" if backup else ""
-    click.echo(f"Exported {len(memories)} memories of version {v} to {out} as {fmt}{note}.", err=True)
+    with app.store() as store:
+        result = export_file(store, out, fmt=fmt, version=number, force=force)
+    note = f" (previous contents kept in {result.backup})" if result.backup else ""
+    click.echo(
+        f"Exported {result.memories} memories of version {result.version} to {out} as {result.format}{note}.", err=True
+    )
 
 
 @click.command()
