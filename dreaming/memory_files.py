@@ -59,7 +59,7 @@ _JSONL_FIELDS = {
 }
 _COMMENT_RE = re.compile(r"<!-- dreaming (\{.*\}) -->\s*$", re.DOTALL)
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
-_MAX_ERRORS_SHOWN = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,15 +109,8 @@ def _seeded_id(name: str, lineno: int, content: str, at: datetime) -> str:
     return new_id("mem", at=at, seed=f"{name}:{lineno}:{sha256_text(content)}")
 
 
-def _file_time(path: Path) -> datetime:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
-    except OSError:
-        return utcnow()
-
-
 def memory_from_json(
-    data: Any, *, location: str, default_source: str | None, id_seed: tuple[str, int], file_time: datetime
+    data: Any, *, location: str, default_source: str | None, id_seed: tuple[str, int]
 ) -> ImportedMemory:
     """Validate one JSON object as a memory (the JSONL import/export format)."""
     if not isinstance(data, dict):
@@ -178,7 +171,10 @@ def memory_from_json(
     elif not provenance and default_source is not None:
         provenance = (Evidence(source=default_source),)
     if mem_id is None:
-        mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or file_time)
+        # reproducible: the same line of the same file always gets the same id,
+        # so importing a file twice adds nothing.  The id's time part is the
+        # entry's own time when it has one (ids then sort by it).
+        mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or created_at or _EPOCH)
     memory = Memory(
         id=mem_id,
         content=content,
@@ -204,7 +200,6 @@ def read_jsonl(path: Path) -> list[ImportedMemory]:
     """Read a JSONL memory file; the first bad line raises ``InputError``."""
     out: list[ImportedMemory] = []
     name = path.name
-    file_time = _file_time(path)
     errors: list[InputError] = []
     try:
         handle = path.open("rb")
@@ -228,8 +223,7 @@ def read_jsonl(path: Path) -> list[ImportedMemory]:
                 continue
             try:
                 item = memory_from_json(
-                    data, location=location, default_source=f"{name}:{lineno}", id_seed=(name, lineno),
-                    file_time=file_time,
+                    data, location=location, default_source=f"{name}:{lineno}", id_seed=(name, lineno)
                 )
             except InputError as err:
                 errors.append(err)
@@ -330,23 +324,18 @@ def _split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[_E
     yield from flush()
 
 
-def _memory_from_entry(
-    entry: _Entry, *, path: str, location: str, name: str, file_time: datetime
-) -> ImportedMemory:
+def _memory_from_entry(entry: _Entry, *, path: str, location: str, name: str) -> ImportedMemory:
     if entry.meta is None:
         return memory_from_json(
             {"content": entry.text, "path": path},
-            location=location, default_source=f"{name}:{entry.lineno}", id_seed=(name, entry.lineno),
-            file_time=file_time,
+            location=location, default_source=f"{name}:{entry.lineno}", id_seed=(name, entry.lineno)
         )
     data = dict(entry.meta)
     if "content" in data or "path" in data:
         raise InputError("the dreaming comment must not carry 'content' or 'path'", location=location)
     data["content"] = entry.text
     data["path"] = path
-    return memory_from_json(
-        data, location=location, default_source=None, id_seed=(name, entry.lineno), file_time=file_time
-    )
+    return memory_from_json(data, location=location, default_source=None, id_seed=(name, entry.lineno))
 
 
 def _read_text_lines(path: Path) -> list[str]:
@@ -373,13 +362,12 @@ def read_memory_dir(root: Path) -> list[ImportedMemory]:
         if rel == INDEX_FILE or file.suffix.lower() not in (".md", ".markdown", ".txt"):
             continue
         path = normalise_path("/" + rel, location=str(file))
-        file_time = _file_time(file)
         try:
             for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
                 location = f"{file}:{entry.lineno}"
                 try:
                     out.append(
-                        _memory_from_entry(entry, path=path, location=location, name=rel, file_time=file_time)
+                        _memory_from_entry(entry, path=path, location=location, name=rel)
                     )
                 except InputError as err:
                     errors.append(err)
@@ -394,7 +382,6 @@ def read_markdown(file: Path) -> list[ImportedMemory]:
     """Read one CLAUDE.md-style file: ``## /path`` sections of bullets."""
     out: list[ImportedMemory] = []
     errors: list[InputError] = []
-    file_time = _file_time(file)
     for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
         location = f"{file}:{entry.lineno}"
         section = entry.section
@@ -406,7 +393,7 @@ def read_markdown(file: Path) -> list[ImportedMemory]:
             path = DEFAULT_PATH
         try:
             path = normalise_path(path, location=location)
-            out.append(_memory_from_entry(entry, path=path, location=location, name=file.name, file_time=file_time))
+            out.append(_memory_from_entry(entry, path=path, location=location, name=file.name))
         except InputError as err:
             errors.append(err)
     _raise_first(errors)

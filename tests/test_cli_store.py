@@ -153,3 +153,15 @@ def test_history_command(run, sample):
     data = json.loads(run("history", mid, "--json").output)
     assert data["states"][0]["ranges"] == [{"from": 1, "to": None}]
     assert "no memory with id" in run("history", "mem_nope", ok=False).output
+
+
+def test_unwritable_paths_get_one_line(run, sample, tmp_path):
+    run("import", str(sample))
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("x")
+    result = run("export", str(blocker / "out.jsonl"), ok=False)
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--store", str(blocker / "memory.db"), "log"])
+    assert result.exit_code == 1 and "cannot create" in result.output
+    assert blocker.read_text() == "x"
