@@ -10,7 +10,7 @@ import urllib.request
 import anthropic
 import pytest
 
-from dreaming.llm.fake_server import Expired, FakeAnthropicServer, Fault, Malformed, Reply
+from dreaming.llm.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 from dreaming.llm.tokens import split_request_tokens
 
 MODEL = "claude-haiku-4-5"
@@ -95,6 +95,13 @@ def test_malformed_body_and_slow_reply(server, sdk):
         sdk.messages.create(model=MODEL, max_tokens=5, messages=USER)
     with pytest.raises(anthropic.APITimeoutError):
         sdk.messages.create(model=MODEL, max_tokens=5, messages=USER, timeout=0.2)
+
+
+def test_dropped_connection(server, sdk):
+    server.push(Dropped())
+    with pytest.raises(anthropic.APIConnectionError):
+        sdk.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert sdk.messages.create(model=MODEL, max_tokens=5, messages=USER).content[0].text == "ok"
 
 
 def test_bad_requests_are_rejected_like_the_api(server, sdk):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dreaming.cost import Usage, worst_case_cost
 from dreaming.errors import DreamingError
 from dreaming.llm.client import LLMClient, LLMConfig
-from dreaming.llm.fake_server import Expired, FakeAnthropicServer, Fault, Malformed, Reply
+from dreaming.llm.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 from dreaming.llm.requests import LLMRequest, LLMResult, build_params
 from dreaming.llm.tokens import split_request_tokens
 from dreaming.pricing import load_prices
@@ -121,6 +121,18 @@ def test_malformed_body_is_retried_then_reported(server, clock):
         fixed, broken = client.run([ask(0, cache_ttl=None), ask(1, cache_ttl=None)])
     assert fixed.ok and fixed.attempts == 2
     assert broken.error_kind == "malformed" and broken.error.startswith("unreadable reply from the Anthropic API")
+
+
+def test_dropped_connection_is_retried_in_sync_and_while_reading_batch_results(server, clock):
+    server.push(Dropped(), Reply(tool_input=GOOD))
+    with make_client(server, clock) as client:
+        (result,) = client.run([ask(0)])
+    assert result.ok and result.attempts == 2
+    server.fail_next("batches.results", Dropped())
+    with make_client(server, clock, mode="batch") as client:
+        (batched,) = client.run([ask(1)])
+    assert batched.ok and batched.batched
+    assert len(server.calls("batches.results")) == 2
 
 
 def test_schema_violation_is_re_asked_once_with_the_problem(server, clock):
@@ -246,6 +258,15 @@ def test_budget_refuses_a_request_whose_worst_case_does_not_fit(server, clock):
     assert len(server.calls("count_tokens")) >= 1  # counted with the endpoint
     report = client.meter.report()
     assert report.total <= cap and report.refused_requests == 2
+
+
+def test_budget_falls_back_to_the_approximation_when_counting_fails(server, clock):
+    server.fail_next("count_tokens", Fault(status=404, message="not here"))
+    with make_client(server, clock, max_cost="1.00") as client:
+        results = client.run([ask(i, cache_ttl=None) for i in range(3)])
+        assert client.count_tokens(ask(9)) == (split_request_tokens(build_params(ask(9))).total, "approx")
+    assert all(r.ok for r in results)
+    assert len(server.calls("count_tokens")) == 1  # not asked again after it failed
 
 
 def test_budget_with_the_approximation_does_not_call_count_tokens(server, clock):

@@ -120,6 +120,15 @@ def _retry_after(response: Any) -> float | None:
     return None
 
 
+def _is_transport_error(exc: Exception) -> bool:
+    """A network error the SDK did not wrap: it happens while a streamed body (batch results) is read.
+
+    Matched by the HTTP library's package name, because the SDK has used both
+    ``httpx`` and ``httpx2`` and we do not import either.
+    """
+    return any(cls.__module__.split(".")[0] in ("httpx", "httpx2", "httpcore") for cls in type(exc).__mro__)
+
+
 def classify(exc: Exception, *, timeout: float) -> Failure:
     """Map an SDK (or body-parsing) exception to a ``Failure``; other exceptions are bugs and propagate."""
     if isinstance(exc, anthropic.APITimeoutError):
@@ -138,6 +147,8 @@ def classify(exc: Exception, *, timeout: float) -> Failure:
         if status in (401, 403):
             return Failure(kind="auth", message=f"the Anthropic API refused the key ({status}): {detail}; check ANTHROPIC_API_KEY", retryable=False)
         return Failure(kind="rejected", message=f"the Anthropic API rejected the request ({status}): {detail}", retryable=False)
+    if _is_transport_error(exc):
+        return Failure(kind="connection", message=f"connection to the Anthropic API dropped: {exc}", retryable=True)
     if isinstance(exc, anthropic.APIResponseValidationError | ValueError):
         return Failure(kind="malformed", message=f"unreadable reply from the Anthropic API: {' '.join(str(exc).split())[:200]}", retryable=True)
     if isinstance(exc, anthropic.APIError):
@@ -201,6 +212,7 @@ class LLMClient:
         self._sdk = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=config.timeout)
         self._fatal: Failure | None = None
         self._counts: dict[str, int] = {}
+        self._counting_failure: Failure | None = None
 
     def close(self) -> None:
         self._sdk.close()
@@ -256,12 +268,13 @@ class LLMClient:
         key = json.dumps(params, sort_keys=True)
         if key in self._counts:
             return self._counts[key], "api"
-        if self.config.count_tokens == "api":
+        if self.config.count_tokens == "api" and self._counting_failure is None:
             fields = {k: v for k, v in params.items() if k in ("model", "system", "messages", "tools", "tool_choice")}
             counted, failure, _ = self._with_retries(lambda: self._sdk.messages.count_tokens(**fields))
             if failure is None and counted is not None:
                 self._counts[key] = int(counted.input_tokens)
                 return self._counts[key], "api"
+            self._counting_failure = failure  # approximate from now on rather than fail (and wait) again
         return split_request_tokens(params).total, "approx"
 
     def _worst_case(self, request: LLMRequest, params: Mapping[str, Any], *, batched: bool) -> Decimal:

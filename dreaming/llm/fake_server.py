@@ -26,7 +26,8 @@ usage field, e.g. to reproduce a published worked example.
 
 Faults: ``Fault(status=429, retry_after=2)`` (any status; error type derived
 from it), ``Reply(..., delay=5)`` for slow replies, ``Malformed()`` for a
-body that is not JSON, ``Reply(tool_input={...})`` with whatever input a
+body that is not JSON, ``Dropped()`` for a connection lost mid-reply,
+``Reply(tool_input={...})`` with whatever input a
 test wants (schema-violating, citing ids that do not exist), ``Expired()``
 for a batch request that expired.  ``fail_next(route, fault)`` injects a
 fault into any endpoint (e.g. ``"batches.create"``).
@@ -118,11 +119,16 @@ class Malformed:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Dropped:
+    """The connection drops half-way through a 200 reply (any route, via ``push`` or ``fail_next``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Expired:
     """A batch request that expired before it was processed (a 500 outside batches)."""
 
 
-Outcome = Union[Reply, Fault, Malformed, Expired]
+Outcome = Union[Reply, Fault, Malformed, Dropped, Expired]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,7 +236,7 @@ class FakeAnthropicServer:
         self.answered: list[dict[str, Any]] = []
         self.batches: dict[str, _Batch] = {}
         self._replies: deque[Outcome] = deque()
-        self._faults: dict[str, deque[Fault]] = {}
+        self._faults: dict[str, deque[Fault | Dropped]] = {}
         self._cache: set[str] = set()
         self._lock = threading.Lock()
         self._batch_lock = threading.Lock()  # batch state transitions (held while a batch is processed)
@@ -276,7 +282,7 @@ class FakeAnthropicServer:
         with self._lock:
             self._replies.extend(replies)
 
-    def fail_next(self, route: str, fault: Fault, *, times: int = 1) -> None:
+    def fail_next(self, route: str, fault: Fault | Dropped, *, times: int = 1) -> None:
         """Answer the next ``times`` calls to ``route`` (e.g. ``"batches.retrieve"``) with ``fault``."""
         with self._lock:
             self._faults.setdefault(route, deque()).extend([fault] * times)
@@ -307,7 +313,7 @@ class FakeAnthropicServer:
                 return self._replies.popleft()
         return (self.responder or default_responder)(request)
 
-    def _next_fault(self, route: str) -> Fault | None:
+    def _next_fault(self, route: str) -> Fault | Dropped | None:
         with self._lock:
             queue = self._faults.get(route)
             return queue.popleft() if queue else None
@@ -409,8 +415,8 @@ class FakeAnthropicServer:
         if isinstance(outcome, Fault):
             error = {"type": outcome.error_type or error_type_for(outcome.status), "message": outcome.message}
             return {"type": "errored", "error": {"type": "error", "error": error, "request_id": self._new_id("req")}}
-        if isinstance(outcome, Malformed):
-            outcome = Reply(text=outcome.body)
+        if isinstance(outcome, (Malformed, Dropped)):
+            outcome = Reply(text=outcome.body if isinstance(outcome, Malformed) else "")
         return {"type": "succeeded", "message": self._message(params, outcome, batch=True)}
 
     # -- routes ------------------------------------------------------------
@@ -421,6 +427,8 @@ class FakeAnthropicServer:
         if route is None:
             return _error(404, f"no route {method} {path}")
         fault = self._next_fault(route)
+        if isinstance(fault, Dropped):
+            return _dropped()
         if fault is not None:
             return _fault(fault)
         try:
@@ -431,6 +439,8 @@ class FakeAnthropicServer:
                     return _fault(outcome)
                 if isinstance(outcome, Malformed):
                     return 200, {"content-type": "application/json"}, outcome.body.encode(), outcome.delay
+                if isinstance(outcome, Dropped):
+                    return _dropped()
                 if isinstance(outcome, Expired):
                     return _error(500, "Expired() only applies to batch requests")
                 return _json(200, self._message(body, outcome, batch=False)) + (outcome.delay,)
@@ -586,6 +596,14 @@ def _fault(fault: Fault) -> tuple[int, dict[str, str], bytes, float]:
     return status, headers, body, fault.delay
 
 
+DROP_HEADER = "x-fake-drop"
+
+
+def _dropped() -> tuple[int, dict[str, str], bytes, float]:
+    """A 200 whose body stops half-way (the handler closes the connection)."""
+    return 200, {"content-type": "application/json", DROP_HEADER: "1"}, b'{"type": "message", "id": "msg_dropped", "content": [', 0.0
+
+
 def _handler_for(server: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -612,13 +630,17 @@ def _handler_for(server: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
         def _send(self, status: int, headers: dict[str, str], body: bytes, delay: float) -> None:
             server.wait(delay)
             try:
+                dropped = headers.pop(DROP_HEADER, None) is not None
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("request-id", server._new_id("req"))
-                self.send_header("content-length", str(len(body)))
+                self.send_header("content-length", str(len(body) * (2 if dropped else 1)))
                 self.end_headers()
                 self.wfile.write(body)
+                if dropped:
+                    self.wfile.flush()
+                    self.close_connection = True
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): nothing to answer
 
