@@ -262,7 +262,7 @@ def test_budget_refuses_a_request_whose_worst_case_does_not_fit(server, clock):
 
 def test_budget_falls_back_to_the_approximation_when_counting_fails(server, clock):
     server.fail_next("count_tokens", Fault(status=404, message="not here"))
-    with make_client(server, clock, max_cost="1.00") as client:
+    with make_client(server, clock, max_cost="1.00", concurrency=1) as client:
         results = client.run([ask(i, cache_ttl=None) for i in range(3)])
         assert client.count_tokens(ask(9)) == (split_request_tokens(build_params(ask(9))).total, "approx")
     assert all(r.ok for r in results)
