@@ -17,7 +17,7 @@ from dreaming.cost import (
     worst_case_cost,
 )
 from dreaming.pricing import load_prices
-from llm_support import FakeClock
+from .llm_support import FakeClock
 
 PRICES = load_prices(env={})
 

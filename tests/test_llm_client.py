@@ -16,7 +16,7 @@ from dreaming.llm.fake_server import Dropped, Expired, FakeAnthropicServer, Faul
 from dreaming.llm.requests import LLMRequest, LLMResult, build_params
 from dreaming.llm.tokens import split_request_tokens
 from dreaming.pricing import load_prices
-from llm_support import SYSTEM, FakeClock, ask, make_client, total_usage, usage_of
+from .llm_support import SYSTEM, FakeClock, ask, make_client, total_usage, usage_of
 
 GOOD = {"facts": [{"text": "prefers vim", "turn": "t1"}]}
 

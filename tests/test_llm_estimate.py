@@ -7,7 +7,7 @@ from dreaming.cost import Usage, naive_cost
 from dreaming.llm.estimate import estimate_run, project_usage
 from dreaming.llm.fake_server import FakeAnthropicServer
 from dreaming.pricing import load_prices
-from llm_support import FakeClock, ask, make_client, usage_of
+from .llm_support import FakeClock, ask, make_client, usage_of
 
 PRICES = load_prices(env={})
 
