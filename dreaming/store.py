@@ -406,6 +406,64 @@ class Store:
         ).fetchall()
         return [(_memory_from_row(row[:-1]), -row[-1]) for row in rows]
 
+    def last_dream(self) -> Version | None:
+        """The newest accepted version a dream wrote."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM versions WHERE origin = 'dream' AND status = 'accepted' ORDER BY number DESC LIMIT 1"
+            )
+        )
+        return _version_from_row(rows[0]) if rows else None
+
+    def fresh_ids(self) -> list[str]:
+        """Ids at HEAD whose state an import wrote after the last accepted
+        dream: what the next dream must consolidate besides new transcripts."""
+        last = self.last_dream()
+        since = last.number if last else 0
+        head = self.head
+        return [
+            r[0]
+            for r in self.db.conn.execute(
+                f"SELECT m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                f"WHERE {self._in_version_sql()} AND m.written_in > :since AND m.written_in IN "
+                f"(SELECT number FROM versions WHERE origin = 'import' AND status = 'accepted') ORDER BY m.id",
+                {"v": head, "since": since},
+            )
+        ]
+
+    def with_keys(self, keys: Iterable[str], *, version: int | None = None) -> list[Memory]:
+        """Memories of ``version`` (default HEAD) that fill one of ``keys``."""
+        v = self.head if version is None else version
+        wanted = sorted({k for k in keys if k})
+        out: list[Memory] = []
+        cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
+        for chunk in _chunks(wanted):
+            params: dict[str, Any] = {f"k{i}": x for i, x in enumerate(chunk)}
+            params["v"] = v
+            names = ",".join(f":k{i}" for i in range(len(chunk)))
+            out.extend(
+                _memory_from_row(row)
+                for row in self.db.conn.execute(
+                    f"SELECT {cols} FROM memories m JOIN memory_ranges r ON r.rid = m.rid "
+                    f"WHERE m.key IN ({names}) AND {self._in_version_sql()}",
+                    params,
+                )
+            )
+        return out
+
+    def related(self, texts: Iterable[str], *, version: int | None = None, per_text: int = 20) -> list[Memory]:
+        """Memories of ``version`` that share words with any of ``texts``
+        (FTS5, bm25, best ``per_text`` each): the neighbourhood a new memory
+        must be compared with, found without reading the whole store."""
+        seen: dict[str, Memory] = {}
+        for text in texts:
+            terms = sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]
+            if not terms:
+                continue
+            for memory, _ in self.search(" ".join(terms), version=version, limit=per_text):
+                seen.setdefault(memory.id, memory)
+        return sorted(seen.values(), key=lambda m: m.id)
+
     # --- writing versions ----------------------------------------------
 
     def write_version(self, changeset: Changeset) -> Version | None:
