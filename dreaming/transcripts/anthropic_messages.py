@@ -41,7 +41,12 @@ ROLES = frozenset({"user", "assistant"})
 
 
 def looks_like_message(obj: Any) -> bool:
-    return isinstance(obj, Mapping) and obj.get("role") in ROLES and isinstance(obj.get("content"), (str, list))
+    return (
+        isinstance(obj, Mapping)
+        and isinstance(obj.get("role"), str)
+        and obj["role"] in ROLES
+        and isinstance(obj.get("content"), (str, list))
+    )
 
 
 def looks_like_document(obj: Any) -> bool:
@@ -95,7 +100,7 @@ def _read_messages(
             continue
         role = message.get("role")
         content = message.get("content")
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             yield Skip(location=where, reason=f"{label}: 'role' must be 'user' or 'assistant'")
             continue
         if not isinstance(content, (str, list)):

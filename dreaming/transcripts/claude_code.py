@@ -121,7 +121,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def looks_like(obj: Any) -> bool:
     """Is this parsed line a Claude Code record?"""
-    if not isinstance(obj, Mapping) or obj.get("type") not in RECORD_TYPES:
+    if not isinstance(obj, Mapping) or not isinstance(obj.get("type"), str) or obj["type"] not in RECORD_TYPES:
         return False
     return any(k in obj for k in ("uuid", "sessionId", "leafUuid", "messageId", "operation"))
 

@@ -97,30 +97,24 @@ def iter_json_array(source: Source, *, chunk: int = _CHUNK) -> Iterator[tuple[in
         buf.close()
 
 
+_DELIMITERS = ",]" + _WS
+#: how far past a number we look for its end before calling it malformed
+_SCALAR_TAIL = 32
+
+
 def _elements(buf: _Buffer, decoder: json.JSONDecoder, source: Source) -> Iterator[tuple[int, Any] | Skip]:
+    truncated = "truncated JSON document (the file may still be being written)"
     if buf.skip_ws() != "[":
         yield Skip(location=source.at(buf.line), reason="not a JSON array")
         return
     buf.advance(buf.pos + 1)
-    first = True
+    ch = buf.skip_ws()
+    if ch == "]":
+        return
     while True:
-        ch = buf.skip_ws()
         if ch is None:
-            yield Skip(location=source.at(buf.line), reason="truncated JSON document (no closing ']')")
+            yield Skip(location=source.at(buf.line), reason=truncated)
             return
-        if ch == "]" and first:
-            return
-        if not first:
-            if ch == "]":
-                return
-            if ch != ",":
-                yield Skip(location=source.at(buf.line), reason=f"malformed JSON: expected ',' or ']', got {ch!r}")
-                return
-            buf.advance(buf.pos + 1)
-            if buf.skip_ws() is None:
-                yield Skip(location=source.at(buf.line), reason="truncated JSON document")
-                return
-        first = False
         while True:
             try:
                 value, end = decoder.raw_decode(buf.text, buf.pos)
@@ -131,22 +125,33 @@ def _elements(buf: _Buffer, decoder: json.JSONDecoder, source: Source) -> Iterat
                 incomplete = err.msg.startswith("Unterminated string") or err.pos >= len(buf.text) - _TAIL
                 if incomplete and buf.more(len(buf.text) - buf.pos):
                     continue
-                if incomplete:
-                    reason = "truncated JSON document (the file may still be being written)"
-                else:
-                    reason = f"malformed JSON ({err.msg})"
-                yield Skip(location=source.at(buf.line), reason=reason)
+                yield Skip(location=source.at(buf.line), reason=truncated if incomplete else f"malformed JSON ({err.msg})")
                 return
             except ValueError as err:  # e.g. an integer too long to convert
                 yield Skip(location=source.at(buf.line), reason=f"malformed JSON ({err})")
                 return
-            # a number or literal that ends the buffer may continue in the next chunk
-            if end >= len(buf.text) and not buf.eof and buf.more():
+            # a number or literal may go on in the next chunk ("1" of "12", "0" of "0.5")
+            scalar = buf.text[buf.pos] not in '{["'
+            unfinished = end >= len(buf.text) or (
+                buf.text[end] not in _DELIMITERS and len(buf.text) - end < _SCALAR_TAIL
+            )
+            if scalar and unfinished and buf.more():
                 continue
             break
         line = buf.line
         buf.advance(end)
+        ch = buf.skip_ws()
+        if ch is None:  # the element may be cut short: keep only elements that are followed by , or ]
+            yield Skip(location=source.at(buf.line), reason=truncated)
+            return
         yield line, value
+        if ch not in ",]":
+            yield Skip(location=source.at(buf.line), reason=f"malformed JSON: expected ',' or ']', got {ch!r}")
+            return
+        buf.advance(buf.pos + 1)
+        if ch == "]":
+            return
+        ch = buf.skip_ws()
 
 
 def load_document(source: Source) -> Any:
