@@ -366,6 +366,11 @@ class Run:
         }
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(data: Any) -> str:
     """Canonical compact JSON used for every JSON column."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if not data and isinstance(data, (list, tuple, dict)):
+        return "[]" if not isinstance(data, dict) else "{}"
+    return _ENCODER.encode(data)

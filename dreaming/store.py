@@ -209,6 +209,11 @@ class Store:
     def _prepare(self, *, fresh: bool) -> None:
         conn = self.db.conn
         conn.execute("PRAGMA busy_timeout = 30000")
+        # WAL + synchronous=NORMAL: a crashed or killed process never corrupts
+        # the file or loses a committed version; only a power cut can lose the
+        # last commit.  A larger page cache speeds up big imports.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -65536")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "meta" not in tables:
             raise StoreError(
@@ -424,7 +429,11 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
-    def _write_version(self, conn: sqlite3.Connection, cs: Changeset) -> Version | None:
+    def _write_version(
+        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
+    ) -> Version | None:
+        """``known``: states of the upserted ids at HEAD that the caller has
+        already looked up (``import_memories``), so they are not read twice."""
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -440,11 +449,15 @@ class Store:
         both = set(upsert_ids) & set(cs.retire)
         if both:
             raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
-        referenced = set(upsert_ids) | set(cs.retire)
+        referenced = set(cs.retire) | (set() if known is not None else set(upsert_ids))
         for ch in cs.changes:
             referenced.update(ch.inputs)
             referenced.update(ch.outputs)
+        if known is not None:
+            referenced -= set(upsert_ids)
         current = self.current(referenced, version=parent)
+        if known is not None:
+            current.update(known)
         missing = [i for i in cs.retire if i not in current]
         if missing:
             raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
@@ -475,12 +488,12 @@ class Store:
         for offset, mem in enumerate(new_states):
             rid = next_rid + offset
             written[mem.id] = rid
-            data = mem.to_json()
             new_rows.append(
                 (
-                    rid, mem.id, mem.path, mem.kind, mem.key, mem.content, data["content_sha256"],
-                    data["observed_at"], data["created_at"], data["first_seen"], data["last_seen"],
-                    mem.mentions, dumps(data["metadata"]), dumps(data["provenance"]), number,
+                    rid, mem.id, mem.path, mem.kind, mem.key, mem.content, mem.content_sha256,
+                    format_time(mem.observed_at), format_time(mem.created_at), format_time(mem.first_seen),
+                    format_time(mem.last_seen), mem.mentions, dumps(mem.metadata),
+                    dumps([e.to_json() for e in mem.provenance]), number,
                 )
             )
         conn.executemany(
@@ -493,15 +506,8 @@ class Store:
             "INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)",
             [(r[0], r[5], r[2], r[4]) for r in new_rows],
         )
-        conn.executemany(
-            "INSERT INTO memory_ranges (rid, valid_from, valid_to) VALUES (?, ?, NULL)",
-            [(r[0], number) for r in new_rows],
-        )
-        for chunk in _chunks(closed):
-            conn.execute(
-                f"UPDATE memory_ranges SET valid_to = ? WHERE valid_to IS NULL AND rid IN ({','.join('?' * len(chunk))})",
-                [number, *chunk],
-            )
+        self._open_ranges(conn, [r[0] for r in new_rows], number)
+        self._close_ranges(conn, closed, number)
 
         after_ids = set(current) - set(cs.retire)
         after_ids |= set(written)
@@ -556,6 +562,22 @@ class Store:
             conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, cs.run_id])
         return self.version(number)
 
+    @staticmethod
+    def _open_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
+        conn.executemany(
+            "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) VALUES (?, ?, NULL, ?, NULL)",
+            [(r, version, version) for r in rids],
+        )
+
+    @staticmethod
+    def _close_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
+        for chunk in _chunks(list(rids)):
+            conn.execute(
+                f"UPDATE memory_ranges SET valid_to = ?, closed_by = ? "
+                f"WHERE valid_to IS NULL AND rid IN ({','.join('?' * len(chunk))})",
+                [version, version, *chunk],
+            )
+
     def accept(self, number: int | None = None) -> Version:
         """Accept the pending candidate (``number`` must name it, if given)."""
         with self._write() as conn:
@@ -572,12 +594,15 @@ class Store:
         with self._write() as conn:
             cand = self._the_candidate(number, "reject")
             c = cand.number
-            # states this candidate opened are valid in it alone
-            conn.execute("UPDATE memory_ranges SET valid_to = ? WHERE valid_from = ? AND valid_to IS NULL", [c + 1, c])
-            # states it closed come back from the next version on
+            # states it closed come back from the next version on ...
             conn.execute(
-                "INSERT INTO memory_ranges (rid, valid_from, valid_to) "
-                "SELECT rid, ?, NULL FROM memory_ranges WHERE valid_to = ? AND valid_from < ?",
+                "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) "
+                "SELECT rid, ?, NULL, NULL, NULL FROM memory_ranges WHERE closed_by = ?",
+                [c + 1, c],
+            )
+            # ... and the states it opened are valid in it alone
+            conn.execute(
+                "UPDATE memory_ranges SET valid_to = ?, closed_by = ? WHERE opened_by = ? AND valid_to IS NULL",
                 [c + 1, c, c],
             )
             conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c])
@@ -618,18 +643,21 @@ class Store:
             now_rids = self._rids_at(head)
             closing = sorted(now_rids - target)
             opening = sorted(target - now_rids)
+            states = self.memories_by_rid(closing + opening)
+            # a memory whose state differs only by storage row (same data) stays as it is
+            open_by_id = {states[r].id: r for r in opening}
+            same = {
+                r for r in closing
+                if states[r].id in open_by_id and states[r].same_state(states[open_by_id[states[r].id]])
+            }
+            same |= {open_by_id[states[r].id] for r in same}
+            closing = [r for r in closing if r not in same]
+            opening = [r for r in opening if r not in same]
             if not closing and not opening:
                 return None
             new = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
-            for chunk in _chunks(closing):
-                conn.execute(
-                    f"UPDATE memory_ranges SET valid_to = ? WHERE valid_to IS NULL AND rid IN ({','.join('?' * len(chunk))})",
-                    [new, *chunk],
-                )
-            conn.executemany(
-                "INSERT INTO memory_ranges (rid, valid_from, valid_to) VALUES (?, ?, NULL)", [(r, new) for r in opening]
-            )
-            states = self.memories_by_rid(closing + opening)
+            self._close_ranges(conn, closing, new)
+            self._open_ranges(conn, opening, new)
             before = {states[r].id: r for r in closing}
             after = {states[r].id: r for r in opening}
             rows = []
@@ -785,7 +813,7 @@ class Store:
                     )
                 )
             cs = Changeset(upserts=tuple(upserts), changes=tuple(changes), message=message, origin="import")
-            return self._write_version(conn, cs)
+            return self._write_version(conn, cs, known=existing)
 
     # --- transcripts -----------------------------------------------------
 
