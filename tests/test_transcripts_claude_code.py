@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from _transcripts_oracle import claude_code_turns, turn_tuple
+from tests._transcripts_oracle import claude_code_turns, turn_tuple
 from dreaming.records import Session, Turn
 from dreaming.transcripts import ReadOptions, Skip, read_transcript
 from dreaming.transcripts.claude_code import parent_source
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts" / "claude_code" / "-home-ada-proj"
+FIXTURES = Path(__file__).parent / "fixtures" / "transcripts" / "claude-code" / "-home-ada-proj"
 MAIN = FIXTURES / "sess-main.jsonl"
 SUBAGENT = FIXTURES / "sess-main" / "subagents" / "agent-abc1234.jsonl"
 
 
 def read(path: Path, **options) -> tuple[list[Turn], list[Session], list[Skip]]:
-    items = list(read_transcript(path, format="claude_code", options=ReadOptions(**options)))
+    items = list(read_transcript(path, format="claude-code", options=ReadOptions(**options)))
     return (
         [i for i in items if isinstance(i, Turn)],
         [i for i in items if isinstance(i, Session)],
@@ -97,7 +97,7 @@ def test_session_record_and_times():
     assert skips == []
     (session,) = sessions
     assert session.id == "sess-main"
-    assert session.format == "claude_code"
+    assert session.format == "claude-code"
     assert session.time_source == "transcript"
     assert session.started_at.isoformat() == "2026-01-05T10:00:00+00:00"
     assert session.ended_at.isoformat() == "2026-01-05T10:04:11+00:00"

@@ -29,7 +29,7 @@ def read(path: Path, fmt: str | None = None) -> tuple[list[Turn], list[Session],
 
 
 def test_anthropic_object_with_system_tools_and_document_times():
-    turns, (session,), skips = read(FIXTURES / "anthropic_messages" / "conversation.json")
+    turns, (session,), skips = read(FIXTURES / "messages-json" / "conversation.json")
     assert skips == []
     assert [(t.id, t.role) for t in turns] == [
         ("system", "system"), ("m0", "user"), ("msg_a1", "assistant"), ("msg_a2", "assistant"), ("m4", "user"),
@@ -46,7 +46,7 @@ def test_anthropic_object_with_system_tools_and_document_times():
 
 
 def test_anthropic_list_uses_message_times_and_file_name():
-    turns, (session,), _ = read(FIXTURES / "anthropic_messages" / "messages_list.json")
+    turns, (session,), _ = read(FIXTURES / "messages-json" / "messages_list.json")
     assert [t.id for t in turns] == ["m0", "m1", "m2", "m3"]
     assert session.id == "messages_list"
     assert (session.started_at.isoformat(), session.ended_at.isoformat()) == (
@@ -58,7 +58,7 @@ def test_anthropic_bad_messages_are_skipped_with_their_line(tmp_path):
     path = tmp_path / "c.json"
     path.write_text('[\n{"role": "user", "content": "hi"},\n{"role": "robot", "content": "x"},\n'
                     '{"role": "assistant"},\n{"role": "assistant", "content": "ok", "timestamp": "soon"}\n]\n')
-    turns, _, skips = read(path, "anthropic_messages")
+    turns, _, skips = read(path, "messages-json")
     assert [t.text for t in turns] == ["hi"]
     assert [(s.location, s.reason.split(":")[0]) for s in skips] == [
         (f"{path}:3", "message 1"), (f"{path}:4", "message 2"), (f"{path}:5", "message 3"),
@@ -69,14 +69,14 @@ def test_anthropic_forced_on_the_wrong_document_is_an_error(tmp_path):
     path = tmp_path / "x.json"
     path.write_text('{"hello": 1}')
     with pytest.raises(InputError, match="needs a 'messages' list"):
-        list(read_transcript(path, format="anthropic_messages"))
+        list(read_transcript(path, format="messages-json"))
 
 
 # --- chat JSONL ------------------------------------------------------------------
 
 
 def test_chat_jsonl_interleaved_sessions():
-    turns, sessions, skips = read(FIXTURES / "chat_jsonl" / "chat.jsonl")
+    turns, sessions, skips = read(FIXTURES / "chat-jsonl" / "chat.jsonl")
     assert skips == []
     by_session = {s.id: s for s in sessions}
     assert set(by_session) == {"c1", "c2"}
@@ -94,7 +94,7 @@ def test_chat_jsonl_interleaved_sessions():
 
 
 def test_chat_jsonl_without_times_uses_the_file_mtime():
-    path = FIXTURES / "chat_jsonl" / "no_times.ndjson"
+    path = FIXTURES / "chat-jsonl" / "no_times.ndjson"
     turns, (session,), _ = read(path)
     assert session.id == "no_times"
     assert session.time_source == "file_mtime"
@@ -108,7 +108,7 @@ def test_chat_jsonl_bad_lines(tmp_path):
         '{"role": "user", "content": "ok"}\n[1, 2]\n{"content": "who"}\n{"role": "user"}\n'
         '{"role": "user", "content": "x", "timestamp": "yesterday"}\n{"role": "user", "content": "x", "session_id": []}\n'
     )
-    turns, _, skips = read(path, "chat_jsonl")
+    turns, _, skips = read(path, "chat-jsonl")
     assert [t.text for t in turns] == ["ok"]
     assert [s.reason.split(" ")[0] for s in skips] == ["not", "missing", "missing", "bad", "'session_id'"]
 
@@ -175,12 +175,12 @@ def test_locomo_dev_split(shared_data):
 @pytest.mark.parametrize(
     ("path", "fmt"),
     [
-        ("claude_code/-home-ada-proj/sess-main.jsonl", "claude_code"),
-        ("claude_code/-home-ada-proj/titles.jsonl", "claude_code"),
-        ("claude_code/-home-ada-proj/snapshots.jsonl", "claude_code"),
-        ("anthropic_messages/conversation.json", "anthropic_messages"),
-        ("anthropic_messages/messages_list.json", "anthropic_messages"),
-        ("chat_jsonl/chat.jsonl", "chat_jsonl"),
+        ("claude-code/-home-ada-proj/sess-main.jsonl", "claude-code"),
+        ("claude-code/-home-ada-proj/titles.jsonl", "claude-code"),
+        ("claude-code/-home-ada-proj/snapshots.jsonl", "claude-code"),
+        ("messages-json/conversation.json", "messages-json"),
+        ("messages-json/messages_list.json", "messages-json"),
+        ("chat-jsonl/chat.jsonl", "chat-jsonl"),
         ("locomo/mini_locomo.json", "locomo"),
     ],
 )
@@ -196,20 +196,20 @@ def test_detects_every_real_file(shared_data):
     assert found.pop("locomo_dev.json") == "locomo"
     assert found.pop("0f13eeba-e6ed-42ea-ad8c-d8db37e1304e.jsonl") is None  # empty
     assert found.pop("34d48ba8-bf7c-478e-aa05-b568b8be4cd1.jsonl") is None
-    assert set(found.values()) == {"claude_code"} and len(found) == 33
+    assert set(found.values()) == {"claude-code"} and len(found) == 33
 
 
 def test_detection_looks_past_a_damaged_first_line(tmp_path):
     path = tmp_path / "t.jsonl"
-    lines = (FIXTURES / "claude_code" / "-home-ada-proj" / "sess-main.jsonl").read_text().splitlines(keepends=True)
+    lines = (FIXTURES / "claude-code" / "-home-ada-proj" / "sess-main.jsonl").read_text().splitlines(keepends=True)
     path.write_text('{"type": "user", "uuid": \n' + "".join(lines))
-    assert detect(Source.of(path), ReadOptions()) == "claude_code"
+    assert detect(Source.of(path), ReadOptions()) == "claude-code"
 
 
 def test_pretty_printed_single_object_is_detected(tmp_path):
     path = tmp_path / "conv.json"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}, indent=2))
-    assert detect(Source.of(path), ReadOptions()) == "anthropic_messages"
+    assert detect(Source.of(path), ReadOptions()) == "messages-json"
 
 
 def test_unknown_format_lists_the_known_ones(tmp_path):
@@ -219,8 +219,8 @@ def test_unknown_format_lists_the_known_ones(tmp_path):
         detect(Source.of(path), ReadOptions())
     message = str(err.value)
     assert message.startswith(f"{path}: not a transcript in any known format")
-    assert "claude_code, anthropic_messages, chat_jsonl, locomo" in message
-    with pytest.raises(InputError, match="unknown format 'csv'; known formats: claude_code"):
+    assert "claude-code, messages-json, chat-jsonl, locomo" in message
+    with pytest.raises(InputError, match="unknown format 'csv'; known formats: claude-code"):
         read_transcript(path, format="csv")
 
 
@@ -247,7 +247,7 @@ def test_binary_and_oversized_files_are_refused(tmp_path):
     control.write_bytes(bytes([1, 2, 3, 4, 5, 6, 7, 14, 15, 16]) * 50)
     with pytest.raises(InputError, match="mostly control bytes"):
         check_file(Source.of(control), max_bytes=1 << 20)
-    big = FIXTURES / "chat_jsonl" / "chat.jsonl"
+    big = FIXTURES / "chat-jsonl" / "chat.jsonl"
     with pytest.raises(InputError, match=r"chat.jsonl: refused: \d[\d,]* bytes is over the size limit of 100 bytes"):
         check_file(Source.of(big), max_bytes=100)
     check_file(Source.of(big), max_bytes=1 << 20)  # fine under the limit

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA
 from dreaming.errors import DreamingError
 from dreaming.records import Session, Turn, dumps
 from dreaming.store import Store
@@ -130,7 +130,7 @@ def mutated_jsonl(draw) -> bytes:
 @st.composite
 def mutated_document(draw) -> bytes:
     doc = json.loads((FIXTURES / draw(st.sampled_from(
-        ["locomo/mini_locomo.json", "anthropic_messages/conversation.json", "anthropic_messages/messages_list.json"]
+        ["locomo/mini_locomo.json", "messages-json/conversation.json", "messages-json/messages_list.json"]
     ))).read_text())
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         target = _get(doc, draw(st.sampled_from(_containers(doc))))

@@ -14,7 +14,7 @@ from dreaming.records import Turn
 from dreaming.transcripts import IngestConfig, ingest_paths, iter_files, read_transcript
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
-PROJECT = FIXTURES / "claude_code" / "-home-ada-proj"
+PROJECT = FIXTURES / "claude-code" / "-home-ada-proj"
 
 
 @pytest.fixture
@@ -125,10 +125,10 @@ def test_strict_writes_nothing_at_all(store, tmp_path):
 
 
 def test_named_files_are_checked_before_anything_is_written(store, tmp_path):
-    good = FIXTURES / "chat_jsonl" / "chat.jsonl"
+    good = FIXTURES / "chat-jsonl" / "chat.jsonl"
     notes = tmp_path / "notes.json"
     notes.write_text('{"title": "not a transcript"}')
-    with pytest.raises(InputError, match=r"notes.json: not a transcript in any known format \(known formats: claude_code"):
+    with pytest.raises(InputError, match=r"notes.json: not a transcript in any known format \(known formats: claude-code"):
         ingest_paths(store, [good, notes])
     blob = tmp_path / "blob.jsonl"
     blob.write_bytes(b"\0\1\2" * 100)
@@ -144,7 +144,7 @@ def test_named_files_are_checked_before_anything_is_written(store, tmp_path):
 
 
 def test_walked_files_that_are_not_transcripts_are_warnings(store, tmp_path):
-    shutil.copy(FIXTURES / "chat_jsonl" / "chat.jsonl", tmp_path / "chat.jsonl")
+    shutil.copy(FIXTURES / "chat-jsonl" / "chat.jsonl", tmp_path / "chat.jsonl")
     (tmp_path / "package.json").write_text('{"name": "x"}')
     (tmp_path / "blob.json").write_bytes(b"\0" * 64)
     (tmp_path / "README.md").write_text("# not even looked at")
@@ -158,13 +158,13 @@ def test_walked_files_that_are_not_transcripts_are_warnings(store, tmp_path):
 
 
 def test_forced_format_that_does_not_fit_a_walked_file_is_a_warning(store, tmp_path):
-    shutil.copy(FIXTURES / "chat_jsonl" / "chat.jsonl", tmp_path / "a.jsonl")
-    shutil.copy(FIXTURES / "anthropic_messages" / "conversation.json", tmp_path / "b.json")
-    report = ingest_paths(store, [tmp_path], config=IngestConfig(format="anthropic_messages"))
+    shutil.copy(FIXTURES / "chat-jsonl" / "chat.jsonl", tmp_path / "a.jsonl")
+    shutil.copy(FIXTURES / "messages-json" / "conversation.json", tmp_path / "b.json")
+    report = ingest_paths(store, [tmp_path], config=IngestConfig(format="messages-json"))
     assert (report.files, report.sessions, report.skipped) == (1, 1, 1)
     assert report.warnings == (f"{tmp_path / 'a.jsonl'}: malformed JSON at line 2: Extra data",)
     with pytest.raises(InputError, match="a.jsonl: malformed JSON"):  # named: an error
-        ingest_paths(store, [tmp_path / "a.jsonl"], config=IngestConfig(format="anthropic_messages"))
+        ingest_paths(store, [tmp_path / "a.jsonl"], config=IngestConfig(format="messages-json"))
 
 
 def test_excerpt_size_is_configurable(store):
@@ -188,7 +188,7 @@ def test_all_shared_data(store, shared_data):
     # 36 transcript files, 2 of them empty; 9 Claude Code sessions (one per file with turns,
     # sub-agents merged into theirs) and 38 LoCoMo sessions
     assert report.files == 34
-    claude = [s for s in store.sessions() if s.format == "claude_code"]
+    claude = [s for s in store.sessions() if s.format == "claude-code"]
     assert len(claude) == 9 and report.sessions == 47
     main = store.turns("b3edadab-bca0-4054-9b41-f7ffa6941260")
     assert {t.agent_id for t in main} == {None, "a434715"}

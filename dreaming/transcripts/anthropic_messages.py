@@ -1,4 +1,4 @@
-"""Anthropic Messages conversations, as JSON (format ``anthropic_messages``).
+"""Anthropic Messages conversations, as JSON (format ``messages-json``).
 
 Either a list of messages::
 
@@ -7,7 +7,7 @@ Either a list of messages::
 or an object holding them, as a request body or an export looks::
 
     {"session_id": "s1", "system": "...", "model": "...", "metadata": {...},
-     "created_at": "...", "updated_at": "...", "messages": [...]}
+     "started_at": "...", "ended_at": "...", "messages": [...]}
 
 Each message is ``{role, content}`` (``content`` a string or content blocks)
 with optional ``id`` and ``timestamp``/``created_at``.  The turn id is the
@@ -18,7 +18,8 @@ calls; user messages made only of tool results complete them (see
 
 One session per file: id ``session_id`` (top level or in ``metadata``), else
 the file name.  Times: the messages' timestamps, else the object's
-``created_at``/``updated_at``, else the file's mtime.
+``started_at``/``ended_at`` (or ``created_at``/``updated_at``), else the
+file's mtime.
 
 A top-level list is read element by element; a top-level object is parsed
 whole (its size is bounded by the ingest size limit).
@@ -35,7 +36,7 @@ from .blocks import Conversation, block_text, split_blocks
 from .common import Item, ReadOptions, Skip, Source, as_id, as_str, to_time
 from .jsonstream import first_char, iter_json_array, load_document
 
-FORMAT = "anthropic_messages"
+FORMAT = "messages-json"
 
 ROLES = frozenset({"user", "assistant"})
 
@@ -127,8 +128,8 @@ def _read_messages(
     times = conv.times.fields(source.mtime)
     if times["time_source"] == "file_mtime":
         try:
-            started = to_time(doc.get("created_at"))
-            ended = to_time(doc.get("updated_at")) or started
+            started = to_time(doc.get("started_at", doc.get("created_at")))
+            ended = to_time(doc.get("ended_at", doc.get("updated_at"))) or started
         except ValueError as err:
             yield Skip(location=source.display, reason=f"bad conversation timestamp: {err}")
             started = ended = None

@@ -28,8 +28,10 @@ from typing import Any
 from ..records import ToolCall, Turn
 from .common import INPUT_SUMMARY_CHARS, SeqClock, SessionTimes, as_id, as_str, clip
 
-#: the input field that best says what a tool call did, by tool
-_SUMMARY_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "description", "prompt", "skill")
+#: the input fields that best say what a tool call did, by tool: the target ...
+_TARGET_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "description", "prompt", "skill")
+#: ... and the text it wrote (Write, Edit, Claude's memory tool)
+_TEXT_KEYS = ("file_text", "new_str", "insert_text", "new_string", "content")
 
 
 def block_text(content: Any) -> str:
@@ -53,12 +55,21 @@ def block_text(content: Any) -> str:
 
 
 def input_summary(tool_input: Any) -> str:
-    """A short line saying what a tool was asked to do."""
+    """A short line saying what a tool was asked to do: its target (a
+    command, a path, a pattern, ...) and the start of any text it wrote,
+    e.g. ``create /memories/user/profile.md: - Dana is on call``; other
+    inputs as compact JSON."""
     if isinstance(tool_input, Mapping):
-        for key in _SUMMARY_KEYS:
-            value = tool_input.get(key)
-            if isinstance(value, str) and value.strip():
-                return clip(" ".join(value.split()), INPUT_SUMMARY_CHARS)
+        words = [" ".join(v.split()) for k in _TARGET_KEYS if isinstance(v := tool_input.get(k), str) and v.strip()]
+        if words:
+            head = words[0]
+            paths = [tool_input[k] for k in ("path", "file_path") if isinstance(tool_input.get(k), str)]
+            if " " not in head and tool_input.get("command") == head and paths:
+                head = f"{head} {paths[0]}"  # e.g. the memory tool: "view /memories"
+            text = next((v for k in _TEXT_KEYS if isinstance(v := tool_input.get(k), str) and v.strip()), None)
+            if text is not None:
+                head = f"{head}: {' '.join(text.split())}"
+            return clip(head, INPUT_SUMMARY_CHARS)
     if tool_input is None or tool_input == {}:
         return ""
     try:

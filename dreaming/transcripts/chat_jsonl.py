@@ -1,4 +1,4 @@
-"""Generic chat logs, one JSON object per line (format ``chat_jsonl``).
+"""Generic chat logs, one JSON object per line (format ``chat-jsonl``).
 
 Each line is one turn::
 
@@ -30,7 +30,7 @@ from ..records import Session
 from .blocks import Conversation, block_text, split_blocks
 from .common import Item, ReadOptions, Skip, Source, as_id, as_str, iter_json_lines, to_time
 
-FORMAT = "chat_jsonl"
+FORMAT = "chat-jsonl"
 
 
 def looks_like(obj: Any) -> bool:

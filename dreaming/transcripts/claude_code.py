@@ -1,4 +1,4 @@
-"""Claude Code session transcripts (format ``claude_code``).
+"""Claude Code session transcripts (format ``claude-code``).
 
 Claude Code writes one JSONL file per session,
 ``~/.claude/projects/<project>/<sessionId>.jsonl``, plus one per sub-agent:
@@ -97,7 +97,7 @@ from .common import (
     to_time,
 )
 
-FORMAT = "claude_code"
+FORMAT = "claude-code"
 
 RECORD_TYPES = frozenset(
     {"user", "assistant", "system", "progress", "summary", "file-history-snapshot", "queue-operation"}
