@@ -17,7 +17,6 @@ format (a forced ``--format`` that does not fit); anything smaller is a
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -218,15 +217,13 @@ def as_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-_ID_OK = re.compile(r"[^\s]{1,200}")
-
-
 def as_id(value: Any) -> str | None:
-    """A usable id from a string or integer field (not bool), else ``None``."""
+    """A usable id from a string (not blank, at most 200 characters) or an
+    integer field (not bool), else ``None``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str) and _ID_OK.fullmatch(value):
+    if isinstance(value, str) and value.strip() and len(value) <= 200:
         return value
     return None
