@@ -67,8 +67,9 @@ def test_malformed_element_stops_with_one_skip(tmp_path):
 def test_not_an_array_and_bad_separator(tmp_path):
     (skip,) = iter_json_array(_source(b'{"a": 1}', str(tmp_path)))
     assert skip.reason == "not a JSON array"
-    items = list(iter_json_array(_source(b"[1 2]", str(tmp_path))))
-    assert items[0] == (1, 1) and items[1].reason == "malformed JSON: expected ',' or ']', got '2'"
+    items = list(iter_json_array(_source(b"[0, 1 2]", str(tmp_path))))
+    assert items[0] == (1, 0) and len(items) == 2
+    assert items[1].reason == "malformed JSON: expected ',' or ']', got '2'"
 
 
 def test_invalid_utf8_stops_with_one_skip(tmp_path):

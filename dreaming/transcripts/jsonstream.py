@@ -141,13 +141,14 @@ def _elements(buf: _Buffer, decoder: json.JSONDecoder, source: Source) -> Iterat
         line = buf.line
         buf.advance(end)
         ch = buf.skip_ws()
-        if ch is None:  # the element may be cut short: keep only elements that are followed by , or ]
+        # an element counts only when a ',' or ']' follows it: "1" may be the start of "1e5"
+        if ch is None:
             yield Skip(location=source.at(buf.line), reason=truncated)
             return
-        yield line, value
         if ch not in ",]":
             yield Skip(location=source.at(buf.line), reason=f"malformed JSON: expected ',' or ']', got {ch!r}")
             return
+        yield line, value
         buf.advance(buf.pos + 1)
         if ch == "]":
             return
