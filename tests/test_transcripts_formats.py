@@ -260,3 +260,24 @@ def test_directory_walk_is_recursive_sorted_and_skips_hidden(tmp_path):
         (tmp_path / name).write_text("")
     (tmp_path / "b" / "loop").symlink_to(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)] == ["a.json", "b/a.ndjson", "b/z.jsonl"]
+
+
+def test_memory_writes_keep_their_full_input_for_extraction(tmp_path):
+    from dreaming.extract.memory_writes import memory_writes
+
+    def use(i, name, tool_input):
+        return {"role": "assistant", "content": [{"type": "tool_use", "id": f"t{i}", "name": name, "input": tool_input}]}
+
+    messages = [
+        {"role": "user", "content": "Remember that I am on call."},
+        use(1, "memory", {"command": "create", "path": "/memories/user.md", "file_text": "- Dana is on call.\n"}),
+        use(2, "Edit", {"file_path": "/repo/CLAUDE.md", "old_string": "", "new_string": "- Use uv.\n"}),
+        use(3, "Edit", {"file_path": "/repo/main.py", "old_string": "a", "new_string": "b"}),
+        use(4, "Bash", {"command": "ls"}),
+    ]
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(messages))
+    calls = [c for t in read(path)[0] for c in t.tool_calls]
+    assert [bool(c.input) for c in calls] == [True, True, False, False]
+    assert calls[0].input_summary == "create /memories/user.md: - Dana is on call."
+    assert [w.content for c in calls for w in memory_writes(c)] == ["Dana is on call.", "Use uv."]

@@ -7,7 +7,9 @@ content: a string, or a list of blocks (``text``, ``thinking``, ``image``,
 
 * an assistant message becomes one turn: its text blocks joined (thinking is
   left out: it is the model's scratch work, not what it said) and one
-  ``ToolCall`` per ``tool_use`` block (name, a short input summary, id);
+  ``ToolCall`` per ``tool_use`` block (name, a short input summary, id; the
+  full input only for the memory writes extraction mines: Claude's memory
+  tool, Write/Edit/MultiEdit of CLAUDE.md or MEMORY.md);
 * a user message made only of ``tool_result`` blocks is not a turn of its
   own: each result is paired with its call on the open assistant turn by
   ``tool_use_id`` (``is_error`` and a result excerpt);
@@ -20,11 +22,13 @@ record per content block) are joined when they share a message id.
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..extract.memory_writes import MEMORY_FILES, MEMORY_TOOL_NAMES
 from ..records import ToolCall, Turn
 from .common import INPUT_SUMMARY_CHARS, SeqClock, SessionTimes, as_id, as_str, clip
 
@@ -77,6 +81,22 @@ def input_summary(tool_input: Any) -> str:
     except (TypeError, ValueError, RecursionError):
         text = repr(tool_input)
     return clip(text, INPUT_SUMMARY_CHARS)
+
+
+def keeps_input(name: str, tool_input: Any) -> bool:
+    """Does this call keep its full input?  Only memory writes do (see
+    :mod:`dreaming.extract.memory_writes`); other inputs are summarised."""
+    if not isinstance(tool_input, Mapping):
+        return False
+    name = name.lower()
+    if name in MEMORY_TOOL_NAMES:
+        return True
+    path = tool_input.get("file_path")
+    return (
+        name in ("write", "edit", "multiedit")
+        and isinstance(path, str)
+        and posixpath.basename(path).lower() in MEMORY_FILES
+    )
 
 
 def split_blocks(content: Any) -> tuple[list[Mapping[str, Any]], Any]:
@@ -168,7 +188,10 @@ class Conversation:
         call_id = as_id(block.get("id")) or f"#{len(draft.order)}"
         if call_id in draft.calls:
             return
-        draft.calls[call_id] = {"name": name, "input_summary": input_summary(block.get("input")), "id": call_id}
+        tool_input = block.get("input")
+        draft.calls[call_id] = {"name": name, "input_summary": input_summary(tool_input), "id": call_id}
+        if keeps_input(name, tool_input):
+            draft.calls[call_id]["input"] = dict(tool_input)
         draft.order.append(call_id)
 
     def add_results(self, blocks: list[Mapping[str, Any]]) -> None:
