@@ -181,5 +181,26 @@ def m003_memories_fts(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_dream_lock(db: Database) -> None:
+    # One dream at a time: the holder of the store's dream lock (at most one
+    # row, name = 'dream').  Taking, renewing and taking over the lock are
+    # single write transactions, so two processes can never both win.
+    db.executescript(
+        """
+        CREATE TABLE dream_lock (
+            name TEXT PRIMARY KEY,
+            token TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            proc_start TEXT,
+            started_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            command TEXT NOT NULL DEFAULT ''
+        );
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -142,6 +142,21 @@ class IngestCounts:
     turns: int = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class LockHolder:
+    """Who holds a store's dream lock (see ``dreaming.lock``)."""
+
+    token: str
+    pid: int
+    host: str
+    started_at: datetime
+    heartbeat_at: datetime
+    #: the holder process's start time as the OS reports it, so that a pid
+    #: reused by another process is not taken for the holder
+    proc_start: str | None = None
+    command: str = ""
+
+
 class Store:
     """A dreaming memory store on disk.
 
@@ -153,6 +168,10 @@ class Store:
     def __init__(self, db: Database, path: Path):
         self.db = db
         self.path = path
+        #: the dream lock token this connection writes versions under
+        #: (``dreaming.lock``); when set, a version is written only while
+        #: that token still holds the lock
+        self.fence: str | None = None
 
     # --- opening -------------------------------------------------------
 
@@ -177,6 +196,7 @@ class Store:
                 raise StoreError(f"cannot create {target.parent}: {err.strerror or err}") from None
             if not os.access(target.parent, os.W_OK):
                 raise StoreError(f"cannot create a store in {target.parent}: permission denied")
+            exists = cls._create(target)
         elif not os.access(target, os.R_OK):
             raise StoreError(f"cannot read {target}: permission denied")
         try:
@@ -198,6 +218,35 @@ class Store:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def _create(cls, target: Path) -> bool:
+        """Create a new store at ``target`` atomically: prepare it under a
+        temporary name, then hard-link it into place (which fails, leaving
+        theirs, when another process created it first).  Two processes
+        creating one store at once - a session hook and a scheduled dream,
+        say - would otherwise race through the schema migrations.  Returns
+        whether ``target`` now holds a store; where hard links are not
+        supported it is created in place as before."""
+        tmp = target.with_name(f".{target.name}.{new_id('creating')}")
+        try:
+            conn = sqlite3.connect(str(tmp), timeout=30.0)
+            try:
+                cls(Database(conn, execute_plugins=False), tmp)._prepare(fresh=True)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                pass
+            except OSError:
+                return False
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot create {target}: {err}") from None
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        return target.stat().st_size > 0
 
     def _prepare(self, *, fresh: bool) -> None:
         conn = self.db.conn
@@ -485,6 +534,14 @@ class Store:
     ) -> Version | None:
         """``known``: states of the upserted ids at HEAD that the caller has
         already looked up (``import_memories``), so they are not read twice."""
+        if self.fence is not None:
+            holder = self._lock_holder(conn)
+            if holder is None or holder.token != self.fence:
+                taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
+                raise StoreError(
+                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
+                    f"nothing was written"
+                )
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -1105,6 +1162,53 @@ class Store:
                 [version, through, *chunk],
             ).rowcount
         return total
+
+    # --- the dream lock ----------------------------------------------------
+
+    def lock_holder(self) -> LockHolder | None:
+        return self._lock_holder(self.db.conn)
+
+    @staticmethod
+    def _lock_holder(conn: sqlite3.Connection) -> LockHolder | None:
+        row = conn.execute(
+            "SELECT token, pid, host, proc_start, started_at, heartbeat_at, command FROM dream_lock WHERE name = 'dream'"
+        ).fetchone()
+        if row is None:
+            return None
+        return LockHolder(
+            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=parse_time(row[4]),  # type: ignore[arg-type]
+            heartbeat_at=parse_time(row[5]), command=row[6],  # type: ignore[arg-type]
+        )
+
+    def try_lock(self, mine: LockHolder, *, stale: Callable[[LockHolder], bool]) -> LockHolder | None:
+        """Take the dream lock in one write transaction when it is free or
+        ``stale(holder)`` says its holder is gone.  Returns ``None`` when
+        ``mine`` now holds it, else the live holder."""
+        with self._write() as conn:
+            holder = self._lock_holder(conn)
+            if holder is not None and holder.token != mine.token and not stale(holder):
+                return holder
+            conn.execute(
+                "INSERT INTO dream_lock (name, token, pid, host, proc_start, started_at, heartbeat_at, command) "
+                "VALUES ('dream',?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET token = excluded.token, "
+                "pid = excluded.pid, host = excluded.host, proc_start = excluded.proc_start, "
+                "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, command = excluded.command",
+                [mine.token, mine.pid, mine.host, mine.proc_start, format_time(mine.started_at),
+                 format_time(mine.heartbeat_at), mine.command],
+            )
+            return None
+
+    def renew_lock(self, token: str, at: datetime) -> bool:
+        """The heartbeat: False when ``token`` no longer holds the lock."""
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE dream_lock SET heartbeat_at = ? WHERE name = 'dream' AND token = ?", [format_time(at), token]
+            ).rowcount == 1
+
+    def release_lock(self, token: str) -> bool:
+        """Drop the lock if ``token`` still holds it (a taken-over lock is left alone)."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM dream_lock WHERE name = 'dream' AND token = ?", [token]).rowcount == 1
 
     # --- runs and config -----------------------------------------------
 
