@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -11,6 +12,8 @@ from ..errors import DreamingError
 from ..pipeline import LLM_MODES, DreamConfig, dream
 from ..progress import NullProgress, RichProgress
 from ..render import print_dream_report
+from ..transcripts import IngestReport, ingest_paths
+from ..triggers import Trigger, TriggerCheck, check, parse_duration
 from .common import App, emit_json, json_option, pass_app
 
 SETTINGS = {
@@ -30,17 +33,27 @@ SETTINGS = {
 @click.option("--min-sessions-for-pattern", "pattern_sessions", type=click.IntRange(min=1), default=2,
               show_default=True, help="A pattern must recur in at least this many sessions.")
 @click.option("--message", "-m", default=None, help="Version message.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="When another dream holds the store's lock, wait up to this long (else exit 1 naming it).")
+@click.option("--min-sessions", type=click.IntRange(min=1), default=None,
+              help="Dream only once at least N sessions are pending (else say why and exit 0).")
+@click.option("--min-interval", metavar="DURATION", default=None,
+              help="Dream no sooner than this after the last accepted dream, e.g. 6h or 30m (else say why, exit 0).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @json_option
 @pass_app
 def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, review: bool | None,
-        max_sessions: int | None, pattern_sessions: int, message: str | None, quiet: bool, as_json: bool) -> None:
+        max_sessions: int | None, pattern_sessions: int, message: str | None, wait: float,
+        min_sessions: int | None, min_interval: str | None, quiet: bool, as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
 
     Ingests the transcripts, extracts candidate memories, merges duplicates,
     replaces stale facts, surfaces patterns, files everything under topic
     paths, and writes one version (accepted, or a candidate with --review).
+    One dream runs at a time per store (see --wait); --min-sessions and
+    --min-interval make frequent schedulers dream only when worth it.
     """
+    from ..lock import dream_lock
     from ..patterns import PatternConfig
 
     config = DreamConfig(
@@ -51,13 +64,40 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         patterns=PatternConfig(min_sessions=pattern_sessions),
         message=message,
     )
+    trigger = None
+    if min_sessions is not None or min_interval is not None:
+        interval = parse_duration(min_interval) if min_interval is not None else None
+        trigger = Trigger(min_sessions=min_sessions or 1, min_interval=interval)
     progress = NullProgress() if quiet or as_json else RichProgress(app.err)
     with app.store() as store:
-        report = dream(store, config, progress=progress)
+        ingested = None
+        if trigger is not None:  # count the sessions the transcripts add before deciding
+            paths = [p for p in config.transcripts if Path(p).exists()]
+            ingested = ingest_paths(store, paths, config=config.ingest) if paths else None
+            config = replace(config, transcripts=())
+            verdict = check(store, trigger)
+            if not verdict.ready:
+                return _not_now(verdict, ingested, as_json)
+        with dream_lock(store, wait=wait):
+            if trigger is not None:
+                verdict = check(store, trigger)  # again: a dream we waited for may have consumed them
+                if not verdict.ready:
+                    return _not_now(verdict, ingested, as_json)
+            report = dream(store, config, progress=progress)
+        if ingested is not None:
+            report = replace(report, ingest=ingested.to_json(), warnings=(*ingested.warnings, *report.warnings))
     if as_json:
         emit_json(report.to_json())
     else:
         print_dream_report(app.out, report)
+
+
+def _not_now(verdict: TriggerCheck, ingested: IngestReport | None, as_json: bool) -> None:
+    """A trigger condition does not hold: say why; nothing is written (exit 0)."""
+    if as_json:
+        emit_json({"status": "skipped", **verdict.to_json(), "ingest": ingested.to_json() if ingested else {}})
+    else:
+        click.echo(f"Not dreaming: {verdict.reason}.")
 
 
 @click.command("config")
