@@ -1078,6 +1078,14 @@ class Store:
             for r in self.db.query("SELECT * FROM turns WHERE session_id = ? ORDER BY seq, pk", [session_id])
         ]
 
+    def turn_keys(self, session_ids: Iterable[str]) -> set[tuple[str, str]]:
+        """(session id, turn id) of the stored turns of these sessions."""
+        out: set[tuple[str, str]] = set()
+        for chunk in _chunks(list(session_ids)):
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.conn.execute(f"SELECT session_id, id FROM turns WHERE session_id IN ({marks})", chunk))
+        return out
+
     def pending_count(self) -> tuple[int, int]:
         """(sessions, turns) not yet consumed by a dream."""
         row = self.db.conn.execute(

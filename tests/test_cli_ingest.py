@@ -48,7 +48,7 @@ def test_json_counts_what_was_newly_added(run, tmp_path):
     path.write_text('{"role": "user", "content": "hi"}\n{oops\n')
     data = json.loads(run("ingest", str(path), "--json").stdout)
     assert data == {
-        "files": 1, "sessions": 1, "turns": 1, "skipped": 1, "unchanged": 0,
+        "files": 1, "sessions": 1, "turns": 1, "skipped": 1, "unchanged": 0, "redacted": 0, "redacted_kinds": {},
         "warnings": [f"{path}:2: malformed JSON (Expecting property name enclosed in double quotes)"],
     }
     path.write_text('{"role": "user", "content": "hi"}\n{"role": "assistant", "content": "hello"}\n')

@@ -42,7 +42,10 @@ def test_fixture_tree_then_nothing_new(store):
     )
     assert report.turns == store.stats()["turns"] == read_turns == 37
     again = ingest_paths(store, [FIXTURES])
-    assert again.to_json() == {"files": 0, "sessions": 0, "turns": 0, "skipped": 0, "unchanged": 10, "warnings": []}
+    assert again.to_json() == {
+        "files": 0, "sessions": 0, "turns": 0, "skipped": 0, "unchanged": 10, "redacted": 0, "redacted_kinds": {},
+        "warnings": [],
+    }
 
 
 def test_subagent_file_merges_into_the_parent_session(store):

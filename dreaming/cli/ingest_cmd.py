@@ -37,7 +37,9 @@ def ingest(
     Formats are detected per file: Claude Code session JSONL, Anthropic
     Messages JSON, chat JSONL, LoCoMo JSON.  Unchanged files are skipped by
     content hash; a file that grew adds only its new turns.  Bad lines are
-    skipped with a warning (file:line: reason) on stderr.
+    skipped with a warning (file:line: reason) on stderr.  Secrets (API keys,
+    tokens, passwords, private keys) are replaced by [REDACTED:kind] markers
+    before anything is stored.
     """
     if not paths:
         if not DEFAULT_INBOX.is_dir():
@@ -67,6 +69,9 @@ def summary(report: IngestReport) -> str:
     )
     if report.unchanged:
         line += f"; {n(report.unchanged, 'file')} unchanged"
+    if report.redacted:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(report.redacted_kinds.items()))
+        line += f"; {n(report.redacted, 'secret')} redacted ({kinds})"
     return line + "."
 
 

@@ -12,6 +12,11 @@ file with ``Store.record_ingest``:
 * turns stream from the reader into the store in batches, one transaction
   per file (``strict``: one transaction for the whole call).
 
+Secrets (API keys, tokens, passwords, private keys, connection strings) in
+what is stored are replaced by ``[REDACTED:kind]`` markers first
+(``dreaming.redact``); the report counts them.  Turns already stored (a file
+that grew is read again) are neither redacted again nor counted.
+
 Problems: a bad line, record or field is skipped and reported as
 ``file:line: reason``; with ``strict`` the first one is an error and nothing
 is written.  A file named on the command line that is binary, over
@@ -23,13 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..records import Session, Turn
+from ..redact import Redactor
 from ..store import IngestCounts, SourceState, Store
 from .common import ReadOptions, Skip, Source
 from .detect import FORMATS, check_file, check_format, detect, iter_files
@@ -53,6 +59,8 @@ class IngestConfig:
     batch_size: int = 1000
     #: warnings kept in the report (the ``skipped`` count is always complete)
     max_warnings: int = 100
+    #: replace secrets with ``[REDACTED:kind]`` before storing (off only to measure its cost)
+    redact: bool = True
 
     @property
     def read_options(self) -> ReadOptions:
@@ -69,6 +77,9 @@ class IngestReport:
     skipped: int = 0
     #: files left alone because their content had not changed
     unchanged: int = 0
+    #: secrets replaced by a marker in the new turns, and by kind
+    redacted: int = 0
+    redacted_kinds: Mapping[str, int] = field(default_factory=dict)
     #: ``file:line: reason``, the first ``max_warnings`` of them
     warnings: tuple[str, ...] = ()
 
@@ -79,6 +90,8 @@ class IngestReport:
             "turns": self.turns,
             "skipped": self.skipped,
             "unchanged": self.unchanged,
+            "redacted": self.redacted,
+            "redacted_kinds": dict(sorted(self.redacted_kinds.items())),
             "warnings": list(self.warnings),
         }
 
@@ -92,6 +105,7 @@ class _Tally:
     skipped: int = 0
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
+    redactor: Redactor | None = None
 
     def skip(self, message: str) -> None:
         self.skipped += 1
@@ -104,9 +118,10 @@ class _Tally:
         self.turns += counts.turns
 
     def report(self) -> IngestReport:
+        kinds = dict(self.redactor.kinds) if self.redactor else {}
         return IngestReport(
             files=self.files, sessions=self.sessions, turns=self.turns, skipped=self.skipped,
-            unchanged=self.unchanged, warnings=tuple(self.warnings),
+            unchanged=self.unchanged, redacted=sum(kinds.values()), redacted_kinds=kinds, warnings=tuple(self.warnings),
         )
 
 
@@ -116,6 +131,8 @@ class _Planned:
     format: str
     state: SourceState
     named: bool
+    #: (session, turn id) already stored for this file's sessions: not redacted again
+    stored: frozenset[tuple[str, str]] = frozenset()
 
 
 def ingest_paths(store: Store, paths: Iterable[str | os.PathLike[str]], *, config: IngestConfig | None = None) -> IngestReport:
@@ -123,7 +140,7 @@ def ingest_paths(store: Store, paths: Iterable[str | os.PathLike[str]], *, confi
     config = config or IngestConfig()
     if config.format is not None:
         check_format(config.format)
-    tally = _Tally(max_warnings=config.max_warnings)
+    tally = _Tally(max_warnings=config.max_warnings, redactor=Redactor() if config.redact else None)
     plan = list(_plan(store, paths, config, tally))
     if config.strict:
         for counts in store.record_ingest_all(
@@ -195,7 +212,8 @@ def _plan(store: Store, paths: Iterable[str | os.PathLike[str]], config: IngestC
         state = SourceState(
             path=key, format=fmt, size=source.size, mtime=source.mtime.timestamp(), sha256=digest
         )
-        yield _Planned(source=source, format=fmt, state=state, named=named)
+        stored = frozenset(store.turn_keys(known.sessions)) if known is not None and tally.redactor else frozenset()
+        yield _Planned(source=source, format=fmt, state=state, named=named, stored=stored)
 
 
 def _sha256(source: Source) -> str:
@@ -220,4 +238,11 @@ def _stream(planned: _Planned, config: IngestConfig, tally: _Tally) -> Iterator[
                 raise InputError(f"{item.reason} (--strict: nothing was written)", location=item.location)
             tally.skip(str(item))
             continue
+        redactor = tally.redactor
+        if redactor is not None:
+            if isinstance(item, Turn):
+                if (item.session_id, item.id) not in planned.stored:
+                    item = redactor.turn(item)
+            else:
+                item = redactor.session(item)
         yield item
