@@ -162,10 +162,15 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     one-deletion variant.
     """
     by_variant: dict[str, list[int]] = {}
-    variants_of: list[set[str]] = []
+    variants_of: list[list[str]] = []
+    typo_prone: list[int] = []
     for index, word in enumerate(tokens):
-        variants = {word}
-        variants.update(word[:k] + word[k + 1 :] for k in range(len(word)))
+        # one- and two-letter words and numbers are never typos of each other
+        if len(word) < 3 or not word.isalpha():
+            continue
+        variants = [word[:k] + word[k + 1 :] for k in range(len(word))]
+        variants.append(word)
+        typo_prone.append(index)
         variants_of.append(variants)
         for v in variants:
             bucket = by_variant.get(v)
@@ -175,7 +180,7 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
                 bucket.append(index)
     freq = frequency.tolist()
     best = np.arange(len(tokens), dtype=np.int64)
-    for index, variants in enumerate(variants_of):
+    for index, variants in zip(typo_prone, variants_of):
         choice = index
         for v in variants:
             for other in by_variant[v]:

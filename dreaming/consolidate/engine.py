@@ -31,9 +31,11 @@ text or id, so any order of the same memories gives the same result.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
@@ -48,7 +50,7 @@ from .clusters import tight_clusters
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
 from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
-from .text import NEG, WORD, norm_of, tokenize
+from .text import NEG, NUMBER, WORD, tokenize
 
 _DEFAULT_CONFIG = ConsolidationConfig()
 #: how many later entries of a subject an entry is checked against
@@ -70,14 +72,15 @@ def consolidate(
     ``memories`` are ignored.
     """
     timings: dict[str, float] = {}
-    work = _Work.build(memories, fresh, config, timings)
-    clock = perf_counter()
-    groups = work.groups()
-    reps, merges = work.representatives(groups)
-    timings["groups"] = perf_counter() - clock
-    clock = perf_counter()
-    supersedes, conflicts, subject_ambiguous = work.subjects(reps)
-    timings["subjects"] = perf_counter() - clock
+    with _quiet_gc():
+        work = _Work.build(memories, fresh, config, timings)
+        clock = perf_counter()
+        groups = work.groups()
+        reps, merges = work.representatives(groups)
+        timings["groups"] = perf_counter() - clock
+        clock = perf_counter()
+        supersedes, conflicts, subject_ambiguous = work.subjects(reps)
+        timings["subjects"] = perf_counter() - clock
     retired = {s.old_id for s in supersedes}
     ambiguous = _ambiguous(work, reps, subject_ambiguous, retired)
     # one record per set of ids (an explicit key and a parsed subject may both see it)
@@ -100,6 +103,24 @@ def consolidate(
     )
 
 
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the core allocates.
+
+    The core builds millions of small acyclic objects (tuples, records);
+    with a big heap each automatic collection rescans all of them, which
+    costs a quarter of the run at 100k memories.  Reference counting still
+    frees everything; the collector's previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
     """Pairs of memories the engine would call duplicates (for evals).
 
@@ -107,7 +128,8 @@ def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationCo
     threshold, exact ones (same normal form) included; after a good dream it
     is zero.
     """
-    work = _Work.build(memories, None, config, {})
+    with _quiet_gc():
+        work = _Work.build(memories, None, config, {})
     sizes = [len(m) for m in work.node_members]
     within = sum(s * (s - 1) // 2 for s, norm in zip(sizes, work.node_norm) if norm)
     across = sum(sizes[u] * sizes[v] for u, v, _ in work.duplicate_edges)
@@ -188,7 +210,7 @@ class _Work:
         signature = {content: _signature(text, lexicon.names) for content, text in texts.items()}
         for index, memory in enumerate(ordered):
             by_node[(signature[memory.content], memory.key)].append(index)
-        node_ids = sorted(by_node, key=lambda k: (k[0][0], k[1] is not None, k[1] or "", repr(k[0][1:])))
+        node_ids = sorted(by_node, key=_node_order)
         node_members = [by_node[k] for k in node_ids]
         node_norm = [k[0][0] for k in node_ids]
         node_key = [k[1] for k in node_ids]
@@ -440,29 +462,45 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
     lowercase: Counter[str] = Counter()
     frequency: Counter[str] = Counter()
     spellings: Counter[tuple[str, str]] = Counter()
+    shared: dict = {}
+    intern = shared.setdefault
     for content in contents:
         tokens = tokenize(content)
-        words = [t for t in tokens if t.cls == WORD]
+        content_stems: list[str] = []
+        words: list = []
+        cased = upper = negations = 0
+        for t in tokens:
+            cls = t.cls
+            if cls == WORD:
+                words.append(t)
+                content_stems.append(t.stem)
+                if t.case:
+                    cased += 1
+                    upper += t.case == "upper"
+            elif cls == NUMBER:
+                content_stems.append(t.stem)
+            elif cls == NEG:
+                content_stems.append("not")
+                negations += 1
         frequency.update({t.stem for t in words})
         spellings.update({(t.stem, t.surface.casefold()) for t in words})
-        cased = [t for t in words if t.case]
         # "USER PREFERS TABS" / "User Prefers Tabs": case says nothing here
-        headline = len(words) >= 3 and len(cased) * 2 >= len(words) and (
-            len(cased) == len(words) or sum(t.case == "upper" for t in words) * 2 >= len(words)
-        )
+        headline = len(words) >= 3 and cased * 2 >= len(words) and (cased == len(words) or upper * 2 >= len(words))
         if not headline:
+            second_capital = len(tokens) > 1 and tokens[1].cls == WORD and bool(tokens[1].case)
             for position, t in enumerate(tokens):
                 if t.cls != WORD:
                     continue
                 if not t.case:
                     lowercase[t.stem] += 1
-                elif position > 0 or (len(tokens) > 1 and tokens[1].cls == WORD and tokens[1].case):
+                elif position > 0 or second_capital:
                     capitalised[t.stem] += 1
+        content_stems.sort()
         texts[content] = Text(
-            norm=norm_of(tokens),
-            negated=sum(1 for t in tokens if t.cls == NEG) % 2 == 1,
-            capitals=() if headline else tuple(t.stem for t in cased),
-            statement=parse(tokens),
+            norm=" ".join(content_stems),
+            negated=negations % 2 == 1,
+            capitals=intern(tuple([t.stem for t in words if t.case])) if cased and not headline else (),
+            statement=parse(tokens, lambda x: intern(x, x)),
         )
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
     # each stem's most common spelling (ties: alphabetical), for typo checks
@@ -485,6 +523,11 @@ def _signature(text: Text, names: frozenset[str]) -> tuple:
     return (text.norm, subject, order if len(order) >= 2 else ())
 
 
+def _node_order(node: tuple) -> tuple:
+    (norm, subject, names), key = node
+    return (norm, key is not None, key or "", subject is not None, subject or (), names)
+
+
 def _canonical(members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon) -> Memory:
     """One memory for a group of duplicates (see ``Merge.memory``).
 
@@ -494,23 +537,13 @@ def _canonical(members: list[Memory], texts: dict[str, Text], lexicon: rules.Lex
     not shouting), then the most repeated, then the most concise.
     """
     keeper = min(members, key=lambda m: (ensure_aware(m.created_at), m.id))
-    frequency: Counter[str] = Counter()
+    repeats: Counter[str] = Counter()
     for m in members:
-        frequency[m.content] += m.mentions
-
-    def informative(content: str) -> tuple:
-        words = [w for w in texts[content].norm.split() if w != "not"]
-        spelling = sum(math.log1p(lexicon.frequency.get(w, 1)) for w in words) / len(words) if words else 0.0
-        stripped = content.strip()
-        tidy = (
-            (stripped[:1].isupper())
-            + (stripped[-1:] in ".!?")
-            + ("  " not in content and stripped == content)
-            + (not content.isupper())
-        )
-        return (-round(spelling, 6), -len(set(words)), -tidy, -frequency[content], len(content), content)
-
-    wording = min(frequency, key=informative)
+        repeats[m.content] += m.mentions
+    if len(repeats) == 1:
+        wording = next(iter(repeats))
+    else:
+        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts, lexicon))
     keys = sorted({m.key for m in members if m.key is not None})
     observed_times = [ensure_aware(m.observed_at) for m in members if m.observed_at is not None]
     return keeper.replace(
@@ -522,6 +555,21 @@ def _canonical(members: list[Memory], texts: dict[str, Text], lexicon: rules.Lex
         mentions=sum(m.mentions for m in members),
         provenance=merge_provenance(*(m.provenance for m in members)),
     )
+
+
+def _informative(content: str, repeats: int, texts: dict[str, Text], lexicon: rules.Lexicon) -> tuple:
+    """Sort key for the canonical wording (smallest first, see ``_canonical``)."""
+    words = texts[content].norm.split()
+    get = lexicon.frequency.get
+    spelling = sum([math.log1p(get(w, 1)) for w in words]) / len(words) if words else 0.0
+    stripped = content.strip()
+    tidy = (
+        stripped[:1].isupper()
+        + (stripped[-1:] in ".!?")
+        + ("  " not in content and stripped == content)
+        + (not content.isupper())
+    )
+    return (-round(spelling, 6), -len(set(words)), -tidy, -repeats, len(content), content)
 
 
 def _resolve_chains(successor: dict[int, tuple[int, Supersede]], reps: list[_Rep]) -> list[Supersede]:

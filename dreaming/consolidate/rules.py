@@ -44,6 +44,7 @@ explicit ``key``, or same subject / predicate / context, see
 
 from __future__ import annotations
 
+import re
 from collections import ChainMap, Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -99,8 +100,11 @@ class Lexicon:
         return beside >= self.typo_support and (seen <= 1 or seen * 20 <= beside)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def is_number(word: str) -> bool:
-    return any(ch.isdigit() for ch in word)
+    return _DIGIT.search(word) is not None
 
 
 def is_typo(a: str, b: str, lexicon: Lexicon) -> bool:

@@ -34,8 +34,9 @@ the later one supersedes the earlier and equal times are a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, stem
 
@@ -78,7 +79,7 @@ _LEXICON[stem("based")] = ("live", SINGLE, False, frozenset({"in", "at"}))
 #: Words that start a qualifying phrase after the value ("for indentation").
 _CONTEXT_WORDS = frozenset("for as when while during in on at with via under".split())
 _PRONOUNS = frozenset("he she they him her them it we".split())
-_DETERMINERS = frozenset("the a an my your his her its our their this that these those every each".split())
+_NO_PARTICLES: frozenset[str] = frozenset()
 _NOUN_MARKERS = frozenset({stem("favorite"), stem("favourite"), stem("preferred"), "main", "usual", "daily"})
 
 
@@ -93,6 +94,8 @@ class Statement:
     kind: str
     #: content stems of the value, in order (numbers as written)
     value: tuple[str, ...]
+    #: the value with numbers blanked: "has 2 cats" and "has 3 cats" agree
+    masked_value: tuple[str, ...]
     #: sorted content stems of the qualifying phrase ("for indentation")
     context: tuple[str, ...]
     negated: bool
@@ -104,11 +107,6 @@ class Statement:
     subject_text: str
     value_text: str
 
-    @property
-    def masked_value(self) -> tuple[str, ...]:
-        """The value with numbers blanked: "has 2 cats" and "has 3 cats" agree."""
-        return tuple("#" if _is_number(w) else w for w in self.value)
-
     def describe_subject(self) -> str:
         """"server port", "user live", "Alice prefer (for indentation)"."""
         parts = [self.subject_text or "user"]
@@ -117,10 +115,6 @@ class Statement:
         if self.context:
             parts.append("(" + " ".join(self.context) + ")")
         return " ".join(parts)
-
-
-def _is_number(word: str) -> bool:
-    return any(ch.isdigit() for ch in word)
 
 
 def kind_of(statement: Statement, names: Collection[str]) -> str:
@@ -140,32 +134,40 @@ def kind_of(statement: Statement, names: Collection[str]) -> str:
     return SINGLE
 
 
-def parse(tokens: list[Token]) -> Statement | None:
-    """Read tokens as a statement, or ``None`` when no known predicate fits."""
+def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> Statement | None:
+    """Read tokens as a statement, or ``None`` when no known predicate fits.
+
+    ``intern`` may return a shared copy of each tuple and string it is given
+    (callers analysing a million texts share the many repeated subjects).
+    """
     n = len(tokens)
-    verb = -1
-    auxiliaries: set[int] = set()
     label_end = _label_end(tokens)
-    for i, tok in enumerate(tokens):
-        if i < label_end:
+    verb = -1
+    auxiliaries: list[int] = []
+    for i in range(label_end, n):
+        tok = tokens[i]
+        cls = tok.cls
+        if cls == COPULA:
+            pass
+        elif cls != WORD or tok.stem not in _LEXICON or not _is_verb(tokens, i):
             continue
-        is_copula = tok.cls == COPULA
-        if not is_copula and not (tok.cls == WORD and tok.stem in _LEXICON and _is_verb(tokens, i)):
-            continue
-        if is_copula or tok.stem == "have":
+        if cls == COPULA or tok.stem == "have":
             # "is based in", "is called", "has moved to": an auxiliary
             nxt = _next_content(tokens, i + 1)
             if nxt is not None and tokens[nxt].stem in _LEXICON and _is_verb(tokens, nxt):
-                auxiliaries.add(i)
+                auxiliaries.append(i)
                 continue
         verb = i
         break
     if verb < 0:
         return None
     head = tokens[verb]
-    negated = sum(1 for t in tokens if t.cls == NEG) % 2 == 1
+    negated = False
+    for t in tokens:
+        if t.cls == NEG:
+            negated = not negated
     if head.cls == COPULA:
-        predicate, kind, particles = "be", UNSURE, frozenset()
+        predicate, kind, particles = "be", UNSURE, _NO_PARTICLES
     else:
         predicate, kind, negates, particles = _LEXICON[head.stem]
         predicate = predicate or head.stem
@@ -176,31 +178,42 @@ def parse(tokens: list[Token]) -> Statement | None:
     if start < n and tokens[start].stem in particles:
         predicate, kind = _PARTICLE_KIND.get((predicate, tokens[start].stem), (predicate, kind))
         start += 1
-    subject_tokens = [t for i, t in enumerate(tokens[label_end:verb], label_end) if t.cls in (WORD, NUMBER) and i not in auxiliaries]
-    possessive = any(t.cls == POSS or t.stem == "of" for t in tokens[label_end:verb])
+    subject_tokens: list[Token] = []
+    possessive = False
+    for i in range(label_end, verb):
+        t = tokens[i]
+        if t.cls == WORD or t.cls == NUMBER:
+            if i not in auxiliaries:
+                subject_tokens.append(t)
+        elif t.cls == POSS or t.stem == "of":
+            possessive = True
     value_tokens: list[Token] = []
     context_tokens: list[Token] = []
     target = value_tokens
-    for t in tokens[start:]:
+    for i in range(start, n):
+        t = tokens[i]
         if target is value_tokens and value_tokens and t.stem in _CONTEXT_WORDS:
             target = context_tokens
-        if t.cls in (WORD, NUMBER):
+        if t.cls == WORD or t.cls == NUMBER:
             target.append(t)
     if not value_tokens:
         return None
     if context_tokens and predicate in ("prefer", "use"):
         kind = SINGLE  # "prefers tabs for indentation": one choice per purpose
+    value = intern(tuple([t.stem for t in value_tokens]))
+    masked = tuple(["#" if t.cls == NUMBER else t.stem for t in value_tokens])
     return Statement(
-        subject=tuple(sorted(t.stem for t in subject_tokens)),
+        subject=intern(tuple(sorted([t.stem for t in subject_tokens]))),
         predicate=predicate,
         kind=kind,
-        value=tuple(t.stem for t in value_tokens),
-        context=tuple(sorted(t.stem for t in context_tokens)),
+        value=value,
+        masked_value=value if masked == value else intern(masked),
+        context=intern(tuple(sorted([t.stem for t in context_tokens]))),
         negated=negated,
         possessive=possessive,
         imperative=head.cls != COPULA and not subject_tokens and _is_bare(head, tokens[:verb]),
-        subject_text=" ".join(t.surface for t in subject_tokens),
-        value_text=" ".join(t.surface for t in value_tokens),
+        subject_text=intern(" ".join([t.surface for t in subject_tokens])),
+        value_text=intern(" ".join([t.surface for t in value_tokens])),
     )
 
 
@@ -214,9 +227,9 @@ def _label_end(tokens: list[Token]) -> int:
     its own verb follows it; "Editor: vim" (no verb after) keeps its colon as "is"."""
     for i, tok in enumerate(tokens):
         if tok.cls == COPULA and tok.surface == ":":
-            rest = tokens[i + 1 :]
-            if any(t.cls == COPULA or (t.cls == WORD and t.stem in _LEXICON) for t in rest):
-                return i + 1
+            for t in tokens[i + 1 :]:
+                if t.cls == COPULA or (t.cls == WORD and t.stem in _LEXICON):
+                    return i + 1
             return 0
     return 0
 
@@ -232,13 +245,18 @@ def _is_verb(tokens: list[Token], i: int) -> bool:
     """A lexicon word reads as the predicate unless it follows a determiner or
     a possessive ("the favorite drink", "Alice's drink", "my plan": a noun) or
     needs a particle it lacks ("based" without "in")."""
-    before = next((t for t in reversed(tokens[:i]) if t.cls != FILLER or t.surface.casefold() in _DETERMINERS), None)
-    if before is not None and (
-        before.cls == POSS or before.stem in _NOUN_MARKERS or before.surface.casefold() in _DETERMINERS
-    ):
-        return False
-    if tokens[i].stem not in _NEEDS_PARTICLE:
+    for j in range(i - 1, -1, -1):
+        before = tokens[j]
+        if before.cls == FILLER and not before.det:
+            continue
+        if before.cls == POSS or before.det or before.stem in _NOUN_MARKERS:
+            return False
+        break
+    stem_ = tokens[i].stem
+    if stem_ not in _NEEDS_PARTICLE:
         return True
-    particles = _LEXICON[tokens[i].stem][3]
-    after = next((t for t in tokens[i + 1 :] if t.cls != FILLER), None)
-    return after is not None and after.stem in particles
+    particles = _LEXICON[stem_][3]
+    for j in range(i + 1, len(tokens)):
+        if tokens[j].cls != FILLER:
+            return tokens[j].stem in particles
+    return False

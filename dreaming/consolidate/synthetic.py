@@ -460,7 +460,7 @@ class _Builder:
         fact: dict[str, int] = {}
         slot: dict[str, int] = {}
         step: dict[str, int] = {}
-        sessions = max(1, n // 40)
+        sessions = [f"ses_{k:06d}" for k in range(max(1, n // 40))]
         for index in order:
             content, time, key, f, s, st = rows[index]
             created = time + timedelta(seconds=self.rng.randrange(1, 3600))
@@ -475,7 +475,7 @@ class _Builder:
                     first_seen=time,
                     last_seen=time,
                     metadata=_NO_METADATA,
-                    provenance=(Evidence(session_id=f"ses_{index % sessions:06d}", turn_ids=(f"t{index}",)),),
+                    provenance=(Evidence(session_id=sessions[index % len(sessions)], turn_ids=(f"t{index}",)),),
                 )
             )
             fact[mid], slot[mid], step[mid] = f, s, st

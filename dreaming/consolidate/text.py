@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import NamedTuple
 
 # Token classes -----------------------------------------------------------
@@ -54,6 +53,9 @@ class Token(NamedTuple):
     case: str
     #: the word as written (case kept), for human-readable values
     surface: str
+    #: an article or possessive determiner ("the", "my", "their"): what
+    #: follows it is a noun ("the favorite drink"), not a verb
+    det: bool = False
 
 
 _FILLERS = frozenset(
@@ -120,6 +122,8 @@ _IRREGULAR = {
 #: identical text is noise (see ``rules``).
 FUNCTION_WORDS = _FILLERS | _SELF | _AUX | _COPULAS | _PREPOSITIONS | frozenset("and or note the".split())
 
+_DETERMINERS = frozenset("the a an my your his her its our their this that these those every each".split())
+
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['.:/-][^\W_]+)*|:")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 #: "Note: ...", "Remember that ...": a preamble, not part of the fact.
@@ -170,9 +174,28 @@ def _case(surface: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1 << 18)
 def lookup(surface: str) -> tuple[Token, ...]:
     """The tokens one surface word expands to (cached: the vocabulary is small)."""
+    found = _LOOKUP.get(surface)
+    if found is None:
+        if len(_LOOKUP) >= _LOOKUP_LIMIT:
+            _LOOKUP.clear()
+        found = _LOOKUP[surface] = _lookup(surface)
+    return found
+
+
+_LOOKUP: dict[str, tuple[Token, ...]] = {}
+_LOOKUP_LIMIT = 1 << 20
+
+
+def _lookup(surface: str) -> tuple[Token, ...]:
+    tokens = _expand(surface)
+    if surface.casefold() in _DETERMINERS:
+        tokens = tuple(t._replace(det=True) for t in tokens)
+    return tokens
+
+
+def _expand(surface: str) -> tuple[Token, ...]:
     if surface == ":":
         return (Token("be", COPULA, "", surface),)
     case = _case(surface)
@@ -231,11 +254,12 @@ def tokenize(content: str) -> list[Token]:
         if fronted:
             text = f"{fronted[2]} {fronted[1]}"
     out: list[Token] = []
+    get = _LOOKUP.get
     for surface in _TOKEN_RE.findall(text):
-        for tok in lookup(surface):
-            if tok.stem in ("longer", "long") and out and out[-1].cls == NEG:
-                continue  # "no longer" = not
-            out.append(tok)
+        out.extend(get(surface) or lookup(surface))
+    if "longer" in text or "LONGER" in text or "Longer" in text:
+        # "no longer" = not
+        out = [t for i, t in enumerate(out) if not (t.stem in ("longer", "long") and i and out[i - 1].cls == NEG)]
     return out
 
 
