@@ -5,6 +5,7 @@ in ``dreaming.records`` are what every function takes and returns.
 """
 
 from .errors import DreamingError, InputError, StoreError, VersionNotFound
+from .memory_files import export_file, import_file, read_memories
 from .records import Change, Changeset, Evidence, Memory, Run, Session, ToolCall, Turn, Version
 from .store import Store, open_store
 
@@ -25,6 +26,9 @@ __all__ = [
     "Turn",
     "Version",
     "VersionNotFound",
+    "export_file",
+    "import_file",
     "open_store",
+    "read_memories",
     "__version__",
 ]

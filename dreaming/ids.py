@@ -7,19 +7,19 @@ the same id), which dreams use so that re-running a dream reproduces it.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from datetime import datetime, timezone
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# base64's RFC 4648 base32 alphabet, mapped symbol for symbol onto Crockford's
+# (which sorts in ASCII order): b32encode does the bit work in C.
+_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
 
 
-def _encode(value: int, length: int) -> str:
-    out = []
-    for _ in range(length):
-        value, rem = divmod(value, 32)
-        out.append(_ALPHABET[rem])
-    return "".join(reversed(out))
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode("ascii").rstrip("=").translate(_TO_CROCKFORD)
 
 
 def new_id(prefix: str, *, at: datetime | None = None, seed: str | None = None) -> str:
@@ -27,8 +27,6 @@ def new_id(prefix: str, *, at: datetime | None = None, seed: str | None = None) 
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     millis = max(0, int(when.timestamp() * 1000)) & ((1 << 48) - 1)
-    if seed is None:
-        rand = int.from_bytes(os.urandom(10), "big")
-    else:
-        rand = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:10], "big")
-    return f"{prefix}_{_encode(millis, 10)}{_encode(rand, 16)}"
+    rand = os.urandom(10) if seed is None else hashlib.sha256(seed.encode("utf-8")).digest()[:10]
+    # 48 bits of time -> 10 symbols (left-aligned, so order is kept), 80 bits -> 16
+    return f"{prefix}_{_b32(millis.to_bytes(6, 'big'))}{_b32(rand)}"

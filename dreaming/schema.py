@@ -50,14 +50,19 @@ def m001_versioned_memories(db: Database) -> None:
         CREATE INDEX memories_sha ON memories(content_sha256);
 
         -- A state is part of version v when valid_from <= v < valid_to
-        -- (valid_to NULL: still valid at the newest version).
+        -- (valid_to NULL: still valid at the newest version).  opened_by /
+        -- closed_by name the version whose write opened / closed the range
+        -- (opened_by NULL: reopened when a candidate that had closed it was
+        -- rejected); they make `reject` exact.
         CREATE TABLE memory_ranges (
             rid INTEGER NOT NULL REFERENCES memories(rid),
             valid_from INTEGER NOT NULL,
-            valid_to INTEGER
+            valid_to INTEGER,
+            opened_by INTEGER,
+            closed_by INTEGER
         );
+        -- (no index on opened_by/closed_by: only `reject` reads them)
         CREATE INDEX memory_ranges_to ON memory_ranges(valid_to, rid);
-        CREATE INDEX memory_ranges_from ON memory_ranges(valid_from);
         CREATE INDEX memory_ranges_rid ON memory_ranges(rid);
 
         CREATE TABLE versions (

@@ -1,0 +1,38 @@
+"""The ``dreaming`` command line.  Thin: each command parses options, calls
+the library and renders the result.  Commands live in small modules and are
+registered here."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .common import App, DreamingGroup, resolve_store_path
+
+
+@click.group(cls=DreamingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    "store",
+    metavar="PATH",
+    envvar="DREAMING_STORE",
+    help="The store file (env DREAMING_STORE; default ./memory_store/memory.db, created on first use).",
+)
+@click.version_option(__version__, prog_name="dreaming")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None) -> None:
+    """Consolidate an AI agent's memory between sessions ("dreaming").
+
+    Read a memory store plus new session transcripts, merge duplicates,
+    replace stale facts, surface patterns, and write a new version that you
+    can review, accept or roll back.
+    """
+    ctx.obj = App(store_path=resolve_store_path(store))
+
+
+from . import ingest_cmd, store_cmds  # noqa: E402  (registers commands)
+
+store_cmds.register(cli)
+ingest_cmd.register(cli)
+
+__all__ = ["cli"]

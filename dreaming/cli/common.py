@@ -1,0 +1,75 @@
+"""What every command shares: the store option, error handling, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from ..errors import DreamingError
+from ..store import Store, default_store_path
+
+
+@dataclass(kw_only=True)
+class App:
+    """Per-invocation state, created by the top-level group."""
+
+    store_path: Path
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        store = Store.open(self.store_path)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def emit_json(data: Any) -> None:
+    """Machine-readable output: one JSON document on stdout."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+
+
+class DreamingGroup(click.Group):
+    """Turns every user-facing error into one line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DreamingError as err:
+            raise click.ClickException(str(err)) from None
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err) or "busy" in str(err):
+                raise click.ClickException(
+                    f"the store is busy (another dreaming process is writing): {err}; try again"
+                ) from None
+            raise click.ClickException(f"database error: {err}") from None
+        except sqlite3.DatabaseError as err:
+            raise click.ClickException(f"the store file is damaged or not a dreaming store: {err}") from None
+        except BrokenPipeError:  # pragma: no cover - `dreaming log | head`
+            sys.stderr.close()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; nothing was written by the unfinished step") from None
+        except OSError as err:
+            raise click.ClickException(f"{err.filename or ''}: {err.strerror or err}".lstrip(": ")) from None
+
+
+def resolve_store_path(value: str | None) -> Path:
+    return Path(value) if value else default_store_path()

@@ -1,0 +1,39 @@
+"""Docs that cannot drift: every command is in the README, every table in the schema doc."""
+
+from __future__ import annotations
+
+import re
+
+from dreaming.cli import cli
+from dreaming.schema import migrations
+from dreaming.store import Store
+
+from .conftest import REPO
+
+
+def test_every_command_is_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    missing = [name for name in cli.commands if not re.search(rf"dreaming {re.escape(name)}\b", readme)]
+    assert missing == []
+
+
+def test_every_table_is_in_the_schema_doc(store_path):
+    doc = (REPO / "memory_store" / "README.md").read_text()
+    with Store.open(store_path) as store:
+        tables = [
+            r[0]
+            for r in store.db.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' "
+                "AND name NOT LIKE 'memories_fts_%'"
+            )
+        ]
+    assert set(tables) >= {"memories", "versions", "changes", "runs"}
+    assert [t for t in tables if f"`{t}`" not in doc] == []
+    for m in migrations._migrations:
+        assert m.name in doc
+
+
+def test_readme_two_commands_exist():
+    readme = (REPO / "README.md").read_text()
+    assert "python3 dev.py demo" in readme and "python3 dev.py test" in readme
+    assert "python3 dev.py test" in (REPO / ".ci" / "run").read_text()
