@@ -389,21 +389,35 @@ class Store:
 
         ``query`` is plain text: it is split into words and any word may match.
         Returns ``(memory, score)`` pairs, best first (higher score = better).
+        FTS5 ranks on its own first (its top-k is fast); the version filter
+        then drops states not in ``version``, fetching deeper until ``limit``
+        results are found or the matches run out.
         """
         v = self.head if version is None else version
         self._check_version(v)
         terms = fts_terms(query)
-        if not terms:
+        if not terms or limit <= 0:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
-        rows = self.db.conn.execute(
-            f"SELECT {cols}, bm25(memories_fts) AS score FROM memories_fts f "
-            f"JOIN memories m ON m.rid = f.rowid JOIN memory_ranges r ON r.rid = m.rid "
-            f"WHERE memories_fts MATCH :q AND {self._in_version_sql()} "
-            f"ORDER BY score, m.id LIMIT :limit",
-            {"q": match, "v": v, "limit": limit},
-        ).fetchall()
+        depth = max(limit * 4, 50)
+        while True:
+            rows = self.db.conn.execute(
+                f"SELECT {cols}, f.score FROM (SELECT rowid AS rid, bm25(memories_fts) AS score FROM memories_fts "
+                f"WHERE memories_fts MATCH :q ORDER BY score LIMIT :depth) f "
+                f"JOIN memories m ON m.rid = f.rid JOIN memory_ranges r ON r.rid = m.rid "
+                f"WHERE {self._in_version_sql()} ORDER BY f.score, m.id LIMIT :limit",
+                {"q": match, "v": v, "limit": limit, "depth": depth},
+            ).fetchall()
+            if len(rows) >= limit:
+                break
+            matched = self.db.conn.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM memories_fts WHERE memories_fts MATCH :q LIMIT :depth)",
+                {"q": match, "depth": depth},
+            ).fetchone()[0]
+            if matched < depth:
+                break  # every match was looked at
+            depth *= 4
         return [(_memory_from_row(row[:-1]), -row[-1]) for row in rows]
 
     def last_dream(self) -> Version | None:
@@ -456,11 +470,9 @@ class Store:
         (FTS5, bm25, best ``per_text`` each): the neighbourhood a new memory
         must be compared with, found without reading the whole store."""
         seen: dict[str, Memory] = {}
-        for text in texts:
-            terms = sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]
-            if not terms:
-                continue
-            for memory, _ in self.search(" ".join(terms), version=version, limit=per_text):
+        queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
+        for query in sorted(q for q in queries if q):
+            for memory, _ in self.search(query, version=version, limit=per_text):
                 seen.setdefault(memory.id, memory)
         return sorted(seen.values(), key=lambda m: m.id)
 
