@@ -1,0 +1,50 @@
+"""Size figures of one version: what a full-context prompt would carry.
+
+``tokens`` approximates the input tokens of a prompt that holds the whole
+version, one memory per line as ``- <content>``: for each memory, one token
+per 3 UTF-8 bytes of that line, rounded up (the project's token
+approximation, which over-counts English by roughly 15-30 %; the same rule
+for both versions, so the ratio is what matters).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..records import Memory
+from ..store import Store
+
+BYTES_PER_TOKEN = 3
+
+
+def approx_tokens(text: str) -> int:
+    """Tokens of ``text`` under the project's approximation (0 for empty text)."""
+    return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN) if text else 0
+
+
+def prompt_tokens(memories: Iterable[Memory]) -> int:
+    """Approximate tokens of a prompt listing ``memories``, one ``- content`` line each."""
+    return sum(approx_tokens(f"- {m.content}\n") for m in memories)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SizeFigures:
+    """How big a version is, and how much consolidation work it still holds."""
+
+    memories: int
+    tokens: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"memories": self.memories, "tokens": self.tokens}
+
+    def __add__(self, other: SizeFigures) -> SizeFigures:
+        return SizeFigures(memories=self.memories + other.memories, tokens=self.tokens + other.tokens)
+
+
+def measure(store: Store, version: int) -> SizeFigures:
+    """The size figures of ``version`` of ``store``."""
+    memories = store.snapshot(version)
+    return SizeFigures(memories=len(memories), tokens=prompt_tokens(memories))
