@@ -324,6 +324,11 @@ def _split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[_E
     yield from flush()
 
 
+def split_markdown(text: str) -> list[str]:
+    """The entries (bullets or paragraphs) of a markdown text, headings dropped."""
+    return [e.text for e in _split_entries(text.split("\n"), location_prefix="<text>")]
+
+
 def _memory_from_entry(entry: _Entry, *, path: str, location: str, name: str) -> ImportedMemory:
     if entry.meta is None:
         return memory_from_json(

@@ -266,15 +266,21 @@ class ToolCall:
     id: str | None = None
     #: a short excerpt of the tool's result (cut to the configured size)
     result_excerpt: str = ""
+    #: the full input, kept only for calls worth mining for memories (Claude's
+    #: memory tool, Write/Edit of CLAUDE.md or MEMORY.md); empty otherwise
+    input: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "input_summary": self.input_summary,
             "is_error": self.is_error,
             "id": self.id,
             "result_excerpt": self.result_excerpt,
         }
+        if self.input:
+            out["input"] = dict(self.input)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "ToolCall":
@@ -284,6 +290,7 @@ class ToolCall:
             is_error=data.get("is_error"),
             id=data.get("id"),
             result_excerpt=data.get("result_excerpt", ""),
+            input=data.get("input") or {},
         )
 
 
@@ -334,6 +341,28 @@ class Session:
     time_source: str = "transcript"
     parent_id: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingSession:
+    """A session with the turns no dream has consumed yet."""
+
+    session: Session
+    turns: tuple[Turn, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    """A memory proposed by a stage (extraction, patterns) before consolidation.
+
+    ``rule`` names what produced it (e.g. ``user-preference``,
+    ``memory-tool``, ``workaround``) and ``confidence`` how sure that rule is;
+    both reach the changes table so a reviewer sees why it was added.
+    """
+
+    memory: Memory
+    rule: str
+    confidence: float
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -44,6 +44,7 @@ from .records import (
     Changeset,
     Evidence,
     Memory,
+    PendingSession,
     Run,
     Session,
     ToolCall,
@@ -139,14 +140,6 @@ class SourceState:
 class IngestCounts:
     sessions: int = 0
     turns: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class PendingSession:
-    """A session with the turns no dream has consumed yet."""
-
-    session: Session
-    turns: tuple[Turn, ...]
 
 
 class Store:

@@ -1,0 +1,144 @@
+"""Offline extraction: candidate memories from the new turns of pending sessions.
+
+Rules (each in its own module): explicit memory writes
+(:mod:`.memory_writes`), user statements and speaker statements
+(:mod:`.statements`), tool workarounds (:mod:`.workarounds`), and summaries.
+Every candidate carries ``observed_at`` (the turn's time) and provenance (the
+session and turn ids it came from).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..ids import new_id
+from ..records import Candidate, Evidence, Memory, PendingSession, Turn
+from .memory_writes import memory_writes
+from .statements import is_noise, speaker_statements, user_statements
+from .workarounds import describe, find_workarounds
+
+SUMMARY_LIMIT = 8000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ASSISTANT_ROLES = {"assistant", "system", "tool"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractConfig:
+    #: extract first-person statements of named speakers (conversations)
+    speakers: bool = True
+    #: keep summary and compact-summary records as summary memories
+    summaries: bool = True
+    #: keep candidates at or above this confidence
+    min_confidence: float = 0.5
+
+
+def project_of(session: PendingSession) -> str | None:
+    cwd = session.session.metadata.get("cwd") if session.session.metadata else None
+    if isinstance(cwd, str) and cwd.strip("/"):
+        return posixpath.basename(cwd.rstrip("/"))
+    return None
+
+
+def _candidate(
+    session: PendingSession, turns: Sequence[Turn], content: str, *, kind: str, rule: str, confidence: float,
+    key: str | None = None, path: str | None = None,
+) -> Candidate:
+    when = next((t.timestamp for t in turns if t.timestamp), None) or session.session.started_at
+    sid = session.session.id
+    turn_ids = tuple(dict.fromkeys(t.id for t in turns))
+    metadata = {"rule": rule, "confidence": confidence}
+    project = project_of(session)
+    if project:
+        metadata["project"] = project
+    speaker = turns[0].speaker
+    if speaker:
+        metadata["speaker"] = speaker
+    # deterministic: a re-run over the same turns gives the same memory
+    stamp = when or _EPOCH
+    memory = Memory(
+        id=new_id("mem", at=stamp, seed=f"{sid}:{','.join(turn_ids)}:{rule}:{content}"),
+        content=content,
+        path=path or "/notes.md",
+        kind=kind,
+        key=key,
+        observed_at=when,
+        created_at=stamp,
+        first_seen=when,
+        last_seen=when,
+        metadata=metadata,
+        provenance=(Evidence(session_id=sid, turn_ids=turn_ids),),
+    )
+    return Candidate(memory=memory, rule=rule, confidence=confidence)
+
+
+class OfflineExtractor:
+    """The default extractor: rules, no model."""
+
+    name = "offline"
+
+    def __init__(self, config: ExtractConfig | None = None):
+        self.config = config or ExtractConfig()
+
+    def extract(self, sessions: Sequence[PendingSession]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for session in sessions:
+            out.extend(self.extract_session(session))
+        return [c for c in out if c.confidence >= self.config.min_confidence]
+
+    def extract_session(self, session: PendingSession) -> Iterable[Candidate]:
+        speakers = [s for s in (session.session.metadata or {}).get("speakers", []) if isinstance(s, str)]
+        seen: set[tuple[str, str]] = set()
+
+        def emit(c: Candidate) -> Iterable[Candidate]:
+            marker = (c.memory.content.lower(), c.memory.key or "")
+            if marker not in seen:
+                seen.add(marker)
+                yield c
+
+        for turn in session.turns:
+            if turn.kind in ("summary", "compact_summary"):
+                if self.config.summaries and turn.text.strip():
+                    text = turn.text.strip()
+                    if len(text) > SUMMARY_LIMIT:
+                        text = text[: SUMMARY_LIMIT - 1] + "…"
+                    label = "Compact summary" if turn.kind == "compact_summary" else "Session summary"
+                    yield from emit(_candidate(session, [turn], f"{label}: {text}", kind="summary",
+                                               rule=turn.kind.replace("_", "-"), confidence=0.9))
+                continue
+            for call in turn.tool_calls:
+                for write in memory_writes(call):
+                    yield from emit(_candidate(session, [turn], write.content, kind="note", rule=write.rule,
+                                               confidence=0.95, path=write.path))
+            if not turn.text or is_noise(turn.text):
+                continue
+            if turn.speaker and turn.role not in ASSISTANT_ROLES and turn.role != "user":
+                if not self.config.speakers:
+                    continue
+                others = [s for s in speakers if s != turn.speaker]
+                listener = others[0] if others else "the other speaker"
+                for st in speaker_statements(turn.text, turn.speaker, listener=listener):
+                    yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
+                                               confidence=st.confidence, key=st.key))
+            elif turn.role == "user":
+                for st in user_statements(turn.text):
+                    yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
+                                               confidence=st.confidence, key=st.key))
+        # workarounds, per agent stream (the main agent and each sub-agent)
+        streams: dict[str | None, list[tuple[Turn, int]]] = {}
+        for turn in session.turns:
+            for index, _ in enumerate(turn.tool_calls):
+                streams.setdefault(turn.agent_id, []).append((turn, index))
+        for stream in streams.values():
+            calls = [t.tool_calls[i] for t, i in stream]
+            owner = {id(t.tool_calls[i]): t for t, i in stream}
+            for w in find_workarounds(calls):
+                turns = [owner[id(w.failed)], owner[id(w.fixed)]]
+                yield from emit(_candidate(session, turns, describe(w), kind="workaround", rule="workaround",
+                                           confidence=round(0.6 + 0.3 * w.score, 2),
+                                           key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
+
+
+__all__ = ["ExtractConfig", "OfflineExtractor", "project_of"]

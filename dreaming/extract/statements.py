@@ -1,0 +1,224 @@
+"""What people state about themselves, their project and how they want work done.
+
+Two families of rules, both precision-first (a wrong memory costs more than
+a missing one):
+
+* **user statements** in agent sessions (role ``user``): preferences ("I
+  prefer ..."), standing instructions ("always ...", "from now on ...",
+  "never ..."), facts about the user (name, role, employer, location) and about
+  the project ("we upgraded X to Y", "the release freeze moved to ...").
+  One-off task requests ("can you fix this", "I want to create a file") are
+  not memories and are skipped.
+* **speaker statements** in conversations between named people (LoCoMo-style
+  chats): first-person declaratives of each speaker ("I went to a support
+  group yesterday"), phrased in the third person with the speaker's name.
+
+Each rule gives a kind, a confidence and, where the statement fills a known
+slot (the user's editor, name, role; "the staging database"), a ``key`` so
+that a later value supersedes the earlier one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .phrasing import third_person
+
+_NOISE_MARKERS = ("<command-", "<local-command", "<system-reminder>", "Caveat:", "[Request interrupted", "<bash-")
+_HEDGES = re.compile(
+    r"^(?:if|when|whether|maybe|perhaps|i think|i guess|i wonder|i suppose|i'm not sure|i am not sure|"
+    r"can you|could you|would you|will you|please (?:fix|check|look|run|make|create|add|help|explain|show|tell|write)|"
+    r"let's|let us|do you|did you|are you|is it|what|why|how|where|who)\b",
+    re.I,
+)
+_LEADERS = re.compile(r"^(?:also|and|oh|ok|okay|so|btw|by the way|fyi|heads up|note|just so you know|for the record)[,:]?\s+", re.I)
+_PHATIC = re.compile(
+    r"\b(?:thanks|thank you|appreciate|glad|awesome|wow|haha|lol|congrats|congratulations|sounds (?:great|good|fun)|"
+    r"that's (?:great|awesome|cool|amazing)|nice|cool|hope|miss you|take care|good luck|see you|bye)\b",
+    re.I,
+)
+_STOP = set(
+    "i'm i've i'd i'll we're we've it's that's there's "
+    "a an the and or but so to of in on at for with from by about as is are was were be been being am i me my we our us "
+    "you your it its this that these those there here have has had do does did not no yes just really very also too "
+    "some any all more most much many can could will would should might may shall must then than".split()
+)
+EDITORS = r"(?:vim|neovim|nvim|emacs|helix|vs ?code|visual studio code|sublime(?: text)?|zed|nano|intellij|pycharm|cursor|kakoune|jetbrains)"
+
+_MAX_WORDS = 45
+_MIN_WORDS = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class Statement:
+    content: str
+    kind: str
+    rule: str
+    confidence: float
+    key: str | None = None
+
+
+_TAG_QUESTION = re.compile(r",\s*(?:remember|right|ok|okay|you know|as you know)\?$", re.I)
+_CLAUSE_SPLIT = re.compile(r",?\s+and\s+(?=(?:I|I'm|I've|my|My)\b)")
+
+
+def sentences(text: str) -> Iterator[str]:
+    """Split prose into sentences and "..., and I ..." clauses; code blocks,
+    quotes and markup lines are dropped; a trailing tag question
+    (", remember?") does not make a statement a question."""
+    in_code = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or not stripped or stripped.startswith((">", "|", "<", "#", "$ ", "    ")):
+            continue
+        stripped = re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", stripped)
+        for part in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'(])", stripped):
+            part = _TAG_QUESTION.sub(".", part.strip())
+            for clause in _CLAUSE_SPLIT.split(part):
+                clause = clause.strip()
+                if clause:
+                    yield clause
+
+
+def _clean(sentence: str) -> str:
+    s = _LEADERS.sub("", sentence.strip())
+    s = re.sub(r"\s+", " ", s)
+    return s.strip(" \"'")
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text.lower()) if w not in _STOP and len(w) > 2]
+
+
+def is_noise(text: str) -> bool:
+    return any(marker in text for marker in _NOISE_MARKERS)
+
+
+def _key(*parts: str) -> str:
+    words = []
+    for part in parts:
+        words.extend(w for w in re.findall(r"[a-z0-9]+", part.lower()) if w not in ("the", "a", "an", "our", "my"))
+    return ".".join(words)
+
+
+# --- user statements -----------------------------------------------------------
+
+_INSTRUCTION = re.compile(
+    r"^(?:please\s+)?(?:(?:always|never)\s+\w+|don't\s+ever\s+\w+|from now on\b|going forward\b|in (?:this|the) (?:repo|project|codebase),?\s+(?:always|never|use|prefer)\b)",
+    re.I,
+)
+_PREFERENCE = re.compile(
+    r"^i\s+(?:really\s+|strongly\s+|generally\s+|usually\s+|still\s+|much\s+)?(?:prefer|like|love|hate|dislike|can't stand|'d rather|would rather)\b"
+    r"|^i(?:'d| would) (?:like|prefer) (?:you )?to (?:always|never)\b"
+    r"|^i want (?:you to )?(?:always|never)\b"
+    r"|^i(?: always| usually| mostly)? use\s+\S"
+    r"|^i (?:switched|moved|migrated|changed) (?:from \S+ )?(?:to|over to)\b",
+    re.I,
+)
+_PERSONAL_FACT = re.compile(
+    r"^my name is\s+(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})"
+    r"|^(?:i'm|i am)\s+(?P<role>(?:the|a|an)\s+[\w-]+(?:\s+[\w-]+){0,6})"
+    r"|^i (?:work|live) (?P<prep>at|for|in|on)\s+(?P<place>.+)"
+    r"|^my (?P<slot>[\w-]+(?:\s+[\w-]+){0,2}) is\s+(?P<value>.+)",
+    re.I,
+)
+_PROJECT_FACT = re.compile(
+    r"^(?:we|the team)\s+(?:just\s+|recently\s+|finally\s+)?(?P<verb>upgraded|moved|migrated|switched|changed|bumped|renamed)\s+"
+    r"(?P<subject>(?:the\s+|our\s+)?[\w./-]+(?:\s+[\w./-]+){0,3}?)\s+(?:from\s+\S+(?:\s+\S+)?\s+)?to\s+(?P<value>.+)"
+    r"|^(?:we|the team)\s+(?:now\s+)?(?:use|are using|deploy (?:to|on|with)|run|host (?:on|with))\s+(?P<uses>.+)"
+    r"|^(?:the|our)\s+(?P<thing>[\w./-]+(?:\s+[\w./-]+){0,3}?)\s+(?P<fverb>is now|now runs|runs|moved to|has moved to|was moved to|is moving to|starts on|starts|is due|is on|is scheduled for|was upgraded to)\s+(?P<fvalue>.+)",
+    re.I,
+)
+_ROLE_NOUNS = re.compile(
+    r"\b(?:engineer|developer|sre|lead|manager|designer|scientist|analyst|architect|admin|administrator|student|"
+    r"researcher|owner|founder|intern|consultant|on call|maintainer|reviewer|tester|writer|teacher|nurse|doctor)\b",
+    re.I,
+)
+
+
+def user_statements(text: str) -> Iterator[Statement]:
+    """Memories in what the user of an agent session said."""
+    if is_noise(text):
+        return
+    for raw in sentences(text):
+        if raw.endswith("?"):
+            continue
+        s = _clean(raw)
+        words = s.split()
+        if not (_MIN_WORDS <= len(words) <= _MAX_WORDS) or _HEDGES.match(s):
+            continue
+        editor = re.search(rf"\b(?:to|use|prefer|like)\s+{EDITORS}\b", s, re.I)
+        if _INSTRUCTION.match(s):
+            body = re.sub(r"^please\s+", "", s, flags=re.I)
+            yield Statement(content=f"Standing instruction: {body[0].lower() + body[1:]}".rstrip(".!") + ".",
+                            kind="procedure", rule="user-instruction", confidence=0.85)
+            continue
+        if _PREFERENCE.match(s):
+            key = "user.editor" if editor or re.search(rf"\b{EDITORS}\b.*\beditor\b|\beditor\b", s, re.I) else None
+            if key is None and re.search(r"\btabs?\b.*\bspaces?\b|\bspaces?\b.*\btabs?\b|\bindent", s, re.I):
+                key = "user.indentation"
+            yield Statement(content=third_person(s, "User"), kind="preference", rule="user-preference",
+                            confidence=0.8, key=key)
+            continue
+        fact = _PERSONAL_FACT.match(s)
+        if fact:
+            key = None
+            if fact.group("name"):
+                key = "user.name"
+            elif fact.group("role"):
+                if not _ROLE_NOUNS.search(fact.group("role")):
+                    continue
+                key = "user.role"
+            elif fact.group("place"):
+                key = "user.location" if fact.group("prep").lower() == "in" and "live" in s.lower() else "user.work"
+            elif fact.group("slot"):
+                key = _key("user", fact.group("slot"))
+            yield Statement(content=third_person(s, "User"), kind="fact", rule="user-fact", confidence=0.75, key=key)
+            continue
+        project = _PROJECT_FACT.match(s)
+        if project:
+            subject = project.group("subject") or project.group("thing")
+            key = _key(subject) if subject else None
+            if project.group("uses"):
+                key = None  # "we use X" adds a fact; it does not replace one
+            yield Statement(content=third_person(s, "User"), kind="fact", rule="project-fact", confidence=0.75, key=key)
+
+
+# --- speaker statements (conversations between named people) -----------------
+
+_FIRST_PERSON_START = re.compile(
+    r"^(?:(?:yesterday|today|last \w+|this \w+|recently|lately|finally|actually|well|yeah|yes|so|and|but|oh|also|"
+    r"guess what|you know what)[,!]?\s+)?(?:i|i'm|i've|i'd|i'll|my|we|we're|we've|our)\b",
+    re.I,
+)
+
+
+def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[Statement]:
+    """First-person declaratives of a named speaker, in the third person."""
+    for raw in sentences(text):
+        if raw.endswith("?") or raw.endswith("?!"):
+            continue
+        s = _clean(raw)
+        words = s.split()
+        if not (4 <= len(words) <= _MAX_WORDS) or not _FIRST_PERSON_START.match(s):
+            continue
+        if _HEDGES.match(s) or _PHATIC.search(s) and len(_content_words(s)) < 4:
+            continue
+        if len(_content_words(s)) < 2:
+            continue
+        # move a leading time word after the subject so the sentence starts with the pronoun
+        lead = re.match(r"^(yesterday|today|last \w+|this \w+|recently|lately|finally)[,]?\s+", s, re.I)
+        tail = ""
+        if lead:
+            tail = f" {lead.group(1).lower()}"
+            s = s[lead.end():]
+        else:
+            s = re.sub(r"^(?:actually|well|yeah|yes|so|and|but|oh|also|guess what|you know what)[,!]?\s+", "", s, flags=re.I)
+        s = s.rstrip(".!")
+        content = third_person(s + tail, speaker, listener=listener)
+        yield Statement(content=content, kind="fact", rule="speaker-statement", confidence=0.6)
