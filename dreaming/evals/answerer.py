@@ -52,3 +52,7 @@ class Answerer(Protocol):
     def score(self, asked: Sequence[Asked], *, ks: Sequence[int]) -> list[tuple[Outcome, ...]]:
         """One tuple of outcomes (one per k, in ``ks`` order) per asked task, in order."""
         ...
+
+    def cost(self) -> Mapping[str, Any] | None:
+        """What its API calls cost so far (a ``CostReport`` as JSON); ``None`` when it makes none."""
+        ...

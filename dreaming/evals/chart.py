@@ -32,14 +32,14 @@ def write_chart(report: SuiteReport, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(names) + 2), 4.5), dpi=120)
     try:
         bars_b = ax.bar([i - width / 2 for i in x], before, width, label="before", color="#9aa5b1")
-        bars_a = ax.bar([i + width / 2 for i in x], after, width, label="after (dreamed)", color="#3b6fd8")
+        bars_a = ax.bar([i + width / 2 for i in x], after, width, label="after", color="#3b6fd8")
         for bars in (bars_b, bars_a):
             ax.bar_label(bars, fmt="%.0f", fontsize=8, padding=2)
         ax.set_xticks(x, labels, fontsize=8)
-        ax.set_ylim(0, 105)
+        ax.set_ylim(0, 118)
         ax.set_ylabel(f"completed at k={report.main_k} (%)")
         ax.set_title(heading(report), fontsize=9)
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper left", ncol=2, frameon=False, fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from ..errors import DreamingError
 from ..store import Store
 from .answerer import Answerer, Asked, Outcome
 from .progress import bar
-from .report import CaseResult, UnitSizes
+from .report import CaseResult, SuiteReport, UnitSizes
 from .retrieval import version_index
 from .size import measure
 from .tasks import Task
@@ -99,3 +99,33 @@ def ask_pair(
         after=measure(store, after),
     )
     return cases, sizes
+
+
+def build_report(
+    *,
+    suite: str,
+    dataset: str,
+    answerer: Answerer,
+    config: EvalConfig,
+    cases: Sequence[CaseResult],
+    units: Sequence[UnitSizes],
+    categories: Sequence[str],
+    notes: Sequence[str] = (),
+) -> SuiteReport:
+    """A suite's report: the answerer's k values and cost, and a note on failed answers."""
+    ks = answerer.ks(config.ks)
+    failed = sum(1 for c in cases for o in (*c.before, *c.after) if "error" in o.details)
+    if failed:
+        notes = (*notes, f"{failed} answer(s) failed (API error or budget) and count as not completed")
+    return SuiteReport(
+        suite=suite,
+        dataset=dataset,
+        answerer=answerer.name,
+        ks=ks,
+        main_k=main_k(ks),
+        cases=tuple(cases),
+        units=tuple(units),
+        categories=tuple(categories),
+        notes=tuple(notes),
+        cost=answerer.cost(),
+    )

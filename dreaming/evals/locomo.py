@@ -39,7 +39,7 @@ from ..store import Store
 from ..transcripts.locomo import parse_date
 from .answerer import Answerer
 from .dreamer import DreamSettings, dream_once
-from .engine import EvalConfig, ask_pair, main_k
+from .engine import EvalConfig, ask_pair, build_report
 from .progress import bar
 from .report import CaseResult, SuiteReport, TargetCheck, UnitSizes
 from .tasks import Task
@@ -299,20 +299,18 @@ def eval_locomo(
                 if conv.skipped:
                     notes.append(f"{conv.sample_id}: {conv.skipped} QA item(s) without an answer were left out")
                 advance()
-    ks = answerer.ks(config.ks)
     notes.append(
         f"dream: llm={dream.llm}; before = observations appended per session, after = a dream over them "
         f"plus the sessions as transcripts"
     )
-    report = SuiteReport(
+    report = build_report(
         suite="locomo",
         dataset=path.name,
-        answerer=answerer.name,
-        ks=ks,
-        main_k=main_k(ks),
-        cases=tuple(cases),
-        units=tuple(units),
-        categories=tuple(CATEGORIES[n] for n in sorted(CATEGORIES) if any(c.task.category == CATEGORIES[n] for c in cases)),
-        notes=tuple(notes),
+        answerer=answerer,
+        config=config,
+        cases=cases,
+        units=units,
+        categories=[CATEGORIES[n] for n in sorted(CATEGORIES) if any(c.task.category == CATEGORIES[n] for c in cases)],
+        notes=notes,
     )
     return report.with_targets(locomo_targets(report))

@@ -62,6 +62,9 @@ class OfflineAnswerer:
     def score(self, asked: Sequence[Asked], *, ks: Sequence[int]) -> list[tuple[Outcome, ...]]:
         return [self.score_one(item, ks=ks) for item in asked]
 
+    def cost(self) -> None:
+        return None
+
     def score_one(self, asked: Asked, *, ks: Sequence[int]) -> tuple[Outcome, ...]:
         tokens = [normalise(hit.content) for hit in asked.hits]
         return tuple(self._at(asked, tokens[:k], k) for k in ks)

@@ -2,27 +2,20 @@
 
 ``tokens`` approximates the input tokens of a prompt that holds the whole
 version, one memory per line as ``- <content>``: for each memory, one token
-per 3 UTF-8 bytes of that line, rounded up (the project's token
-approximation, which over-counts English by roughly 15-30 %; the same rule
-for both versions, so the ratio is what matters).
+per 3 UTF-8 bytes of that line, rounded up (``dreaming.llm.tokens``, the
+project's token approximation, which over-counts English by roughly 15-30 %;
+the same rule for both versions, so the ratio is what matters).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..llm.tokens import approx_tokens
 from ..records import Memory
 from ..store import Store
-
-BYTES_PER_TOKEN = 3
-
-
-def approx_tokens(text: str) -> int:
-    """Tokens of ``text`` under the project's approximation (0 for empty text)."""
-    return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN) if text else 0
 
 
 def prompt_tokens(memories: Iterable[Memory]) -> int:

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from ..errors import DreamingError
 from ..store import Store
 from .answerer import Answerer
-from .engine import EvalConfig, ask_pair, main_k
+from .engine import EvalConfig, ask_pair, build_report
 from .report import SuiteReport
 from .tasks import Dataset
 
@@ -52,16 +52,13 @@ def eval_tasks(
     cases, sizes = ask_pair(
         store, before=v_before, after=v_after, tasks=dataset.tasks, answerer=answerer, config=config, progress=progress
     )
-    categories = tuple(dict.fromkeys(t.category for t in dataset.tasks))
-    ks = answerer.ks(config.ks)
-    return SuiteReport(
+    return build_report(
         suite="tasks",
         dataset=dataset.name,
-        answerer=answerer.name,
-        ks=ks,
-        main_k=main_k(ks),
-        cases=tuple(cases),
+        answerer=answerer,
+        config=config,
+        cases=cases,
         units=(sizes,),
-        categories=categories,
+        categories=tuple(dict.fromkeys(t.category for t in dataset.tasks)),
         notes=(f"before = version {v_before}, after = version {v_after} of {store.path}",),
     )
