@@ -56,9 +56,11 @@ def terms_of(text: str) -> set[str]:
     out: set[str] = set()
     for code, word in _TOKEN.findall(text):
         if code:
-            first = code.strip().split()[0].strip("./") if code.strip() else ""
-            if len(first) >= 3:
-                out.add(first.lower())
+            # a command: its program and its arguments (flags and tiny words aside)
+            for part in code.split():
+                part = part.strip("'\"./()").lower()
+                if len(part) >= 3 and not part.startswith("-") and part not in _STOP:
+                    out.add(part)
             continue
         w = word.strip(".,/-").lower()
         if len(w) >= 4 and w not in _STOP and not w.isdigit():

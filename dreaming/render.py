@@ -135,3 +135,40 @@ def stats_table(stats: dict[str, Any]) -> Table:
     table.add_row("runs", f"{stats['runs']:,}")
     table.add_row("file size", f"{stats['file_bytes'] / 1e6:,.2f} MB")
     return table
+
+
+def print_dream_report(console: Console, report: Any) -> None:
+    """The summary of a dream (``dreaming.pipeline.DreamReport``)."""
+    if report.status == "nothing":
+        console.print(f"Nothing to dream: no new sessions or memories since the last dream (HEAD is version {report.parent}).")
+        return
+    c = report.counts
+    where = "none"
+    if report.version is not None:
+        where = f"version {report.version} ({report.version_status})"
+    console.print(Text(f"Dream {report.run_id}: {report.status}, wrote {where}", style="bold"))
+    console.print(f"  sessions consumed   {report.sessions} ({report.turns} turns)")
+    console.print(f"  memories            {report.memories_before} -> {report.memories_after}")
+    console.print(
+        f"  changes             {c.get('added', 0)} added, {c.get('merged', 0)} merged "
+        f"({c.get('merged_memories', 0)} memories), {c.get('superseded', 0)} superseded, "
+        f"{c.get('conflicts', 0)} conflicts, {c.get('patterns', 0)} patterns, {c.get('moved', 0)} moved"
+    )
+    if c.get("ambiguous"):
+        console.print(f"  left as they were   {c['ambiguous']} look-alike pairs nobody could settle offline")
+    stages = "  ".join(f"{name} {secs:.2f}s" for name, secs in report.timings.items())
+    console.print(Text(f"  time per stage      {stages}", style="dim"))
+    if report.cost:
+        total = report.cost.get("usd", {}).get("total")
+        if total is not None:
+            console.print(f"  cost                ${total:.4f} (see `dreaming cost {report.run_id}`)")
+    for warning in report.warnings[:5]:
+        console.print(Text(f"  warning: {warning}", style="yellow"))
+    if len(report.warnings) > 5:
+        console.print(Text(f"  ... and {len(report.warnings) - 5} more warnings (see --json)", style="yellow"))
+    if report.version_status == "candidate":
+        console.print(
+            f"Review it with `dreaming diff`, then `dreaming accept {report.version}` or `dreaming reject {report.version}`."
+        )
+    elif report.version is not None:
+        console.print(f"See what changed with `dreaming diff {report.version}`; undo with `dreaming rollback {report.parent}`.")

@@ -413,6 +413,64 @@ class Store:
         ).fetchall()
         return [(_memory_from_row(row[:-1]), -row[-1]) for row in rows]
 
+    def last_dream(self) -> Version | None:
+        """The newest accepted version a dream wrote."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM versions WHERE origin = 'dream' AND status = 'accepted' ORDER BY number DESC LIMIT 1"
+            )
+        )
+        return _version_from_row(rows[0]) if rows else None
+
+    def fresh_ids(self) -> list[str]:
+        """Ids at HEAD whose state an import wrote after the last accepted
+        dream: what the next dream must consolidate besides new transcripts."""
+        last = self.last_dream()
+        since = last.number if last else 0
+        head = self.head
+        return [
+            r[0]
+            for r in self.db.conn.execute(
+                f"SELECT m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                f"WHERE {self._in_version_sql()} AND m.written_in > :since AND m.written_in IN "
+                f"(SELECT number FROM versions WHERE origin = 'import' AND status = 'accepted') ORDER BY m.id",
+                {"v": head, "since": since},
+            )
+        ]
+
+    def with_keys(self, keys: Iterable[str], *, version: int | None = None) -> list[Memory]:
+        """Memories of ``version`` (default HEAD) that fill one of ``keys``."""
+        v = self.head if version is None else version
+        wanted = sorted({k for k in keys if k})
+        out: list[Memory] = []
+        cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
+        for chunk in _chunks(wanted):
+            params: dict[str, Any] = {f"k{i}": x for i, x in enumerate(chunk)}
+            params["v"] = v
+            names = ",".join(f":k{i}" for i in range(len(chunk)))
+            out.extend(
+                _memory_from_row(row)
+                for row in self.db.conn.execute(
+                    f"SELECT {cols} FROM memories m JOIN memory_ranges r ON r.rid = m.rid "
+                    f"WHERE m.key IN ({names}) AND {self._in_version_sql()}",
+                    params,
+                )
+            )
+        return out
+
+    def related(self, texts: Iterable[str], *, version: int | None = None, per_text: int = 20) -> list[Memory]:
+        """Memories of ``version`` that share words with any of ``texts``
+        (FTS5, bm25, best ``per_text`` each): the neighbourhood a new memory
+        must be compared with, found without reading the whole store."""
+        seen: dict[str, Memory] = {}
+        for text in texts:
+            terms = sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]
+            if not terms:
+                continue
+            for memory, _ in self.search(" ".join(terms), version=version, limit=per_text):
+                seen.setdefault(memory.id, memory)
+        return sorted(seen.values(), key=lambda m: m.id)
+
     # --- writing versions ----------------------------------------------
 
     def write_version(self, changeset: Changeset) -> Version | None:
@@ -828,56 +886,105 @@ class Store:
         )
 
     def record_ingest(
-        self, source: SourceState, sessions: Sequence[Session], turns: Sequence[Turn]
+        self, source: SourceState, records: Iterable[Session | Turn], *, batch_size: int = 1000
     ) -> IngestCounts:
         """Store what one transcript file held, in one transaction.
 
-        Sessions are inserted or refreshed (times, metadata); turns already
-        stored (same session and turn id) are left alone, so re-reading a file
-        that grew adds only its new turns.  Returns what was newly added.
+        ``records`` is a stream of ``Turn`` and ``Session`` records in any
+        order (a reader yields a session after its turns, once its times are
+        known); turns are written in batches of ``batch_size`` as they come,
+        so a huge file never sits in memory.  A session already stored is
+        merged, not replaced: its span widens to cover both, metadata is
+        updated key by key (several files can add to one session, e.g. a
+        Claude Code sub-agent's).  Turns already stored (same session and
+        turn id) are left alone, so re-reading a file that grew adds only its
+        new turns.  An exception from ``records`` rolls everything back.
+        Returns what was newly added.
         """
-        now = format_time(utcnow())
         with self._write() as conn:
-            new_sessions = 0
-            for s in sessions:
-                row = conn.execute("SELECT started_at, ended_at FROM sessions WHERE id = ?", [s.id]).fetchone()
-                values = [
-                    s.source, s.format, format_time(s.started_at), format_time(s.ended_at),
-                    s.time_source, s.parent_id, dumps(dict(s.metadata)),
-                ]
-                if row is None:
-                    new_sessions += 1
-                    conn.execute(
-                        "INSERT INTO sessions (id, source, format, started_at, ended_at, time_source, parent_id, "
-                        "metadata, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        [s.id, *values, now, now],
-                    )
-                else:
-                    conn.execute(
-                        "UPDATE sessions SET source = ?, format = ?, started_at = ?, ended_at = ?, time_source = ?, "
-                        "parent_id = ?, metadata = ?, updated_at = ? WHERE id = ?",
-                        [*values, now, s.id],
-                    )
+            return self._record_ingest(conn, source, records, batch_size)
+
+    def record_ingest_all(
+        self, files: Iterable[tuple[SourceState, Iterable[Session | Turn]]], *, batch_size: int = 1000
+    ) -> list[IngestCounts]:
+        """:meth:`record_ingest` for several files in ONE transaction: all of
+        them or, on any exception, none (``dreaming ingest --strict``)."""
+        with self._write() as conn:
+            return [self._record_ingest(conn, source, records, batch_size) for source, records in files]
+
+    def _record_ingest(
+        self, conn: sqlite3.Connection, source: SourceState, records: Iterable[Session | Turn], batch_size: int
+    ) -> IngestCounts:
+        now = format_time(utcnow())
+        new_sessions = new_turns = 0
+        session_ids = list(source.sessions)
+        batch: list[tuple[Any, ...]] = []
+
+        def flush() -> int:
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO turns (session_id, id, seq, role, speaker, kind, timestamp, text, tool_calls, "
                 "agent_id, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
+                batch,
+            )
+            batch.clear()
+            return conn.total_changes - before
+
+        for rec in records:
+            if isinstance(rec, Turn):
+                batch.append(
                     (
-                        t.session_id, t.id, t.seq, t.role, t.speaker, t.kind, format_time(t.timestamp), t.text,
-                        dumps([c.to_json() for c in t.tool_calls]), t.agent_id, dumps(dict(t.metadata)),
+                        rec.session_id, rec.id, rec.seq, rec.role, rec.speaker, rec.kind, format_time(rec.timestamp),
+                        rec.text, dumps([c.to_json() for c in rec.tool_calls]), rec.agent_id, dumps(dict(rec.metadata)),
                     )
-                    for t in turns
+                )
+                if len(batch) >= batch_size:
+                    new_turns += flush()
+            else:
+                new_sessions += self._merge_session(conn, rec, now)
+                if rec.id not in session_ids:
+                    session_ids.append(rec.id)
+        new_turns += flush()
+        conn.execute(
+            "INSERT INTO sources (path, format, size, mtime, sha256, ingested_at, sessions) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT(path) DO UPDATE SET format = excluded.format, size = excluded.size, mtime = excluded.mtime, "
+            "sha256 = excluded.sha256, ingested_at = excluded.ingested_at, sessions = excluded.sessions",
+            [source.path, source.format, source.size, source.mtime, source.sha256, now, dumps(session_ids)],
+        )
+        return IngestCounts(sessions=new_sessions, turns=new_turns)
+
+    @staticmethod
+    def _merge_session(conn: sqlite3.Connection, s: Session, now: str | None) -> int:
+        """Insert ``s`` (returns 1) or merge it into the stored row (0)."""
+        row = conn.execute(
+            "SELECT started_at, ended_at, time_source, metadata FROM sessions WHERE id = ?", [s.id]
+        ).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO sessions (id, source, format, started_at, ended_at, time_source, parent_id, "
+                "metadata, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    s.id, s.source, s.format, format_time(s.started_at), format_time(s.ended_at), s.time_source,
+                    s.parent_id, dumps(dict(s.metadata)), now, now,
                 ],
             )
-            new_turns = conn.total_changes - before
-            conn.execute(
-                "INSERT INTO sources (path, format, size, mtime, sha256, ingested_at, sessions) VALUES (?,?,?,?,?,?,?) "
-                "ON CONFLICT(path) DO UPDATE SET format = excluded.format, size = excluded.size, mtime = excluded.mtime, "
-                "sha256 = excluded.sha256, ingested_at = excluded.ingested_at, sessions = excluded.sessions",
-                [source.path, source.format, source.size, source.mtime, source.sha256, now, dumps(list(source.sessions))],
-            )
-        return IngestCounts(sessions=new_sessions, turns=new_turns)
+            return 1
+        started, ended, time_source = parse_time(row[0]), parse_time(row[1]), row[2]
+        if s.time_source == time_source != "file_mtime":  # widen the span to cover both
+            started = min((t for t in (started, s.started_at) if t is not None), default=None)
+            ended = max((t for t in (ended, s.ended_at) if t is not None), default=None)
+        elif time_source == "file_mtime" or s.time_source != "file_mtime":  # a file's mtime never beats a real time
+            started, ended, time_source = s.started_at, s.ended_at, s.time_source
+        metadata = {**json.loads(row[3]), **dict(s.metadata)}
+        conn.execute(
+            "UPDATE sessions SET source = ?, format = ?, started_at = ?, ended_at = ?, time_source = ?, "
+            "parent_id = coalesce(?, parent_id), metadata = ?, updated_at = ? WHERE id = ?",
+            [
+                s.source, s.format, format_time(started), format_time(ended), time_source, s.parent_id,
+                dumps(metadata), now, s.id,
+            ],
+        )
+        return 0
 
     def sessions(self) -> list[Session]:
         return [self._session_from_row(r) for r in self.db.query("SELECT * FROM sessions ORDER BY started_at, id")]

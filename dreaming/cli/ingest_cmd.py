@@ -1,0 +1,74 @@
+"""``dreaming ingest``: read session transcripts into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..transcripts import FORMATS, IngestConfig, IngestReport, ingest_paths
+from .common import App, emit_json, json_option, pass_app
+
+#: what ``dreaming ingest`` reads when given no PATH
+DEFAULT_INBOX = Path("transcripts")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help="Read every file in this format (default: detected per file).")
+@click.option("--strict", is_flag=True, help="Any skipped line or file is an error, and nothing is written.")
+@click.option(
+    "--max-bytes", type=click.IntRange(min=1), default=IngestConfig.max_bytes, show_default=True,
+    help="Refuse files larger than this.",
+)
+@click.option(
+    "--excerpt-chars", type=click.IntRange(min=0), default=IngestConfig.excerpt_chars, show_default=True,
+    help="Keep tool results as an excerpt of at most this many characters.",
+)
+@json_option
+@pass_app
+def ingest(
+    app: App, paths: tuple[Path, ...], fmt: str | None, strict: bool, max_bytes: int, excerpt_chars: int, as_json: bool
+) -> None:
+    """Read session transcripts from PATH... (files or directories, default
+    ./transcripts) into the store.
+
+    Formats are detected per file: Claude Code session JSONL, Anthropic
+    Messages JSON, chat JSONL, LoCoMo JSON.  Unchanged files are skipped by
+    content hash; a file that grew adds only its new turns.  Bad lines are
+    skipped with a warning (file:line: reason) on stderr.
+    """
+    if not paths:
+        if not DEFAULT_INBOX.is_dir():
+            raise InputError(f"no PATH given and no ./{DEFAULT_INBOX} folder here; name the transcripts to read")
+        paths = (DEFAULT_INBOX,)
+    config = IngestConfig(format=fmt, strict=strict, max_bytes=max_bytes, excerpt_chars=excerpt_chars)
+    with app.store() as store:
+        report = ingest_paths(store, paths, config=config)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if report.skipped > len(report.warnings):
+        click.echo(f"warning: ... and {report.skipped - len(report.warnings)} more skipped", err=True)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        click.echo(summary(report))
+
+
+def summary(report: IngestReport) -> str:
+    """One line: what this ingest newly added."""
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    line = (
+        f"Ingested {n(report.files, 'file')}: {n(report.sessions, 'new session')}, {n(report.turns, 'new turn')}; "
+        f"{report.skipped} skipped"
+    )
+    if report.unchanged:
+        line += f"; {n(report.unchanged, 'file')} unchanged"
+    return line + "."
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ingest)

@@ -1,0 +1,99 @@
+"""`dreaming run` (the dream) and `dreaming config` (store settings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import DreamingError
+from ..pipeline import LLM_MODES, DreamConfig, dream
+from ..progress import NullProgress, RichProgress
+from ..render import print_dream_report
+from .common import App, emit_json, json_option, pass_app
+
+SETTINGS = {
+    "review": (bool, "write dreams as candidates that wait for `dreaming accept` (default false)"),
+}
+
+
+@click.command()
+@click.option("--transcripts", "transcripts", multiple=True, type=click.Path(path_type=Path),
+              help="Transcript file or folder to ingest first (repeatable; default ./transcripts).")
+@click.option("--no-ingest", is_flag=True, help="Dream over what is already ingested; read no transcripts.")
+@click.option("--llm", type=click.Choice(LLM_MODES), default="auto", show_default=True,
+              help="Use Claude for extraction, judgement and patterns (auto: when ANTHROPIC_API_KEY is set).")
+@click.option("--review/--no-review", default=None,
+              help="Write a candidate to review instead of accepting it (default: the store's `review` setting).")
+@click.option("--max-sessions", type=click.IntRange(min=1), default=None, help="Dream over at most N pending sessions.")
+@click.option("--min-sessions-for-pattern", "pattern_sessions", type=click.IntRange(min=1), default=2,
+              show_default=True, help="A pattern must recur in at least this many sessions.")
+@click.option("--message", "-m", default=None, help="Version message.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@json_option
+@pass_app
+def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, review: bool | None,
+        max_sessions: int | None, pattern_sessions: int, message: str | None, quiet: bool, as_json: bool) -> None:
+    """Dream: consolidate the store with the new sessions into a new version.
+
+    Ingests the transcripts, extracts candidate memories, merges duplicates,
+    replaces stale facts, surfaces patterns, files everything under topic
+    paths, and writes one version (accepted, or a candidate with --review).
+    """
+    from ..patterns import PatternConfig
+
+    config = DreamConfig(
+        transcripts=() if no_ingest else (transcripts or (Path("transcripts"),)),
+        llm=llm,
+        review=review,
+        max_sessions=max_sessions,
+        patterns=PatternConfig(min_sessions=pattern_sessions),
+        message=message,
+    )
+    progress = NullProgress() if quiet or as_json else RichProgress(app.err)
+    with app.store() as store:
+        report = dream(store, config, progress=progress)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        print_dream_report(app.out, report)
+
+
+@click.command("config")
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@json_option
+@pass_app
+def config_(app: App, key: str | None, value: str | None, as_json: bool) -> None:
+    """Show or change the store's settings (`dreaming config review true`)."""
+    with app.store() as store:
+        if key is None:
+            data = {k: store.get_config(k, None) for k in SETTINGS}
+            if as_json:
+                emit_json(data)
+            else:
+                for k, (_, help_text) in SETTINGS.items():
+                    click.echo(f"{k} = {json.dumps(data[k])}    # {help_text}")
+            return
+        if key not in SETTINGS:
+            raise DreamingError(f"unknown setting {key!r}; settings are: {', '.join(SETTINGS)}")
+        kind, _ = SETTINGS[key]
+        if value is None:
+            current = store.get_config(key, None)
+            emit_json({key: current}) if as_json else click.echo(json.dumps(current))
+            return
+        if kind is bool:
+            lowered = value.lower()
+            if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                raise DreamingError(f"{key} takes true or false, not {value!r}")
+            parsed = lowered in ("true", "yes", "on", "1")
+        else:  # pragma: no cover - every setting is a bool today
+            parsed = kind(value)
+        store.set_config(key, parsed)
+    emit_json({key: parsed}) if as_json else click.echo(f"{key} = {json.dumps(parsed)}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(run)
+    group.add_command(config_)

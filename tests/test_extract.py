@@ -1,0 +1,147 @@
+"""Offline extraction rules: statements, phrasing, memory writes, workarounds, dates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from dreaming.extract import OfflineExtractor
+from dreaming.extract.memory_writes import memory_writes
+from dreaming.extract.phrasing import conjugate, third_person
+from dreaming.extract.statements import speaker_statements, user_statements
+from dreaming.extract.workarounds import find_workarounds
+from dreaming.records import PendingSession, Session, ToolCall, Turn
+from dreaming.timeexpr import absolutize
+
+FRIDAY = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+
+
+def contents(text: str) -> list[tuple[str, str | None]]:
+    return [(s.content, s.key) for s in user_statements(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I prefer tabs over spaces.", [("User prefers tabs over spaces.", "user.indentation")]),
+        ("I switched from vim to helix.", [("User switched from vim to helix.", "user.editor")]),
+        ("Please always use conventional commits.", [("Standing instruction: always use conventional commits.", None)]),
+        ("Never push directly to main!", [("Standing instruction: never push directly to main.", None)]),
+        ("My name is Dana Whitfield and I'm the SRE on call this week.",
+         [("User's name is Dana Whitfield.", "user.name"), ("User is the SRE on call this week.", "user.role")]),
+        ("We upgraded the staging database to PostgreSQL 16.",
+         [("The team upgraded the staging database to PostgreSQL 16.", "staging.database")]),
+        ("Heads up: the release freeze moved to December 18.",
+         [("The release freeze moved to December 18.", "release.freeze")]),
+        ("I prefer short answers without emojis, remember?", [("User prefers short answers without emojis.", None)]),
+    ],
+)
+def test_user_statements_that_are_memories(text, expected):
+    assert contents(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you fix the failing test?",
+        "I want to create a file for testing",
+        "ok edit it and add some content",
+        "I'm sure that works",
+        "I think we should use Postgres",
+        "What does this function do?",
+        "<command-name>/clear</command-name>",
+        "Please fix the login bug.",
+        "If I prefer tabs, does it matter?",
+    ],
+)
+def test_task_requests_and_chatter_are_not_memories(text):
+    assert contents(text) == []
+
+
+def test_conjugation_and_pronouns():
+    assert conjugate("prefer") == "prefers" and conjugate("go") == "goes" and conjugate("try") == "tries"
+    assert conjugate("switched") == "switched" and conjugate("went") == "went"
+    assert third_person("I love my dog", "Caroline") == "Caroline loves Caroline's dog."
+    assert third_person("We moved to Berlin", "Caroline") == "Caroline and others moved to Berlin."
+    assert third_person("I told you about it", "Mel", listener="Caroline") == "Mel told Caroline about it."
+
+
+def test_speaker_statements_keep_facts_and_drop_chatter():
+    got = [s.content for s in speaker_statements(
+        "Thanks, Caroline! That's awesome. I went to a support group yesterday. Do you like it?", "Melanie",
+        listener="Caroline")]
+    assert got == ["Melanie went to a support group yesterday."]
+
+
+def test_memory_tool_and_claude_md_writes():
+    create = ToolCall(name="memory", input={"command": "create", "path": "/memories/user/profile.md",
+                                            "file_text": "- Dana is on call.\n- Dana uses helix.\n"})
+    assert [(w.content, w.path) for w in memory_writes(create)] == [
+        ("Dana is on call.", "/user/profile.md"), ("Dana uses helix.", "/user/profile.md")]
+    edit = ToolCall(name="Edit", input={"file_path": "/repo/CLAUDE.md", "old_string": "## Conventions\n",
+                                        "new_string": "## Conventions\n- Use conventional commits.\n"})
+    assert [w.content for w in memory_writes(edit)] == ["Use conventional commits."]
+    failed = ToolCall(name="memory", is_error=True, input=create.input)
+    other_file = ToolCall(name="Write", input={"file_path": "/repo/app.py", "content": "print(1)"})
+    assert list(memory_writes(failed)) == [] and list(memory_writes(other_file)) == []
+
+
+def test_workaround_needs_same_tool_and_goal():
+    calls = [
+        ToolCall(name="Bash", input_summary="pdftotext docs/spec.pdf -", is_error=True,
+                 result_excerpt="pdftotext: command not found"),
+        ToolCall(name="Read", input_summary="docs/other.md", is_error=False),
+        ToolCall(name="Bash", input_summary="uv run --with pypdf python x.py docs/spec.pdf", is_error=False),
+    ]
+    found = list(find_workarounds(calls))
+    assert len(found) == 1 and found[0].command == "pdftotext" and found[0].fixed is calls[2]
+    unrelated = [calls[0], ToolCall(name="Bash", input_summary="git status", is_error=False)]
+    assert list(find_workarounds(unrelated)) == []
+    refused = [ToolCall(name="Bash", input_summary="rm -rf build", is_error=True,
+                        result_excerpt="The user doesn't want to proceed with this tool use."),
+               ToolCall(name="Bash", input_summary="rm -rf build/cache", is_error=False)]
+    assert list(find_workarounds(refused)) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("upgraded yesterday", "upgraded on 19 November 2026"),
+        ("switched last month", "switched in October 2026"),
+        ("moved two years ago", "moved in 2024"),
+        ("met last Friday", "met on Friday, 13 November 2026"),
+        ("due next week", "due in the week of 23 November 2026"),
+        ("3 days ago", "on 17 November 2026"),
+        ("recently", "recently (as of 20 November 2026)"),
+        ("since yesterday", "since 19 November 2026"),
+        ("on 4 May 2023", "on 4 May 2023"),
+    ],
+)
+def test_relative_dates_become_absolute(text, expected):
+    assert absolutize(text, FRIDAY)[0] == expected
+
+
+def test_extractor_cites_sessions_and_turns_and_is_deterministic():
+    session = Session(id="s1", source="x.jsonl", format="chat-jsonl", started_at=FRIDAY, metadata={"cwd": "/w/billing"})
+    turns = (
+        Turn(id="t1", session_id="s1", seq=1, role="user", text="I prefer tabs over spaces.", timestamp=FRIDAY),
+        Turn(id="t2", session_id="s1", seq=2, role="assistant", text="Sure.", timestamp=FRIDAY,
+             tool_calls=(ToolCall(name="Bash", input_summary="pdftotext a/b.pdf -", is_error=True,
+                                  result_excerpt="pdftotext: command not found"),)),
+        Turn(id="t3", session_id="s1", seq=3, role="assistant", text="", timestamp=FRIDAY,
+             tool_calls=(ToolCall(name="Bash", input_summary="python -m pypdf a/b.pdf", is_error=False),)),
+        Turn(id="t4", session_id="s1", seq=4, role="user", kind="compact_summary", text="We fixed the parser.",
+             timestamp=FRIDAY),
+    )
+    pending = PendingSession(session=session, turns=turns)
+    first = OfflineExtractor().extract([pending])
+    again = OfflineExtractor().extract([pending])
+    assert [c.memory for c in first] == [c.memory for c in again]
+    by_rule = {c.rule: c.memory for c in first}
+    assert set(by_rule) == {"user-preference", "workaround", "compact-summary"}
+    assert by_rule["user-preference"].provenance[0].turn_ids == ("t1",)
+    assert by_rule["workaround"].provenance[0].turn_ids == ("t2", "t3")
+    assert by_rule["workaround"].key == "workaround.bash.pdftotext"
+    assert by_rule["user-preference"].metadata["project"] == "billing"
+    assert all(c.memory.observed_at == FRIDAY for c in first)
