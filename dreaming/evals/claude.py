@@ -117,7 +117,7 @@ class ClaudeAnswerer:
             [
                 LLMRequest.ask(
                     custom_id=f"answer-{i}", stage="eval-answer", model=self.model, system=ANSWER_SYSTEM,
-                    user=answer_prompt(item, k), tool=ANSWER_TOOL, max_tokens=300, temperature=0.0,
+                    user=answer_prompt(item, k), tool=ANSWER_TOOL, max_tokens=300,
                 )
                 for i, item in enumerate(asked)
             ]
@@ -126,18 +126,17 @@ class ClaudeAnswerer:
             (str(r.data.get("answer", "")), bool(r.data.get("known"))) if r.ok and r.data is not None else None
             for r in answers
         ]
-        to_judge = [i for i, reply in enumerate(replies) if reply is not None]
+        to_judge = [(i, reply) for i, reply in enumerate(replies) if reply is not None]
         grades = self.client.run(
             [
                 LLMRequest.ask(
                     custom_id=f"judge-{i}", stage="eval-judge", model=self.judge_model, system=JUDGE_SYSTEM,
-                    user=judge_prompt(asked[i], *replies[i]), tool=GRADE_TOOL, max_tokens=300,  # type: ignore[misc]
-                    temperature=0.0,
+                    user=judge_prompt(asked[i], *reply), tool=GRADE_TOOL, max_tokens=300,
                 )
-                for i in to_judge
+                for i, reply in to_judge
             ]
         )
-        graded = dict(zip(to_judge, grades, strict=True))
+        graded = {i: grade for (i, _), grade in zip(to_judge, grades, strict=True)}
         out = []
         for i, item in enumerate(asked):
             recall = evidence_recall(item.task.evidence, item.hits[:k])

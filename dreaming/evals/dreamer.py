@@ -38,10 +38,11 @@ def dream_once(
     settings: DreamSettings,
     progress: Progress | None = None,
 ) -> DreamOutcome:
-    """One dream over ``store`` (after ingesting ``transcripts``), written as an accepted version."""
+    """One dream over ``store`` (after ingesting ``transcripts``; none: nothing is
+    ingested, not even the default inbox), written as an accepted version."""
     from ..pipeline import DreamConfig, dream
 
-    config = DreamConfig(transcripts=list(transcripts) if transcripts else None, llm=settings.llm, review=False)
+    config = DreamConfig(transcripts=tuple(transcripts or ()), llm=settings.llm, review=False)
     with bar(progress, f"dreaming over {store.path.parent.name}", 1) as advance:
         report = dream(store, config)
         advance()

@@ -13,9 +13,14 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..cost import CostReport
 from .report import OVERALL, Comparison, SuiteReport
 
-_NUMERIC = {"n", "before", "after", "delta", "ratio"}
+_NUMERIC = {"n", "before", "after", "delta", "ratio", "requests", "USD"}
+
+
+def _numeric(column: str) -> bool:
+    return column in _NUMERIC or column.endswith(("before", "after", "tokens"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +92,18 @@ def sections(report: SuiteReport) -> list[Section]:
                 ),
             )
         )
+    if report.cost is not None:
+        cost = CostReport.from_json(report.cost)
+        out.append(
+            Section(
+                title="Answerer cost (metered)",
+                columns=("requests", "input tokens", "output tokens", "USD"),
+                rows=((
+                    f"{cost.usage.requests:,}", f"{cost.usage.total_input_tokens:,}", f"{cost.usage.output_tokens:,}",
+                    f"${cost.total:.4f}",
+                ),),
+            )
+        )
     if report.targets:
         out.append(
             Section(
@@ -105,7 +122,7 @@ def heading(report: SuiteReport) -> str:
 def _table(section: Section) -> Table:
     table = Table(title=section.title, title_justify="left")
     for col in section.columns:
-        table.add_column(col, justify="right" if col in _NUMERIC or col.startswith(("memories", "tokens")) else "left")
+        table.add_column(col, justify="right" if _numeric(col) else "left")
     for row in section.rows:
         styled = [Text(cell, style="bold red") if cell == "MISSED" else cell for cell in row]
         table.add_row(*styled)
@@ -129,7 +146,7 @@ def to_markdown(report: SuiteReport) -> str:
     lines = [f"# {heading(report)}", ""]
     for s in sections(report):
         lines += [f"## {s.title}", "", _md_row(s.columns)]
-        lines.append("|" + "|".join("---:" if c in _NUMERIC else "---" for c in s.columns) + "|")
+        lines.append("|" + "|".join("---:" if _numeric(c) else "---" for c in s.columns) + "|")
         lines += [_md_row(row) for row in s.rows]
         lines.append("")
     if report.notes:
