@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dreaming.cli import cli
@@ -88,3 +89,19 @@ def test_same_data_same_engine_same_numbers(tmp_path):
         write_results(second, tmp_path / "b", name=name)
         for suffix in ("json", "md", "png"):
             assert (tmp_path / "a" / f"{name}.{suffix}").read_bytes() == (tmp_path / "b" / f"{name}.{suffix}").read_bytes()
+
+
+@pytest.mark.integration
+def test_locomo_dev_split_runs_in_full(shared_data, tmp_path):
+    path = shared_data / "locomo_dev" / "locomo_dev.json"
+    result = CliRunner().invoke(cli, ["eval", "locomo", str(path), "--json", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # 199 + 105 QA items, of which 47 + 24 adversarial (scored apart)
+    assert data["overall"]["n"] == 233
+    assert {c["category"]: c["n"] for c in data["categories"]} == {
+        "multi-hop": 43, "temporal": 63, "open-domain": 13, "single-hop": 114, "adversarial": 71
+    }
+    assert data["size"]["before"]["memories"] == 184 + 169
+    saved = json.loads((tmp_path / "locomo.json").read_text())
+    assert [u["unit"] for u in saved["units"]] == ["conv-26", "conv-30"]
