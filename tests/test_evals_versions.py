@@ -155,3 +155,9 @@ def test_same_store_same_tasks_same_numbers_and_bytes(dreamed_store, tasks_file,
         write_results(report, tmp_path / run)
         outputs.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
     assert outputs[0] == outputs[1]
+
+
+def test_cli_does_not_create_a_missing_store(store_path, tasks_file):
+    result = CliRunner().invoke(cli, ["eval", "--tasks", str(tasks_file), "--no-write"])
+    assert result.exit_code == 1 and f"no store at {store_path}" in result.output
+    assert not store_path.exists()

@@ -26,6 +26,7 @@ from ..evals.output import DEFAULT_RESULTS, write_results
 from ..evals.progress import make_progress
 from ..evals.render import print_report
 from ..evals.report import SuiteReport
+from ..store import Store
 from .common import App, emit_json, pass_app
 
 ANSWERERS = ("offline", "claude")
@@ -151,7 +152,7 @@ def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, 
     dataset = load_tasks(tasks_file)
 
     def produce(answerer: Answerer, config: EvalConfig, progress: Progress) -> SuiteReport:
-        with app.store() as store:
+        with Store.open(app.store_path, create=False) as store:
             return eval_tasks(
                 store, dataset, answerer=answerer, before=before, after=after, config=config, progress=progress
             )
