@@ -13,8 +13,14 @@ from .render import heading
 from .report import OVERALL, SuiteReport
 
 
+def _must_not_answer(report: SuiteReport, category: str) -> bool:
+    cases = report.cases_in(category)
+    return bool(cases) and not any(c.task.answerable for c in cases)
+
+
 def write_chart(report: SuiteReport, path: Path) -> Path:
-    """Grouped bars (before, after) for overall and each category; the n of each group under its name."""
+    """Grouped bars (before, after) for overall and each category; the n of each group under its name
+    (a must-not-answer category shows the share abstained)."""
     try:
         import matplotlib
 
@@ -24,7 +30,9 @@ def write_chart(report: SuiteReport, path: Path) -> Path:
         raise DreamingError("the chart needs matplotlib: pip install 'dreaming[evals]'") from None
     names = [OVERALL, *report.categories]
     rates = [report.completion(n) for n in names]
-    labels = [f"{n}\n(n={c.n})" for n, c in zip(names, rates, strict=True)]
+    labels = [
+        f"{n}\n(n={c.n}{', abstained' if _must_not_answer(report, n) else ''})" for n, c in zip(names, rates, strict=True)
+    ]
     before = [100 * (c.before or 0.0) for c in rates]
     after = [100 * (c.after or 0.0) for c in rates]
     x = list(range(len(names)))

@@ -303,6 +303,10 @@ def eval_locomo(
         f"dream: llm={dream.llm}; before = observations appended per session, after = a dream over them "
         f"plus the sessions as transcripts"
     )
+    notes.append(
+        "adversarial (category 5) must not be answered: its rate is the share abstained, outside overall"
+        + (" (no top-k memory holds the misleading answer)" if answerer.name == "offline" else "")
+    )
     report = build_report(
         suite="locomo",
         dataset=path.name,
