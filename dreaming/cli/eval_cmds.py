@@ -18,14 +18,22 @@ from click.core import ParameterSource
 from rich.progress import Progress
 
 from ..errors import DreamingError
-from ..evals.answerer import Answerer
-from ..evals.dreamer import DreamSettings
-from ..evals.engine import EvalConfig
-from ..evals.offline import OfflineAnswerer
-from ..evals.output import DEFAULT_RESULTS, write_results
+from ..evals import (
+    Answerer,
+    DreamSettings,
+    DriftConfig,
+    EvalConfig,
+    OfflineAnswerer,
+    SuiteReport,
+    eval_drift,
+    eval_locomo,
+    eval_tasks,
+    load_tasks,
+    print_report,
+    write_results,
+)
+from ..evals.output import DEFAULT_RESULTS
 from ..evals.progress import make_progress
-from ..evals.render import print_report
-from ..evals.report import SuiteReport
 from ..store import Store
 from .common import App, emit_json, pass_app
 
@@ -146,9 +154,6 @@ def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, 
         raise click.UsageError("give --tasks FILE, or name a suite: `dreaming eval locomo PATH` or `dreaming eval drift`")
     app = ctx.find_object(App)
     assert app is not None
-    from ..evals.tasks import load_tasks
-    from ..evals.versions import eval_tasks
-
     dataset = load_tasks(tasks_file)
 
     def produce(answerer: Answerer, config: EvalConfig, progress: Progress) -> SuiteReport:
@@ -175,8 +180,6 @@ def locomo_cmd(app: App, path: Path, conversations: tuple[str, ...], llm: str, w
     conversation's sessions as transcripts.  Tasks are the QA items;
     category 5 (adversarial) is scored apart as "must not answer".
     """
-    from ..evals.locomo import eval_locomo
-
     def produce(answerer: Answerer, config: EvalConfig, progress: Progress) -> SuiteReport:
         return eval_locomo(
             path, answerer=answerer, config=config, dream=DreamSettings(llm=llm),
@@ -199,8 +202,6 @@ def drift_cmd(app: App, seed: int, people: int, days: int, llm: str, workdir: Pa
     Reports latest-value accuracy (the current value is the one found first)
     and the stale-answer rate (an outdated value found first).
     """
-    from ..evals.drift import DriftConfig, eval_drift
-
     drift = DriftConfig(seed=seed, people=people, days=days)
 
     def produce(answerer: Answerer, config: EvalConfig, progress: Progress) -> SuiteReport:

@@ -9,10 +9,15 @@ table, as Markdown and as JSON, and charts as a PNG.
 Suites: :func:`eval_tasks` (the user's tasks on two versions of their
 store), :func:`eval_locomo` (LoCoMo conversations) and :func:`eval_drift`
 (generated facts that change over time).  See ``evals/README.md``.
+The Claude answerer is ``dreaming.evals.claude.ClaudeAnswerer`` (kept out of
+this namespace so that offline runs never import ``anthropic``).
 """
 
 from .answerer import Answerer, Asked, Outcome
+from .dreamer import DreamSettings
+from .drift import DriftConfig, eval_drift
 from .engine import EvalConfig
+from .locomo import eval_locomo, read_locomo
 from .offline import OfflineAnswerer
 from .output import write_results
 from .render import print_report, to_markdown
@@ -27,6 +32,8 @@ __all__ = [
     "CaseResult",
     "Comparison",
     "Dataset",
+    "DreamSettings",
+    "DriftConfig",
     "EvalConfig",
     "OfflineAnswerer",
     "Outcome",
@@ -35,9 +42,12 @@ __all__ = [
     "TargetCheck",
     "Task",
     "UnitSizes",
+    "eval_drift",
+    "eval_locomo",
     "eval_tasks",
     "load_tasks",
     "print_report",
+    "read_locomo",
     "to_markdown",
     "write_results",
 ]
