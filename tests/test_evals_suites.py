@@ -105,3 +105,24 @@ def test_locomo_dev_split_runs_in_full(shared_data, tmp_path):
     assert data["size"]["before"]["memories"] == 184 + 169
     saved = json.loads((tmp_path / "locomo.json").read_text())
     assert [u["unit"] for u in saved["units"]] == ["conv-26", "conv-30"]
+
+
+def test_tasks_suite_after_a_real_dream_over_the_samples(store_path, tmp_path):
+    """The shipped samples: import, dream (a candidate for review), then the sample tasks by default versions."""
+    from dreaming import import_file
+    from dreaming.pipeline import DreamConfig, dream
+
+    repo = Path(__file__).resolve().parent.parent
+    with Store.open(store_path) as store:
+        import_file(store, repo / "memory_store" / "sample_memories.jsonl")
+        dreamed = dream(store, DreamConfig(transcripts=(repo / "transcripts",), review=True))
+        assert (dreamed.version, dreamed.parent) == (2, 1)
+    result = CliRunner().invoke(
+        cli, ["eval", "--tasks", str(repo / "evals" / "sample_tasks.jsonl"), "--json", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["overall"]["n"] == 10
+    assert [c["category"] for c in data["categories"]] == ["preferences", "project", "people", "workarounds"]
+    saved = json.loads((tmp_path / "tasks-sample_tasks.json").read_text())
+    assert [(u["before_version"], u["after_version"]) for u in saved["units"]] == [(1, 2)]
