@@ -144,7 +144,7 @@ def normalise(candidates: Sequence[Candidate]) -> list[Candidate]:
         memory = c.memory
         content = memory.content
         notes: list[str] = []
-        if memory.observed_at is not None and memory.kind not in ("summary", "note"):
+        if memory.observed_at is not None and memory.kind != "summary":
             content, rewrites = absolutize(content, memory.observed_at)
             notes = [f"{r.original} -> {r.replacement}" for r in rewrites]
         content = tidy(content)

@@ -122,7 +122,7 @@ class OfflineExtractor:
                 for st in speaker_statements(turn.text, turn.speaker, listener=listener):
                     yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
                                                confidence=st.confidence, key=st.key))
-            elif turn.role == "user":
+            elif turn.role == "user" and turn.agent_id is None:  # a sub-agent's "user" is the main agent
                 for st in user_statements(turn.text):
                     yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
                                                confidence=st.confidence, key=st.key))
