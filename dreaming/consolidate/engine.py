@@ -496,10 +496,11 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
                 elif position > 0 or second_capital:
                     capitalised[t.stem] += 1
         content_stems.sort()
+        capitals = tuple([t.stem for t in words if t.case]) if cased and not headline else ()
         texts[content] = Text(
             norm=" ".join(content_stems),
             negated=negations % 2 == 1,
-            capitals=intern(tuple([t.stem for t in words if t.case])) if cased and not headline else (),
+            capitals=intern(capitals, capitals),
             statement=parse(tokens, lambda x: intern(x, x)),
         )
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
