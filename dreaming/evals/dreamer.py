@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
+from ..pipeline import DreamConfig, dream
 from ..store import Store
 from .progress import bar
 
@@ -40,8 +41,6 @@ def dream_once(
 ) -> DreamOutcome:
     """One dream over ``store`` (after ingesting ``transcripts``; none: nothing is
     ingested, not even the default inbox), written as an accepted version."""
-    from ..pipeline import DreamConfig, dream
-
     config = DreamConfig(transcripts=tuple(transcripts or ()), llm=settings.llm, review=False)
     with bar(progress, f"dreaming over {store.path.parent.name}", 1) as advance:
         report = dream(store, config)

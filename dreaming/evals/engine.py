@@ -7,11 +7,12 @@ outcomes``, once for the *before* version and once for the *after* one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.progress import Progress
 
+from ..consolidate import ConsolidationConfig
 from ..errors import DreamingError
 from ..store import Store
 from .answerer import Answerer, Asked, Outcome
@@ -33,6 +34,8 @@ class EvalConfig:
     """Numbers of retrieved memories to score at (the answerer may score fewer)."""
     workdir: Path | None = None
     """Where suites build their stores and scratch copies (``None``: a temporary directory, removed after)."""
+    consolidation: ConsolidationConfig = field(default_factory=ConsolidationConfig)
+    """The engine settings the "duplicates left" and "superseded still active" figures use."""
 
     def __post_init__(self) -> None:
         if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
@@ -95,8 +98,8 @@ def ask_pair(
         unit=unit or str(store.path),
         before_version=before,
         after_version=after,
-        before=measure(store, before),
-        after=measure(store, after),
+        before=measure(store, before, consolidation=config.consolidation),
+        after=measure(store, after, consolidation=config.consolidation),
     )
     return cases, sizes
 

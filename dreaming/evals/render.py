@@ -75,6 +75,9 @@ def sections(report: SuiteReport) -> list[Section]:
             rows=(
                 ("memories", f"{b.memories:,}", f"{a.memories:,}", _ratio(b.memories, a.memories)),
                 ("tokens (approx.)", f"{b.tokens:,}", f"{a.tokens:,}", _ratio(b.tokens, a.tokens)),
+                ("duplicate pairs left", f"{b.duplicates:,}", f"{a.duplicates:,}", _ratio(b.duplicates, a.duplicates)),
+                ("superseded facts still active", f"{b.superseded:,}", f"{a.superseded:,}",
+                 _ratio(b.superseded, a.superseded)),
             ),
         )
     )

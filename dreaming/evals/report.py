@@ -18,6 +18,7 @@ from .size import SizeFigures
 from .tasks import Task
 
 OVERALL = "overall"
+EMPTY = SizeFigures(memories=0, tokens=0, duplicates=0, superseded=0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,11 +139,11 @@ class SuiteReport:
 
     @property
     def size_before(self) -> SizeFigures:
-        return sum((u.before for u in self.units[1:]), self.units[0].before) if self.units else SizeFigures(memories=0, tokens=0)
+        return sum((u.before for u in self.units[1:]), self.units[0].before) if self.units else EMPTY
 
     @property
     def size_after(self) -> SizeFigures:
-        return sum((u.after for u in self.units[1:]), self.units[0].after) if self.units else SizeFigures(memories=0, tokens=0)
+        return sum((u.after for u in self.units[1:]), self.units[0].after) if self.units else EMPTY
 
     # --- JSON -------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..consolidate import ConsolidationConfig, count_duplicate_pairs, count_stale
 from ..llm.tokens import approx_tokens
 from ..records import Memory
 from ..store import Store
@@ -29,15 +30,33 @@ class SizeFigures:
 
     memories: int
     tokens: int
+    duplicates: int
+    """Pairs of memories the consolidation engine would merge."""
+    superseded: int
+    """Facts a newer value supersedes, still active."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"memories": self.memories, "tokens": self.tokens}
+        return {
+            "memories": self.memories, "tokens": self.tokens,
+            "duplicates": self.duplicates, "superseded": self.superseded,
+        }
 
     def __add__(self, other: SizeFigures) -> SizeFigures:
-        return SizeFigures(memories=self.memories + other.memories, tokens=self.tokens + other.tokens)
+        return SizeFigures(
+            memories=self.memories + other.memories,
+            tokens=self.tokens + other.tokens,
+            duplicates=self.duplicates + other.duplicates,
+            superseded=self.superseded + other.superseded,
+        )
 
 
-def measure(store: Store, version: int) -> SizeFigures:
+def measure(store: Store, version: int, *, consolidation: ConsolidationConfig | None = None) -> SizeFigures:
     """The size figures of ``version`` of ``store``."""
     memories = store.snapshot(version)
-    return SizeFigures(memories=len(memories), tokens=prompt_tokens(memories))
+    config = consolidation or ConsolidationConfig()
+    return SizeFigures(
+        memories=len(memories),
+        tokens=prompt_tokens(memories),
+        duplicates=count_duplicate_pairs(memories, config=config),
+        superseded=count_stale(memories, config=config),
+    )
