@@ -275,7 +275,7 @@ def dream(
         communities = [
             c for c in find_communities(survivors, config.patterns) if any(m.id in fresh_ids for m in c.members)
         ]
-        pattern_candidates = writer.write(communities, ctx) if communities else []
+        pattern_candidates = writer.write(communities, ctx)
 
         clock.stage("reorganise")
         plan = plan_changes(

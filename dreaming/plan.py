@@ -147,6 +147,7 @@ def plan_changes(
             )
 
     # 3. newer values retire older ones
+    superseding: set[str] = set()  # new memories that arrive as a supersede (not listed again as "add")
     supersedes = [(s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes]
     supersedes += [(o, n, f"judged an update: {r}", c, None) for o, n, r, c in extra_supersedes]
     for old, newer, reason, score, decision in supersedes:
@@ -159,9 +160,14 @@ def plan_changes(
             retire.add(old)
             states.pop(old, None)
             counts["superseded"] += 1
+            replacement = current(newer)
+            if replacement.path == DEFAULT_PATH or newer in new:
+                # the new value lives where the old one did
+                states[newer] = replacement.replace(path=head[old].path) if head[old].path != DEFAULT_PATH else replacement
+            superseding.add(newer)
             changes.append(
                 Change(op="supersede", inputs=(old,), outputs=(newer,), reason=reason, score=score,
-                       evidence=current(newer).provenance, details=details)
+                       evidence=replacement.provenance, details=details)
             )
         elif old in new:
             folded[old] = newer
@@ -192,6 +198,8 @@ def plan_changes(
             continue
         memory = states.get(cid, c.memory)
         states[cid] = memory
+        if cid in superseding:
+            continue
         counts["added"] += 1
         session = next((e.session_id for e in memory.provenance if e.session_id), None)
         changes.append(

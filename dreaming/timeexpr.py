@@ -117,6 +117,33 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
     ]
 
 
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_BARE_DATE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_RE})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?P<m2>{_MONTH_RE})\.?)"
+    rf"\b(?!,? ?\d{{4}})(?! \d)",
+    re.I,
+)
+
+
+def _with_year(m: re.Match[str], anchor: date, rewrites: list[Rewrite]) -> str:
+    month = _MONTHS[(m.group("m1") or m.group("m2")).lower()]
+    day = int(m.group("d1") or m.group("d2"))
+    options = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            options.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not options:
+        return m.group(0)
+    best = min(options, key=lambda d: (abs((d - anchor).days), d))
+    replacement = fmt_day(best)
+    rewrites.append(Rewrite(original=m.group(0), replacement=replacement))
+    return replacement
+
+
 def absolutize(text: str, at: datetime) -> tuple[str, list[Rewrite]]:
     """``text`` with relative time expressions made absolute, and what changed."""
     d = at.date()
@@ -129,6 +156,8 @@ def absolutize(text: str, at: datetime) -> tuple[str, list[Rewrite]]:
             return replacement
 
         out = pattern.sub(sub, out)
+    # a day and month without a year ("December 18", "18 Dec") gets the year that puts it nearest the anchor
+    out = _BARE_DATE.sub(lambda m: _with_year(m, d, rewrites), out)
     # "on 19 November 2026" right after a preposition reads badly ("since on ..."): drop the doubled word
     out = re.sub(r"\b(since|until|before|after|from|by) (?:on|in) ", r"\1 ", out)
     return out, rewrites

@@ -496,11 +496,10 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
                 elif position > 0 or second_capital:
                     capitalised[t.stem] += 1
         content_stems.sort()
-        capitals = tuple([t.stem for t in words if t.case]) if cased and not headline else ()
         texts[content] = Text(
             norm=" ".join(content_stems),
             negated=negations % 2 == 1,
-            capitals=intern(capitals, capitals),
+            capitals=intern(caps := tuple([t.stem for t in words if t.case]), caps) if cased and not headline else (),
             statement=parse(tokens, lambda x: intern(x, x)),
         )
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
