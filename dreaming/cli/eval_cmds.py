@@ -34,6 +34,7 @@ from ..evals import (
 )
 from ..evals.output import DEFAULT_RESULTS
 from ..evals.progress import make_progress
+from ..pipeline import LLM_MODES
 from ..store import Store
 from .common import App, emit_json, pass_app
 
@@ -64,7 +65,8 @@ def dream_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options of the suites that build stores and dream over them."""
     f = click.option("--workdir", type=click.Path(path_type=Path, file_okay=False), default=None,
                      help="Build the suite's stores here and keep them (default: a temporary directory).")(f)
-    return click.option("--llm", default="off", show_default=True, help="The dream's --llm setting.")(f)
+    return click.option("--llm", type=click.Choice(LLM_MODES), default="off", show_default=True,
+                        help="How the suite's dream uses Claude (as `dreaming run --llm`).")(f)
 
 
 @contextmanager
