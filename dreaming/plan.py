@@ -25,6 +25,7 @@ from .consolidate import Consolidation
 from .memory_files import DEFAULT_PATH
 from .records import Candidate, Change, Evidence, Memory, merge_provenance
 from .reorganise import best_path, topic_path
+from .restatements import Fold
 from .stages import Verdict
 
 
@@ -59,6 +60,7 @@ def plan_changes(
     verdict_pairs: Mapping[str, tuple[str, str]] | None = None,
     patterns: Sequence[Candidate] = (),
     fresh: Iterable[str] = (),
+    folds: Sequence[Fold] = (),
 ) -> Plan:
     head = {m.id: m for m in store_memories}
     new = {c.memory.id: c for c in candidates}
@@ -67,7 +69,29 @@ def plan_changes(
     changes: list[Change] = []
     folded: dict[str, str] = {}  # candidate id -> what absorbed it
     counts = {"added": 0, "merged": 0, "merged_memories": 0, "superseded": 0, "conflicts": 0, "patterns": 0,
-              "moved": 0, "judged": 0}
+              "moved": 0, "judged": 0, "restated": len(folds), "dated": 0}
+
+    # 0. restatements of stored memories: dates they carry are added to the memory
+    by_target: dict[str, list[Fold]] = {}
+    for fold in folds:
+        by_target.setdefault(fold.target.id, []).append(fold)
+    for mid, group in sorted(by_target.items()):
+        added = [d for f in group for d in f.added]
+        if not added or mid not in head:
+            continue
+        states[mid] = group[-1].memory
+        counts["dated"] += 1
+        changes.append(
+            Change(
+                op="update",
+                inputs=(mid,),
+                outputs=(mid,),
+                reason=f"the turn it cites dates it: added {'; '.join(added)}",
+                score=round(max(f.overlap for f in group), 4),
+                evidence=_evidence(f.candidate.memory for f in group),
+                details={"candidates": [_candidate_note(f.candidate) for f in group]},
+            )
+        )
 
     def current(mid: str) -> Memory:
         if mid in states:
