@@ -31,6 +31,7 @@ from .ids import new_id
 from .patterns import PatternConfig, find_communities
 from .plan import plan_changes
 from .progress import NullProgress, Progress
+from .restatements import fold_restatements
 from .records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from .stages import JudgeCase, StageContext
 from .store import Store
@@ -253,7 +254,9 @@ def dream(
         working = _working_set(store, candidates, fresh, config)
         known = {m.id for m in working}
         candidates = [c for c in candidates if c.memory.id not in known]
-        all_memories = working + [c.memory for c in candidates]
+        candidates, folds = fold_restatements(candidates, working)
+        enriched = {f.target.id: f.memory for f in folds}  # the last fold of a target holds all it gained
+        all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
         fresh_ids = set(fresh) | {c.memory.id for c in candidates}
         decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
         by_id = {m.id: m for m in all_memories}
@@ -275,7 +278,7 @@ def dream(
         communities = [
             c for c in find_communities(survivors, config.patterns) if any(m.id in fresh_ids for m in c.members)
         ]
-        pattern_candidates = writer.write(communities, ctx) if communities else []
+        pattern_candidates = writer.write(communities, ctx)
 
         clock.stage("reorganise")
         plan = plan_changes(
@@ -286,6 +289,7 @@ def dream(
             verdict_pairs=pairs,
             patterns=pattern_candidates,
             fresh=fresh,
+            folds=folds,
         )
 
         clock.stage("write")

@@ -32,11 +32,10 @@ def _run_args(store_path, transcripts) -> list[str]:
 
 
 def _parses_as_a_dreaming_command(args: list[str]) -> None:
-    """The arguments are accepted by our own CLI's parser (nothing is run)."""
-    ctx = cli.make_context("dreaming", list(args), resilient_parsing=False)
-    name, command, rest = cli.resolve_command(ctx, ctx.protected_args + ctx.args)
-    assert name == "run"
-    command.make_context(name, rest, parent=ctx)
+    """The arguments are accepted by our own CLI's parsers (nothing is run)."""
+    assert args[0] == "--store" and args[2] == "run"
+    cli.make_context("dreaming", args[:2] + ["run"])
+    cli.commands["run"].make_context("run", list(args[3:]))
 
 
 def _check_run_command(args: list[str]) -> None:
