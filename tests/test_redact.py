@@ -188,7 +188,7 @@ FRAGMENTS = [t for t, _, _ in SAMPLES] + NOT_SECRETS + [
 PIECE = st.sampled_from(FRAGMENTS) | st.text(max_size=30) | st.text(alphabet="aAkKsS_=:'\"-@/ \nſıİK", max_size=20)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(PIECE, min_size=1, max_size=6).map("".join))
 def test_fast_path_agrees_with_the_reference(text):
     assert find(text) == reference_find(text)
@@ -213,7 +213,7 @@ REGEXES = [s.regex for s in _Plan.full().scanners] + [_ASSIGNMENT, *_keyword_reg
 def test_needles_are_in_every_match(regex):
     """Text holding a match is never skipped (matches generated from the regex itself)."""
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.from_regex(regex))
     def check(text):
         assert regex.search(text)
