@@ -221,6 +221,9 @@ def read_jsonl(path: Path) -> list[ImportedMemory]:
             except json.JSONDecodeError as err:
                 errors.append(InputError(f"invalid JSON: {err.msg} (column {err.colno})", location=location))
                 continue
+            except RecursionError:
+                errors.append(InputError("invalid JSON: nested too deeply", location=location))
+                continue
             try:
                 item = memory_from_json(
                     data, location=location, default_source=f"{name}:{lineno}", id_seed=(name, lineno)
@@ -282,7 +285,7 @@ def _split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[_E
             if match:
                 try:
                     meta = json.loads(match.group(1))
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     raise InputError(
                         "malformed <!-- dreaming {...} --> comment (invalid JSON)",
                         location=f"{location_prefix}:{start}",

@@ -98,7 +98,7 @@ class Evidence:
         if unknown:
             raise ValueError(f"unknown evidence field(s): {', '.join(sorted(unknown))}")
         turn_ids = data.get("turn_ids") or ()
-        if isinstance(turn_ids, str) or not all(isinstance(t, str) for t in turn_ids):
+        if not isinstance(turn_ids, (list, tuple)) or not all(isinstance(t, str) for t in turn_ids):
             raise ValueError("evidence turn_ids must be a list of strings")
         session_id = data.get("session_id")
         source = data.get("source")

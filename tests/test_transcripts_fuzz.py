@@ -5,17 +5,21 @@ replaced by random JSON, lines cut, bytes spliced in, lines duplicated or
 swapped) go through every reader, forced and auto-detected.  A reader may
 skip (counted) or refuse the file (``InputError``); it may not raise
 anything else, and what it yields must be storable.
+
+``DREAMING_FUZZ_EXAMPLES`` sets the examples per test (default 120;
+``benchmarks/fuzz.py`` runs 10,000+ per reader).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED_DATA
@@ -25,8 +29,9 @@ from dreaming.store import Store
 from dreaming.transcripts import FORMATS, IngestConfig, ReadOptions, Skip, Source, check_file, detect, ingest_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+EXAMPLES = int(os.environ.get("DREAMING_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 
 
@@ -167,8 +172,11 @@ def _check(data: bytes, name: str = "t.jsonl") -> None:
                 items = list(FORMATS[fmt](source, options))
             except DreamingError as err:
                 assert "\n" not in str(err)
+                event("refused (InputError)")
                 continue
             _well_formed(items)
+            skips = sum(isinstance(item, Skip) for item in items)
+            event("read, with counted skips" if skips else "read cleanly")
 
 
 def _well_formed(items: list[Any]) -> None:
@@ -222,7 +230,8 @@ def test_mutated_documents(data):
     _check(data, "t.json")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=max(10, EXAMPLES // 3), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=mutated_jsonl(), strict=st.booleans())
 def test_ingest_never_raises_anything_else(data, strict):
     with tempfile.TemporaryDirectory() as tmp:
