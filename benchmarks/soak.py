@@ -1,0 +1,173 @@
+"""Soak: 200 scheduled dreams in a row on one store that grows with new
+sessions each time, then the same sessions dreamed at once for comparison.
+
+    python -m benchmarks.soak [--rounds 200] [--sessions-per-round 3] [--quick]
+
+Each round drops new synthetic sessions into the inbox and runs a dream as a
+scheduler would (under the store's lock, ingesting the inbox folder), with
+the offline engine.  Tracked per round: wall time (and the ingest stage
+alone), new turns, memories, store file size.  Target: per-run time follows
+the new work, which is constant here, not the store's age - the last rounds
+cost about what the first did.  Then one dream over all the sessions at once,
+on a fresh copy of the seed store, should hold the same facts; differences
+are listed with their cause.  ``--quick`` runs 30 rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from dreaming import Store, import_file
+from dreaming.lock import dream_lock
+from dreaming.pipeline import DreamConfig, dream
+
+from .common import report
+
+REPO = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+EDITORS = ["vim", "helix", "emacs", "zed", "neovim"]
+DATABASES = ["PostgreSQL 15", "PostgreSQL 16", "PostgreSQL 17", "MySQL 8"]
+RULES = ["Always run the linter before committing.", "Never push directly to main.",
+         "Always write tests for bug fixes.", "From now on use conventional commit messages."]
+CHATTER = ["Can you look at the failing build?", "Thanks, that worked.", "What does this error mean?",
+           "Please check the logs for the billing service."]
+
+
+def write_round(inbox: Path, first: int, count: int, rng: random.Random) -> int:
+    """``count`` sessions numbered from ``first``: a new fact each (the store
+    grows), repeated standing rules (duplicates), and now and then a new
+    editor or database version (a newer value supersedes the older).
+    Returns the number of turns written."""
+    turns = 0
+    for s in range(first, first + count):
+        start = T0 + timedelta(hours=8 * s)
+        said = [
+            f"We upgraded the service{s} database to {rng.choice(DATABASES)} yesterday.",
+            rng.choice(RULES),
+            rng.choice(CHATTER),
+        ]
+        if rng.random() < 0.2:
+            said.append(f"I switched to {rng.choice(EDITORS)} as my editor.")
+        if rng.random() < 0.1:
+            said.append(f"We moved the staging database to {rng.choice(DATABASES)}.")
+        lines = []
+        for t, text in enumerate(said):
+            at = start + timedelta(minutes=2 * t)
+            lines.append({"session_id": f"soak-{s:04d}", "role": "user", "content": text, "timestamp": at.isoformat()})
+            lines.append({"session_id": f"soak-{s:04d}", "role": "assistant", "content": "Done.",
+                          "timestamp": (at + timedelta(minutes=1)).isoformat()})
+        (inbox / f"soak-{s:04d}.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+        turns += len(lines)
+    return turns
+
+
+def _size(store: Store) -> int:
+    """The store file after a WAL checkpoint (what closing it would leave)."""
+    store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return store.path.stat().st_size
+
+
+def _facts(store: Store) -> dict[str, tuple[str, str | None]]:
+    """content -> (kind, key) of HEAD (ids and times differ by design)."""
+    return {m.content: (m.kind, m.key) for m in store.snapshot()}
+
+
+def _seed(path: Path) -> Store:
+    store = Store.open(path)
+    import_file(store, REPO / "memory_store" / "sample_memories.jsonl")
+    return store
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--sessions-per-round", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="30 rounds")
+    args = parser.parse_args(argv)
+    rounds = 30 if args.quick else args.rounds
+    per = args.sessions_per_round
+    rng = random.Random(11)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        inbox = root / "inbox"
+        inbox.mkdir()
+        config = DreamConfig(transcripts=(inbox,), llm="off")
+        runs: list[dict[str, Any]] = []
+        with _seed(root / "soak.db") as store:
+            for r in range(rounds):
+                new_turns = write_round(inbox, r * per, per, rng)
+                started = time.perf_counter()
+                with dream_lock(store):
+                    result = dream(store, config)
+                seconds = time.perf_counter() - started
+                runs.append({
+                    "round": r + 1, "seconds": seconds, "ingest_seconds": result.timings.get("ingest", 0.0),
+                    "new_turns": new_turns, "turns": result.turns, "status": result.status,
+                    "version": result.version, "memories": result.memories_after, "bytes": _size(store),
+                    "changes": result.counts.get("changes", 0),
+                })
+            soak_facts = _facts(store)
+            soak_versions = len(store.versions())
+        started = time.perf_counter()
+        with _seed(root / "batch.db") as batch:
+            once = dream(batch, config)
+            batch_seconds = time.perf_counter() - started
+            batch_facts = _facts(batch)
+
+    window = max(3, rounds // 10)
+    first, last = runs[:window], runs[-window:]
+    def median(rows: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(row[key] for row in rows)
+
+    growth = median(last, "seconds") / median(first, "seconds")
+    ingest_growth = median(last, "ingest_seconds") / max(median(first, "ingest_seconds"), 1e-9)
+    bytes_per_round = (runs[-1]["bytes"] - runs[0]["bytes"]) / max(1, rounds - 1)
+    only_soak = sorted(set(soak_facts) - set(batch_facts))
+    only_batch = sorted(set(batch_facts) - set(soak_facts))
+    kinds = Counter(soak_facts[c][0] for c in only_soak) + Counter(batch_facts[c][0] for c in only_batch)
+    rows = [
+        (f"rounds 1-{window}: median per dream", f"{median(first, 'new_turns'):.0f}", median(first, "seconds"),
+         f"{median(first, 'memories'):,.0f}", f"{first[len(first) // 2]['bytes'] / 1e6:.2f}", "1.00x"),
+        (f"rounds {rounds - window + 1}-{rounds}: median per dream", f"{median(last, 'new_turns'):.0f}",
+         median(last, "seconds"), f"{median(last, 'memories'):,.0f}", f"{last[len(last) // 2]['bytes'] / 1e6:.2f}",
+         f"{growth:.2f}x"),
+        ("  ... the ingest stage alone (inbox re-hashed)", "-", median(last, "ingest_seconds"), "-", "-",
+         f"{ingest_growth:.2f}x"),
+        (f"one dream over all {rounds * per} sessions", f"{sum(r['new_turns'] for r in runs):,}", batch_seconds,
+         f"{once.memories_after:,}", "-", "-"),
+    ]
+    report(
+        "soak",
+        f"Soak: {rounds} scheduled dreams, {per} new sessions each (offline engine); "
+        f"facts differing from one dream over all: {len(only_soak)} + {len(only_batch)}",
+        ["case", "new turns", "seconds", "memories", "store MB", "time vs first rounds"],
+        rows,
+        {
+            "rounds": rounds, "sessions_per_round": per, "runs": runs, "time_growth": growth,
+            "ingest_growth": ingest_growth, "bytes_per_round": bytes_per_round, "versions": soak_versions,
+            "batch": {"seconds": batch_seconds, "memories": once.memories_after, "status": once.status},
+            "facts": {"soak": len(soak_facts), "batch": len(batch_facts), "only_soak": only_soak[:50],
+                      "only_batch": only_batch[:50], "differing_kinds": dict(kinds)},
+        },
+    )
+    print(f"store grew {bytes_per_round / 1e3:.1f} kB per dream; {soak_versions} versions", flush=True)
+    for label, items in ((f"only after the {rounds} small dreams", only_soak), ("only after one big dream", only_batch)):
+        print(f"{label}: {len(items)}")
+        facts = soak_facts if items is only_soak else batch_facts
+        by_key = Counter(facts[c][1] or "(no key)" for c in items)
+        print(f"  by key: {dict(by_key)}")
+        for content in items[:8]:
+            print(f"  - {content}")
+
+
+if __name__ == "__main__":
+    main()
