@@ -215,8 +215,15 @@ def dream_lock(
     store: Store, *, wait: float = 0.0, config: LockConfig = LockConfig(), command: str = "dreaming run"
 ) -> Iterator[DreamLock]:
     """Run a dream on ``store`` under its lock: the store's version writes
-    are fenced by the lock's token while the block runs."""
+    are fenced by the lock's token while the block runs.  Runs left
+    ``running`` by a process that died are marked failed first (holding the
+    lock, we know none is running)."""
     lock = acquire(store.path, wait=wait, config=config, command=command)
+    try:
+        store.close_interrupted_runs(at=utcnow(), reason="interrupted: the process ended before the run finished")
+    except BaseException:
+        lock.release()
+        raise
     store.fence = lock.token
     try:
         yield lock

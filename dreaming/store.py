@@ -1253,6 +1253,15 @@ class Store:
                 ],
             )
 
+    def close_interrupted_runs(self, *, at: datetime, reason: str) -> int:
+        """Mark runs still ``running`` as failed with ``reason``.  Only for a
+        caller holding the dream lock: then no run can really be running."""
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'",
+                [format_time(at), reason],
+            ).rowcount
+
     def runs(self) -> list[Run]:
         return [self._run_from_row(r) for r in self.db.query("SELECT * FROM runs ORDER BY started_at, id")]
 

@@ -159,6 +159,7 @@ def _rerun(store: Path, world: World) -> None:
         assert s.snapshot() == world.expected
         assert len(s.versions()) == world.expected_versions and s.pending_count() == (0, 0)
         assert s.lock_holder() is None
+        assert [r.status for r in s.runs() if r.status == "running"] == []  # the killed run is marked failed
 
 
 def test_sigkill_at_random_points_leaves_the_store_intact(world, tmp_path):

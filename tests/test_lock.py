@@ -191,3 +191,14 @@ def test_processes_creating_one_store_at_once_all_open_it(tmp_path):
     assert [p.returncode for p in procs] == [0] * 8, [err for _, err in outs]
     assert len({out.strip() for out, _ in outs}) == 1
     assert sorted(p.name for p in target.parent.iterdir()) == ["memory.db"]
+
+
+def test_runs_left_running_by_a_dead_process_are_marked_failed(store_path):
+    from dreaming.records import Run
+
+    with Store.open(store_path) as store:
+        store.save_run(Run(id="run_dead", started_at=utcnow(), status="running"))
+        with dream_lock(store, config=FAST):
+            pass
+        (run,) = store.runs()
+        assert run.status == "failed" and run.error.startswith("interrupted") and run.finished_at is not None
