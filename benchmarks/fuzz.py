@@ -1,6 +1,7 @@
 """Fuzzing at scale: the transcript readers' and memory importers' fuzz
 tests run with 10,000+ generated and mutated inputs each (the test suite
-runs a modest number), in one pytest child process.
+runs a modest number), in one pytest child process (the two store-backed
+tests run a third and a quarter as many).
 
     python -m benchmarks.fuzz [--examples 10000] [--quick]
 
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     report(
         "fuzz",
         f"Fuzzing: {examples:,} examples per test, {seconds:.0f} s in all",
-        ["case", "examples", "failing", "seconds", "vs target", "how inputs ended"],
+        ["case", "examples", "failing", "seconds", "of --examples", "how inputs ended"],
         rows,
         {"examples_per_test": examples, "seconds": seconds, "tests": stats},
     )

@@ -6,11 +6,14 @@ sessions each time, then the same sessions dreamed at once for comparison.
 Each round drops new synthetic sessions into the inbox and runs a dream as a
 scheduler would (under the store's lock, ingesting the inbox folder), with
 the offline engine.  Tracked per round: wall time (and the ingest stage
-alone), new turns, memories, store file size.  Target: per-run time follows
-the new work, which is constant here, not the store's age - the last rounds
-cost about what the first did.  Then one dream over all the sessions at once,
-on a fresh copy of the seed store, should hold the same facts; differences
-are listed with their cause.  ``--quick`` runs 30 rounds.
+alone), new turns, memories, store file size (after a WAL checkpoint).
+Target: per-run time follows the new work, which is constant here, not the
+store's age.  Two variants: the default configuration (a store under
+``DreamConfig.full_load_below`` memories is read whole by every dream, by
+design) and the incremental path forced (``full_load_below=0``).  Then one
+dream over all the sessions at once, on a fresh copy of the seed store,
+should hold the same facts; the differences are listed by slot (key).
+``--quick`` runs 30 rounds.
 """
 
 from __future__ import annotations
@@ -87,6 +90,29 @@ def _seed(path: Path) -> Store:
     return store
 
 
+def soak(root: Path, rounds: int, per: int, config: DreamConfig, name: str) -> tuple[list[dict[str, Any]], Store]:
+    """``rounds`` dreams on one store, ``per`` new sessions before each; the store is returned open."""
+    rng = random.Random(11)
+    inbox = config.transcripts[0]
+    runs: list[dict[str, Any]] = []
+    store = _seed(root / f"{name}.db")
+    for r in range(rounds):
+        new_turns = write_round(inbox, r * per, per, rng)
+        started = time.perf_counter()
+        with dream_lock(store):
+            result = dream(store, config)
+        runs.append({
+            "round": r + 1, "seconds": time.perf_counter() - started, "ingest_seconds": result.timings.get("ingest", 0.0),
+            "new_turns": new_turns, "turns": result.turns, "status": result.status, "version": result.version,
+            "memories": result.memories_after, "bytes": _size(store), "changes": result.counts.get("changes", 0),
+        })
+    return runs, store
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(row[key] for row in rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=200)
@@ -95,76 +121,66 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rounds = 30 if args.quick else args.rounds
     per = args.sessions_per_round
-    rng = random.Random(11)
+    window = max(3, rounds // 10)
+    rows: list[tuple[Any, ...]] = []
+    data: dict[str, Any] = {"rounds": rounds, "sessions_per_round": per}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        inbox = root / "inbox"
-        inbox.mkdir()
-        config = DreamConfig(transcripts=(inbox,), llm="off")
-        runs: list[dict[str, Any]] = []
-        with _seed(root / "soak.db") as store:
-            for r in range(rounds):
-                new_turns = write_round(inbox, r * per, per, rng)
-                started = time.perf_counter()
-                with dream_lock(store):
-                    result = dream(store, config)
-                seconds = time.perf_counter() - started
-                runs.append({
-                    "round": r + 1, "seconds": seconds, "ingest_seconds": result.timings.get("ingest", 0.0),
-                    "new_turns": new_turns, "turns": result.turns, "status": result.status,
-                    "version": result.version, "memories": result.memories_after, "bytes": _size(store),
-                    "changes": result.counts.get("changes", 0),
-                })
-            soak_facts = _facts(store)
-            soak_versions = len(store.versions())
+        variants = {
+            "default": {},  # a store under DreamConfig.full_load_below memories is read whole by every dream
+            "incremental": {"full_load_below": 0},  # the FTS-found working set at any size
+        }
+        for name, options in variants.items():
+            inbox = root / f"inbox-{name}"
+            inbox.mkdir()
+            runs, store = soak(root, rounds, per, DreamConfig(transcripts=(inbox,), llm="off", **options), name)
+            with store:
+                soak_facts, versions = _facts(store), len(store.versions())
+            first, last = runs[:window], runs[-window:]
+            growth = _median(last, "seconds") / _median(first, "seconds")
+            ingest_growth = _median(last, "ingest_seconds") / max(_median(first, "ingest_seconds"), 1e-9)
+            rows += [
+                (f"{name}: rounds 1-{window}, median per dream", f"{_median(first, 'new_turns'):.0f}",
+                 _median(first, "seconds"), f"{_median(first, 'memories'):,.0f}",
+                 f"{first[len(first) // 2]['bytes'] / 1e6:.2f}", "1.00x"),
+                (f"{name}: rounds {rounds - window + 1}-{rounds}", f"{_median(last, 'new_turns'):.0f}",
+                 _median(last, "seconds"), f"{_median(last, 'memories'):,.0f}",
+                 f"{last[len(last) // 2]['bytes'] / 1e6:.2f}", f"{growth:.2f}x"),
+                ("  ... of which ingest (the inbox re-scanned)", "-", _median(last, "ingest_seconds"), "-", "-",
+                 f"{ingest_growth:.2f}x"),
+            ]
+            data[name] = {"runs": runs, "time_growth": growth, "ingest_growth": ingest_growth, "versions": versions,
+                          "bytes_per_round": (runs[-1]["bytes"] - runs[0]["bytes"]) / max(1, rounds - 1),
+                          "facts": soak_facts}
         started = time.perf_counter()
         with _seed(root / "batch.db") as batch:
-            once = dream(batch, config)
-            batch_seconds = time.perf_counter() - started
+            once = dream(batch, DreamConfig(transcripts=(root / "inbox-default",), llm="off"))
             batch_facts = _facts(batch)
-
-    window = max(3, rounds // 10)
-    first, last = runs[:window], runs[-window:]
-    def median(rows: list[dict[str, Any]], key: str) -> float:
-        return statistics.median(row[key] for row in rows)
-
-    growth = median(last, "seconds") / median(first, "seconds")
-    ingest_growth = median(last, "ingest_seconds") / max(median(first, "ingest_seconds"), 1e-9)
-    bytes_per_round = (runs[-1]["bytes"] - runs[0]["bytes"]) / max(1, rounds - 1)
+        batch_seconds = time.perf_counter() - started
+    rows.append((f"one dream over all {rounds * per} sessions", f"{sum(r['new_turns'] for r in runs):,}",
+                 batch_seconds, f"{once.memories_after:,}", "-", "-"))
+    soak_facts = data["default"]["facts"]
     only_soak = sorted(set(soak_facts) - set(batch_facts))
     only_batch = sorted(set(batch_facts) - set(soak_facts))
-    kinds = Counter(soak_facts[c][0] for c in only_soak) + Counter(batch_facts[c][0] for c in only_batch)
-    rows = [
-        (f"rounds 1-{window}: median per dream", f"{median(first, 'new_turns'):.0f}", median(first, "seconds"),
-         f"{median(first, 'memories'):,.0f}", f"{first[len(first) // 2]['bytes'] / 1e6:.2f}", "1.00x"),
-        (f"rounds {rounds - window + 1}-{rounds}: median per dream", f"{median(last, 'new_turns'):.0f}",
-         median(last, "seconds"), f"{median(last, 'memories'):,.0f}", f"{last[len(last) // 2]['bytes'] / 1e6:.2f}",
-         f"{growth:.2f}x"),
-        ("  ... the ingest stage alone (inbox re-hashed)", "-", median(last, "ingest_seconds"), "-", "-",
-         f"{ingest_growth:.2f}x"),
-        (f"one dream over all {rounds * per} sessions", f"{sum(r['new_turns'] for r in runs):,}", batch_seconds,
-         f"{once.memories_after:,}", "-", "-"),
-    ]
+    for name in variants:
+        data[name]["facts"] = len(data[name]["facts"])
+    data["batch"] = {"seconds": batch_seconds, "memories": once.memories_after, "facts": len(batch_facts),
+                     "only_soak": only_soak[:50], "only_batch": only_batch[:50]}
     report(
         "soak",
         f"Soak: {rounds} scheduled dreams, {per} new sessions each (offline engine); "
         f"facts differing from one dream over all: {len(only_soak)} + {len(only_batch)}",
         ["case", "new turns", "seconds", "memories", "store MB", "time vs first rounds"],
         rows,
-        {
-            "rounds": rounds, "sessions_per_round": per, "runs": runs, "time_growth": growth,
-            "ingest_growth": ingest_growth, "bytes_per_round": bytes_per_round, "versions": soak_versions,
-            "batch": {"seconds": batch_seconds, "memories": once.memories_after, "status": once.status},
-            "facts": {"soak": len(soak_facts), "batch": len(batch_facts), "only_soak": only_soak[:50],
-                      "only_batch": only_batch[:50], "differing_kinds": dict(kinds)},
-        },
+        data,
     )
-    print(f"store grew {bytes_per_round / 1e3:.1f} kB per dream; {soak_versions} versions", flush=True)
-    for label, items in ((f"only after the {rounds} small dreams", only_soak), ("only after one big dream", only_batch)):
-        print(f"{label}: {len(items)}")
-        facts = soak_facts if items is only_soak else batch_facts
+    for name in variants:
+        print(f"{name}: the store grew {data[name]['bytes_per_round'] / 1e3:.1f} kB per dream; "
+              f"{data[name]['versions']} versions", flush=True)
+    for label, items, facts in ((f"only after the {rounds} small dreams", only_soak, soak_facts),
+                                ("only after one big dream", only_batch, batch_facts)):
         by_key = Counter(facts[c][1] or "(no key)" for c in items)
-        print(f"  by key: {dict(by_key)}")
+        print(f"{label}: {len(items)}, by key: {dict(by_key)}")
         for content in items[:8]:
             print(f"  - {content}")
 

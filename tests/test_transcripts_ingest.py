@@ -198,3 +198,20 @@ def test_all_shared_data(store, shared_data):
     assert report.turns == store.stats()["turns"]
     again = ingest_paths(store, [shared_data])
     assert (again.files, again.turns, again.unchanged) == (0, 0, 34)
+
+
+def test_an_old_file_with_the_same_size_and_mtime_is_not_read_again(store, tmp_path):
+    """Scheduled runs re-scan the inbox: files whose size and mtime are as
+    stored are skipped on a stat; a rewrite that changes the mtime is read."""
+    import os
+
+    path = tmp_path / "chat.jsonl"
+    path.write_text('{"role": "user", "content": "hello there"}\n')
+    assert ingest_paths(store, [path]).turns == 1
+    stat = path.stat()
+    path.write_text('{"role": "user", "content": "HELLO THERE"}\n')  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert ingest_paths(store, [path]).unchanged == 1
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    again = ingest_paths(store, [path])
+    assert (again.unchanged, again.files) == (0, 1)

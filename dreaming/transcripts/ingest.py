@@ -4,8 +4,11 @@
 (walked recursively for ``*.jsonl``/``*.ndjson``/``*.json``) and records each
 file with ``Store.record_ingest``:
 
-* a file whose content hash (sha256) and size match what the store recorded
-  is skipped without being parsed ("unchanged");
+* a file whose size and mtime match what the store recorded is skipped
+  without being opened, and one whose content hash (sha256) and size match
+  without being parsed ("unchanged") - so a scheduled run over a large inbox
+  costs a stat per old file, not a read (a rewrite that keeps both the size
+  and the mtime goes unnoticed, as with git's index);
 * a changed or new file is read again in full and its turns are inserted
   with ``INSERT OR IGNORE`` on (session, turn id), so a file that grew (the
   session went on) adds only its new turns and nothing is duplicated;
@@ -184,15 +187,14 @@ def _plan(store: Store, paths: Iterable[str | os.PathLike[str]], config: IngestC
         seen.add(key)
         try:
             source = Source.of(key, display=str(path))
+            known = store.source_state(key)
+            same_format = known is not None and (config.format is None or known.format == config.format)
+            if same_format and known.size == source.size and known.mtime == source.mtime.timestamp():
+                tally.unchanged += 1  # same size and mtime: not read again (a scheduled run over a big inbox)
+                continue
             check_file(source, max_bytes=config.max_bytes)
             digest = _sha256(source)
-            known = store.source_state(key)
-            if (
-                known is not None
-                and known.sha256 == digest
-                and known.size == source.size
-                and (config.format is None or known.format == config.format)
-            ):
+            if same_format and known.sha256 == digest and known.size == source.size:
                 tally.unchanged += 1
                 continue
             fmt = config.format or detect(source, config.read_options)
