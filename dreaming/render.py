@@ -90,18 +90,19 @@ def print_diff(console: Console, report: DiffReport) -> None:
     summary = ", ".join(f"{n} {op}" for op, n in counts.items()) or "no changes"
     console.print(Text(f"diff version {report.from_version} → {report.to_version}: {summary}", style="bold"))
     for entry in report.entries:
-        style = OP_STYLE.get(entry.op, "")
+        change = entry.change
+        style = OP_STYLE.get(change.op, "")
         head = Text()
-        head.append(f"\n{entry.op}", style=f"bold {style}")
-        if entry.score is not None:
-            head.append(f"  score {entry.score:.2f}", style="dim")
-        if entry.version != report.to_version:
-            head.append(f"  (in version {entry.version})", style="dim")
-        head.append(f"  {entry.reason}")
+        head.append(f"\n{change.op}", style=f"bold {style}")
+        if change.score is not None:
+            head.append(f"  score {change.score:.2f}", style="dim")
+        if change.version != report.to_version:
+            head.append(f"  (in version {change.version})", style="dim")
+        head.append(f"  {change.reason}")
         console.print(head)
-        for m in entry.before:
+        for m in change.before:
             console.print(Text(f"  - {_short(m.content, 110)}", style="red"), Text(f"  {m.path} {m.id[-8:]}", style="dim"))
-        for m in entry.after:
+        for m in change.after:
             console.print(
                 Text(f"  + {_short(m.content, 110)}", style="green"), Text(f"  {m.path} {m.id[-8:]}", style="dim")
             )
