@@ -34,7 +34,9 @@ _STOP = set(
     instead worked work works working failed fail fails error errors tool workaround standing instruction goal
     session summary compact note notes fact facts memory memories others time times day days week weeks month
     months year years today yesterday tomorrow january february march april may june july august september
-    october november december monday tuesday wednesday thursday friday saturday sunday""".split()
+    october november december monday tuesday wednesday thursday friday saturday sunday
+    bash shell python python3 import print open read write file files text pages page docs run with get set
+    true false none self return def class echo cat grep sed awk sudo pip npm node exec command""".split()
 )
 _TOKEN = re.compile(r"`([^`]{2,60})`|([A-Za-z][\w.+#/-]{2,})")
 
