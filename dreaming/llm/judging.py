@@ -11,7 +11,11 @@ stay ``undecided`` (both memories kept, as offline).
 
 A verdict can only act on the pair it names: ``dreaming.plan`` merges a
 duplicate into one memory or retires the older value *citing the current
-one*; nothing else can leave the store.
+one*; nothing else can leave the store.  And a merge must keep what both
+memories say: the merged wording needs a token-set similarity of at least
+``MERGE_KEEPS`` with each of them, so a reply that would quietly replace a
+memory with something else ("deleted", an instruction lifted from a
+transcript) is re-asked, then dropped.
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rapidfuzz import fuzz, utils
+
 from ..stages import JudgeCase, StageContext, Verdict
 from .prompts import JUDGE_SYSTEM, data_block, json_line, memory_record
 from .requests import LLMRequest, ToolSpec
 from .stages import checked, fell_back, model_for, send
 
 DECISIONS = ("duplicate", "update", "distinct")
+#: least token-set similarity (0-100) of a merged wording with each memory it merges
+MERGE_KEEPS = 50.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,8 +108,12 @@ def check_reply(group: CaseGroup, data: Mapping[str, Any]) -> str | None:
         seen.add(case)
         if v["decision"] == "update" and v["current"] not in ("a", "b"):
             problems.append(f"verdicts[{i}]: an update must say which memory is current ('a' or 'b')")
-        if v["decision"] == "duplicate" and not (v["merged"] or "").strip():
-            problems.append(f"verdicts[{i}]: a duplicate needs the merged wording")
+        if v["decision"] == "duplicate":
+            merged = (v["merged"] or "").strip()
+            if not merged:
+                problems.append(f"verdicts[{i}]: a duplicate needs the merged wording")
+            elif case in group.cases and not keeps_both(merged, group.cases[case]):
+                problems.append(f"verdicts[{i}]: the merged wording must keep what both a and b say")
     missing = [c for c in group.cases if c not in seen]
     if missing:
         problems.append(f"no verdict for case(s) {', '.join(missing[:5])}")
@@ -109,6 +121,14 @@ def check_reply(group: CaseGroup, data: Mapping[str, Any]) -> str | None:
         return None
     more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
     return "; ".join(problems[:3]) + more
+
+
+def keeps_both(merged: str, case: JudgeCase) -> bool:
+    """Does ``merged`` still say what each of the two memories says?"""
+    return all(
+        fuzz.token_set_ratio(merged, m.content, processor=utils.default_process, score_cutoff=MERGE_KEEPS) > 0
+        for m in (case.a, case.b)
+    )
 
 
 def to_verdicts(group: CaseGroup, data: Mapping[str, Any], *, model: str) -> list[Verdict]:
