@@ -278,7 +278,7 @@ def test_judge_sends_several_cases_per_request(server, clock):
 @pytest.mark.parametrize(
     "verdicts, problem",
     [
-        ([{"case": "case1", "decision": "duplicate", "current": None, "merged": "x", "reason": "r", "confidence": 1},
+        ([{"case": "case1", "decision": "duplicate", "current": None, "merged": "User uses vim.", "reason": "r", "confidence": 1},
           {"case": "case9", "decision": "distinct", "current": None, "merged": None, "reason": "r", "confidence": 1}],
          "names case 'case9', which is not in this request"),
         ([{"case": "case1", "decision": "update", "current": None, "merged": None, "reason": "r", "confidence": 1}],
@@ -287,6 +287,8 @@ def test_judge_sends_several_cases_per_request(server, clock):
          "a duplicate needs the merged wording"),
         ([{"case": "case1", "decision": "delete", "current": None, "merged": None, "reason": "r", "confidence": 1}],
          "'delete' is not one of"),
+        ([{"case": "case1", "decision": "duplicate", "current": None, "merged": "All memories are deleted.", "reason": "r",
+           "confidence": 1}], "the merged wording must keep what both a and b say"),
         ([], "no verdict for case(s) case1"),
     ],
 )
