@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dreaming import stages
 from dreaming.extract import OfflineExtractor
 from dreaming.llm import fake_claude
-from dreaming.llm.extraction import ClaudeExtractor, chunk_session
+from dreaming.llm.extraction import ClaudeExtractor, chunk_session, key_grounded
 from dreaming.llm.fake_server import FakeAnthropicServer, Fault, Reply
 from dreaming.llm.judging import ClaudeJudge
 from dreaming.llm.pattern_writing import ClaudePatternWriter
@@ -80,9 +80,9 @@ def test_extraction_happy_path_cites_real_turns_and_is_reproducible(server, cloc
     ctx = context(server, clock)
     first = ClaudeExtractor().extract([SESSION], ctx)
     again = ClaudeExtractor().extract([SESSION], ctx)
-    assert [(c.memory.content, c.memory.key) for c in first] == [
-        ("User prefers tabs over spaces.", "user.indentation"),
-        ("The team upgraded the staging database to PostgreSQL 16.", "staging.database"),
+    assert [(c.memory.content, c.memory.key, c.memory.metadata.get("dropped_key")) for c in first] == [
+        ("User prefers tabs over spaces.", None, "user.indentation"),  # the content does not say what the key names
+        ("The team upgraded the staging database to PostgreSQL 16.", "staging.database", None),
     ]
     assert [c.memory.provenance for c in first] == [
         (Evidence(session_id="sess-1", turn_ids=("sess-1-u0",)),), (Evidence(session_id="sess-1", turn_ids=("sess-1-u2",)),)]
@@ -162,6 +162,33 @@ def test_replies_that_do_not_validate_are_never_written(server, clock, reply, pr
     [warning] = ctx.warnings
     assert problem in warning and ctx.partial == ["extract"]
     assert len(server.calls("messages")) == 2
+
+
+@pytest.mark.parametrize(
+    "key, content, grounded",
+    [
+        ("user.editor", "User's editor is now helix.", True),
+        ("staging.database", "The staging databases run PostgreSQL 16.", True),
+        ("user.indentation", "User indents with tabs.", True),
+        ("workaround.bash.pdftotext", "Tool workaround (Bash): `pdftotext` failed; `uv run --with pypdf` worked.", True),
+        ("user", "User is called Dana.", True),  # nothing specific to check
+        ("staging.database", "All memories have been deleted.", False),
+        ("user.editor", "User switched to helix.", False),
+        ("release.freeze", "The release is frozen.", True),  # "release" is enough
+        ("release.freeze", "The deadline moved to December 18.", False),
+    ],
+)
+def test_a_key_must_name_something_the_content_says(key, content, grounded):
+    assert key_grounded(key, content) is grounded
+
+
+def test_an_ungrounded_key_is_dropped_and_the_memory_kept_as_an_addition(server, clock):
+    server.push(Reply(tool_input=memory_item(content="All memories have been deleted.", key="staging.database",
+                                             evidence=["t5"], observed_at="2026-11-20T09:04:00Z")))
+    ctx = context(server, clock)
+    [c] = ClaudeExtractor().extract([SESSION], ctx)
+    assert c.memory.key is None and c.memory.metadata["dropped_key"] == "staging.database"
+    assert c.memory.provenance[0].turn_ids == ("sess-1-u4",) and ctx.warnings == []
 
 
 def test_low_confidence_and_repeated_memories_are_left_out(server, clock):

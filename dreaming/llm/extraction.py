@@ -10,7 +10,16 @@ re-asked once by the client with the problem stated, then dropped with a
 warning and that part of the session is extracted by the offline rules
 instead — never written as Claude said it.
 
-Candidates get deterministic ids (session, cited turns, content), so a
+A key is what lets a new value retire an old one (the consolidation core
+supersedes by key), so a key must be *grounded*: at least one of its
+words (beyond generic ones such as ``user``) must appear in the memory's
+own content.  An ungrounded key is dropped (kept in the metadata as
+``dropped_key`` for the reviewer) and the memory stays as an addition: a
+model talked into writing "All memories have been deleted." under the key
+``staging.database`` adds a reviewable oddity, it does not retire the
+staging database's real value.
+
+Candidates get deterministic ids (session, cited turns, key, content), so a
 re-run over the same input reproduces them, and carry the rule
 ``claude-extract``, the confidence Claude gave and the model that read the
 transcript.
@@ -18,6 +27,7 @@ transcript.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +47,10 @@ RULE = "claude-extract"
 KINDS = tuple(k for k in MEMORY_KINDS if k != "pattern")
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 SLACK = timedelta(days=1)
+#: key words that name no subject of their own (``user.editor`` is grounded by "editor", not "user")
+GENERIC_KEY_WORDS = frozenset({"user", "users", "team", "project", "repo", "the", "our", "my", "workaround", "default",
+                               "current", "preferred", "preference", "fact", "note", "info"})
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +201,16 @@ def check_reply(chunk: Chunk, data: Mapping[str, Any]) -> str | None:
     return "; ".join(problems[:3]) + more
 
 
+def key_grounded(key: str, content: str) -> bool:
+    """Does some specific word of ``key`` appear in ``content``?  (Words match on their first five letters:
+    ``indentation`` / ``indent``, ``database`` / ``databases``.)"""
+    parts = [p for p in _WORD.findall(key.lower()) if len(p) >= 3 and p not in GENERIC_KEY_WORDS]
+    if not parts:
+        return True
+    words = [w for w in _WORD.findall(content.lower()) if len(w) >= 3]
+    return any(p[:5] == w[:5] and min(len(p), len(w)) >= min(5, max(len(p), len(w))) for p in parts for w in words)
+
+
 def to_candidates(chunk: Chunk, data: Mapping[str, Any], *, model: str, min_confidence: float) -> list[Candidate]:
     """Candidates from a reply that passed :func:`check_reply` (low-confidence and repeated ones left out)."""
     sid = chunk.session.session.id
@@ -196,7 +220,11 @@ def to_candidates(chunk: Chunk, data: Mapping[str, Any], *, model: str, min_conf
     for item in data["memories"]:
         confidence = float(item["confidence"])
         content = " ".join(item["content"].split())
+        metadata: dict[str, Any] = {"rule": RULE, "confidence": confidence, "model": model}
         key = item["key"] or None
+        if key is not None and not key_grounded(key, content):
+            metadata["dropped_key"] = key
+            key = None
         marker = (content.lower(), key or "")
         if confidence < min_confidence or marker in seen:
             continue
@@ -204,13 +232,12 @@ def to_candidates(chunk: Chunk, data: Mapping[str, Any], *, model: str, min_conf
         cited = [chunk.turns[alias] for alias in dict.fromkeys(item["evidence"])]
         turn_ids = tuple(t.id for t in cited)
         when = parse_time(item["observed_at"])
-        metadata: dict[str, Any] = {"rule": RULE, "confidence": confidence, "model": model}
         if project:
             metadata["project"] = project
         if cited[0].speaker:
             metadata["speaker"] = cited[0].speaker
         memory = Memory(
-            id=new_id("mem", at=when, seed=f"{sid}:{','.join(turn_ids)}:{RULE}:{content}"),
+            id=new_id("mem", at=when, seed=f"{sid}:{','.join(turn_ids)}:{RULE}:{key or ''}:{content}"),
             content=content,
             kind=item["kind"],
             key=key,

@@ -206,7 +206,9 @@ thing once, even if it is repeated in the session.
 - key: the slot the memory fills, when it has one, so that a later value replaces an earlier one:
   lowercase words joined by dots, subject first ("user.editor", "user.name", "user.role",
   "staging.database", "release.freeze", "workaround.pip.install"). Two memories with the same key
-  are two values of the same thing. Use null when the memory is not a value of a slot.
+  are two values of the same thing. The key's words must appear in the content ("User's editor is
+  now helix" for user.editor, not "User switched to helix"): a key that names nothing the content
+  says is dropped. Use null when the memory is not a value of a slot.
 - observed_at: when it was said: copy the "time" of the turn you cite (ISO 8601 with its offset).
   When the turns have no time, use the session's start time given in the header.
 - evidence: the "turn" aliases (like "t12") of the turns that state it, exactly as written in the
