@@ -30,8 +30,9 @@ RULE = "claude-pattern"
 @dataclass(frozen=True, kw_only=True)
 class ClaudePatternConfig:
     max_tokens: int = 1024
-    #: most members shown per community (the most recently seen)
-    max_members: int = 40
+    #: most members shown per community (the most recently seen): enough to see a pattern, and a bound on
+    #: what one request costs however large the community grows with the store
+    max_members: int = 20
     #: insights below this confidence are not written
     min_confidence: float = 0.5
     cache_ttl: Literal["5m", "1h"] = "5m"
