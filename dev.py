@@ -48,8 +48,12 @@ def demo() -> None:
     env.pop("ANTHROPIC_API_KEY", None)  # the demo is offline
     dreaming = [PY, "-m", "dreaming"]
     run(*dreaming, "import", "memory_store/sample_memories.jsonl", "--message", "sample memories", env=env)
-    run(*dreaming, "show", env=env)
-    print(f"\nExplore it: .venv/bin/dreaming --store {DEMO_STORE.relative_to(ROOT)} log", file=sys.stderr)
+    run(*dreaming, "run", "--transcripts", "transcripts", "--llm", "off", env=env)
+    run(*dreaming, "diff", env=env)
+    print(
+        f"\nExplore it: .venv/bin/dreaming --store {DEMO_STORE.relative_to(ROOT)} show | log | diff 2 --json | rollback 1",
+        file=sys.stderr,
+    )
 
 
 def test(args: list[str]) -> None:

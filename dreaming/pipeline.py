@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import stages
+from .bill import run_cost
 from .consolidate import ConsolidationConfig, consolidate
 from .errors import CandidatePending, DreamingError
 from .ids import new_id
@@ -32,11 +33,11 @@ from .llm.runtime import ClaudeConfig
 from .patterns import PatternConfig, find_communities
 from .plan import plan_changes
 from .progress import NullProgress, Progress
+from .restatements import fold_restatements
 from .records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from .stages import JudgeCase, StageContext
 from .store import Store
 from .timeexpr import absolutize, tidy
-from .bill import run_cost
 
 LLM_MODES = ("off", "auto", "sync", "batch")
 STAGE_ORDER = ("ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write")
@@ -284,7 +285,9 @@ def dream(
         working = _working_set(store, candidates, fresh, config)
         known = {m.id for m in working}
         candidates = [c for c in candidates if c.memory.id not in known]
-        all_memories = working + [c.memory for c in candidates]
+        candidates, folds = fold_restatements(candidates, working)
+        enriched = {f.target.id: f.memory for f in folds}  # the last fold of a target holds all it gained
+        all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
         fresh_ids = set(fresh) | {c.memory.id for c in candidates}
         decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
         by_id = {m.id: m for m in all_memories}
@@ -306,7 +309,7 @@ def dream(
         communities = [
             c for c in find_communities(survivors, config.patterns) if any(m.id in fresh_ids for m in c.members)
         ]
-        pattern_candidates = writer.write(communities, ctx) if communities else []
+        pattern_candidates = writer.write(communities, ctx)
 
         clock.stage("reorganise")
         plan = plan_changes(
@@ -317,6 +320,7 @@ def dream(
             verdict_pairs=pairs,
             patterns=pattern_candidates,
             fresh=fresh,
+            folds=folds,
         )
 
         clock.stage("write")

@@ -25,6 +25,7 @@ from .consolidate import Consolidation
 from .memory_files import DEFAULT_PATH
 from .records import Candidate, Change, Evidence, Memory, merge_provenance
 from .reorganise import best_path, topic_path
+from .restatements import Fold
 from .stages import Verdict
 
 
@@ -59,6 +60,7 @@ def plan_changes(
     verdict_pairs: Mapping[str, tuple[str, str]] | None = None,
     patterns: Sequence[Candidate] = (),
     fresh: Iterable[str] = (),
+    folds: Sequence[Fold] = (),
 ) -> Plan:
     head = {m.id: m for m in store_memories}
     new = {c.memory.id: c for c in candidates}
@@ -67,7 +69,29 @@ def plan_changes(
     changes: list[Change] = []
     folded: dict[str, str] = {}  # candidate id -> what absorbed it
     counts = {"added": 0, "merged": 0, "merged_memories": 0, "superseded": 0, "conflicts": 0, "patterns": 0,
-              "moved": 0, "judged": 0}
+              "moved": 0, "judged": 0, "restated": len(folds), "dated": 0}
+
+    # 0. restatements of stored memories: dates they carry are added to the memory
+    by_target: dict[str, list[Fold]] = {}
+    for fold in folds:
+        by_target.setdefault(fold.target.id, []).append(fold)
+    for mid, group in sorted(by_target.items()):
+        added = [d for f in group for d in f.added]
+        if not added or mid not in head:
+            continue
+        states[mid] = group[-1].memory
+        counts["dated"] += 1
+        changes.append(
+            Change(
+                op="update",
+                inputs=(mid,),
+                outputs=(mid,),
+                reason=f"the turn it cites dates it: added {'; '.join(added)}",
+                score=round(max(f.overlap for f in group), 4),
+                evidence=_evidence(f.candidate.memory for f in group),
+                details={"candidates": [_candidate_note(f.candidate) for f in group]},
+            )
+        )
 
     def current(mid: str) -> Memory:
         if mid in states:
@@ -147,6 +171,7 @@ def plan_changes(
             )
 
     # 3. newer values retire older ones
+    superseding: set[str] = set()  # new memories that arrive as a supersede (not listed again as "add")
     supersedes = [(s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes]
     supersedes += [(o, n, f"judged an update: {r}", c, None) for o, n, r, c in extra_supersedes]
     for old, newer, reason, score, decision in supersedes:
@@ -159,9 +184,14 @@ def plan_changes(
             retire.add(old)
             states.pop(old, None)
             counts["superseded"] += 1
+            replacement = current(newer)
+            if replacement.path == DEFAULT_PATH or newer in new:
+                # the new value lives where the old one did
+                states[newer] = replacement.replace(path=head[old].path) if head[old].path != DEFAULT_PATH else replacement
+            superseding.add(newer)
             changes.append(
                 Change(op="supersede", inputs=(old,), outputs=(newer,), reason=reason, score=score,
-                       evidence=current(newer).provenance, details=details)
+                       evidence=replacement.provenance, details=details)
             )
         elif old in new:
             folded[old] = newer
@@ -192,6 +222,8 @@ def plan_changes(
             continue
         memory = states.get(cid, c.memory)
         states[cid] = memory
+        if cid in superseding:
+            continue
         counts["added"] += 1
         session = next((e.session_id for e in memory.provenance if e.session_id), None)
         changes.append(

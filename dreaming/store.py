@@ -387,23 +387,44 @@ class Store:
     def search(self, query: str, *, version: int | None = None, limit: int = 10) -> list[tuple[Memory, float]]:
         """Full-text search (FTS5, bm25) over the memories of ``version``.
 
-        ``query`` is plain text: it is split into words and any word may match.
-        Returns ``(memory, score)`` pairs, best first (higher score = better).
+        ``query`` is plain text: it is split into words (see :func:`fts_terms`),
+        stop words are dropped unless nothing else is left, and a memory
+        matching any word is a candidate; bm25 ranks them.  Ties are broken by
+        memory id, so the order is deterministic.  Returns ``(memory, score)``
+        pairs, best first (higher score = better).
+
+        FTS5 ranks on its own first (its top-k is fast); the version filter
+        then drops states not in ``version``, fetching deeper until ``limit``
+        results are found or the matches run out.  bm25's corpus statistics
+        come from the whole index, which holds every state of every version;
+        callers that need a version's own statistics search a store holding
+        that version alone (``dreaming.evals`` does).
         """
         v = self.head if version is None else version
         self._check_version(v)
-        terms = fts_terms(query)
-        if not terms:
+        terms = fts_terms(query, drop=STOP_WORDS) or fts_terms(query)
+        if not terms or limit <= 0:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
-        rows = self.db.conn.execute(
-            f"SELECT {cols}, bm25(memories_fts) AS score FROM memories_fts f "
-            f"JOIN memories m ON m.rid = f.rowid JOIN memory_ranges r ON r.rid = m.rid "
-            f"WHERE memories_fts MATCH :q AND {self._in_version_sql()} "
-            f"ORDER BY score, m.id LIMIT :limit",
-            {"q": match, "v": v, "limit": limit},
-        ).fetchall()
+        depth = max(limit * 4, 50)
+        while True:
+            rows = self.db.conn.execute(
+                f"SELECT {cols}, f.score FROM (SELECT rowid AS rid, bm25(memories_fts) AS score FROM memories_fts "
+                f"WHERE memories_fts MATCH :q ORDER BY score LIMIT :depth) f "
+                f"JOIN memories m ON m.rid = f.rid JOIN memory_ranges r ON r.rid = m.rid "
+                f"WHERE {self._in_version_sql()} ORDER BY f.score, m.id LIMIT :limit",
+                {"q": match, "v": v, "limit": limit, "depth": depth},
+            ).fetchall()
+            if len(rows) >= limit:
+                break
+            matched = self.db.conn.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM memories_fts WHERE memories_fts MATCH :q LIMIT :depth)",
+                {"q": match, "depth": depth},
+            ).fetchone()[0]
+            if matched < depth:
+                break  # every match was looked at
+            depth *= 4
         return [(_memory_from_row(row[:-1]), -row[-1]) for row in rows]
 
     def last_dream(self) -> Version | None:
@@ -456,11 +477,9 @@ class Store:
         (FTS5, bm25, best ``per_text`` each): the neighbourhood a new memory
         must be compared with, found without reading the whole store."""
         seen: dict[str, Memory] = {}
-        for text in texts:
-            terms = sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]
-            if not terms:
-                continue
-            for memory, _ in self.search(" ".join(terms), version=version, limit=per_text):
+        queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
+        for query in sorted(q for q in queries if q):
+            for memory, _ in self.search(query, version=version, limit=per_text):
                 seen.setdefault(memory.id, memory)
         return sorted(seen.values(), key=lambda m: m.id)
 
@@ -1194,13 +1213,36 @@ class Store:
         }
 
 
-def fts_terms(text: str) -> list[str]:
-    """Words of ``text`` usable as FTS5 string tokens (quotes stripped)."""
-    words = []
-    for raw in text.replace('"', " ").split():
-        word = "".join(ch for ch in raw if ch.isalnum() or ch in "'-_").strip("'-_")
-        if word and word.lower() not in words:
-            words.append(word.lower())
+#: English function words (NLTK's stop-word list, lowercased, contractions
+#: split the way the tokenizer splits them) plus question words.  Left out of
+#: search queries: in an OR query they match nearly every memory and only add
+#: noise to the bm25 ranking.  Kept when a query has nothing else.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being below between
+    both but by can could d did do does doing down during each few for from further had has have having he her
+    here hers herself him himself his how i if in into is it its itself just ll m me might more most must my
+    myself no nor not now o of off on once only or other ought our ours ourselves out over own re s same shall
+    she should so some such t than that the their theirs them themselves then there these they this those
+    through to too under until up ve very was we were what when where which while who whom whose why will with
+    would y you your yours yourself yourselves
+    """.split()
+)
+
+
+def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
+    """Words of ``text`` as FTS5 terms: lowercased, deduplicated, in order.
+
+    Words are split where the store's ``unicode61`` tokenizer splits them (at
+    every character that is not a letter or a digit), so that a query word
+    is exactly one index token: ``"Caroline's"`` gives ``caroline`` and ``s``,
+    not the phrase ``"caroline s"`` that a memory saying only "Caroline"
+    would not match.  Words in ``drop`` are left out.
+    """
+    words: list[str] = []
+    for word in "".join(ch if ch.isalnum() else " " for ch in text.lower()).split():
+        if word not in drop and word not in words:
+            words.append(word)
     return words
 
 
@@ -1218,4 +1260,5 @@ __all__ = [
     "open_store",
     "default_store_path",
     "fts_terms",
+    "STOP_WORDS",
 ]

@@ -2,9 +2,12 @@
 
 "We upgraded staging yesterday" said on 2026-11-20 becomes "... on 19
 November 2026"; "last month" becomes "in October 2026"; "two years ago" "in
-2024".  Vague expressions keep their vagueness but gain an anchor ("recently"
--> "recently (as of 20 November 2026)").  Dates are written "7 May 2023"
-(day month year), which reads well and matches how people ask about them.
+2024".  Where the utterance only places something relative to the day it was
+said, the rewrite says exactly that, against an absolute anchor, and adds no
+interpretation: "last week" -> "the week before 20 November 2026", "last
+Friday" -> "the Friday before 20 November 2026 (13 November 2026)".  Vague
+expressions keep their vagueness but gain an anchor ("recently" -> "recently
+(as of 20 November 2026)").  Dates are written "7 May 2023" (day month year).
 
 The anchor is the turn's timestamp in UTC; a statement made late in the
 evening in a timezone far from UTC may be one day off.
@@ -39,16 +42,12 @@ def _add_months(d: date, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def _monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
-
-
 def _shift(d: date, n: int, unit: str, *, past: bool) -> str:
     sign = -1 if past else 1
     if unit == "day":
         return f"on {fmt_day(d + timedelta(days=sign * n))}"
     if unit == "week":
-        return f"in the week of {fmt_day(_monday(d + timedelta(weeks=sign * n)))}"
+        return f"{n} week{'s' if n != 1 else ''} {'before' if past else 'after'} {fmt_day(d)}"
     if unit == "month":
         return f"in {fmt_month(*_add_months(d, sign * n))}"
     return f"in {d.year + sign * n}"
@@ -70,13 +69,17 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
         target = _WEEKDAYS[m.group(1).lower()]
         back = (d.weekday() - target) % 7 or 7
         day = d - timedelta(days=back)
-        return f"on {calendar.day_name[day.weekday()]}, {fmt_day(day)}"
+        return f"the {calendar.day_name[day.weekday()]} before {fmt_day(d)} ({fmt_day(day)})"
 
     def next_weekday(m: re.Match[str]) -> str:
         target = _WEEKDAYS[m.group(1).lower()]
         ahead = (target - d.weekday()) % 7 or 7
         day = d + timedelta(days=ahead)
-        return f"on {calendar.day_name[day.weekday()]}, {fmt_day(day)}"
+        return f"the {calendar.day_name[day.weekday()]} after {fmt_day(d)} ({fmt_day(day)})"
+
+    def weekends_ago(m: re.Match[str]) -> str:
+        n = _NUMBERS.get(m.group(1).lower(), 0) or int(m.group(1))
+        return f"{n} weekend{'s' if n != 1 else ''} before {fmt_day(d)}"
 
     def ago(m: re.Match[str]) -> str:
         return _shift(d, _NUMBERS.get(m.group(1).lower(), 0) or int(m.group(1)), m.group(2).lower(), past=True)
@@ -84,8 +87,6 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
     def ahead(m: re.Match[str]) -> str:
         return _shift(d, _NUMBERS.get(m.group(1).lower(), 0) or int(m.group(1)), m.group(2).lower(), past=False)
 
-    prev_week = _monday(d) - timedelta(weeks=1)
-    prev_saturday = d - timedelta(days=(d.weekday() - 5) % 7 or 7)
     return [
         (re.compile(r"\bthe day before yesterday\b", re.I), fixed(f"on {fmt_day(d - timedelta(days=2))}")),
         (re.compile(r"\bthe day after tomorrow\b", re.I), fixed(f"on {fmt_day(d + timedelta(days=2))}")),
@@ -97,16 +98,15 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
         (re.compile(rf"\bin {_NUM} {_UNIT}\b(?! ago)", re.I), ahead),
         (re.compile(r"\ba few (day|week|month|year)s ago\b", re.I),
          lambda m: f"a few {m.group(1).lower()}s before {fmt_day(d)}"),
-        (re.compile(r"\blast weekend\b", re.I), fixed(f"on the weekend of {fmt_day(prev_saturday)}")),
-        (re.compile(r"\bthis weekend\b", re.I),
-         fixed(f"on the weekend of {fmt_day(d + timedelta(days=(5 - d.weekday()) % 7))}")),
-        (re.compile(r"\bnext weekend\b", re.I),
-         fixed(f"on the weekend of {fmt_day(d + timedelta(days=((5 - d.weekday()) % 7 or 7) + 7 * (d.weekday() < 5)))}")),
+        (re.compile(rf"\b{_NUM} weekends? ago\b", re.I), weekends_ago),
+        (re.compile(r"\blast weekend\b", re.I), fixed(f"the weekend before {fmt_day(d)}")),
+        (re.compile(r"\bthis weekend\b", re.I), fixed(f"the weekend of {fmt_day(d)}")),
+        (re.compile(r"\bnext weekend\b", re.I), fixed(f"the weekend after {fmt_day(d)}")),
         (re.compile(rf"\blast ({weekday_re})\b", re.I), last_weekday),
         (re.compile(rf"\bnext ({weekday_re})\b", re.I), next_weekday),
-        (re.compile(r"\blast week\b", re.I), fixed(f"in the week of {fmt_day(prev_week)}")),
-        (re.compile(r"\bthis week\b", re.I), fixed(f"in the week of {fmt_day(_monday(d))}")),
-        (re.compile(r"\bnext week\b", re.I), fixed(f"in the week of {fmt_day(_monday(d) + timedelta(weeks=1))}")),
+        (re.compile(r"\blast week\b", re.I), fixed(f"the week before {fmt_day(d)}")),
+        (re.compile(r"\bthis week\b", re.I), fixed(f"the week of {fmt_day(d)}")),
+        (re.compile(r"\bnext week\b", re.I), fixed(f"the week after {fmt_day(d)}")),
         (re.compile(r"\blast month\b", re.I), fixed(f"in {fmt_month(*_add_months(d, -1))}")),
         (re.compile(r"\bthis month\b", re.I), fixed(f"in {fmt_month(d.year, d.month)}")),
         (re.compile(r"\bnext month\b", re.I), fixed(f"in {fmt_month(*_add_months(d, 1))}")),
@@ -115,6 +115,33 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
         (re.compile(r"\bnext year\b", re.I), fixed(f"in {d.year + 1}")),
         (re.compile(r"\b(?:recently|lately)\b", re.I), lambda m: f"{m.group(0)} (as of {fmt_day(d)})"),
     ]
+
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_BARE_DATE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_RE})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?P<m2>{_MONTH_RE})\.?)"
+    rf"\b(?!,? ?\d{{4}})(?! \d)",
+    re.I,
+)
+
+
+def _with_year(m: re.Match[str], anchor: date, rewrites: list[Rewrite]) -> str:
+    month = _MONTHS[(m.group("m1") or m.group("m2")).lower()]
+    day = int(m.group("d1") or m.group("d2"))
+    options = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            options.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not options:
+        return m.group(0)
+    best = min(options, key=lambda d: (abs((d - anchor).days), d))
+    replacement = fmt_day(best)
+    rewrites.append(Rewrite(original=m.group(0), replacement=replacement))
+    return replacement
 
 
 def absolutize(text: str, at: datetime) -> tuple[str, list[Rewrite]]:
@@ -129,6 +156,8 @@ def absolutize(text: str, at: datetime) -> tuple[str, list[Rewrite]]:
             return replacement
 
         out = pattern.sub(sub, out)
+    # a day and month without a year ("December 18", "18 Dec") gets the year that puts it nearest the anchor
+    out = _BARE_DATE.sub(lambda m: _with_year(m, d, rewrites), out)
     # "on 19 November 2026" right after a preposition reads badly ("since on ..."): drop the doubled word
     out = re.sub(r"\b(since|until|before|after|from|by) (?:on|in) ", r"\1 ", out)
     return out, rewrites

@@ -298,7 +298,8 @@ def test_judge_happy_path_maps_a_and_b_to_real_ids(server, clock):
 
 def test_judge_sends_several_cases_per_request(server, clock):
     verdicts = ClaudeJudge(cases_per_request=4).judge(cases(10), context(server, clock))
-    assert [len(read_blocks(c.body["messages"][0]["content"], "cases")[0]) for c in server.calls("messages")] == [4, 4, 2]
+    sizes = [len(read_blocks(c.body["messages"][0]["content"], "cases")[0]) for c in server.calls("messages")]
+    assert sorted(sizes) == [2, 4, 4]  # sent concurrently: any order
     assert [v.case_id for v in verdicts] == [f"case{i}" for i in range(1, 11)]
 
 

@@ -110,7 +110,9 @@ class OfflineExtractor:
                 continue
             for call in turn.tool_calls:
                 for write in memory_writes(call):
-                    yield from emit(_candidate(session, [turn], write.content, kind="note", rule=write.rule,
+                    # CLAUDE.md / MEMORY.md hold how to work on the project; memory-tool files keep their path
+                    kind = "note" if write.path else "procedure"
+                    yield from emit(_candidate(session, [turn], write.content, kind=kind, rule=write.rule,
                                                confidence=0.95, path=write.path))
             if not turn.text or is_noise(turn.text):
                 continue

@@ -63,7 +63,7 @@ def third_person(sentence: str, subject: str, *, listener: str = "the assistant"
             text = pattern.sub(repl.format(S=subject), text, count=1)
             break
     else:
-        match = re.match(r"^I\s+(?:(also|really|now|usually|always|never|still|just|generally|strongly|mostly)\s+)?(\w+)\b", text)
+        match = re.match(r"^I\s+(?:(also|really|now|usually|always|never|still|just|generally|strongly|mostly)\s+)?(\w+(?:'\w+)?)(?!\w)", text)
         if match:
             adverb = f"{match.group(1)} " if match.group(1) else ""
             text = f"{subject} {adverb}{conjugate(match.group(2))}" + text[match.end():]
@@ -73,11 +73,15 @@ def third_person(sentence: str, subject: str, *, listener: str = "the assistant"
             rest = text[2:]
             rest = re.sub(r"^'re\b", " are", rest)
             rest = re.sub(r"^'ve\b", " have", rest)
+            rest = re.sub(r"^'ll\b", " will", rest)
+            rest = re.sub(r"^'d\b", " would", rest)
             text = group[0].upper() + group[1:] + rest
         elif re.match(r"^Our\b", text):
             text = f"{group[0].upper() + group[1:]}'s" + text[3:]
     # the rest of the sentence
-    text = re.sub(r"\bI'm\b", f"{subject} is", text)
+    text = re.sub(r"\bI'm\b|\bI am\b", f"{subject} is", text)
+    text = re.sub(r"\bI have\b", f"{subject} has", text)
+    text = re.sub(r"\bI do\b", f"{subject} does", text)
     text = re.sub(r"\bI've\b", f"{subject} has", text)
     text = re.sub(r"\bI'll\b", f"{subject} will", text)
     text = re.sub(r"\bI'd\b", f"{subject} would", text)

@@ -198,8 +198,54 @@ _FIRST_PERSON_START = re.compile(
 )
 
 
+_FEELING_OR_INTENT = re.compile(
+    r"^(?:i|we)(?:'m| am| are|'re)?\s+(?:so |really |just |totally |super |very |also |still )*"
+    r"(?:excited|glad|happy|thrilled|pumped|stoked|grateful|thankful|proud|sure|hoping|hope|wish|feel|felt|feeling|"
+    r"think|thought|guess|believe|bet|can't wait|cannot wait|will|'ll|would|'d|could|can|might|should|gonna|"
+    r"going to|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|appreciate|agree|know|knew|mean|"
+    r"totally|definitely|bet|wonder|miss|missed|understand|see|saw what|get it|hear you|like that)\b",
+    re.I,
+)
+_PAST = re.compile(r"^(?:i|we)\s+(?:just |recently |finally |also |actually |even |all |both )?(\w+ed|" + "|".join(
+    sorted({"went", "got", "made", "took", "came", "saw", "gave", "found", "told", "became", "left", "began", "brought",
+            "bought", "built", "wrote", "ran", "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "caught",
+            "held", "heard", "put", "set", "quit", "drove", "flew", "grew", "chose", "fell", "had", "did", "was",
+            "were", "read", "ate", "drew", "sang", "swam", "rode", "threw", "wore", "broke", "spoke", "woke", "hosted",
+            "gotten", "been", "done", "seen", "taken", "given"})) + r")\b",
+    re.I,
+)
+_HAVE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got|have|own|adopted|started|joined|finished)\b|^(?:i|we)'ve\s+\w+", re.I)
+_HABIT = re.compile(
+    r"^(?:i|we)\s+(?:\w+ly\s+)?(?:work|live|study|teach|play|volunteer|paint|write|collect|run|own|use|practice|"
+    r"practise|train|coach|mentor|attend|visit|go|ride|cook|bake|dance|sing|read|swim|hike|travel)s?\b",
+    re.I,
+)
+_STATE = re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:a|an|the|from|in|at|into|on|part of|now|currently|still|"
+                    r"\w+ing)\b", re.I)
+_POSSESSIVE = re.compile(r"^(?:my|our)\s+[\w-]+(?:\s+[\w-]+){0,2}\s+(?:is|are|was|were|has|have|had|\w+ed)\b", re.I)
+_TIME = re.compile(
+    r"\b(?:yesterday|today|tonight|last \w+|this (?:morning|week|weekend|month|year)|next \w+|ago|recently|"
+    r"in (?:19|20)\d\d|since|years? old|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+_IMAGE = re.compile(r"\s*\[image:[^\]]*\]")
+
+
+def is_factual(sentence: str) -> bool:
+    """A first-person sentence that reports something (an event, a possession,
+    a habit, a state or a dated fact), not a feeling, a wish or a plan."""
+    if _FEELING_OR_INTENT.match(sentence):
+        return False
+    return bool(
+        _PAST.match(sentence) or _HAVE.match(sentence) or _HABIT.match(sentence) or _STATE.match(sentence)
+        or _POSSESSIVE.match(sentence) or _TIME.search(sentence)
+    )
+
+
 def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[Statement]:
-    """First-person declaratives of a named speaker, in the third person."""
+    """First-person declaratives of a named speaker that report something
+    (see :func:`is_factual`), in the third person."""
+    text = _IMAGE.sub("", text)
     for raw in sentences(text):
         if raw.endswith("?") or raw.endswith("?!"):
             continue
@@ -219,6 +265,8 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
             s = s[lead.end():]
         else:
             s = re.sub(r"^(?:actually|well|yeah|yes|so|and|but|oh|also|guess what|you know what)[,!]?\s+", "", s, flags=re.I)
+        if not is_factual(s) and not (tail and not _FEELING_OR_INTENT.match(s)):
+            continue
         s = s.rstrip(".!")
         content = third_person(s + tail, speaker, listener=listener)
         yield Statement(content=content, kind="fact", rule="speaker-statement", confidence=0.6)

@@ -1,0 +1,327 @@
+"""Candidate pairs without comparing all pairs.
+
+Two normal forms (sorted content stems, see :mod:`.text`) that score at or
+above the similarity threshold -- 88 by default -- differ by little: a typo
+in one word, one word replaced ("port 8080" / "port 8081", "Alice" / "Alise"),
+one word added.  So they almost always share every word *but one*.  The
+blocking key of a normal form is therefore the multiset of its words with one
+word left out ("leave-one-out signatures"), and the multiset itself:
+
+* same multiset but one word substituted: they share the signature that
+  leaves that word out;
+* one word added: the longer one's signature without it is the shorter one's
+  full multiset.
+
+Signatures are 64-bit multiset hashes (the sum of a random 64-bit number per
+distinct word, modulo 2**64), so a node's ``k`` leave-one-out keys are
+``total - word`` -- all vectorised with numpy, no Python tuple per key.  A
+hash collision can only add a candidate, which the scorer then rejects, so
+collisions cost time, never correctness.
+
+Blocks bigger than ``block_cap`` come from templates ("prefers X" for a
+thousand X): their members differ exactly in the left-out word, so the block
+is split again by the left-out word's deletion neighbourhood (the word and
+every way of deleting one character; two words within one edit share one).
+Sub-blocks still bigger than ``4 * block_cap`` are dropped and counted.
+
+Every candidate is then scored with rapidfuzz ``ratio`` on the normal forms
+and kept at ``>= threshold``: the fast path can only miss pairs, never
+invent one the exact path (:mod:`.oracle`) would reject.  Pairs that differ
+in two or more words and still clear the threshold are the misses; tests and
+the benchmark measure how many there are against the exact path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+#: Candidate pairs scored per cpdist call (bounds the temporary lists).
+_SCORE_CHUNK = 1 << 20
+_SEED = 0x5EED_D12E
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockingStats:
+    """What blocking did, for the benchmark and the run report."""
+
+    signatures: int
+    candidates: int
+    #: blocks larger than the cap that were split by deletion neighbourhood
+    refined_blocks: int
+    #: pairs not generated because a refined sub-block was still too large
+    dropped_pairs: int
+
+
+def similar_pairs(
+    norms: Sequence[str],
+    *,
+    threshold: float,
+    fresh: np.ndarray | None = None,
+    block_cap: int = 64,
+    workers: int = -1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockingStats]:
+    """Pairs ``i < j`` of ``norms`` with ``ratio >= threshold``, found by blocking.
+
+    ``norms`` must be distinct (one per node); ``fresh`` (boolean mask)
+    restricts the result to pairs with at least one fresh side.  Returns
+    ``(i, j, score, stats)`` sorted by ``(i, j)``.
+    """
+    n = len(norms)
+    keys, nodes, removed, token_strings = _signatures(norms)
+    a, b, refined, dropped = _candidate_pairs(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap)
+    if a.size:
+        code = np.unique(a * n + b)
+        a, b = code // n, code % n
+    i, j, s = score_pairs(norms, a, b, threshold=threshold, workers=workers)
+    stats = BlockingStats(signatures=int(keys.size), candidates=int(a.size), refined_blocks=refined, dropped_pairs=dropped)
+    return i, j, s, stats
+
+
+def score_pairs(
+    norms: Sequence[str], a: np.ndarray, b: np.ndarray, *, threshold: float, workers: int = -1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score candidate pairs with rapidfuzz and keep those ``>= threshold``."""
+    table = np.asarray(norms, dtype=object)
+    keep_a: list[np.ndarray] = []
+    keep_b: list[np.ndarray] = []
+    keep_s: list[np.ndarray] = []
+    for start in range(0, a.size, _SCORE_CHUNK):
+        ca, cb = a[start : start + _SCORE_CHUNK], b[start : start + _SCORE_CHUNK]
+        scores = process.cpdist(
+            table[ca],
+            table[cb],
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=threshold,
+            workers=workers,
+            dtype=np.float32,
+        )
+        hit = scores >= threshold
+        keep_a.append(ca[hit])
+        keep_b.append(cb[hit])
+        keep_s.append(scores[hit])
+    if not keep_a:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.float32)
+    return np.concatenate(keep_a), np.concatenate(keep_b), np.concatenate(keep_s)
+
+
+def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Leave-one-out and full multiset hashes of every normal form.
+
+    Returns ``(keys, nodes, removed, tokens)``: one entry per (node, left-out
+    word) plus one per node with ``removed == -1`` (the full multiset);
+    ``removed`` indexes ``tokens``, the sorted vocabulary.
+    """
+    vocab: dict[str, int] = {}
+    flat: list[int] = []
+    counts = np.zeros(len(norms), dtype=np.int64)
+    setdefault = vocab.setdefault
+    for index, norm in enumerate(norms):
+        words = norm.split()
+        counts[index] = len(words)
+        flat.extend([setdefault(w, len(vocab)) for w in words])
+    tokens = sorted(vocab)
+    position = {t: r for r, t in enumerate(tokens)}
+    # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
+    rank = np.fromiter((position[t] for t in vocab), dtype=np.int64, count=len(vocab))
+    tok = rank[np.asarray(flat, dtype=np.int64)] if flat else np.empty(0, dtype=np.int64)
+    tok = _spelling_classes(tokens, np.bincount(tok, minlength=len(tokens)))[tok]
+    weights = np.random.default_rng(_SEED).integers(0, np.iinfo(np.uint64).max, size=len(tokens), dtype=np.uint64, endpoint=True)
+    has_words = counts > 0
+    owner = np.repeat(np.arange(len(norms), dtype=np.int64), counts)
+    totals = np.zeros(len(norms), dtype=np.uint64)
+    if tok.size:
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_words]
+        totals[has_words] = np.add.reduceat(weights[tok], starts)
+    with np.errstate(over="ignore"):
+        loo = totals[owner] - weights[tok]
+    full_nodes = np.flatnonzero(has_words)
+    keys = np.concatenate((loo, totals[full_nodes]))
+    nodes = np.concatenate((owner, full_nodes))
+    removed = np.concatenate((tok, np.full(full_nodes.size, -1, dtype=np.int64)))
+    return keys, nodes, removed, tokens
+
+
+def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
+    """Map every word to the most frequent word within one edit of it.
+
+    A typo ("tbas") is rare and one edit away from the word it misspells
+    ("tabs"); mapping both to the same representative lets blocking treat a
+    typo as no difference at all, so a pair with two misspelt words still
+    differs by at most one *representative* and shares a signature.  Ties go
+    to the alphabetically first word, so the map does not depend on input
+    order.  (This only groups candidates: the scorer still sees the words as
+    written, and :mod:`.rules` decides what a typo is.)  Neighbours are found
+    through the deletion neighbourhood: two words within one edit share a
+    one-deletion variant.
+    """
+    by_variant: dict[str, list[int]] = {}
+    variants_of: list[list[str]] = []
+    typo_prone: list[int] = []
+    for index, word in enumerate(tokens):
+        # one- and two-letter words and numbers are never typos of each other
+        if len(word) < 3 or not word.isalpha():
+            continue
+        variants = [word[:k] + word[k + 1 :] for k in range(len(word))]
+        variants.append(word)
+        typo_prone.append(index)
+        variants_of.append(variants)
+        for v in variants:
+            bucket = by_variant.get(v)
+            if bucket is None:
+                by_variant[v] = [index]
+            else:
+                bucket.append(index)
+    freq = frequency.tolist()
+    best = np.arange(len(tokens), dtype=np.int64)
+    for index, variants in zip(typo_prone, variants_of):
+        choice = index
+        for v in variants:
+            for other in by_variant[v]:
+                # tokens are sorted, so a smaller index is the alphabetically first
+                if freq[other] > freq[choice] or (freq[other] == freq[choice] and other < choice):
+                    choice = other
+        best[index] = choice
+    return best
+
+
+def _candidate_pairs(
+    keys: np.ndarray,
+    nodes: np.ndarray,
+    removed: np.ndarray,
+    tokens: list[str],
+    *,
+    fresh: np.ndarray | None,
+    cap: int,
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    order = np.argsort(keys, kind="stable")
+    keys, nodes, removed = keys[order], nodes[order], removed[order]
+    starts, sizes = _runs(keys, fresh=fresh, nodes=nodes)
+    small = sizes <= cap
+    a, b = _all_pairs(nodes, starts[small], sizes[small])
+    big_starts, big_sizes = starts[~small], sizes[~small]
+    pieces_a, pieces_b = [a], [b]
+    dropped = 0
+    if big_starts.size:
+        member = _expand(big_starts, big_sizes)
+        block = np.repeat(np.arange(big_starts.size), big_sizes)
+        # the full multiset pairs with every member (each is it plus one word)
+        full = removed[member] == -1
+        if full.any():
+            fa, fb = _with_whole_block(nodes, member, full, big_starts, big_sizes, block)
+            pieces_a.append(fa)
+            pieces_b.append(fb)
+        member, block = member[~full], block[~full]
+        sub_keys, sub_nodes = _deletion_keys(keys[member], nodes[member], removed[member], tokens)
+        sub_order = np.argsort(sub_keys, kind="stable")
+        sub_keys, sub_nodes = sub_keys[sub_order], sub_nodes[sub_order]
+        s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=sub_nodes)
+        ok = s_sizes <= 4 * cap
+        dropped = int((s_sizes[~ok] * (s_sizes[~ok] - 1) // 2).sum())
+        sa, sb = _all_pairs(sub_nodes, s_starts[ok], s_sizes[ok])
+        pieces_a.append(sa)
+        pieces_b.append(sb)
+    a = np.concatenate(pieces_a)
+    b = np.concatenate(pieces_b)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keep = lo != hi
+    if fresh is not None:
+        keep &= fresh[lo] | fresh[hi]
+    return lo[keep], hi[keep], int(big_starts.size), dropped
+
+
+def _runs(sorted_keys: np.ndarray, *, fresh: np.ndarray | None, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and size of every run of equal keys holding two or more entries
+    (and, with ``fresh``, at least one fresh node)."""
+    if sorted_keys.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    boundary = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    starts = np.concatenate(([0], boundary))
+    sizes = np.diff(np.concatenate((starts, [sorted_keys.size])))
+    multi = sizes >= 2
+    starts, sizes = starts[multi], sizes[multi]
+    if fresh is not None and starts.size:
+        any_fresh = _run_any(fresh[nodes], starts, sizes)
+        starts, sizes = starts[any_fresh], sizes[any_fresh]
+    return starts.astype(np.int64), sizes.astype(np.int64)
+
+
+def _run_any(flags: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    cumulative = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+    return (cumulative[starts + sizes] - cumulative[starts]) > 0
+
+
+def _expand(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Every position inside the given runs."""
+    if starts.size == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(starts, sizes) + offsets
+
+
+def _all_pairs(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs within each run, vectorised: offset by offset, work = pairs."""
+    positions = _expand(starts, sizes)
+    ends = np.repeat(starts + sizes, sizes)
+    out_a: list[np.ndarray] = []
+    out_b: list[np.ndarray] = []
+    offset = 1
+    live = (ends - positions) > offset
+    positions, ends = positions[live], ends[live]
+    while positions.size:
+        out_a.append(values[positions])
+        out_b.append(values[positions + offset])
+        offset += 1
+        live = (ends - positions) > offset
+        positions, ends = positions[live], ends[live]
+    if not out_a:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _with_whole_block(
+    nodes: np.ndarray,
+    member: np.ndarray,
+    full: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    block: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    whole_blocks = block[full]
+    whole_nodes = nodes[member[full]]
+    a = np.repeat(whole_nodes, sizes[whole_blocks])
+    b = nodes[_expand(starts[whole_blocks], sizes[whole_blocks])]
+    return a, b
+
+
+def _deletion_keys(
+    keys: np.ndarray, nodes: np.ndarray, removed: np.ndarray, tokens: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split big blocks: key + hash of each one-deletion variant of the left-out word."""
+    distinct = np.unique(removed)
+    variant_hashes: list[np.ndarray] = []
+    for t in distinct.tolist():
+        word = tokens[t]
+        variants = {word} | {word[:k] + word[k + 1 :] for k in range(len(word))}
+        variant_hashes.append(np.array(sorted(_hash(v) for v in variants), dtype=np.uint64))
+    lengths = np.array([v.size for v in variant_hashes], dtype=np.int64)
+    slot = np.searchsorted(distinct, removed)
+    flat_hashes = np.concatenate(variant_hashes) if variant_hashes else np.empty(0, dtype=np.uint64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    per_entry = lengths[slot]
+    take = np.repeat(offsets[slot], per_entry) + (np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry))
+    with np.errstate(over="ignore"):
+        sub_keys = np.repeat(keys, per_entry) * np.uint64(0x9E3779B97F4A7C15) + flat_hashes[take]
+    return sub_keys, np.repeat(nodes, per_entry)
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")

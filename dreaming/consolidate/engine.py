@@ -1,0 +1,636 @@
+"""The consolidation core: one pure function from memories to decisions.
+
+``consolidate(memories, fresh=..., config=...)`` reads HEAD plus the new
+candidates and returns a :class:`~.results.Consolidation`: which groups merge
+into which canonical memory, which facts a newer value supersedes, which
+values conflict, and which pairs it could not settle.  No SQL, no files; the
+pipeline turns the result into a changeset.
+
+The stages, each in its own module:
+
+1. **analyse** every distinct text once (:mod:`.text`, :mod:`.subjects`):
+   normal form, polarity, capitalised words, subject/predicate/value.
+   Proper names are learnt from the whole input: a word is a name when it is
+   written capitalised mid-sentence more often than in lower case.
+2. **nodes**: memories with the same normal form, subject, name order and
+   explicit key are one node (exact duplicates, compared once).
+3. **candidate pairs** of distinct normal forms scoring ``>= similarity``:
+   all pairs (:mod:`.oracle`) while cheap, blocking (:mod:`.blocking`)
+   beyond.  With ``fresh``, pairs of two old entries are skipped: HEAD was
+   consolidated already, so the cost follows the new work.
+4. **verdicts** per pair (:mod:`.rules`): duplicate, ambiguous or nothing.
+5. **groups**: tight star clusters over the duplicate edges
+   (:mod:`.clusters`), each folded into a canonical memory.
+6. **subjects**: groups sharing an explicit key, or a subject / predicate /
+   context, are compared with the latest one: newer values supersede older
+   ones, equal times conflict, unsure predicates are flagged.
+
+Deterministic: the input is sorted by id first and every tie is broken by
+text or id, so any order of the same memories gives the same result.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from time import perf_counter
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from ..errors import DreamingError
+from ..records import Memory, ensure_aware, merge_provenance
+from . import blocking, oracle, rules
+from .clusters import tight_clusters
+from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
+from .rules import Text
+from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
+from .text import NEG, NUMBER, WORD, tokenize
+
+_DEFAULT_CONFIG = ConsolidationConfig()
+#: how many later entries of a subject an entry is checked against
+_SCAN = 8
+
+
+def consolidate(
+    memories: Sequence[Memory],
+    *,
+    fresh: Collection[str] | None = None,
+    config: ConsolidationConfig = _DEFAULT_CONFIG,
+) -> Consolidation:
+    """Decide merges, supersessions, conflicts and ambiguous pairs.
+
+    ``memories`` are HEAD plus the new candidates.  ``fresh`` are the ids not
+    consolidated yet (new candidates, entries imported since the last dream);
+    pairs of two non-fresh memories are then neither compared nor merged.
+    ``None`` means everything is fresh.  Ids in ``fresh`` that are not among
+    ``memories`` are ignored.
+    """
+    timings: dict[str, float] = {}
+    with _quiet_gc():
+        work = _Work.build(memories, fresh, config, timings)
+        clock = perf_counter()
+        groups = work.groups()
+        reps, merges = work.representatives(groups)
+        timings["groups"] = perf_counter() - clock
+        clock = perf_counter()
+        supersedes, conflicts, subject_ambiguous = work.subjects(reps)
+        timings["subjects"] = perf_counter() - clock
+    retired = {s.old_id for s in supersedes}
+    ambiguous = _ambiguous(work, reps, subject_ambiguous, retired)
+    # one record per set of ids (an explicit key and a parsed subject may both see it)
+    conflicts = list({c.ids: c for c in conflicts if not retired.intersection(c.ids)}.values())
+    stats = dict(work.stats)
+    stats.update(
+        merges=len(merges),
+        merged_memories=sum(len(m.members) for m in merges),
+        supersedes=len(supersedes),
+        conflicts=len(conflicts),
+        ambiguous=len(ambiguous),
+    )
+    return Consolidation(
+        merges=tuple(sorted(merges, key=lambda m: m.memory.id)),
+        supersedes=tuple(sorted(supersedes, key=lambda s: (s.old_id, s.new_id))),
+        conflicts=tuple(sorted(conflicts, key=lambda c: c.ids)),
+        ambiguous=tuple(sorted(ambiguous, key=lambda a: a.ids)),
+        stats=stats,
+        timings=timings,
+    )
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the core allocates.
+
+    The core builds millions of small acyclic objects (tuples, records);
+    with a big heap each automatic collection rescans all of them, which
+    costs a quarter of the run at 100k memories.  Reference counting still
+    frees everything; the collector's previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
+    """Pairs of memories the engine would call duplicates (for evals).
+
+    Counts every pair with a duplicate verdict at or above the similarity
+    threshold, exact ones (same normal form) included; after a good dream it
+    is zero.
+    """
+    with _quiet_gc():
+        work = _Work.build(memories, None, config, {})
+    sizes = [len(m) for m in work.node_members]
+    within = sum(s * (s - 1) // 2 for s, norm in zip(sizes, work.node_norm) if norm)
+    across = sum(sizes[u] * sizes[v] for u, v, _ in work.duplicate_edges)
+    return within + across
+
+
+def count_stale(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
+    """Memories a newer value of the same subject supersedes (for evals).
+
+    The number of superseded facts still active in ``memories``; merged
+    duplicates of a superseded fact count once each.
+    """
+    result = consolidate(memories, config=config)
+    members = {m.memory.id: len(m.members) for m in result.merges}
+    return sum(members.get(s.old_id, 1) for s in result.supersedes)
+
+
+# --- internals -------------------------------------------------------------
+
+
+def observed(memory: Memory) -> datetime:
+    """When a memory's fact was true: observed_at, else last_seen, else created_at."""
+    return ensure_aware(memory.observed_at or memory.last_seen or memory.created_at)
+
+
+@dataclass(slots=True)
+class _Rep:
+    """A memory after merging: a canonical memory or an unmerged one."""
+
+    memory: Memory
+    text: Text
+    observed: datetime
+    fresh: bool
+    size: int
+
+
+@dataclass(slots=True)
+class _Work:
+    """Analysed input and pair verdicts, shared by the public functions."""
+
+    config: ConsolidationConfig
+    memories: list[Memory]
+    fresh: list[bool]
+    texts: dict[str, Text]
+    lexicon: rules.Lexicon
+    node_members: list[list[int]]
+    node_norm: list[str]
+    node_key: list[str | None]
+    node_text: list[Text]
+    node_fresh: list[bool]
+    duplicate_edges: list[tuple[int, int, float]]
+    edge_reasons: dict[tuple[int, int], str]
+    similar_ambiguous: list[tuple[int, int, float, str]]
+    stats: dict[str, object]
+    #: memory index -> index of its representative (filled by ``representatives``)
+    rep_of: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        memories: Sequence[Memory],
+        fresh: Collection[str] | None,
+        config: ConsolidationConfig,
+        timings: dict[str, float],
+    ) -> _Work:
+        clock = perf_counter()
+        ordered = sorted(memories, key=lambda m: m.id)
+        for a, b in zip(ordered, ordered[1:]):
+            if a.id == b.id:
+                raise DreamingError(f"memory id {a.id!r} appears twice in the input")
+        fresh_set = None if fresh is None else frozenset(fresh)
+        is_fresh = [True] * len(ordered) if fresh_set is None else [m.id in fresh_set for m in ordered]
+        texts, lexicon = _analyse({m.content for m in ordered})
+        timings["analyse"] = perf_counter() - clock
+
+        clock = perf_counter()
+        by_node: dict[tuple, list[int]] = defaultdict(list)
+        signature = {content: _signature(text, lexicon.names) for content, text in texts.items()}
+        for index, memory in enumerate(ordered):
+            by_node[(signature[memory.content], memory.key)].append(index)
+        node_ids = sorted(by_node, key=_node_order)
+        node_members = [by_node[k] for k in node_ids]
+        node_norm = [k[0][0] for k in node_ids]
+        node_key = [k[1] for k in node_ids]
+        node_text = [texts[ordered[members[0]].content] for members in node_members]
+        node_fresh = [any(is_fresh[i] for i in members) for members in node_members]
+        timings["nodes"] = perf_counter() - clock
+
+        work = cls(
+            config=config,
+            memories=ordered,
+            fresh=is_fresh,
+            texts=texts,
+            lexicon=lexicon,
+            node_members=node_members,
+            node_norm=node_norm,
+            node_key=node_key,
+            node_text=node_text,
+            node_fresh=node_fresh,
+            duplicate_edges=[],
+            edge_reasons={},
+            similar_ambiguous=[],
+            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(node_ids)},
+        )
+        work._verdicts(fresh_set is not None, timings)
+        return work
+
+    def _verdicts(self, incremental: bool, timings: dict[str, float]) -> None:
+        """Find similar pairs of nodes and decide each (stages 3 and 4)."""
+        clock = perf_counter()
+        config = self.config
+        norms: list[str] = []
+        norm_nodes: list[list[int]] = []
+        for node, norm in enumerate(self.node_norm):
+            if norms and norms[-1] == norm:
+                norm_nodes[-1].append(node)
+            else:
+                norms.append(norm)
+                norm_nodes.append([node])
+        norm_fresh = np.array([any(self.node_fresh[u] for u in nodes) for nodes in norm_nodes], dtype=bool)
+        fresh_mask = norm_fresh if incremental else None
+        n = len(norms)
+        fresh_count = int(norm_fresh.sum()) if incremental else n
+        exact_cost = fresh_count * n - fresh_count * (fresh_count + 1) // 2 if incremental else n * (n - 1) // 2
+        strategy = config.candidates
+        if strategy == "auto":
+            strategy = "exact" if exact_cost <= config.exact_pair_budget else "blocked"
+        if strategy == "exact":
+            i, j, s = oracle.exact_pairs(norms, threshold=config.similarity, fresh=fresh_mask, workers=config.workers)
+            self.stats.update(strategy="exact", candidates=exact_cost)
+        else:
+            i, j, s, found = blocking.similar_pairs(
+                norms, threshold=config.similarity, fresh=fresh_mask, block_cap=config.block_cap, workers=config.workers
+            )
+            self.stats.update(
+                strategy="blocked",
+                candidates=found.candidates,
+                signatures=found.signatures,
+                refined_blocks=found.refined_blocks,
+                dropped_pairs=found.dropped_pairs,
+            )
+        self.stats.update(norms=n, similar_pairs=int(i.size))
+        timings["pairs"] = perf_counter() - clock
+
+        clock = perf_counter()
+        node_pairs: list[tuple[int, int, float]] = []
+        for p, q, score in zip(i.tolist(), j.tolist(), s.tolist()):
+            for u in norm_nodes[p]:
+                for v in norm_nodes[q]:
+                    node_pairs.append((u, v, score))
+        for nodes in norm_nodes:  # same normal form, different subject / names / key
+            if len(nodes) > 1:
+                for x, u in enumerate(nodes):
+                    for v in nodes[x + 1 :]:
+                        node_pairs.append((u, v, 100.0))
+        for u, v, score in node_pairs:
+            if not (self.node_fresh[u] or self.node_fresh[v]) or not self.node_norm[u]:
+                continue
+            key_u, key_v = self.node_key[u], self.node_key[v]
+            if key_u is not None and key_v is not None and key_u != key_v:
+                continue  # explicit keys say: different subjects
+            verdict = rules.duplicate(self.node_text[u], self.node_text[v], self.lexicon)
+            if verdict.kind == rules.DUPLICATE:
+                self.duplicate_edges.append((u, v, score))
+                self.edge_reasons[(u, v)] = verdict.reason
+            elif verdict.kind == rules.AMBIGUOUS:
+                self.similar_ambiguous.append((u, v, score, verdict.reason))
+        self.stats.update(duplicate_edges=len(self.duplicate_edges))
+        timings["verdicts"] = perf_counter() - clock
+
+    def groups(self) -> list[tuple[int, tuple[int, ...], float]]:
+        """(centre node, nodes, score) of every group of duplicates, singletons included."""
+        clusters = tight_clusters(
+            self.duplicate_edges, weights=[len(m) for m in self.node_members], keys=self.node_key
+        )
+        placed = {u for c in clusters for u in c.members}
+        out = [(c.centre, c.members, c.score) for c in clusters]
+        out.extend((u, (u,), 100.0) for u in range(len(self.node_members)) if u not in placed)
+        return out
+
+    def representatives(self, groups) -> tuple[list[_Rep], list[Merge]]:
+        """Fold each group into its canonical memory (stage 5)."""
+        reps: list[_Rep] = []
+        merges: list[Merge] = []
+        for centre, nodes, score in groups:
+            members = sorted(i for u in nodes for i in self.node_members[u])
+            fresh = any(self.fresh[i] for i in members)
+            if len(members) == 1 or not fresh or not self.node_norm[centre]:
+                for i in members:
+                    self._add_rep(reps, [i], self.memories[i])
+                continue
+            canonical = _canonical([self.memories[i] for i in members], self.texts, self.lexicon)
+            reasons = sorted({self.edge_reasons.get((min(u, v), max(u, v)), "") for u in nodes for v in nodes} - {""})
+            if len(nodes) == 1 or not reasons:
+                reasons = ["same words after normalisation"] + reasons
+            merges.append(
+                Merge(
+                    memory=canonical,
+                    members=tuple(self.memories[i].id for i in members),
+                    score=round(float(score), 2),
+                    reason=f"{len(members)} entries state the same fact: " + "; ".join(dict.fromkeys(reasons)),
+                )
+            )
+            self._add_rep(reps, members, canonical)
+        return reps, merges
+
+    def _add_rep(self, reps: list[_Rep], members: list[int], memory: Memory) -> None:
+        index = len(reps)
+        for i in members:
+            self.rep_of[i] = index
+        reps.append(
+            _Rep(
+                memory=memory,
+                text=self.texts.get(memory.content) or _analyse({memory.content})[0][memory.content],
+                observed=observed(memory),
+                fresh=any(self.fresh[i] for i in members),
+                size=len(members),
+            )
+        )
+
+    def subjects(self, reps: list[_Rep]) -> tuple[list[Supersede], list[Conflict], list[Ambiguous]]:
+        """Same subject, changed value: supersede, conflict or flag (stage 6)."""
+        slots: dict[tuple, list[int]] = defaultdict(list)
+        kinds: dict[tuple, str] = {}
+        for index, rep in enumerate(reps):
+            if rep.memory.key is not None:
+                slots[("key", rep.memory.key)].append(index)
+                kinds[("key", rep.memory.key)] = "key"
+            st = rep.text.statement
+            if st is None or not rep.text.norm:
+                continue
+            kind = kind_of(st, self.lexicon.names)
+            if kind == MULTI:
+                slot = ("value", st.subject, st.predicate, st.masked_value, st.context)
+            else:
+                slot = ("subject", st.subject, st.predicate, st.context)
+            slots[slot].append(index)
+            kinds[slot] = kind
+        successor: dict[int, tuple[int, Supersede]] = {}
+        conflicts: list[Conflict] = []
+        ambiguous: list[Ambiguous] = []
+        limit = self.config.unsure_group_limit
+        groups = [slot for slot, members in slots.items() if len(members) > 1 and any(reps[r].fresh for r in members)]
+        for slot in sorted(groups, key=repr):
+            members = slots[slot]
+            kind = kinds[slot]
+            members.sort(key=lambda r: (reps[r].observed, reps[r].memory.id))
+            latest = reps[members[-1]].observed
+            tied = [r for r in members if reps[r].observed == latest]
+            winner = tied[0]
+            flag_unsure = kind != UNSURE or len(members) <= limit
+            clashing = [
+                r
+                for r in tied[1:]
+                if (reps[r].fresh or reps[winner].fresh)
+                and self._update_verdict(reps[r], reps[winner], kind).kind == rules.UPDATE
+            ]
+            for position, r in enumerate(members):
+                if reps[r].observed == latest:
+                    break
+                # the newest later entry that replaces r's value (a later typo
+                # of r's own value does not, so look past it)
+                unsure: rules.Verdict | None = None
+                for m in reversed(members[position + 1 :][-_SCAN:]):
+                    if reps[m].observed == reps[r].observed or not (reps[r].fresh or reps[m].fresh):
+                        continue
+                    verdict = self._update_verdict(reps[r], reps[m], kind)
+                    if verdict.kind == rules.UPDATE:
+                        record = self._supersede(reps[r], reps[m], slot, verdict.reason)
+                        current = successor.get(r)
+                        if current is None or _newer(reps[m], reps[current[0]]):
+                            successor[r] = (m, record)
+                        break
+                    if verdict.kind == rules.AMBIGUOUS and unsure is None:
+                        unsure = verdict
+                        unsure_with = m
+                else:
+                    if unsure is not None and flag_unsure:
+                        ambiguous.append(
+                            Ambiguous(
+                                ids=tuple(sorted((reps[r].memory.id, reps[unsure_with].memory.id))),
+                                score=_score(reps[r].text, reps[unsure_with].text),
+                                kind="subject",
+                                why=f"{_describe(slot, reps[unsure_with])}: '{_value(reps[r])}' then "
+                                f"'{_value(reps[unsure_with])}' -- {unsure.reason}",
+                            )
+                        )
+            if clashing:
+                group = [winner] + clashing
+                conflicts.append(
+                    Conflict(
+                        ids=tuple(sorted(reps[r].memory.id for r in group)),
+                        subject=_describe(slot, reps[winner]),
+                        values=tuple(_value(reps[r]) for r in sorted(group, key=lambda r: reps[r].memory.id)),
+                        score=min(_score(reps[r].text, reps[winner].text) for r in clashing),
+                        reason=f"different values observed at the same time ({latest.isoformat()}): kept all, needs review",
+                    )
+                )
+        supersedes = _resolve_chains(successor, reps)
+        return supersedes, conflicts, ambiguous
+
+    def _update_verdict(self, older: _Rep, newer: _Rep, kind: str) -> rules.Verdict:
+        if kind == "key":
+            return rules.keyed_update(older.text, newer.text, newer.memory.key or "", self.lexicon)
+        assert older.text.statement is not None and newer.text.statement is not None
+        return rules.update(older.text.statement, newer.text.statement, kind, self.lexicon)
+
+    def _supersede(self, older: _Rep, newer: _Rep, slot: tuple, reason: str) -> Supersede:
+        return Supersede(
+            old_id=older.memory.id,
+            new_id=newer.memory.id,
+            subject=_describe(slot, newer),
+            old_value=_value(older),
+            new_value=_value(newer),
+            score=_score(older.text, newer.text),
+            reason=f"{reason} (observed {older.observed.date().isoformat()}, then {newer.observed.date().isoformat()})",
+        )
+
+
+def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]:
+    """Analyse each distinct text once; learn proper names from all of them.
+
+    A word is a name when it is written capitalised more often than not,
+    counting only capitals that are not there for the sentence's sake: not
+    the first word (unless the next word is capitalised too, as in "Alice
+    Moreno"), and nothing in a text that capitalises most of its words.
+    """
+    texts: dict[str, Text] = {}
+    capitalised: Counter[str] = Counter()
+    lowercase: Counter[str] = Counter()
+    frequency: Counter[str] = Counter()
+    spellings: Counter[tuple[str, str]] = Counter()
+    shared: dict = {}
+    intern = shared.setdefault
+    for content in contents:
+        tokens = tokenize(content)
+        content_stems: list[str] = []
+        words: list = []
+        cased = upper = negations = 0
+        for t in tokens:
+            cls = t.cls
+            if cls == WORD:
+                words.append(t)
+                content_stems.append(t.stem)
+                if t.case:
+                    cased += 1
+                    upper += t.case == "upper"
+            elif cls == NUMBER:
+                content_stems.append(t.stem)
+            elif cls == NEG:
+                content_stems.append("not")
+                negations += 1
+        frequency.update({t.stem for t in words})
+        spellings.update({(t.stem, t.surface.casefold()) for t in words})
+        # "USER PREFERS TABS" / "User Prefers Tabs": case says nothing here
+        headline = len(words) >= 3 and cased * 2 >= len(words) and (cased == len(words) or upper * 2 >= len(words))
+        if not headline:
+            second_capital = len(tokens) > 1 and tokens[1].cls == WORD and bool(tokens[1].case)
+            for position, t in enumerate(tokens):
+                if t.cls != WORD:
+                    continue
+                if not t.case:
+                    lowercase[t.stem] += 1
+                elif position > 0 or second_capital:
+                    capitalised[t.stem] += 1
+        content_stems.sort()
+        texts[content] = Text(
+            norm=" ".join(content_stems),
+            negated=negations % 2 == 1,
+            capitals=intern(caps := tuple([t.stem for t in words if t.case]), caps) if cased and not headline else (),
+            statement=parse(tokens, lambda x: intern(x, x)),
+        )
+    names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
+    # each stem's most common spelling (ties: alphabetical), for typo checks
+    spelling: dict[str, str] = {}
+    best: dict[str, tuple[int, str]] = {}
+    for (word, spelt), count in spellings.items():
+        rank = (-count, spelt)
+        if word not in best or rank < best[word]:
+            best[word] = rank
+            spelling[word] = spelt
+    return texts, rules.Lexicon(names=names, frequency=frequency, spelling=spelling, texts=len(texts))
+
+
+def _signature(text: Text, names: frozenset[str]) -> tuple:
+    """What makes two texts with the same normal form still possibly different:
+    the subject ("Alice is Bob's manager" / "Bob is Alice's manager") and the
+    order of the names in them."""
+    order = tuple(w for w in text.capitals if w in names)
+    subject = text.statement.subject if text.statement is not None else None
+    return (text.norm, subject, order if len(order) >= 2 else ())
+
+
+def _node_order(node: tuple) -> tuple:
+    (norm, subject, names), key = node
+    return (norm, key is not None, key or "", subject is not None, subject or (), names)
+
+
+def _canonical(members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon) -> Memory:
+    """One memory for a group of duplicates (see ``Merge.memory``).
+
+    The wording is the best spelt (highest mean log-frequency of its words in
+    the whole input: a typo is a rare word), then the one with the most
+    content words, then the tidiest (capitalised, punctuated, single-spaced,
+    not shouting), then the most repeated, then the most concise.
+    """
+    keeper = min(members, key=lambda m: (ensure_aware(m.created_at), m.id))
+    repeats: Counter[str] = Counter()
+    for m in members:
+        repeats[m.content] += m.mentions
+    if len(repeats) == 1:
+        wording = next(iter(repeats))
+    else:
+        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts, lexicon))
+    keys = sorted({m.key for m in members if m.key is not None})
+    observed_times = [ensure_aware(m.observed_at) for m in members if m.observed_at is not None]
+    return keeper.replace(
+        content=wording,
+        key=keeper.key if keeper.key is not None else (keys[0] if keys else None),
+        first_seen=min(ensure_aware(m.first_seen or m.observed_at or m.created_at) for m in members),
+        last_seen=max(ensure_aware(m.last_seen or m.observed_at or m.created_at) for m in members),
+        observed_at=max(observed_times) if observed_times else keeper.observed_at,
+        mentions=sum(m.mentions for m in members),
+        provenance=merge_provenance(*(m.provenance for m in members)),
+    )
+
+
+def _informative(content: str, repeats: int, texts: dict[str, Text], lexicon: rules.Lexicon) -> tuple:
+    """Sort key for the canonical wording (smallest first, see ``_canonical``)."""
+    words = texts[content].norm.split()
+    get = lexicon.frequency.get
+    spelling = sum([math.log1p(get(w, 1)) for w in words]) / len(words) if words else 0.0
+    stripped = content.strip()
+    tidy = (
+        stripped[:1].isupper()
+        + (stripped[-1:] in ".!?")
+        + ("  " not in content and stripped == content)
+        + (not content.isupper())
+    )
+    return (-round(spelling, 6), -len(set(words)), -tidy, -repeats, len(content), content)
+
+
+def _resolve_chains(successor: dict[int, tuple[int, Supersede]], reps: list[_Rep]) -> list[Supersede]:
+    """Point every superseded fact at the value that is current now.
+
+    A fact superseded in one slot may supersede another in a second slot
+    (explicit key and parsed subject); follow the links to the live end.
+    Times strictly increase along a link, so the walk ends.
+    """
+    out: list[Supersede] = []
+    for old, (new, record) in successor.items():
+        seen = {old}
+        while new in successor and new not in seen:
+            seen.add(new)
+            new = successor[new][0]
+        if reps[new].memory.id != record.new_id:
+            record = Supersede(
+                old_id=record.old_id,
+                new_id=reps[new].memory.id,
+                subject=record.subject,
+                old_value=record.old_value,
+                new_value=_value(reps[new]),
+                score=_score(reps[old].text, reps[new].text),
+                reason=record.reason + f"; since replaced again by {reps[new].memory.id}",
+            )
+        out.append(record)
+    return out
+
+
+def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], retired: set[str]) -> list[Ambiguous]:
+    """Similar-but-unsettled pairs in terms of representatives, minus settled ones."""
+    out: dict[tuple[str, str], Ambiguous] = {}
+    for u, v, score, why in sorted(work.similar_ambiguous, key=lambda item: (-item[2], item[0], item[1])):
+        ru = work.rep_of[work.node_members[u][0]]
+        rv = work.rep_of[work.node_members[v][0]]
+        if ru == rv:
+            continue
+        ids = tuple(sorted((reps[ru].memory.id, reps[rv].memory.id)))
+        if ids not in out:
+            out[ids] = Ambiguous(ids=ids, score=round(float(score), 2), kind="similar", why=why)
+    for item in subject_pairs:
+        out.setdefault(item.ids, item)
+    return [a for a in out.values() if not retired.intersection(a.ids)]
+
+
+def _newer(a: _Rep, b: _Rep) -> bool:
+    return (a.observed, a.memory.id) > (b.observed, b.memory.id)
+
+
+def _score(a: Text, b: Text) -> float:
+    return round(float(fuzz.ratio(a.norm, b.norm, processor=None, score_cutoff=0)), 2)
+
+
+def _value(rep: _Rep) -> str:
+    st = rep.text.statement
+    return st.value_text if st is not None and rep.memory.key is None else rep.memory.content
+
+
+def _describe(slot: tuple, rep: _Rep) -> str:
+    if slot[0] == "key":
+        return f"key {slot[1]}"
+    st = rep.text.statement
+    assert st is not None
+    return st.describe_subject()

@@ -1,0 +1,262 @@
+"""Subject and value: what a memory is about, and what it says about it.
+
+A retirement needs a *same-subject* match, never just a similar sentence:
+"Alice likes tea" and "Bob likes tea" are 80% alike and about different
+people.  This module reads a tokenized memory as a small statement
+
+    subject   predicate   value          context
+    ("server port") (be)  ("8080")       ()
+    ()=the user    prefer ("tabs")        ("indentation",)   "prefers tabs for indentation"
+    ("alice",)     like   ("tea",)        ()
+
+from a fixed lexicon of predicates, and says how many values the predicate
+can hold at once (:data:`SINGLE`, :data:`MULTI` or :data:`UNSURE`).  A memory
+whose sentence does not fit (no known predicate) has no statement: it can
+still be a duplicate, but is never retired by this module's rules.
+
+The rules built on it (:mod:`.rules`):
+
+* SINGLE (``be`` with a non-person subject such as "editor" or "server port",
+  ``live in``/``move to``, ``work at``, ``born in``, ``be called``, and any
+  ``prefer``/``use`` with a context such as "for indentation"): one current
+  value.  A later different value supersedes the earlier one.
+* MULTI (``like``, ``have``, ``speak``, ``use`` without context ...): values
+  accumulate.  "likes tea" and "likes coffee" are both kept.  Only a flip of
+  polarity ("likes tea" -> "does not like tea") or a changed number ("has 2
+  cats" -> "has 3 cats") updates them.
+* UNSURE (``prefer`` without context; ``be`` about a person: "the user is a
+  teacher"): could be either, so a changed value is handed on as *ambiguous*.
+
+Negation is a value, not a difference of subject: "likes tea" and "does not
+like tea" are the same subject (user, like, tea) with opposite polarity, so
+the later one supersedes the earlier and equal times are a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, stem
+
+SINGLE = "single"
+MULTI = "multi"
+UNSURE = "unsure"
+
+#: lemma -> (canonical predicate, kind, negates, particles that may follow)
+_LEXICON: dict[str, tuple[str, str, bool, frozenset[str]]] = {}
+
+
+def _add(words: str, lemma: str, kind: str, *, negates: bool = False, particles: str = "") -> None:
+    for w in words.split():
+        _LEXICON[stem(w)] = (lemma, kind, negates, frozenset(particles.split()))
+
+
+_add("prefer favor favour", "prefer", UNSURE)
+_add("like love enjoy adore", "like", MULTI)
+_add("dislike hate detest loathe", "like", MULTI, negates=True)
+_add("live reside", "live", SINGLE, particles="in at")
+_add("move relocate", "live", SINGLE, particles="to")
+_add("born", "born", SINGLE, particles="in on at")
+_add("called named", "name", SINGLE)
+_add("work", "work", MULTI, particles="at for on with")
+_add("use", "use", MULTI)
+_add("have own", "have", MULTI)
+_add(
+    """speak know play visit want need eat drink read watch study attend follow drive run
+    listen host deploy support teach write build maintain wear collect practice practise""",
+    "",
+    MULTI,
+)
+
+#: "works at/for X" is an employer (one at a time); "works on/with X" is not.
+_PARTICLE_KIND = {("work", "at"): ("work at", SINGLE), ("work", "for"): ("work at", SINGLE)}
+#: "lives"/"moved"/"based" read as a predicate only with their particle.
+_NEEDS_PARTICLE = frozenset({stem("based")})
+_LEXICON[stem("based")] = ("live", SINGLE, False, frozenset({"in", "at"}))
+
+#: Words that start a qualifying phrase after the value ("for indentation").
+_CONTEXT_WORDS = frozenset("for as when while during in on at with via under".split())
+_PRONOUNS = frozenset("he she they him her them it we".split())
+_NO_PARTICLES: frozenset[str] = frozenset()
+_NOUN_MARKERS = frozenset({stem("favorite"), stem("favourite"), stem("preferred"), "main", "usual", "daily"})
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A memory read as subject / predicate / value (see module doc)."""
+
+    #: sorted content stems of the subject; () is the user
+    subject: tuple[str, ...]
+    predicate: str
+    #: SINGLE, MULTI or UNSURE; for ``be`` it depends on the subject, see :func:`kind_of`
+    kind: str
+    #: content stems of the value, in order (numbers as written)
+    value: tuple[str, ...]
+    #: the value with numbers blanked: "has 2 cats" and "has 3 cats" agree
+    masked_value: tuple[str, ...]
+    #: sorted content stems of the qualifying phrase ("for indentation")
+    context: tuple[str, ...]
+    negated: bool
+    #: the subject was possessive ("Alice's editor", "the port of the server")
+    possessive: bool
+    #: the sentence starts with a bare verb ("Build step 3 ...", "Use pnpm"):
+    #: an instruction rather than a fact about someone
+    imperative: bool
+    subject_text: str
+    value_text: str
+
+    def describe_subject(self) -> str:
+        """"server port", "user live", "Alice prefer (for indentation)"."""
+        parts = [self.subject_text or "user"]
+        if self.predicate != "be":
+            parts.append(self.predicate)
+        if self.context:
+            parts.append("(" + " ".join(self.context) + ")")
+        return " ".join(parts)
+
+
+def kind_of(statement: Statement, names: Collection[str]) -> str:
+    """The statement's kind, resolving ``be``: a person's "is" is UNSURE.
+
+    "The user is a teacher" / "the user is vegetarian", "Alice is in Berlin":
+    a person can be many things at once.  "The editor is vim", "Alice's editor
+    is vim", "the deadline is May 5": an attribute has one value.
+    """
+    if statement.predicate != "be":
+        return statement.kind
+    if statement.possessive:
+        return SINGLE
+    subject = statement.subject
+    if not subject or all(w in names or w in _PRONOUNS for w in subject):
+        return UNSURE
+    return SINGLE
+
+
+def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> Statement | None:
+    """Read tokens as a statement, or ``None`` when no known predicate fits.
+
+    ``intern`` may return a shared copy of each tuple and string it is given
+    (callers analysing a million texts share the many repeated subjects).
+    """
+    n = len(tokens)
+    label_end = _label_end(tokens)
+    verb = -1
+    auxiliaries: list[int] = []
+    for i in range(label_end, n):
+        tok = tokens[i]
+        cls = tok.cls
+        if cls == COPULA:
+            pass
+        elif cls != WORD or tok.stem not in _LEXICON or not _is_verb(tokens, i):
+            continue
+        if cls == COPULA or tok.stem == "have":
+            # "is based in", "is called", "has moved to": an auxiliary
+            nxt = _next_content(tokens, i + 1)
+            if nxt is not None and tokens[nxt].stem in _LEXICON and _is_verb(tokens, nxt):
+                auxiliaries.append(i)
+                continue
+        verb = i
+        break
+    if verb < 0:
+        return None
+    head = tokens[verb]
+    negated = False
+    for t in tokens:
+        if t.cls == NEG:
+            negated = not negated
+    if head.cls == COPULA:
+        predicate, kind, particles = "be", UNSURE, _NO_PARTICLES
+    else:
+        predicate, kind, negates, particles = _LEXICON[head.stem]
+        predicate = predicate or head.stem
+        negated ^= negates
+    start = verb + 1
+    while start < n and tokens[start].cls == FILLER:
+        start += 1
+    if start < n and tokens[start].stem in particles:
+        predicate, kind = _PARTICLE_KIND.get((predicate, tokens[start].stem), (predicate, kind))
+        start += 1
+    subject_tokens: list[Token] = []
+    possessive = False
+    for i in range(label_end, verb):
+        t = tokens[i]
+        if t.cls == WORD or t.cls == NUMBER:
+            if i not in auxiliaries:
+                subject_tokens.append(t)
+        elif t.cls == POSS or t.stem == "of":
+            possessive = True
+    value_tokens: list[Token] = []
+    context_tokens: list[Token] = []
+    target = value_tokens
+    for i in range(start, n):
+        t = tokens[i]
+        if target is value_tokens and value_tokens and t.stem in _CONTEXT_WORDS:
+            target = context_tokens
+        if t.cls == WORD or t.cls == NUMBER:
+            target.append(t)
+    if not value_tokens:
+        return None
+    if context_tokens and predicate in ("prefer", "use"):
+        kind = SINGLE  # "prefers tabs for indentation": one choice per purpose
+    value = intern(tuple([t.stem for t in value_tokens]))
+    masked = tuple(["#" if t.cls == NUMBER else t.stem for t in value_tokens])
+    return Statement(
+        subject=intern(tuple(sorted([t.stem for t in subject_tokens]))),
+        predicate=predicate,
+        kind=kind,
+        value=value,
+        masked_value=value if masked == value else intern(masked),
+        context=intern(tuple(sorted([t.stem for t in context_tokens]))),
+        negated=negated,
+        possessive=possessive,
+        imperative=head.cls != COPULA and not subject_tokens and _is_bare(head, tokens[:verb]),
+        subject_text=intern(" ".join([t.surface for t in subject_tokens])),
+        value_text=intern(" ".join([t.surface for t in value_tokens])),
+    )
+
+
+def _is_bare(verb: Token, before: list[Token]) -> bool:
+    """"Run ..." (imperative) rather than "Runs ..." or "I run ..." (a subject, said or elided)."""
+    return not any(t.cls == SELF for t in before) and not verb.surface.casefold().endswith("s")
+
+
+def _label_end(tokens: list[Token]) -> int:
+    """Skip a leading label such as "Nota:" or "Context:" when a sentence with
+    its own verb follows it; "Editor: vim" (no verb after) keeps its colon as "is"."""
+    for i, tok in enumerate(tokens):
+        if tok.cls == COPULA and tok.surface == ":":
+            for t in tokens[i + 1 :]:
+                if t.cls == COPULA or (t.cls == WORD and t.stem in _LEXICON):
+                    return i + 1
+            return 0
+    return 0
+
+
+def _next_content(tokens: list[Token], start: int) -> int | None:
+    for j in range(start, len(tokens)):
+        if tokens[j].cls not in (FILLER, NEG, AUX, SELF):
+            return j
+    return None
+
+
+def _is_verb(tokens: list[Token], i: int) -> bool:
+    """A lexicon word reads as the predicate unless it follows a determiner or
+    a possessive ("the favorite drink", "Alice's drink", "my plan": a noun) or
+    needs a particle it lacks ("based" without "in")."""
+    for j in range(i - 1, -1, -1):
+        before = tokens[j]
+        if before.cls == FILLER and not before.det:
+            continue
+        if before.cls == POSS or before.det or before.stem in _NOUN_MARKERS:
+            return False
+        break
+    stem_ = tokens[i].stem
+    if stem_ not in _NEEDS_PARTICLE:
+        return True
+    particles = _LEXICON[stem_][3]
+    for j in range(i + 1, len(tokens)):
+        if tokens[j].cls != FILLER:
+            return tokens[j].stem in particles
+    return False

@@ -1,0 +1,189 @@
+"""`dreaming run` end to end: exact results on a project fixture, idempotence,
+review mode, a failing stage leaving HEAD untouched, and real transcripts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dreaming import Store, import_file, stages
+from dreaming.cli import cli
+from dreaming.errors import CandidatePending
+from dreaming.pipeline import DreamConfig, dream
+
+from .conftest import REPO
+
+FIXTURE = REPO / "tests" / "fixtures" / "dream"
+
+
+@pytest.fixture
+def store(store_path):
+    s = Store.open(store_path)
+    import_file(s, FIXTURE / "memories.jsonl")
+    yield s
+    s.close()
+
+
+def config(**kw) -> DreamConfig:
+    return DreamConfig(transcripts=(FIXTURE / "transcripts",), **kw)
+
+
+def summary(store: Store, version: int) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    return sorted(
+        (c.op, tuple(sorted(m.content for m in c.before)), tuple(sorted(m.content for m in c.after)))
+        for c in store.changes(version)
+    )
+
+
+WORKAROUND = (
+    "Tool workaround (Bash): `pdftotext reports/q3.pdf -` failed (pdftotext: command not found); "
+    "`uv run --with pypdf python extract.py reports/q3.pdf` worked for the same goal."
+)
+
+
+def test_dream_gives_exactly_the_expected_changes(store):
+    report = dream(store, config())
+    assert report.status == "completed" and report.version == 2 and report.version_status == "accepted"
+    assert (report.sessions, report.memories_before, report.memories_after) == (2, 5, 7)
+    assert summary(store, 2) == [
+        ("add", (), ("Standing instruction: always run the linter before committing.",)),
+        ("add", (), ("The team upgraded the staging database to PostgreSQL 16 on 19 November 2026.",)),
+        ("add", (), (WORKAROUND,)),
+        ("merge", ("User prefers tabs.", "user prefers tabs"), ("User prefers tabs.",)),
+        ("supersede", ("User's editor is vim.",), ("User switched to helix as User's editor in October 2026.",)),
+    ]
+    head = {m.content: m for m in store.snapshot()}
+    assert set(head) == {
+        "User prefers tabs.", "Alice likes tea.", "Bob likes tea.",
+        "User switched to helix as User's editor in October 2026.",
+        "The team upgraded the staging database to PostgreSQL 16 on 19 November 2026.",
+        "Standing instruction: always run the linter before committing.", WORKAROUND,
+    }
+    tabs = head["User prefers tabs."]
+    assert tabs.id == "mem_tabs1" and tabs.mentions == 3 and tabs.path == "/user/preferences.md"
+    assert {e.session_id for e in tabs.provenance if e.session_id} == {"sess-b"}
+    helix = head["User switched to helix as User's editor in October 2026."]
+    assert helix.path == "/user/tools.md" and helix.key == "user.editor"  # the new value lives where the old one did
+    assert head[WORKAROUND].path == "/tools/pdftotext.md"
+    # every change says why, with a score, and cites turns that exist
+    for change in store.changes(2):
+        assert change.reason and change.score is not None
+    quoted = store.quotes(e for m in store.snapshot() for e in m.provenance)
+    for m in store.snapshot():
+        for e in m.provenance:
+            for t in e.turn_ids:
+                assert (e.session_id, t) in quoted
+    # all pending turns were consumed by version 2
+    assert store.pending_count() == (0, 0)
+    run = store.run(report.run_id)
+    assert run.status == "completed" and run.version == 2 and set(run.timings) >= {"extract", "consolidate", "write"}
+
+
+def test_second_run_has_nothing_to_dream(store):
+    dream(store, config())
+    again = dream(store, config())
+    assert again.status == "nothing" and again.version is None
+    assert store.head == 2 and len(store.versions()) == 2
+
+
+def test_import_alone_is_dreamed_without_transcripts(store):
+    report = dream(store, DreamConfig(transcripts=()))
+    assert report.status == "completed" and report.sessions == 0
+    assert ("merge", ("User prefers tabs.", "user prefers tabs"), ("User prefers tabs.",)) in summary(store, 2)
+    assert dream(store, DreamConfig(transcripts=())).status == "nothing"
+
+
+def test_review_mode_flow(store):
+    report = dream(store, config(review=True))
+    assert report.version_status == "candidate" and store.head == 1
+    with pytest.raises(CandidatePending, match="dreaming accept"):
+        dream(store, config())
+    first = summary(store, 2)
+    store.reject()
+    assert store.head == 1 and store.pending_count()[0] == 2  # the sessions wait for the next dream
+    again = dream(store, config(review=True))
+    assert again.version == 3 and summary(store, 3) == first
+    store.accept()
+    assert store.head == 3 and store.pending_count() == (0, 0)
+
+
+def test_store_setting_turns_on_review(store):
+    store.set_config("review", True)
+    assert dream(store, config()).version_status == "candidate"
+
+
+class _Boom:
+    name = "boom"
+
+    def __init__(self, **options):
+        pass
+
+    def write(self, communities, ctx):
+        raise RuntimeError("injected crash between stages")
+
+
+def test_a_crash_between_stages_leaves_head_untouched(store):
+    stages.register("patterns", "boom", _Boom)
+    before = [m.to_json() for m in store.snapshot()]
+    # the patterns stage runs after extraction and consolidation: everything is decided, nothing written yet
+    with pytest.raises(RuntimeError, match="injected crash"):
+        dream(store, config(pattern_writer="boom"))
+    assert store.head == 1 and [m.to_json() for m in store.snapshot()] == before
+    assert store.pending_count()[0] == 2
+    [run] = store.runs()
+    assert run.status == "failed" and "injected crash" in run.error
+    assert dream(store, config()).version == 2
+
+
+def test_run_command_json_and_text(store_path, tmp_path):
+    runner = CliRunner()
+    with Store.open(store_path) as s:
+        import_file(s, FIXTURE / "memories.jsonl")
+    result = runner.invoke(
+        cli, ["--store", str(store_path), "run", "--transcripts", str(FIXTURE / "transcripts"), "--json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["version"] == 2 and data["memories"] == {"before": 5, "after": 7}
+    assert data["counts"]["superseded"] == 1 and data["counts"]["merged"] == 1
+    assert set(data["timings"]) == {"ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write"}
+    result = runner.invoke(cli, ["--store", str(store_path), "run", "--transcripts", str(FIXTURE / "transcripts")])
+    assert result.exit_code == 0 and "Nothing to dream" in result.output
+    diff = runner.invoke(cli, ["--store", str(store_path), "diff", "2", "--json"])
+    entries = json.loads(diff.output)["changes"]
+    supersede = next(e for e in entries if e["op"] == "supersede")
+    assert supersede["quotes"][0]["text"] == "I switched to helix as my editor last month."
+
+
+def test_run_refuses_while_a_candidate_waits(store_path):
+    runner = CliRunner()
+    with Store.open(store_path) as s:
+        import_file(s, FIXTURE / "memories.jsonl")
+    args = ["--store", str(store_path), "run", "--no-ingest", "--review"]
+    assert runner.invoke(cli, args).exit_code == 0
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1 and "dreaming accept" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.integration
+def test_dream_over_real_claude_code_sessions(shared_data, tmp_path):
+    source = shared_data / "claude_code_transcripts"
+    with Store.open(tmp_path / "real.db") as s:
+        report = dream(s, DreamConfig(transcripts=(source,)))
+        assert report.status == "completed" and report.sessions > 0 and report.version is not None
+        memories = s.snapshot()
+        assert memories, "the real sessions produced no memories at all"
+        cited = s.quotes(e for m in memories for e in m.provenance)
+        for m in memories:
+            assert m.provenance, m.content
+            for e in m.provenance:
+                assert e.session_id and s.session(e.session_id) is not None
+                for t in e.turn_ids:
+                    assert (e.session_id, t) in cited, (m.content, e)
+        assert s.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert dream(s, DreamConfig(transcripts=(source,))).status == "nothing"
