@@ -226,6 +226,8 @@ def dream(
     llm = resolve_llm(config.llm, env)
     names = _stage_names(config, llm)
     ctx = context or StageContext()
+    if llm != "off" and ctx.client is None and not (os.environ if env is None else env).get("ANTHROPIC_API_KEY"):
+        raise DreamingError(f"--llm {llm} needs an Anthropic API key: set ANTHROPIC_API_KEY, or run with --llm off")
     pending_candidate = store.candidate()
     if pending_candidate is not None:
         raise CandidatePending(

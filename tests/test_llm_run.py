@@ -9,21 +9,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("dreaming.consolidate", reason="dreaming run needs the consolidation core (issue 4), not on this branch yet")
+from dreaming.cli import cli
+from dreaming.cost import MICRO, CostReport
+from dreaming.llm import fake_claude
+from dreaming.llm.fake_server import FakeAnthropicServer, Fault, Reply
+from dreaming.llm.runtime import ClaudeConfig
+from dreaming.memory_files import import_file
+from dreaming.pipeline import DreamConfig, dream
+from dreaming.pricing import load_prices
+from dreaming.stages import StageContext
+from dreaming.store import Store
 
-from dreaming.cli import cli  # noqa: E402
-from dreaming.cost import MICRO, CostReport  # noqa: E402
-from dreaming.llm import fake_claude  # noqa: E402
-from dreaming.llm.fake_server import FakeAnthropicServer, Fault, Reply  # noqa: E402
-from dreaming.llm.runtime import ClaudeConfig  # noqa: E402
-from dreaming.memory_files import import_file  # noqa: E402
-from dreaming.pipeline import DreamConfig, dream  # noqa: E402
-from dreaming.pricing import load_prices  # noqa: E402
-from dreaming.stages import StageContext  # noqa: E402
-from dreaming.store import Store  # noqa: E402
-
-from .conftest import REPO  # noqa: E402
-from .llm_support import CENT, FakeClock, make_client, total_usage, usage_of  # noqa: E402
+from .conftest import REPO
+from .llm_support import CENT, FakeClock, make_client, total_usage, usage_of
 
 SAMPLES = REPO / "transcripts"
 MEMORIES = REPO / "memory_store" / "sample_memories.jsonl"
@@ -341,6 +339,26 @@ def test_run_estimate_and_cost_commands(server, cli_run, store_path, inbox):
     assert shown["run_id"] == out["run_id"] and shown["cost"] == bill
     text = cli_run("cost", out["run_id"][:12]).output
     assert f"Cost of run {out['run_id']}" in text and "naive whole-store dream" in text and "total" in text
+
+
+def test_batch_mode_through_the_command_line(server, cli_run, store_path, inbox):
+    env = {"ANTHROPIC_API_KEY": "test", "ANTHROPIC_BASE_URL": server.base_url}
+    with fresh_store(store_path):
+        pass
+    out = json.loads(cli_run("run", "--transcripts", str(inbox), "--llm", "batch", "--poll-interval", "0", "--json",
+                             "--runtime-rate", "0", env=env).output)
+    assert out["status"] == "completed" and out["llm"] == "batch" and server.calls("messages") == []
+    assert len(server.calls("batches.create")) == len(out["cost"]["by_stage"])
+    assert out["cost"]["usd"]["batch_discount"] < 0 and out["cost"]["usd"]["runtime"] == 0
+    text = cli_run("cost").output
+    assert "batch discount" in text and "--llm batch" in text
+
+
+def test_a_model_mode_without_a_key_stops_before_reading_anything(cli_run, store_path, inbox):
+    result = cli_run("run", "--transcripts", str(inbox), "--llm", "sync", env={"ANTHROPIC_API_KEY": None}, ok=False)
+    assert result.exit_code == 1 and "needs an Anthropic API key" in result.output
+    with Store.open(store_path) as store:
+        assert store.sessions() == [] and store.runs() == []
 
 
 def test_command_line_mistakes_are_one_line(cli_run):
