@@ -177,7 +177,7 @@ def test_no_budget_means_no_request_and_the_offline_result(server, clock, tmp_pa
         assert store.run(report.run_id).status == "partial"
     assert server.calls("messages") == [] and report.status == "partial"
     assert set(report.partial) >= {"extract", "judge"}
-    assert any("not sent: the --max-cost budget would be exceeded" in w for w in report.warnings)
+    assert any("not sent, to stay within the --max-cost budget" in w for w in report.warnings)
     bill = CostReport.from_json(report.cost)
     assert bill.total == 0 and bill.refused_requests >= 5 and bill.max_cost == 0
 

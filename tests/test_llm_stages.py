@@ -253,7 +253,7 @@ def test_budget_refusal_sends_nothing_and_says_so(server, clock):
     assert server.calls("messages") == [] and ctx.meter.report().usage.requests == 0
     assert [c.memory for c in out] == [c.memory for c in OfflineExtractor().extract([SESSION])]
     [warning] = ctx.warnings
-    assert warning.startswith("extract: 1 request not sent: the --max-cost budget would be exceeded") and ctx.partial == ["extract"]
+    assert warning.startswith("extract: 1 request not sent, to stay within the --max-cost budget (its worst case $") and ctx.partial == ["extract"]
 
 
 def test_without_a_client_the_stage_says_how_to_get_one():

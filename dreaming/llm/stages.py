@@ -68,7 +68,8 @@ def fell_back(ctx: StageContext, stage: str, failures: Sequence[tuple[LLMResult,
         first, what = items[0]
         count = f"{len(items)} request{'s' if len(items) != 1 else ''}"
         if kind == "budget":
-            ctx.warn(f"{stage}: {count} not sent: the --max-cost budget would be exceeded ({first.error}); {instead}")
+            why = (first.error or "").removeprefix("not sent: ")
+            ctx.warn(f"{stage}: {count} not sent, to stay within the --max-cost budget ({why}); {instead}")
         else:
             ctx.warn(f"{stage}: {count} failed ({what}: {first.error}); {instead}")
 
