@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -129,6 +130,42 @@ def find_communities(memories: Sequence[Memory], config: PatternConfig = Pattern
     return sorted(out, key=lambda c: c.community_id)
 
 
+def pattern_candidate(
+    community: Community,
+    content: str,
+    *,
+    rule: str,
+    confidence: float,
+    members: Sequence[Memory] | None = None,
+    sessions: Sequence[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Candidate:
+    """The pattern memory for ``community``, worded ``content``, citing ``members`` (default: all of them).
+
+    The id and key come from the community, so the same pattern found again
+    (by any writer) updates the stored one instead of adding another.
+    """
+    cited = tuple(members) if members is not None else community.members
+    when = max((m.last_seen or m.observed_at or m.created_at) for m in cited)
+    first = min((m.first_seen or m.observed_at or m.created_at) for m in cited)
+    memory = Memory(
+        id=new_id("mem", at=first, seed=community.community_id),
+        content=content,
+        path="/patterns.md",
+        kind="pattern",
+        key=community.community_id,
+        observed_at=when,
+        created_at=first,
+        first_seen=first,
+        last_seen=when,
+        mentions=sum(m.mentions for m in cited),
+        metadata={"rule": rule, "terms": list(community.terms), "members": [m.id for m in cited],
+                  "sessions": list(sessions if sessions is not None else community.sessions), **(metadata or {})},
+        provenance=merge_provenance(*(m.provenance for m in cited)),
+    )
+    return Candidate(memory=memory, rule=rule, confidence=confidence)
+
+
 class TemplatePatternWriter:
     """Offline wording: one clear templated sentence per community."""
 
@@ -138,35 +175,18 @@ class TemplatePatternWriter:
         pass
 
     def write(self, communities: Sequence[Community], ctx: StageContext) -> list[Candidate]:
-        out = []
-        for c in communities:
-            kinds = Counter(m.kind for m in c.members)
-            lead = sorted(c.members, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
-            topic = ", ".join(f"`{t}`" for t in c.terms[:3])
-            what = "workarounds" if kinds.get("workaround") else "mentions"
-            content = (
-                f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
-                f"{lead.content}"
-            )
-            when = max((m.last_seen or m.observed_at or m.created_at) for m in c.members)
-            first = min((m.first_seen or m.observed_at or m.created_at) for m in c.members)
-            memory = Memory(
-                id=new_id("mem", at=first, seed=c.community_id),
-                content=content,
-                path="/patterns.md",
-                kind="pattern",
-                key=c.community_id,
-                observed_at=when,
-                created_at=first,
-                first_seen=first,
-                last_seen=when,
-                mentions=sum(m.mentions for m in c.members),
-                metadata={"rule": "pattern", "terms": list(c.terms), "members": [m.id for m in c.members],
-                          "sessions": list(c.sessions)},
-                provenance=merge_provenance(*(m.provenance for m in c.members)),
-            )
-            out.append(Candidate(memory=memory, rule="pattern", confidence=min(0.9, 0.5 + 0.1 * len(c.sessions))))
-        return out
+        return [self.write_one(c) for c in communities]
+
+    def write_one(self, c: Community) -> Candidate:
+        kinds = Counter(m.kind for m in c.members)
+        lead = sorted(c.members, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
+        topic = ", ".join(f"`{t}`" for t in c.terms[:3])
+        what = "workarounds" if kinds.get("workaround") else "mentions"
+        content = (
+            f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
+            f"{lead.content}"
+        )
+        return pattern_candidate(c, content, rule="pattern", confidence=min(0.9, 0.5 + 0.1 * len(c.sessions)))
 
 
 def pattern_evidence(candidate: Candidate) -> tuple[Evidence, ...]:

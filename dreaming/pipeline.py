@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from . import stages
+from .bill import run_cost
 from .consolidate import ConsolidationConfig, consolidate
 from .errors import CandidatePending, DreamingError
 from .ids import new_id
+from .llm.runtime import ClaudeConfig
 from .patterns import PatternConfig, find_communities
 from .plan import plan_changes
 from .progress import NullProgress, Progress
@@ -62,6 +64,10 @@ class DreamConfig:
     patterns: PatternConfig = field(default_factory=PatternConfig)
     #: dream over at most this many pending sessions (oldest first); the rest wait
     max_sessions: int | None = None
+    #: models, budget and concurrency of the Claude stages (when ``llm`` is not off)
+    claude: ClaudeConfig = field(default_factory=ClaudeConfig)
+    #: run every stage but write nothing (no version, no run row): ``dreaming estimate`` projects with it
+    dry_run: bool = False
     #: read the whole store when fresh work is at least this share of it
     full_load_ratio: float = 0.2
     #: ... or when the store holds fewer memories than this
@@ -89,6 +95,8 @@ class DreamReport:
     message: str = ""
     llm: str = "off"
     cost: Mapping[str, Any] = field(default_factory=dict)
+    #: model-backed stages that fell back to the offline result for some of their work
+    partial: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +115,7 @@ class DreamReport:
             "message": self.message,
             "llm": self.llm,
             "cost": dict(self.cost),
+            "partial": list(self.partial),
         }
 
 
@@ -186,6 +195,22 @@ def _stage_names(config: DreamConfig, llm: str) -> dict[str, str]:
     }
 
 
+def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str, str] | None) -> bool:
+    """Give a model-backed run its client and meter (unless the caller did); True when this run opened it."""
+    if llm == "off":
+        return False
+    for stage, model in config.claude.models.items():
+        ctx.models.setdefault(stage, model)
+    opened = ctx.client is None
+    if opened:
+        from .llm.runtime import open_client
+
+        ctx.client = open_client(llm, config.claude, env)
+    ctx.meter = ctx.client.meter
+    ctx.meter.start()
+    return opened
+
+
 def dream(
     store: Store,
     config: DreamConfig = DreamConfig(),
@@ -201,6 +226,8 @@ def dream(
     llm = resolve_llm(config.llm, env)
     names = _stage_names(config, llm)
     ctx = context or StageContext()
+    if llm != "off" and ctx.client is None and not (os.environ if env is None else env).get("ANTHROPIC_API_KEY"):
+        raise DreamingError(f"--llm {llm} needs an Anthropic API key: set ANTHROPIC_API_KEY, or run with --llm off")
     pending_candidate = store.candidate()
     if pending_candidate is not None:
         raise CandidatePending(
@@ -238,13 +265,19 @@ def dream(
             timings=clock.timings, ingest=ingest_summary, message="nothing to dream: no new sessions or memories",
             llm=llm, warnings=tuple(ctx.warnings),
         )
-    store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
+    owned_client = _connect(llm, config, ctx, env)
+    if not config.dry_run:
+        store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
         clock.stage("extract", total=max(1, len(pending)))
         candidates: list[Candidate] = []
-        for session in pending:
-            candidates.extend(extractor.extract([session], ctx))
-            progress.advance()
+        if getattr(extractor, "whole_run", False):  # a model-backed extractor sends every session at once (one batch)
+            candidates.extend(extractor.extract(pending, ctx))
+            progress.advance(len(pending))
+        else:
+            for session in pending:
+                candidates.extend(extractor.extract([session], ctx))
+                progress.advance()
 
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)
@@ -310,8 +343,9 @@ def dream(
             consume_through=through if pending else None,
             consume_sessions=sessions if config.max_sessions is not None else None,
         )
-        version = store.write_version(changeset)
+        version = None if config.dry_run else store.write_version(changeset)
         clock.stop()
+        cost = {} if config.dry_run else run_cost(ctx, store, head, pending)
         after = store.count(version.number) if version else before
         counts = {
             "candidates": len(candidates),
@@ -336,22 +370,29 @@ def dream(
             warnings=tuple(ctx.warnings),
             message=message if version else "the dream changed nothing",
             llm=llm,
+            cost=cost,
+            partial=tuple(ctx.partial),
         )
-        store.save_run(
-            Run(id=run_id, started_at=started, finished_at=utcnow(), status=status,
-                version=report.version, llm=llm, timings=report.timings, counts=counts,
-                cost=report.cost, error=None)
-        )
+        if not config.dry_run:
+            store.save_run(
+                Run(id=run_id, started_at=started, finished_at=utcnow(), status=status,
+                    version=report.version, llm=llm, timings=report.timings, counts=counts,
+                    cost=report.cost, error=None)
+            )
         return report
     except BaseException as err:
         clock.stop()
         try:
-            store.save_run(
-                Run(id=run_id, started_at=started, finished_at=utcnow(), status="failed", llm=llm,
-                    timings=clock.timings, error=f"{type(err).__name__}: {err}")
-            )
+            if not config.dry_run:
+                store.save_run(
+                    Run(id=run_id, started_at=started, finished_at=utcnow(), status="failed", llm=llm,
+                        timings=clock.timings, cost=run_cost(ctx, store, head, pending),
+                        error=f"{type(err).__name__}: {err}")
+                )
         except Exception:  # the original error matters more than the bookkeeping
             pass
         raise
     finally:
+        if owned_client:
+            ctx.client.close()
         progress.close()

@@ -11,6 +11,7 @@ from ..errors import DreamingError
 from ..pipeline import LLM_MODES, DreamConfig, dream
 from ..progress import NullProgress, RichProgress
 from ..render import print_dream_report
+from .claude_options import claude_config, claude_options
 from .common import App, emit_json, json_option, pass_app
 
 SETTINGS = {
@@ -30,16 +31,27 @@ SETTINGS = {
 @click.option("--min-sessions-for-pattern", "pattern_sessions", type=click.IntRange(min=1), default=2,
               show_default=True, help="A pattern must recur in at least this many sessions.")
 @click.option("--message", "-m", default=None, help="Version message.")
+@claude_options
+@click.option("--max-cost", metavar="USD", default=None,
+              help="Never start a Claude request that could take the run past USD; the rest is done offline.")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds before the first check on a batch (--llm batch); later checks back off.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @json_option
 @pass_app
 def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, review: bool | None,
-        max_sessions: int | None, pattern_sessions: int, message: str | None, quiet: bool, as_json: bool) -> None:
+        max_sessions: int | None, pattern_sessions: int, message: str | None, models: tuple[str, ...],
+        runtime_rate: str | None, concurrency: int, max_cost: str | None, poll_interval: float, quiet: bool,
+        as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
 
     Ingests the transcripts, extracts candidate memories, merges duplicates,
     replaces stale facts, surfaces patterns, files everything under topic
     paths, and writes one version (accepted, or a candidate with --review).
+
+    With Claude (--llm sync or batch, or auto with ANTHROPIC_API_KEY set),
+    extraction, the judgement of look-alike pairs and pattern wording go to
+    the model; the run's bill is shown and kept (`dreaming cost`).
     """
     from ..patterns import PatternConfig
 
@@ -50,6 +62,7 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         max_sessions=max_sessions,
         patterns=PatternConfig(min_sessions=pattern_sessions),
         message=message,
+        claude=claude_config(models, runtime_rate, concurrency, max_cost=max_cost, poll_interval=poll_interval),
     )
     progress = NullProgress() if quiet or as_json else RichProgress(app.err)
     with app.store() as store:
