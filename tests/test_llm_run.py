@@ -323,7 +323,8 @@ def test_run_estimate_and_cost_commands(server, cli_run, store_path, inbox):
     assert projected["counted_by"] == "api" and len(server.calls("count_tokens")) == projected["sync"]["tokens"]["requests"]
     assert server.calls("messages") == []  # an estimate sends nothing
     assert projected["sessions"] == 4 and projected["batch"]["usd"]["total"] < projected["sync"]["usd"]["total"]
-    assert set(projected["sync"]["by_model"]) == {"claude-haiku-4-5", "claude-opus-4-6"}
+    # extraction (haiku), the judge set to opus, and patterns (sonnet: the samples recur across two sessions)
+    assert set(projected["sync"]["by_model"]) == {"claude-haiku-4-5", "claude-opus-4-6", "claude-sonnet-4-6"}
     out = json.loads(cli_run("run", "--no-ingest", "--llm", "sync", "--json", "--model", "judge=claude-opus-4-6", env=env).output)
     bill = out["cost"]
     # the estimate priced exactly the extraction requests the run then sent (same prompts, same token rule);
