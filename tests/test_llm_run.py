@@ -334,8 +334,9 @@ def test_run_estimate_and_cost_commands(server, cli_run, store_path, inbox):
         return [sum(p["tokens"][k] for p in parts) for k in ("requests", "input_tokens", "cache_write_5m_tokens", "cache_read_tokens")]
 
     assert sent(bill, "extract") == sent(projected["sync"], "extract")
-    assert {s: p["tokens"]["requests"] for s, p in bill["by_stage"].items()} == {
-        s: p["tokens"]["requests"] for s, p in projected["sync"]["by_stage"].items()}
+    # later stages are projected from the offline extraction: an upper bound per stage, not an exact count
+    for stage, part in bill["by_stage"].items():
+        assert part["tokens"]["requests"] <= projected["sync"]["by_stage"][stage]["tokens"]["requests"]
     shown = json.loads(cli_run("cost", "--json").output)
     assert shown["run_id"] == out["run_id"] and shown["cost"] == bill
     text = cli_run("cost", out["run_id"][:12]).output
