@@ -48,8 +48,10 @@ class PatternConfig:
     min_sessions: int = 2
     #: and hold at least this many memories
     min_members: int = 2
-    #: terms shared by more than this share of memories are too common to link them
+    #: terms shared by more than this share of memories are too common to link them ...
     max_term_share: float = 0.2
+    #: ... or by more than this many (linking is quadratic in a term's memories)
+    max_term_memories: int = 40
     #: kinds that can take part in a pattern (summaries and patterns do not)
     kinds: tuple[str, ...] = ("fact", "preference", "procedure", "workaround", "note")
 
@@ -87,20 +89,28 @@ def build_graph(memories: Sequence[Memory]) -> nx.Graph:
     return graph
 
 
-def find_communities(memories: Sequence[Memory], config: PatternConfig = PatternConfig()) -> list[Community]:
-    """Communities of memories linked by shared terms that span enough sessions."""
+def find_communities(
+    memories: Sequence[Memory], config: PatternConfig = PatternConfig(), *, focus: Collection[str] | None = None
+) -> list[Community]:
+    """Communities of memories linked by shared terms that span enough sessions.
+
+    With ``focus`` (ids of new memories), only terms those memories use link
+    anything, and only communities holding one of them are returned: the
+    work follows what is new, not the size of the store.
+    """
     usable = sorted((m for m in memories if m.kind in config.kinds), key=lambda m: m.id)
     if len(usable) < config.min_members:
         return []
     graph = build_graph(usable)
     doc_freq = Counter(t for m in usable for t in terms_of(m.content))
-    limit = max(config.min_members, int(config.max_term_share * len(usable)))
+    limit = min(config.max_term_memories, max(config.min_members, int(config.max_term_share * len(usable))))
+    focus_terms = None if focus is None else {t for m in usable if m.id in focus for t in terms_of(m.content)}
     # memory-memory projection: weight = number of shared salient terms
     projection = nx.Graph()
     projection.add_nodes_from(m.id for m in usable)
     by_term: dict[str, list[str]] = {}
     for node in graph.nodes:
-        if node[0] == "term" and 2 <= doc_freq[node[1]] <= limit:
+        if node[0] == "term" and 2 <= doc_freq[node[1]] <= limit and (focus_terms is None or node[1] in focus_terms):
             by_term[node[1]] = sorted(n[1] for n in graph.neighbors(node) if n[0] == "memory")
     for term, ids in sorted(by_term.items()):
         for i, a in enumerate(ids):
@@ -120,6 +130,8 @@ def find_communities(memories: Sequence[Memory], config: PatternConfig = Pattern
         members = tuple(sorted((by_id[i] for i in group), key=lambda m: m.id))
         sessions = sorted(set().union(*(_sessions_of(m) for m in members)))
         if len(members) < config.min_members or len(sessions) < config.min_sessions:
+            continue
+        if focus is not None and not any(m.id in focus for m in members):
             continue
         shared = Counter(t for a, b, d in strong.subgraph(group).edges(data=True) for t in d["terms"])
         terms = tuple(t for t, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:5])

@@ -308,9 +308,7 @@ def dream(
         survivors = [m for m in all_memories if m.id not in retired and m.kind != "pattern"]
         merged = {mg.memory.id: mg.memory for mg in decisions.merges}
         survivors = [merged.get(m.id, m) for m in survivors]
-        communities = [
-            c for c in find_communities(survivors, config.patterns) if any(m.id in fresh_ids for m in c.members)
-        ]
+        communities = find_communities(survivors, config.patterns, focus=fresh_ids)
         pattern_candidates = writer.write(communities, ctx)
 
         clock.stage("reorganise")
