@@ -72,6 +72,12 @@ class DreamConfig:
     full_load_ratio: float = 0.2
     #: ... or when the store holds fewer memories than this
     full_load_below: int = 5000
+    #: a dream that would retire or rewrite more than this share of the store is
+    #: not accepted automatically but left as a candidate (None: the store's
+    #: ``guard`` setting, default 0.2; 1.0 turns the guard off) ...
+    guard_share: float | None = None
+    #: ... once it touches at least this many memories (tiny stores are noisy)
+    guard_min: int = 10
     message: str | None = None
 
 
@@ -184,6 +190,32 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     for m in store.with_keys([m.key for m in by_id.values() if m.kind == "pattern" and m.key]):
         by_id.setdefault(m.id, m)
     return sorted(by_id.values(), key=lambda m: m.id)
+
+
+DEFAULT_GUARD = 0.2
+
+
+def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
+    """Why this dream must wait for review, or ``None``.
+
+    It counts the store memories the dream would retire (merged away,
+    superseded) or whose text it would rewrite.  Moves and new memories do not
+    count: they take nothing away.  A transcript that talks a model into
+    "cleaning up" the store shows up here.
+    """
+    share = config.guard_share if config.guard_share is not None else float(stored)
+    if share >= 1.0 or before == 0:
+        return None
+    head = {m.id: m for m in working}
+    rewritten = sum(1 for m in plan.upserts if m.id in head and m.content != head[m.id].content)
+    touched = len(plan.retire) + rewritten
+    if touched < config.guard_min or touched <= share * before:
+        return None
+    return (
+        f"guard: this dream would retire or rewrite {touched} of {before} memories ({touched / before:.0%}), "
+        f"more than the {share:.0%} allowed without review; it is left as a candidate: read it with "
+        f"`dreaming diff`, then `dreaming accept` or `dreaming reject` (the share is `dreaming config guard`)"
+    )
 
 
 def _stage_names(config: DreamConfig, llm: str) -> dict[str, str]:
@@ -325,6 +357,10 @@ def dream(
 
         clock.stage("write")
         review = config.review if config.review is not None else bool(store.get_config("review", False))
+        guard = guard_verdict(plan, working, before, config, store.get_config("guard", DEFAULT_GUARD))
+        if guard and not review:
+            review = True
+            ctx.warn(guard)
         sessions = tuple(p.session.id for p in pending)
         message = config.message or (
             f"dream over {len(pending)} session{'s' if len(pending) != 1 else ''}"
