@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .records import Evidence, Memory, Turn, format_time
+from .records import Evidence, Turn, format_time
 from .store import StoredChange
 
 
@@ -39,27 +39,24 @@ class Quote:
 
 @dataclass(frozen=True, kw_only=True)
 class DiffEntry:
-    version: int
-    op: str
-    before: tuple[Memory, ...]
-    after: tuple[Memory, ...]
-    reason: str
-    score: float | None
+    """A recorded change, with the evidence it rests on and the quotes of it."""
+
+    change: StoredChange
     evidence: tuple[Evidence, ...]
     quotes: tuple[Quote, ...] = ()
-    details: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        ch = self.change
         return {
-            "version": self.version,
-            "op": self.op,
-            "before": [m.to_json() for m in self.before],
-            "after": [m.to_json() for m in self.after],
-            "reason": self.reason,
-            "score": self.score,
+            "version": ch.version,
+            "op": ch.op,
+            "before": [m.to_json() for m in ch.before],
+            "after": [m.to_json() for m in ch.after],
+            "reason": ch.reason,
+            "score": ch.score,
             "evidence": [e.to_json() for e in self.evidence],
             "quotes": [q.to_json() for q in self.quotes],
-            "details": dict(self.details),
+            "details": dict(ch.details),
         }
 
 
@@ -71,7 +68,7 @@ class DiffReport:
 
     @property
     def op_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(e.op for e in self.entries).items()))
+        return dict(sorted(Counter(e.change.op for e in self.entries).items()))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,17 +123,5 @@ def build_diff(
                         text=text,
                     )
                 )
-        entries.append(
-            DiffEntry(
-                version=ch.version,
-                op=ch.op,
-                before=ch.before,
-                after=ch.after,
-                reason=ch.reason,
-                score=ch.score,
-                evidence=evidence,
-                quotes=tuple(quotes),
-                details=ch.details,
-            )
-        )
+        entries.append(DiffEntry(change=ch, evidence=evidence, quotes=tuple(quotes)))
     return DiffReport(from_version=from_version, to_version=to_version, entries=tuple(entries))

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -34,7 +35,9 @@ _STOP = set(
     instead worked work works working failed fail fails error errors tool workaround standing instruction goal
     session summary compact note notes fact facts memory memories others time times day days week weeks month
     months year years today yesterday tomorrow january february march april may june july august september
-    october november december monday tuesday wednesday thursday friday saturday sunday""".split()
+    october november december monday tuesday wednesday thursday friday saturday sunday
+    bash shell python python3 import print open read write file files text pages page docs run with get set
+    true false none self return def class echo cat grep sed awk sudo pip npm node exec command""".split()
 )
 _TOKEN = re.compile(r"`([^`]{2,60})`|([A-Za-z][\w.+#/-]{2,})")
 
@@ -45,8 +48,10 @@ class PatternConfig:
     min_sessions: int = 2
     #: and hold at least this many memories
     min_members: int = 2
-    #: terms shared by more than this share of memories are too common to link them
+    #: terms shared by more than this share of memories are too common to link them ...
     max_term_share: float = 0.2
+    #: ... or by more than this many (linking is quadratic in a term's memories)
+    max_term_memories: int = 40
     #: kinds that can take part in a pattern (summaries and patterns do not)
     kinds: tuple[str, ...] = ("fact", "preference", "procedure", "workaround", "note")
 
@@ -84,20 +89,28 @@ def build_graph(memories: Sequence[Memory]) -> nx.Graph:
     return graph
 
 
-def find_communities(memories: Sequence[Memory], config: PatternConfig = PatternConfig()) -> list[Community]:
-    """Communities of memories linked by shared terms that span enough sessions."""
+def find_communities(
+    memories: Sequence[Memory], config: PatternConfig = PatternConfig(), *, focus: Collection[str] | None = None
+) -> list[Community]:
+    """Communities of memories linked by shared terms that span enough sessions.
+
+    With ``focus`` (ids of new memories), only terms those memories use link
+    anything, and only communities holding one of them are returned: the
+    work follows what is new, not the size of the store.
+    """
     usable = sorted((m for m in memories if m.kind in config.kinds), key=lambda m: m.id)
     if len(usable) < config.min_members:
         return []
     graph = build_graph(usable)
     doc_freq = Counter(t for m in usable for t in terms_of(m.content))
-    limit = max(config.min_members, int(config.max_term_share * len(usable)))
+    limit = min(config.max_term_memories, max(config.min_members, int(config.max_term_share * len(usable))))
+    focus_terms = None if focus is None else {t for m in usable if m.id in focus for t in terms_of(m.content)}
     # memory-memory projection: weight = number of shared salient terms
     projection = nx.Graph()
     projection.add_nodes_from(m.id for m in usable)
     by_term: dict[str, list[str]] = {}
     for node in graph.nodes:
-        if node[0] == "term" and 2 <= doc_freq[node[1]] <= limit:
+        if node[0] == "term" and 2 <= doc_freq[node[1]] <= limit and (focus_terms is None or node[1] in focus_terms):
             by_term[node[1]] = sorted(n[1] for n in graph.neighbors(node) if n[0] == "memory")
     for term, ids in sorted(by_term.items()):
         for i, a in enumerate(ids):
@@ -118,6 +131,8 @@ def find_communities(memories: Sequence[Memory], config: PatternConfig = Pattern
         sessions = sorted(set().union(*(_sessions_of(m) for m in members)))
         if len(members) < config.min_members or len(sessions) < config.min_sessions:
             continue
+        if focus is not None and not any(m.id in focus for m in members):
+            continue
         shared = Counter(t for a, b, d in strong.subgraph(group).edges(data=True) for t in d["terms"])
         terms = tuple(t for t, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
         out.append(
@@ -125,6 +140,42 @@ def find_communities(memories: Sequence[Memory], config: PatternConfig = Pattern
                       terms=terms)
         )
     return sorted(out, key=lambda c: c.community_id)
+
+
+def pattern_candidate(
+    community: Community,
+    content: str,
+    *,
+    rule: str,
+    confidence: float,
+    members: Sequence[Memory] | None = None,
+    sessions: Sequence[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Candidate:
+    """The pattern memory for ``community``, worded ``content``, citing ``members`` (default: all of them).
+
+    The id and key come from the community, so the same pattern found again
+    (by any writer) updates the stored one instead of adding another.
+    """
+    cited = tuple(members) if members is not None else community.members
+    when = max((m.last_seen or m.observed_at or m.created_at) for m in cited)
+    first = min((m.first_seen or m.observed_at or m.created_at) for m in cited)
+    memory = Memory(
+        id=new_id("mem", at=first, seed=community.community_id),
+        content=content,
+        path="/patterns.md",
+        kind="pattern",
+        key=community.community_id,
+        observed_at=when,
+        created_at=first,
+        first_seen=first,
+        last_seen=when,
+        mentions=sum(m.mentions for m in cited),
+        metadata={"rule": rule, "terms": list(community.terms), "members": [m.id for m in cited],
+                  "sessions": list(sessions if sessions is not None else community.sessions), **(metadata or {})},
+        provenance=merge_provenance(*(m.provenance for m in cited)),
+    )
+    return Candidate(memory=memory, rule=rule, confidence=confidence)
 
 
 class TemplatePatternWriter:
@@ -136,35 +187,18 @@ class TemplatePatternWriter:
         pass
 
     def write(self, communities: Sequence[Community], ctx: StageContext) -> list[Candidate]:
-        out = []
-        for c in communities:
-            kinds = Counter(m.kind for m in c.members)
-            lead = sorted(c.members, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
-            topic = ", ".join(f"`{t}`" for t in c.terms[:3])
-            what = "workarounds" if kinds.get("workaround") else "mentions"
-            content = (
-                f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
-                f"{lead.content}"
-            )
-            when = max((m.last_seen or m.observed_at or m.created_at) for m in c.members)
-            first = min((m.first_seen or m.observed_at or m.created_at) for m in c.members)
-            memory = Memory(
-                id=new_id("mem", at=first, seed=c.community_id),
-                content=content,
-                path="/patterns.md",
-                kind="pattern",
-                key=c.community_id,
-                observed_at=when,
-                created_at=first,
-                first_seen=first,
-                last_seen=when,
-                mentions=sum(m.mentions for m in c.members),
-                metadata={"rule": "pattern", "terms": list(c.terms), "members": [m.id for m in c.members],
-                          "sessions": list(c.sessions)},
-                provenance=merge_provenance(*(m.provenance for m in c.members)),
-            )
-            out.append(Candidate(memory=memory, rule="pattern", confidence=min(0.9, 0.5 + 0.1 * len(c.sessions))))
-        return out
+        return [self.write_one(c) for c in communities]
+
+    def write_one(self, c: Community) -> Candidate:
+        kinds = Counter(m.kind for m in c.members)
+        lead = sorted(c.members, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
+        topic = ", ".join(f"`{t}`" for t in c.terms[:3])
+        what = "workarounds" if kinds.get("workaround") else "mentions"
+        content = (
+            f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
+            f"{lead.content}"
+        )
+        return pattern_candidate(c, content, rule="pattern", confidence=min(0.9, 0.5 + 0.1 * len(c.sessions)))
 
 
 def pattern_evidence(candidate: Candidate) -> tuple[Evidence, ...]:

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from . import stages
+from .bill import run_cost
 from .consolidate import ConsolidationConfig, consolidate
 from .errors import CandidatePending, DreamingError
 from .ids import new_id
+from .llm.runtime import ClaudeConfig
 from .patterns import PatternConfig, find_communities
 from .plan import plan_changes
 from .progress import NullProgress, Progress
@@ -62,10 +64,20 @@ class DreamConfig:
     patterns: PatternConfig = field(default_factory=PatternConfig)
     #: dream over at most this many pending sessions (oldest first); the rest wait
     max_sessions: int | None = None
+    #: models, budget and concurrency of the Claude stages (when ``llm`` is not off)
+    claude: ClaudeConfig = field(default_factory=ClaudeConfig)
+    #: run every stage but write nothing (no version, no run row): ``dreaming estimate`` projects with it
+    dry_run: bool = False
     #: read the whole store when fresh work is at least this share of it
     full_load_ratio: float = 0.2
     #: ... or when the store holds fewer memories than this
     full_load_below: int = 5000
+    #: a dream that would retire or rewrite more than this share of the store is
+    #: not accepted automatically but left as a candidate (None: the store's
+    #: ``guard`` setting, default 0.2; 1.0 turns the guard off) ...
+    guard_share: float | None = None
+    #: ... once it touches at least this many memories (tiny stores are noisy)
+    guard_min: int = 10
     message: str | None = None
 
 
@@ -89,6 +101,8 @@ class DreamReport:
     message: str = ""
     llm: str = "off"
     cost: Mapping[str, Any] = field(default_factory=dict)
+    #: model-backed stages that fell back to the offline result for some of their work
+    partial: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +121,7 @@ class DreamReport:
             "message": self.message,
             "llm": self.llm,
             "cost": dict(self.cost),
+            "partial": list(self.partial),
         }
 
 
@@ -177,6 +192,32 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     return sorted(by_id.values(), key=lambda m: m.id)
 
 
+DEFAULT_GUARD = 0.2
+
+
+def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
+    """Why this dream must wait for review, or ``None``.
+
+    It counts the store memories the dream would retire (merged away,
+    superseded) or whose text it would rewrite.  Moves and new memories do not
+    count: they take nothing away.  A transcript that talks a model into
+    "cleaning up" the store shows up here.
+    """
+    share = config.guard_share if config.guard_share is not None else float(stored)
+    if share >= 1.0 or before == 0:
+        return None
+    head = {m.id: m for m in working}
+    rewritten = sum(1 for m in plan.upserts if m.id in head and m.content != head[m.id].content)
+    touched = len(plan.retire) + rewritten
+    if touched < config.guard_min or touched <= share * before:
+        return None
+    return (
+        f"guard: this dream would retire or rewrite {touched} of {before} memories ({touched / before:.0%}), "
+        f"more than the {share:.0%} allowed without review; it is left as a candidate: read it with "
+        f"`dreaming diff`, then `dreaming accept` or `dreaming reject` (the share is `dreaming config guard`)"
+    )
+
+
 def _stage_names(config: DreamConfig, llm: str) -> dict[str, str]:
     model = "claude" if llm != "off" else "offline"
     return {
@@ -184,6 +225,22 @@ def _stage_names(config: DreamConfig, llm: str) -> dict[str, str]:
         "judge": config.judge or model,
         "patterns": config.pattern_writer or model,
     }
+
+
+def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str, str] | None) -> bool:
+    """Give a model-backed run its client and meter (unless the caller did); True when this run opened it."""
+    if llm == "off":
+        return False
+    for stage, model in config.claude.models.items():
+        ctx.models.setdefault(stage, model)
+    opened = ctx.client is None
+    if opened:
+        from .llm.runtime import open_client
+
+        ctx.client = open_client(llm, config.claude, env)
+    ctx.meter = ctx.client.meter
+    ctx.meter.start()
+    return opened
 
 
 def dream(
@@ -201,6 +258,8 @@ def dream(
     llm = resolve_llm(config.llm, env)
     names = _stage_names(config, llm)
     ctx = context or StageContext()
+    if llm != "off" and ctx.client is None and not (os.environ if env is None else env).get("ANTHROPIC_API_KEY"):
+        raise DreamingError(f"--llm {llm} needs an Anthropic API key: set ANTHROPIC_API_KEY, or run with --llm off")
     pending_candidate = store.candidate()
     if pending_candidate is not None:
         raise CandidatePending(
@@ -238,13 +297,19 @@ def dream(
             timings=clock.timings, ingest=ingest_summary, message="nothing to dream: no new sessions or memories",
             llm=llm, warnings=tuple(ctx.warnings),
         )
-    store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
+    owned_client = _connect(llm, config, ctx, env)
+    if not config.dry_run:
+        store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
         clock.stage("extract", total=max(1, len(pending)))
         candidates: list[Candidate] = []
-        for session in pending:
-            candidates.extend(extractor.extract([session], ctx))
-            progress.advance()
+        if getattr(extractor, "whole_run", False):  # a model-backed extractor sends every session at once (one batch)
+            candidates.extend(extractor.extract(pending, ctx))
+            progress.advance(len(pending))
+        else:
+            for session in pending:
+                candidates.extend(extractor.extract([session], ctx))
+                progress.advance()
 
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)
@@ -275,9 +340,7 @@ def dream(
         survivors = [m for m in all_memories if m.id not in retired and m.kind != "pattern"]
         merged = {mg.memory.id: mg.memory for mg in decisions.merges}
         survivors = [merged.get(m.id, m) for m in survivors]
-        communities = [
-            c for c in find_communities(survivors, config.patterns) if any(m.id in fresh_ids for m in c.members)
-        ]
+        communities = find_communities(survivors, config.patterns, focus=fresh_ids)
         pattern_candidates = writer.write(communities, ctx)
 
         clock.stage("reorganise")
@@ -294,6 +357,10 @@ def dream(
 
         clock.stage("write")
         review = config.review if config.review is not None else bool(store.get_config("review", False))
+        guard = guard_verdict(plan, working, before, config, store.get_config("guard", DEFAULT_GUARD))
+        if guard and not review:
+            review = True
+            ctx.warn(guard)
         sessions = tuple(p.session.id for p in pending)
         message = config.message or (
             f"dream over {len(pending)} session{'s' if len(pending) != 1 else ''}"
@@ -310,8 +377,9 @@ def dream(
             consume_through=through if pending else None,
             consume_sessions=sessions if config.max_sessions is not None else None,
         )
-        version = store.write_version(changeset)
+        version = None if config.dry_run else store.write_version(changeset)
         clock.stop()
+        cost = {} if config.dry_run else run_cost(ctx, store, head, pending)
         after = store.count(version.number) if version else before
         counts = {
             "candidates": len(candidates),
@@ -336,22 +404,29 @@ def dream(
             warnings=tuple(ctx.warnings),
             message=message if version else "the dream changed nothing",
             llm=llm,
+            cost=cost,
+            partial=tuple(ctx.partial),
         )
-        store.save_run(
-            Run(id=run_id, started_at=started, finished_at=utcnow(), status=status,
-                version=report.version, llm=llm, timings=report.timings, counts=counts,
-                cost=report.cost, error=None)
-        )
+        if not config.dry_run:
+            store.save_run(
+                Run(id=run_id, started_at=started, finished_at=utcnow(), status=status,
+                    version=report.version, llm=llm, timings=report.timings, counts=counts,
+                    cost=report.cost, error=None)
+            )
         return report
     except BaseException as err:
         clock.stop()
         try:
-            store.save_run(
-                Run(id=run_id, started_at=started, finished_at=utcnow(), status="failed", llm=llm,
-                    timings=clock.timings, error=f"{type(err).__name__}: {err}")
-            )
+            if not config.dry_run:
+                store.save_run(
+                    Run(id=run_id, started_at=started, finished_at=utcnow(), status="failed", llm=llm,
+                        timings=clock.timings, cost=run_cost(ctx, store, head, pending),
+                        error=f"{type(err).__name__}: {err}")
+                )
         except Exception:  # the original error matters more than the bookkeeping
             pass
         raise
     finally:
+        if owned_client:
+            ctx.client.close()
         progress.close()

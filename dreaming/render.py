@@ -90,18 +90,19 @@ def print_diff(console: Console, report: DiffReport) -> None:
     summary = ", ".join(f"{n} {op}" for op, n in counts.items()) or "no changes"
     console.print(Text(f"diff version {report.from_version} → {report.to_version}: {summary}", style="bold"))
     for entry in report.entries:
-        style = OP_STYLE.get(entry.op, "")
+        change = entry.change
+        style = OP_STYLE.get(change.op, "")
         head = Text()
-        head.append(f"\n{entry.op}", style=f"bold {style}")
-        if entry.score is not None:
-            head.append(f"  score {entry.score:.2f}", style="dim")
-        if entry.version != report.to_version:
-            head.append(f"  (in version {entry.version})", style="dim")
-        head.append(f"  {entry.reason}")
+        head.append(f"\n{change.op}", style=f"bold {style}")
+        if change.score is not None:
+            head.append(f"  score {change.score:.2f}", style="dim")
+        if change.version != report.to_version:
+            head.append(f"  (in version {change.version})", style="dim")
+        head.append(f"  {change.reason}")
         console.print(head)
-        for m in entry.before:
+        for m in change.before:
             console.print(Text(f"  - {_short(m.content, 110)}", style="red"), Text(f"  {m.path} {m.id[-8:]}", style="dim"))
-        for m in entry.after:
+        for m in change.after:
             console.print(
                 Text(f"  + {_short(m.content, 110)}", style="green"), Text(f"  {m.path} {m.id[-8:]}", style="dim")
             )
@@ -159,9 +160,21 @@ def print_dream_report(console: Console, report: Any) -> None:
     stages = "  ".join(f"{name} {secs:.2f}s" for name, secs in report.timings.items())
     console.print(Text(f"  time per stage      {stages}", style="dim"))
     if report.cost:
-        total = report.cost.get("usd", {}).get("total")
-        if total is not None:
-            console.print(f"  cost                ${total:.4f} (see `dreaming cost {report.run_id}`)")
+        from .cost import CostReport
+
+        bill = CostReport.from_json(report.cost)
+        console.print(
+            f"  cost                {_usd(bill.total)}: tokens {_usd(bill.usd.tokens)}, runtime {_usd(bill.usd.runtime)}, "
+            f"web search {_usd(bill.usd.web_search)}; {bill.usage.requests} requests "
+            f"(see `dreaming cost {report.run_id}`)"
+        )
+        line = naive_line(bill)
+        if line:
+            console.print(Text(f"  {line}", style="dim"))
+    if report.status == "partial":
+        stages = ", ".join(report.partial) or "some stages"
+        console.print(Text(f"  partial: Claude could not do all of {stages}; the offline result was used there "
+                           "(see the warnings)", style="yellow"))
     for warning in report.warnings[:5]:
         console.print(Text(f"  warning: {warning}", style="yellow"))
     if len(report.warnings) > 5:
@@ -172,3 +185,123 @@ def print_dream_report(console: Console, report: Any) -> None:
         )
     elif report.version is not None:
         console.print(f"See what changed with `dreaming diff {report.version}`; undo with `dreaming rollback {report.parent}`.")
+
+
+# --- the bill ----------------------------------------------------------------------
+
+TOKEN_COLUMNS = (
+    ("requests", "requests"),
+    ("input", "input_tokens"),
+    ("output", "output_tokens"),
+    ("cache write 5m", "cache_write_5m_tokens"),
+    ("cache write 1h", "cache_write_1h_tokens"),
+    ("cache read", "cache_read_tokens"),
+    ("web searches", "web_search_requests"),
+)
+#: shown even when zero; the others only when some stage used them
+_ALWAYS = {"requests", "input_tokens", "output_tokens", "cache_read_tokens"}
+
+
+def _usd(value: Any) -> str:
+    """Dollars: to the cent from $1 up, to the hundredth of a cent below (a small bill is still legible)."""
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    return f"{sign}${amount:,.2f}" if amount >= 1 or amount == 0 else f"{sign}${amount:.4f}"
+
+
+def tokens_table(report: Any, *, title: str = "Tokens") -> Table:
+    """Tokens by type, per stage, with the total (``report`` is a ``dreaming.cost.CostReport``)."""
+    columns = [(label, attr) for label, attr in TOKEN_COLUMNS if attr in _ALWAYS or getattr(report.usage, attr)]
+    table = Table(title=title, title_justify="left")
+    table.add_column("stage", no_wrap=True)
+    for label, _ in columns:
+        table.add_column(label, justify="right")
+    table.add_column("USD", justify="right", no_wrap=True)
+    rows = [(name, part.usage, part.usd.tokens + part.usd.web_search) for name, part in sorted(report.by_stage.items())]
+    rows.append(("total", report.usage, report.usd.tokens + report.usd.web_search))
+    for name, usage, usd in rows:
+        style = "bold" if name == "total" else ""
+        table.add_row(name, *(f"{getattr(usage, attr):,}" for _, attr in columns), _usd(usd), style=style)
+    return table
+
+
+def usd_lines(report: Any, *, discount: bool = False) -> list[tuple[str, str]]:
+    """USD by line, as (label, amount), the way the bill reads (the batch discount when there is one, or ``discount``)."""
+    u = report.usd
+    lines = [("input", _usd(u.input)), ("output", _usd(u.output)), ("cache write", _usd(u.cache_write)),
+             ("cache read", _usd(u.cache_read))]
+    if u.batch_discount or discount:
+        lines.append(("batch discount", _usd(u.batch_discount)))
+    lines.append(("tokens", _usd(u.tokens)))
+    lines.append(("web search", _usd(u.web_search)))
+    rate = f"${float(report.runtime_per_hour):.2f}/h"
+    lines.append((f"runtime ({report.active_seconds:,.1f} s active at {rate})", _usd(u.runtime)))
+    lines.append(("total", _usd(u.total)))
+    return lines
+
+
+def naive_line(report: Any) -> str | None:
+    """This run next to the naive whole-store design, in tokens sent and dollars."""
+    naive = report.naive
+    if naive is None:
+        return None
+    sent = report.usage.total_input_tokens
+    share = f"{sent / naive.input_tokens:.1%}" if naive.input_tokens else "n/a"
+    return (
+        f"naive whole-store dream ({naive.model}, every memory and transcript in one request): "
+        f"{naive.input_tokens:,} input tokens, {_usd(naive.usd)} ({_usd(naive.usd_batch)} batched); "
+        f"this {'estimate' if report.estimate else 'run'} sends {sent:,} ({share} of it)"
+    )
+
+
+def print_cost_report(console: Console, report: Any, *, heading: str) -> None:
+    """The bill of one run (a ``dreaming.cost.CostReport``)."""
+    console.print(Text(heading, style="bold"))
+    console.print(tokens_table(report))
+    table = Table(title="USD", title_justify="left", show_header=False)
+    table.add_column("line")
+    table.add_column("amount", justify="right")
+    for label, amount in usd_lines(report):
+        table.add_row(label, amount, style="bold" if label == "total" else "")
+    console.print(table)
+    line = naive_line(report)
+    if line:
+        console.print(line)
+    if report.max_cost is not None:
+        refused = f"; {report.refused_requests} request(s) not sent to stay within it" if report.refused_requests else ""
+        console.print(f"budget --max-cost {_usd(report.max_cost)}{refused}")
+    for warning in report.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    console.print(Text(f"prices as of {report.prices_as_of}", style="dim"))
+
+
+def print_estimate(console: Console, projected: Any) -> None:
+    """``dreaming estimate`` (a ``dreaming.bill.DreamEstimate``): sync and batch side by side."""
+    est = projected.estimate
+    how = {"api": "counted by the token-counting endpoint", "approx": "approximated (1 token per 3 bytes; no API key)",
+           "mixed": "partly counted, partly approximated"}[est.counted_by]
+    console.print(Text(
+        f"Estimate for the next dream: {projected.sessions} sessions ({projected.turns} turns), "
+        f"{projected.memories:,} memories at HEAD", style="bold"))
+    if not est.sync.usage.requests:
+        console.print("Nothing would be sent to Claude.")
+    console.print(tokens_table(est.sync, title=f"Tokens per stage (input {how}; output at {projected.output_ratio:g} x max_tokens)"))
+    table = Table(title="Projected bill", title_justify="left")
+    table.add_column("line")
+    table.add_column("sync", justify="right")
+    table.add_column("batch", justify="right")
+    for (label, sync), (_, batch) in zip(usd_lines(est.sync, discount=True), usd_lines(est.batch, discount=True)):
+        if label.startswith("runtime"):
+            label = "runtime (not projected)"
+        table.add_row(label, sync, batch, style="bold" if label == "total" else "")
+    naive = est.sync.naive
+    if naive is not None:
+        table.add_row("naive whole-store dream", _usd(naive.usd), _usd(naive.usd_batch), style="dim")
+    console.print(table)
+    line = naive_line(est.sync)
+    if line:
+        console.print(line)
+    for warning in est.sync.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    console.print(Text(f"prices as of {est.sync.prices_as_of}", style="dim"))

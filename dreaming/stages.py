@@ -30,6 +30,8 @@ class StageContext:
     warnings: list[str] = field(default_factory=list)
     #: a ``dreaming.cost.CostMeter`` when a model-backed stage runs
     meter: Any = None
+    #: a ``dreaming.llm.client.LLMClient`` (sharing ``meter``) when a model-backed stage runs
+    client: Any = None
     #: stage name -> model id, for model-backed stages
     models: dict[str, str] = field(default_factory=dict)
     #: model-backed stages that failed and fell back to offline
@@ -154,6 +156,20 @@ def _offline_patterns(**options: Any) -> Any:
     return TemplatePatternWriter(**options)
 
 
+def _claude(module: str, cls: str) -> Callable[..., Any]:
+    """A factory importing the Claude stage only when it is asked for (offline runs never load it)."""
+
+    def factory(**options: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f"dreaming.llm.{module}"), cls)(**options)
+
+    return factory
+
+
 register("extract", "offline", _OfflineExtractor)
 register("judge", "offline", OfflineJudge)
 register("patterns", "offline", _offline_patterns)
+register("extract", "claude", _claude("extraction", "ClaudeExtractor"))
+register("judge", "claude", _claude("judging", "ClaudeJudge"))
+register("patterns", "claude", _claude("pattern_writing", "ClaudePatternWriter"))

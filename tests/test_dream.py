@@ -187,3 +187,34 @@ def test_dream_over_real_claude_code_sessions(shared_data, tmp_path):
                     assert (e.session_id, t) in cited, (m.content, e)
         assert s.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert dream(s, DreamConfig(transcripts=(source,))).status == "nothing"
+
+
+def test_guard_leaves_a_sweeping_dream_for_review(store):
+    # 2 of the 5 stored memories leave (a merge and a supersede): 40% > 20%
+    report = dream(store, config(guard_min=1))
+    assert report.version_status == "candidate" and store.head == 1
+    assert any(w.startswith("guard: this dream would retire or rewrite 2 of 5 memories (40%)") for w in report.warnings)
+
+
+def test_guard_respects_its_settings(store):
+    assert dream(store, config(guard_min=1, guard_share=0.5)).version_status == "accepted"
+
+
+def test_guard_share_from_the_store(store):
+    store.set_config("guard", 0.1)
+    assert dream(store, config(guard_min=1)).version_status == "candidate"
+
+
+def test_small_dreams_are_below_the_guard(store):
+    # the default minimum: a dream touching fewer than 10 memories is never held back
+    assert dream(store, config()).version_status == "accepted"
+
+
+def test_config_command_for_the_guard(store_path):
+    runner = CliRunner()
+    base = ["--store", str(store_path), "config"]
+    assert json.loads(runner.invoke(cli, [*base, "--json"]).output) == {"review": False, "guard": 0.2}
+    assert runner.invoke(cli, [*base, "guard", "0.35"]).exit_code == 0
+    assert json.loads(runner.invoke(cli, [*base, "guard", "--json"]).output) == {"guard": 0.35}
+    bad = runner.invoke(cli, [*base, "guard", "lots"])
+    assert bad.exit_code == 1 and "between 0 and 1" in bad.output

@@ -30,11 +30,12 @@ def cli(ctx: click.Context, store: str | None) -> None:
     ctx.obj = App(store_path=resolve_store_path(store))
 
 
-from . import eval_cmds, hook_cmd, ingest_cmd, run_cmds, schedule_cmd, store_cmds  # noqa: E402  (registers commands)
+from . import cost_cmds, eval_cmds, hook_cmd, ingest_cmd, run_cmds, schedule_cmd, store_cmds  # noqa: E402  (registers commands)
 
 store_cmds.register(cli)
 ingest_cmd.register(cli)
 run_cmds.register(cli)
+cost_cmds.register(cli)
 eval_cmds.register(cli)
 hook_cmd.register(cli)
 schedule_cmd.register(cli)

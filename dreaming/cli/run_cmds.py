@@ -9,15 +9,17 @@ from pathlib import Path
 import click
 
 from ..errors import DreamingError
-from ..pipeline import LLM_MODES, DreamConfig, dream
+from ..pipeline import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
 from ..progress import NullProgress, RichProgress
 from ..render import print_dream_report
 from ..transcripts import IngestReport, ingest_paths
 from ..triggers import Trigger, TriggerCheck, check, parse_duration
+from .claude_options import claude_config, claude_options
 from .common import App, emit_json, json_option, pass_app
 
 SETTINGS = {
     "review": (bool, "write dreams as candidates that wait for `dreaming accept` (default false)"),
+    "guard": (float, "a dream retiring or rewriting more than this share of the store waits for review (default 0.2; 1 = off)"),
 }
 
 
@@ -33,6 +35,14 @@ SETTINGS = {
 @click.option("--min-sessions-for-pattern", "pattern_sessions", type=click.IntRange(min=1), default=2,
               show_default=True, help="A pattern must recur in at least this many sessions.")
 @click.option("--message", "-m", default=None, help="Version message.")
+@click.option("--guard", "guard_share", type=click.FloatRange(0, 1), default=None, metavar="SHARE",
+              help="Leave a dream that retires or rewrites more than SHARE of the store as a candidate "
+                   "(default: the store's `guard` setting, 0.2; 1 turns it off).")
+@claude_options
+@click.option("--max-cost", metavar="USD", default=None,
+              help="Never start a Claude request that could take the run past USD; the rest is done offline.")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds before the first check on a batch (--llm batch); later checks back off.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="When another dream holds the store's lock, wait up to this long (else exit 1 naming it).")
 @click.option("--min-sessions", type=click.IntRange(min=1), default=None,
@@ -43,13 +53,19 @@ SETTINGS = {
 @json_option
 @pass_app
 def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, review: bool | None,
-        max_sessions: int | None, pattern_sessions: int, message: str | None, wait: float,
+        max_sessions: int | None, pattern_sessions: int, message: str | None, guard_share: float | None,
+        models: tuple[str, ...],
+        runtime_rate: str | None, concurrency: int, max_cost: str | None, poll_interval: float, wait: float,
         min_sessions: int | None, min_interval: str | None, quiet: bool, as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
 
     Ingests the transcripts, extracts candidate memories, merges duplicates,
     replaces stale facts, surfaces patterns, files everything under topic
     paths, and writes one version (accepted, or a candidate with --review).
+
+    With Claude (--llm sync or batch, or auto with ANTHROPIC_API_KEY set),
+    extraction, the judgement of look-alike pairs and pattern wording go to
+    the model; the run's bill is shown and kept (`dreaming cost`).
     One dream runs at a time per store (see --wait); --min-sessions and
     --min-interval make frequent schedulers dream only when worth it.
     """
@@ -63,6 +79,8 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         max_sessions=max_sessions,
         patterns=PatternConfig(min_sessions=pattern_sessions),
         message=message,
+        guard_share=guard_share,
+        claude=claude_config(models, runtime_rate, concurrency, max_cost=max_cost, poll_interval=poll_interval),
     )
     trigger = None
     if min_sessions is not None or min_interval is not None:
@@ -109,7 +127,7 @@ def config_(app: App, key: str | None, value: str | None, as_json: bool) -> None
     """Show or change the store's settings (`dreaming config review true`)."""
     with app.store() as store:
         if key is None:
-            data = {k: store.get_config(k, None) for k in SETTINGS}
+            data = {k: store.get_config(k, DEFAULTS[k]) for k in SETTINGS}
             if as_json:
                 emit_json(data)
             else:
@@ -128,10 +146,18 @@ def config_(app: App, key: str | None, value: str | None, as_json: bool) -> None
             if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
                 raise DreamingError(f"{key} takes true or false, not {value!r}")
             parsed = lowered in ("true", "yes", "on", "1")
-        else:  # pragma: no cover - every setting is a bool today
-            parsed = kind(value)
+        else:
+            try:
+                parsed = float(value)
+            except ValueError:
+                raise DreamingError(f"{key} takes a number between 0 and 1, not {value!r}") from None
+            if not 0 <= parsed <= 1:
+                raise DreamingError(f"{key} takes a number between 0 and 1, not {value!r}")
         store.set_config(key, parsed)
     emit_json({key: parsed}) if as_json else click.echo(f"{key} = {json.dumps(parsed)}")
+
+
+DEFAULTS = {"review": False, "guard": DEFAULT_GUARD}
 
 
 def register(group: click.Group) -> None:
