@@ -23,10 +23,11 @@ values, passwords in connection strings with an empty user, unquoted
 off by an excerpt's ``…``.
 
 Fast path: most regexes contain literal text that every match must contain
-(``AKIA``, ``eyJ``, ``password``...), found by reading the regex with the
-standard library's own parser; a string without any of those is not scanned
-with that regex.  :func:`reference_find` scans everything with everything
-and is the test oracle.
+(``AKIA``, ``eyJ``, ``password``...) and long runs of one character class
+(``[a-f0-9]{64}``), found by reading the regex with the standard library's
+own parser; a turn without them is not scanned with that regex (one check
+per turn for all its strings).  :func:`reference_find` scans everything with
+everything and is the test oracle.
 """
 
 from __future__ import annotations
@@ -285,13 +286,72 @@ IGNORECASE_FOLDS = {"\u0130": "i", "\u0131": "i", "\u212a": "k", "\u017f": "s"} 
 _FOLD = str.maketrans(IGNORECASE_FOLDS)
 
 
+#: a repeat of one character class at least this long is a gate of its own (``[a-f0-9]{64}``)
+MIN_RUN = 16
+_CATEGORIES = {
+    _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_NOT_WORD: r"\W", _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_NOT_SPACE: r"\S",
+}
+
+
+def _runs(seq: Any, flags: int) -> list[tuple[str, int]]:
+    """``(character class, length)`` runs every match of the parsed regex
+    ``seq`` contains, for repeats of one class at least MIN_RUN long."""
+    found: list[tuple[str, int]] = []
+    for op, av in seq:
+        if op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            found.extend(_runs(av[-1], flags))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            body = list(av[2])
+            source = _class_source(body[0], flags) if len(body) == 1 and av[0] >= MIN_RUN else None
+            found.extend([(source, av[0])] if source else _runs(body, flags))
+    return found
+
+
+def _class_source(item: tuple[Any, Any], flags: int) -> str | None:
+    """A case-sensitive character class (without brackets) matching what
+    ``item`` (``[...]`` or one literal) matches under ``flags``; None when
+    that cannot be said simply."""
+    op, av = item
+    members = av if op is _sre.IN else [item] if op is _sre.LITERAL else None
+    if not members:
+        return None
+    chars: list[str] = []
+    categories: list[str] = []
+    for kind, value in members:
+        if kind is _sre.LITERAL:
+            chars.append(re.escape(chr(value)))
+        elif kind is _sre.RANGE:
+            chars.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif kind is _sre.CATEGORY and value in _CATEGORIES:
+            categories.append(_CATEGORIES[value])
+        else:  # a negated class, or something newer
+            return None
+    if flags & re.IGNORECASE and chars:
+        plain = re.compile(f"[{''.join(chars)}]")
+        if any((kind is _sre.LITERAL and v > 127) or (kind is _sre.RANGE and v[1] > 127) for kind, v in members):
+            return None  # non-ASCII letters fold in ways this does not spell out
+        ascii_members = {chr(c) for c in range(128) if plain.fullmatch(chr(c))}
+        ascii_members |= {c.swapcase() for c in ascii_members}
+        folded = {k for k, letter in IGNORECASE_FOLDS.items() if letter in ascii_members}
+        chars = [re.escape(c) for c in sorted(ascii_members | folded)]
+    return "".join(chars + categories)
+
+
+@lru_cache(maxsize=None)
+def _run_regex(source: str, length: int) -> re.Pattern[str]:
+    return re.compile(f"[{source}]{{{length}}}")
+
+
 @dataclass(frozen=True)
 class Needles:
     """What every match of a regex contains: a member of each set
-    (lower-cased when ``fold``, for an IGNORECASE regex)."""
+    (lower-cased when ``fold``, for an IGNORECASE regex), and a run of each
+    ``(class, length)`` in ``runs``."""
 
     sets: tuple[frozenset[str], ...]
     fold: bool
+    runs: tuple[tuple[str, int], ...] = ()
 
 
 @lru_cache(maxsize=None)
@@ -299,11 +359,12 @@ def needles(regex: re.Pattern[str]) -> Needles:
     """Read ``regex`` with the standard library's parser."""
     fold = bool(regex.flags & re.IGNORECASE)
     try:
-        found = _required(_sre_parse.parse(regex.pattern, regex.flags))
+        parsed = _sre_parse.parse(regex.pattern, regex.flags)
+        found, runs = _required(parsed), _runs(parsed, regex.flags)
     except Exception:  # a parser we do not know: always scan
-        found = []
+        found, runs = [], []
     sets = {frozenset(n.lower() if fold else n for n in s) for s in found}
-    return Needles(sets=tuple(sorted(sets, key=sorted)), fold=fold)
+    return Needles(sets=tuple(sorted(sets, key=sorted)), fold=fold, runs=tuple(sorted(set(runs))))
 
 
 @dataclass(frozen=True)
@@ -345,7 +406,8 @@ class Haystack:
     it then says whether a regex could match any of them."""
 
     def __init__(self, *texts: str, universe: _Universe | None = None):
-        text = "\0".join(texts)
+        self.text = text = "\0".join(texts)
+        self._runs: dict[tuple[str, int], bool] = {}
         universe = universe or _every_needle()
         self.exact = _present(text, universe.exact)
         self.folded: frozenset[str] = frozenset()
@@ -358,12 +420,18 @@ class Haystack:
 
     def could_match(self, regex: re.Pattern[str]) -> bool:
         wanted = needles(regex)
-        return self._has_all(wanted.fold, wanted.sets)
+        return self._has_all(wanted.fold, wanted.sets, wanted.runs)
 
-    def _has_all(self, fold: bool, sets: tuple[frozenset[str], ...]) -> bool:
+    def _has_all(self, fold: bool, sets: tuple[frozenset[str], ...], runs: tuple[tuple[str, int], ...] = ()) -> bool:
         present = self.folded if fold else self.exact
         for options in sets:
             if present.isdisjoint(options):
+                return False
+        for run in runs:
+            hit = self._runs.get(run)
+            if hit is None:
+                hit = self._runs[run] = _run_regex(*run).search(self.text) is not None
+            if not hit:
                 return False
         return True
 
@@ -405,9 +473,25 @@ def _keyword_universe() -> _Universe:
 
 
 @lru_cache(maxsize=1)
-def _gates() -> tuple[tuple[_Scanner, bool, tuple[frozenset[str], ...]], ...]:
-    """(scanner, fold, needle sets) for every scanner."""
-    return tuple((s, needles(s.regex).fold, needles(s.regex).sets) for s in _Plan.full().scanners)
+def _gate_index() -> tuple[tuple[int, ...], dict[tuple[str, bool], tuple[int, ...]]]:
+    """Which gates (by position) each needle can open: a gate is a candidate
+    only when a needle of its smallest set is present (gates without needles
+    always are)."""
+    always: list[int] = []
+    by_needle: dict[tuple[str, bool], list[int]] = {}
+    for i, (_, fold, sets, _) in enumerate(_gates()):
+        if not sets:
+            always.append(i)
+            continue
+        for needle in min(sets, key=len):
+            by_needle.setdefault((needle, fold), []).append(i)
+    return tuple(always), {k: tuple(v) for k, v in by_needle.items()}
+
+
+@lru_cache(maxsize=1)
+def _gates() -> tuple[tuple[_Scanner, bool, tuple[frozenset[str], ...], tuple[tuple[str, int], ...]], ...]:
+    """(scanner, fold, needle sets, runs) for every scanner."""
+    return tuple((s, needles(s.regex).fold, needles(s.regex).sets, needles(s.regex).runs) for s in _Plan.full().scanners)
 
 
 @dataclass(frozen=True)
@@ -425,8 +509,15 @@ class _Plan:
     @classmethod
     def for_(cls, hay: Haystack) -> "_Plan":
         """Only what could match somewhere in ``hay`` (the fast path)."""
+        gates = _gates()
+        always, by_needle = _gate_index()
+        candidates = set(always)
+        for needle in hay.exact:
+            candidates.update(by_needle.get((needle, False), ()))
+        for needle in hay.folded:
+            candidates.update(by_needle.get((needle, True), ()))
         return cls(
-            scanners=tuple(s for s, fold, sets in _gates() if hay._has_all(fold, sets)),
+            scanners=tuple(gates[i][0] for i in sorted(candidates) if hay._has_all(*gates[i][1:])),
             assignments=hay.could_match(_ASSIGNMENT),
             keywords=any(hay.could_match(r) for r in _keyword_regexes()),
         )
