@@ -305,3 +305,38 @@ def print_estimate(console: Console, projected: Any) -> None:
     for warning in est.sync.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
     console.print(Text(f"prices as of {est.sync.prices_as_of}", style="dim"))
+
+
+def print_many(console: Console, outcomes: Sequence[Any]) -> None:
+    """The summary of ``dreaming run --stores`` (``dreaming.multistore.StoreOutcome``)."""
+    import os
+
+    root = os.path.commonpath([os.path.dirname(os.path.abspath(o.store)) for o in outcomes]) if outcomes else ""
+    table = Table(title=f"Dreams over {len(outcomes)} stores in {root}", title_justify="left")
+    for col in ("store", "result", "version", "sessions", "memories", "changes", "seconds"):
+        table.add_column(col, justify="right" if col in ("version", "sessions", "seconds") else "left",
+                         no_wrap=col in ("store", "memories"))
+    for o in outcomes:
+        r = o.report or {}
+        counts = r.get("counts", {})
+        memories = r.get("memories", {})
+        name = os.path.relpath(os.path.abspath(o.store), root) if root else o.store
+        if not o.ok:
+            error = (o.error or "").replace(o.store, name)
+            result = Text(f"failed: {error}", style="red")
+        elif r.get("status") == "nothing":
+            result = Text("nothing to dream", style="dim")
+        elif r.get("status") == "skipped":
+            result = Text("not dreaming: trigger not met", style="dim")
+        else:
+            result = Text(f"{r.get('status')}" + (" (candidate)" if r.get("version_status") == "candidate" else ""),
+                          style="green" if r.get("status") == "completed" else "yellow")
+        table.add_row(
+            name, result, str(r.get("version") or ""), str(r.get("sessions", "")),
+            f"{memories.get('before', '')} -> {memories.get('after', '')}" if memories else "",
+            ", ".join(f"{counts[k]} {k}" for k in ("added", "merged", "superseded", "patterns") if counts.get(k)),
+            f"{o.seconds:.1f}",
+        )
+    console.print(table)
+    failed = sum(1 for o in outcomes if not o.ok)
+    console.print(f"{len(outcomes) - failed} dreamed, {failed} failed" if failed else f"all {len(outcomes)} stores done")

@@ -49,6 +49,11 @@ SETTINGS = {
               help="Dream only once at least N sessions are pending (else say why and exit 0).")
 @click.option("--min-interval", metavar="DURATION", default=None,
               help="Dream no sooner than this after the last accepted dream, e.g. 6h or 30m (else say why, exit 0).")
+@click.option("--stores", "stores_glob", metavar="GLOB", default=None,
+              help="Dream every store file matching GLOB (e.g. 'agents/*/memory.db'), each in its own process; "
+                   "--transcripts may use {dir} and {name} (the store's folder); default: a transcripts/ folder "
+                   "beside each store.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="With --stores: dreams at once (default: CPUs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @json_option
 @pass_app
@@ -56,7 +61,8 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         max_sessions: int | None, pattern_sessions: int, message: str | None, guard_share: float | None,
         models: tuple[str, ...],
         runtime_rate: str | None, concurrency: int, max_cost: str | None, poll_interval: float, wait: float,
-        min_sessions: int | None, min_interval: str | None, quiet: bool, as_json: bool) -> None:
+        min_sessions: int | None, min_interval: str | None, stores_glob: str | None, jobs: int | None, quiet: bool,
+        as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
 
     Ingests the transcripts, extracts candidate memories, merges duplicates,
@@ -71,6 +77,9 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
     """
     from ..lock import dream_lock
     from ..patterns import PatternConfig
+
+    if stores_glob is not None:
+        return _run_many(stores_glob, transcripts, no_ingest, jobs, as_json)
 
     config = DreamConfig(
         transcripts=() if no_ingest else (transcripts or (Path("transcripts"),)),
@@ -108,6 +117,49 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         emit_json(report.to_json())
     else:
         print_dream_report(app.out, report)
+
+
+_NOT_PASSED_ON = {"transcripts", "no_ingest", "stores_glob", "jobs", "quiet", "as_json"}
+
+
+def _passed_on(ctx: click.Context) -> list[str]:
+    """This invocation's `run` options, as arguments for each store's own `run`."""
+    args: list[str] = []
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name in _NOT_PASSED_ON:
+            continue
+        value = ctx.params.get(param.name)
+        if value is None or value == param.default or value == ():
+            continue
+        if param.is_flag and not param.secondary_opts:
+            args.append(param.opts[0])
+        elif param.is_flag:
+            args.append(param.opts[0] if value else param.secondary_opts[0])
+        else:
+            for item in value if param.multiple else (value,):
+                args += [param.opts[0], str(item)]
+    return args
+
+
+def _run_many(pattern: str, transcripts: tuple[Path, ...], no_ingest: bool, jobs: int | None, as_json: bool) -> None:
+    from ..multistore import dream_many, expand_stores
+    from ..render import print_many
+
+    stores = expand_stores(pattern)
+    args = _passed_on(click.get_current_context())
+    if no_ingest:
+        template: list[str] = []
+        outcomes = dream_many(stores, [*args, "--no-ingest"], jobs=jobs)
+    else:
+        template = [str(t) for t in transcripts]
+        outcomes = dream_many(stores, args, transcripts=template, jobs=jobs)
+    if as_json:
+        emit_json({"stores": [o.to_json() for o in outcomes]})
+    else:
+        print_many(click.get_current_context().find_object(App).out, outcomes)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 def _not_now(verdict: TriggerCheck, ingested: IngestReport | None, as_json: bool) -> None:
