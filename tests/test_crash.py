@@ -9,9 +9,11 @@ inside the version write - and after each kill the store must be intact:
   what an uninterrupted run gives.
 
 The suite starts ``DREAMING_CRASH_KILLS`` children (default 12, about 12 s
-on two cores); ``DREAMING_CRASH_KILLS=64 pytest -s tests/test_crash.py``
-is the full proof (at least 50 real kills; a child that finished before its
-kill point is not counted).
+on two cores) plus a third as many ``--llm batch`` children killed while
+they poll the (fake) Batches API; ``DREAMING_CRASH_KILLS=64 pytest -s
+tests/test_crash.py`` is the full proof (at least 50 real kills plus 21
+during batch polling; a child that finished before its kill point is not
+counted).
 """
 
 from __future__ import annotations
@@ -195,3 +197,61 @@ def test_sigkill_at_random_points_leaves_the_store_intact(world, tmp_path):
           f"the run began; landed: {dict(landed)}")
     if KILLS >= 10:  # the kills reached the dream itself, not only start-up
         assert kills >= KILLS * 0.6 and landed["in a dream stage"] >= 1 and probed_writes >= 1
+
+
+# --- kills while a batch is being polled -----------------------------------------
+
+BATCH_KILLS = max(3, KILLS // 3)
+
+
+def test_sigkill_while_polling_a_batch_leaves_the_store_intact(world, tmp_path):
+    """``--llm batch`` against the fake server, whose batches stay in progress
+    for many polls: each child is killed after its first poll, while it waits.
+    The store is intact, and a new batch dream gives what an uninterrupted one does."""
+    from dreaming.llm import fake_claude
+    from dreaming.llm.fake_server import FakeAnthropicServer
+
+    def batch_args(store: Path) -> list[str]:
+        return [*launch.command(), "--store", str(store), "run", "--transcripts", str(world.inbox), "--llm", "batch",
+                "--poll-interval", "0.02", "--quiet", "--json"]
+
+    with FakeAnthropicServer(responder=fake_claude.respond, batch_polls=60) as server:
+        env = {**launch.child_environment(), "ANTHROPIC_API_KEY": "test", "ANTHROPIC_BASE_URL": server.base_url}
+        reference = tmp_path / "reference.db"
+        shutil.copy(world.base, reference)
+        server.batch_polls = 2
+        done = subprocess.run(batch_args(reference), capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=180)
+        assert done.returncode == 0, done.stderr
+        with Store.open(reference) as s:
+            expected = s.snapshot()
+        server.batch_polls = 60
+        killed_while_polling = 0
+        for i in range(BATCH_KILLS):
+            store = tmp_path / f"batch{i}.db"
+            shutil.copy(world.base, store)
+            polls_before = len(server.calls("batches.retrieve"))
+            child = subprocess.Popen(batch_args(store), env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 60
+                while child.poll() is None and time.monotonic() < deadline:
+                    if len(server.calls("batches.retrieve")) > polls_before:
+                        break
+                    time.sleep(0.005)
+                time.sleep(0.01 * i)
+                killed_while_polling += child.poll() is None
+                child.send_signal(signal.SIGKILL)
+            finally:
+                child.wait()
+            _check_intact(store, world)
+            with Store.open(store) as s:
+                assert s.head == 2  # a dream killed while polling never wrote its version
+            server.batch_polls = 2
+            rerun = subprocess.run(batch_args(store), capture_output=True, text=True, env=env, cwd=tmp_path,
+                                   timeout=180)
+            server.batch_polls = 60
+            assert rerun.returncode == 0, rerun.stderr
+            with Store.open(store) as s:
+                assert s.snapshot() == expected and s.pending_count() == (0, 0)
+    assert killed_while_polling == BATCH_KILLS
