@@ -9,7 +9,7 @@ the offline engine.  Tracked per round: wall time (and the ingest stage
 alone), new turns, memories, store file size (after a WAL checkpoint).
 Target: per-run time follows the new work, which is constant here, not the
 store's age.  Two variants: the default configuration (a store under
-``DreamConfig.full_load_below`` memories is read whole by every dream, by
+``DreamConfig.full_load_below`` memories (200) is read whole by every dream, by
 design) and the incremental path forced (``full_load_below=0``).  Then one
 dream over all the sessions at once, on a fresh copy of the seed store,
 should hold the same facts; the differences are listed by slot (key).

@@ -71,7 +71,7 @@ class DreamConfig:
     #: read the whole store when fresh work is at least this share of it
     full_load_ratio: float = 0.2
     #: ... or when the store holds fewer memories than this
-    full_load_below: int = 5000
+    full_load_below: int = 200
     #: a dream that would retire or rewrite more than this share of the store is
     #: not accepted automatically but left as a candidate (None: the store's
     #: ``guard`` setting, default 0.2; 1.0 turns the guard off) ...
