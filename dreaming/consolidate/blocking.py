@@ -34,15 +34,22 @@ the benchmark measure how many there are against the exact path.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .text import FUNCTION_WORDS
+
 #: Candidate pairs scored per cpdist call (bounds the temporary lists).
 _SCORE_CHUNK = 1 << 20
+#: Blocks up to this size are expanded into pairs; bigger ones go to cdist.
+_PAIR_BLOCK = 64
 _SEED = 0x5EED_D12E
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +69,7 @@ def similar_pairs(
     *,
     threshold: float,
     fresh: np.ndarray | None = None,
-    block_cap: int = 64,
+    block_cap: int = 2000,
     workers: int = -1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockingStats]:
     """Pairs ``i < j`` of ``norms`` with ``ratio >= threshold``, found by blocking.
@@ -73,13 +80,24 @@ def similar_pairs(
     """
     n = len(norms)
     keys, nodes, removed, token_strings = _signatures(norms)
-    a, b, refined, dropped = _candidate_pairs(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap)
+    found = _candidates(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap)
+    a, b = found.a, found.b
     if a.size:
         code = np.unique(a * n + b)
         a, b = code // n, code % n
     i, j, s = score_pairs(norms, a, b, threshold=threshold, workers=workers)
-    stats = BlockingStats(signatures=int(keys.size), candidates=int(a.size), refined_blocks=refined, dropped_pairs=dropped)
-    return i, j, s, stats
+    pieces = [(i, j, s)] + [_score_block(norms, block, fresh, threshold, workers) for block in found.blocks]
+    i = np.concatenate([p[0] for p in pieces])
+    j = np.concatenate([p[1] for p in pieces])
+    s = np.concatenate([p[2] for p in pieces])
+    code, first = np.unique(i * n + j, return_index=True)
+    stats = BlockingStats(
+        signatures=int(keys.size),
+        candidates=int(a.size) + found.block_pairs,
+        refined_blocks=found.refined,
+        dropped_pairs=found.dropped,
+    )
+    return code // n, code % n, s[first], stats
 
 
 def score_pairs(
@@ -131,7 +149,15 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
     rank = np.fromiter((position[t] for t in vocab), dtype=np.int64, count=len(vocab))
     tok = rank[np.asarray(flat, dtype=np.int64)] if flat else np.empty(0, dtype=np.int64)
-    tok = _spelling_classes(tokens, np.bincount(tok, minlength=len(tokens)))[tok]
+    frequency = np.bincount(tok, minlength=len(tokens))
+    tok = _spelling_classes(tokens, frequency)[tok]
+    noise = _noise(tokens, frequency)
+    if noise.any():
+        # misspelt function words ("fpr", "tje") are dropped: the leftover
+        # "the" of one text must not count as the one difference a pair has
+        keep = ~noise[tok]
+        counts = np.bincount(np.repeat(np.arange(len(norms)), counts)[keep], minlength=len(norms))
+        tok = tok[keep]
     weights = np.random.default_rng(_SEED).integers(0, np.iinfo(np.uint64).max, size=len(tokens), dtype=np.uint64, endpoint=True)
     has_words = counts > 0
     owner = np.repeat(np.arange(len(norms), dtype=np.int64), counts)
@@ -146,6 +172,27 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     nodes = np.concatenate((owner, full_nodes))
     removed = np.concatenate((tok, np.full(full_nodes.size, -1, dtype=np.int64)))
     return keys, nodes, removed, tokens
+
+
+def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
+    """Short words one deletion from a function word: typos of "the", "for", "note" ...
+
+    Generous on purpose: dropping a word from every signature of the texts
+    that have it cannot lose a pair that differs in one word (it becomes a
+    pair that differs in none); it only widens some blocks.
+    """
+    near: set[str] = set()
+    for word in FUNCTION_WORDS:
+        near.add(word)
+        if len(word) >= 3:
+            near.update(word[:k] + word[k + 1 :] for k in range(len(word)))
+    common = max(3, int(frequency.sum()) // 5000)
+    out = np.zeros(len(tokens), dtype=bool)
+    for index, word in enumerate(tokens):
+        if 2 <= len(word) <= 6 and word.isalpha() and (len(word) <= 4 or frequency[index] <= common):
+            if word in near or any(word[:k] + word[k + 1 :] in near for k in range(len(word))):
+                out[index] = True
+    return out
 
 
 def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
@@ -164,8 +211,18 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     by_variant: dict[str, list[int]] = {}
     variants_of: list[list[str]] = []
     typo_prone: list[int] = []
+    numbers: dict[str, int] = {}
+    best = np.arange(len(tokens), dtype=np.int64)
     for index, word in enumerate(tokens):
-        # one- and two-letter words and numbers are never typos of each other
+        if _DIGIT.search(word):
+            # numbers are values, not typos, but "port 8080" / "port 8081" and
+            # "2024-05-01" / "2024-06-01" are near-identical texts: block
+            # numbers by shape (digits and separators) so that a number change
+            # plus one typo still leaves a single difference
+            shape = _DIGIT.sub("9", word)
+            best[index] = numbers.setdefault(shape, index)
+            continue
+        # one- and two-letter words are never typos of each other
         if len(word) < 3 or not word.isalpha():
             continue
         variants = [word[:k] + word[k + 1 :] for k in range(len(word))]
@@ -179,7 +236,6 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
             else:
                 bucket.append(index)
     freq = frequency.tolist()
-    best = np.arange(len(tokens), dtype=np.int64)
     for index, variants in zip(typo_prone, variants_of):
         choice = index
         for v in variants:
@@ -191,7 +247,18 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     return best
 
 
-def _candidate_pairs(
+class _Candidates(NamedTuple):
+    #: pairs to score one by one (from small blocks)
+    a: np.ndarray
+    b: np.ndarray
+    #: node sets to score all against all with cdist (medium blocks)
+    blocks: list[np.ndarray]
+    block_pairs: int
+    refined: int
+    dropped: int
+
+
+def _candidates(
     keys: np.ndarray,
     nodes: np.ndarray,
     removed: np.ndarray,
@@ -199,41 +266,79 @@ def _candidate_pairs(
     *,
     fresh: np.ndarray | None,
     cap: int,
-) -> tuple[np.ndarray, np.ndarray, int, int]:
+) -> _Candidates:
+    """Blocks of two or more entries sharing a signature, by size:
+
+    * up to ``_PAIR_BLOCK`` members: every pair, scored one by one;
+    * up to ``cap``: the whole block, scored all-against-all by cdist;
+    * bigger: split by the left-out word's deletion neighbourhood, and the
+      pieces treated the same way; a piece still bigger than ``cap`` is
+      dropped (and counted).
+    """
     order = np.argsort(keys, kind="stable")
     keys, nodes, removed = keys[order], nodes[order], removed[order]
     starts, sizes = _runs(keys, fresh=fresh, nodes=nodes)
-    small = sizes <= cap
-    a, b = _all_pairs(nodes, starts[small], sizes[small])
-    big_starts, big_sizes = starts[~small], sizes[~small]
-    pieces_a, pieces_b = [a], [b]
+    pieces_a: list[np.ndarray] = []
+    pieces_b: list[np.ndarray] = []
+    blocks: list[np.ndarray] = []
+    big = sizes > cap
+    _take(nodes, starts[~big], sizes[~big], pieces_a, pieces_b, blocks)
     dropped = 0
-    if big_starts.size:
-        member = _expand(big_starts, big_sizes)
-        block = np.repeat(np.arange(big_starts.size), big_sizes)
-        # the full multiset pairs with every member (each is it plus one word)
-        full = removed[member] == -1
-        if full.any():
-            fa, fb = _with_whole_block(nodes, member, full, big_starts, big_sizes, block)
-            pieces_a.append(fa)
-            pieces_b.append(fb)
-        member, block = member[~full], block[~full]
+    if big.any():
+        member = _expand(starts[big], sizes[big])
         sub_keys, sub_nodes = _deletion_keys(keys[member], nodes[member], removed[member], tokens)
         sub_order = np.argsort(sub_keys, kind="stable")
         sub_keys, sub_nodes = sub_keys[sub_order], sub_nodes[sub_order]
         s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=sub_nodes)
-        ok = s_sizes <= 4 * cap
-        dropped = int((s_sizes[~ok] * (s_sizes[~ok] - 1) // 2).sum())
-        sa, sb = _all_pairs(sub_nodes, s_starts[ok], s_sizes[ok])
-        pieces_a.append(sa)
-        pieces_b.append(sb)
-    a = np.concatenate(pieces_a)
-    b = np.concatenate(pieces_b)
+        too_big = s_sizes > cap
+        dropped = int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
+        _take(sub_nodes, s_starts[~too_big], s_sizes[~too_big], pieces_a, pieces_b, blocks)
+    a = np.concatenate(pieces_a) if pieces_a else np.empty(0, dtype=np.int64)
+    b = np.concatenate(pieces_b) if pieces_b else np.empty(0, dtype=np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
     if fresh is not None:
         keep &= fresh[lo] | fresh[hi]
-    return lo[keep], hi[keep], int(big_starts.size), dropped
+    block_pairs = sum(len(block) * (len(block) - 1) // 2 for block in blocks)
+    return _Candidates(lo[keep], hi[keep], blocks, block_pairs, int(big.sum()), dropped)
+
+
+def _take(
+    values: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    pieces_a: list[np.ndarray],
+    pieces_b: list[np.ndarray],
+    blocks: list[np.ndarray],
+) -> None:
+    small = sizes <= _PAIR_BLOCK
+    a, b = _all_pairs(values, starts[small], sizes[small])
+    pieces_a.append(a)
+    pieces_b.append(b)
+    for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
+        blocks.append(np.unique(values[start : start + size]))
+
+
+def _score_block(
+    norms: Sequence[str], block: np.ndarray, fresh: np.ndarray | None, threshold: float, workers: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs of one medium block with ``ratio >= threshold`` (cdist)."""
+    texts = [norms[k] for k in block.tolist()]
+    rows = block if fresh is None else block[fresh[block]]
+    scores = process.cdist(
+        texts if fresh is None else [norms[k] for k in rows.tolist()],
+        texts,
+        scorer=fuzz.ratio,
+        processor=None,
+        score_cutoff=threshold,
+        workers=workers,
+        dtype=np.float32,
+    )
+    qi, cj = np.nonzero(scores >= threshold)
+    i, j = rows[qi], block[cj]
+    keep = i != j
+    i, j, s = i[keep], j[keep], scores[qi[keep], cj[keep]]
+    return np.minimum(i, j), np.maximum(i, j), s
 
 
 def _runs(sorted_keys: np.ndarray, *, fresh: np.ndarray | None, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -285,21 +390,6 @@ def _all_pairs(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tup
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     return np.concatenate(out_a), np.concatenate(out_b)
-
-
-def _with_whole_block(
-    nodes: np.ndarray,
-    member: np.ndarray,
-    full: np.ndarray,
-    starts: np.ndarray,
-    sizes: np.ndarray,
-    block: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    whole_blocks = block[full]
-    whole_nodes = nodes[member[full]]
-    a = np.repeat(whole_nodes, sizes[whole_blocks])
-    b = nodes[_expand(starts[whole_blocks], sizes[whole_blocks])]
-    return a, b
 
 
 def _deletion_keys(

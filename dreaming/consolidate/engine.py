@@ -462,8 +462,12 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
     lowercase: Counter[str] = Counter()
     frequency: Counter[str] = Counter()
     spellings: Counter[tuple[str, str]] = Counter()
-    shared: dict = {}
-    intern = shared.setdefault
+    pool: dict = {}
+
+    def share(value):
+        """One object for equal subjects, values, names (they repeat a lot)."""
+        return pool.setdefault(value, value)
+
     for content in contents:
         tokens = tokenize(content)
         content_stems: list[str] = []
@@ -499,8 +503,8 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
         texts[content] = Text(
             norm=" ".join(content_stems),
             negated=negations % 2 == 1,
-            capitals=intern(tuple([t.stem for t in words if t.case])) if cased and not headline else (),
-            statement=parse(tokens, lambda x: intern(x, x)),
+            capitals=share(tuple([t.stem for t in words if t.case])) if cased and not headline else (),
+            statement=parse(tokens, share),
         )
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
     # each stem's most common spelling (ties: alphabetical), for typo checks
