@@ -196,14 +196,15 @@ def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
 
 
 def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
-    """Map every word to the most frequent word within one edit of it.
+    """Map every word to a representative reached by climbing to the most
+    frequent word within one edit, again and again.
 
     A typo ("tbas") is rare and one edit away from the word it misspells
     ("tabs"); mapping both to the same representative lets blocking treat a
     typo as no difference at all, so a pair with two misspelt words still
     differs by at most one *representative* and shares a signature.  Ties go
     to the alphabetically first word, so the map does not depend on input
-    order.  (This only groups candidates: the scorer still sees the words as
+    order.  Climbing merges some real words too (it only widens blocks).  (This only groups candidates: the scorer still sees the words as
     written, and :mod:`.rules` decides what a typo is.)  Neighbours are found
     through the deletion neighbourhood: two words within one edit share a
     one-deletion variant.
@@ -244,7 +245,13 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
                 if freq[other] > freq[choice] or (freq[other] == freq[choice] and other < choice):
                     choice = other
         best[index] = choice
-    return best
+    # follow the links to the top ("tbas" -> "tabs" -> "tab"): each step goes
+    # to a more frequent word, so a typo and its word always end together
+    while True:
+        nxt = best[best]
+        if np.array_equal(nxt, best):
+            return best
+        best = nxt
 
 
 class _Candidates(NamedTuple):
@@ -299,7 +306,10 @@ def _candidates(
     keep = lo != hi
     if fresh is not None:
         keep &= fresh[lo] | fresh[hi]
-    block_pairs = sum(len(block) * (len(block) - 1) // 2 for block in blocks)
+    if fresh is None:
+        block_pairs = sum(len(block) * (len(block) - 1) // 2 for block in blocks)
+    else:
+        block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block in blocks)
     return _Candidates(lo[keep], hi[keep], blocks, block_pairs, int(big.sum()), dropped)
 
 

@@ -49,7 +49,7 @@ from . import blocking, oracle, rules
 from .clusters import tight_clusters
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
-from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
+from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse, subject_key
 from .text import NEG, NUMBER, WORD, tokenize
 
 _DEFAULT_CONFIG = ConsolidationConfig()
@@ -362,10 +362,11 @@ class _Work:
             if st is None or not rep.text.norm:
                 continue
             kind = kind_of(st, self.lexicon.names)
+            subject = subject_key(st, self.lexicon.names)
             if kind == MULTI:
-                slot = ("value", st.subject, st.predicate, st.masked_value, st.context)
+                slot = ("value", subject, st.predicate, st.masked_value, st.context)
             else:
-                slot = ("subject", st.subject, st.predicate, st.context)
+                slot = ("subject", subject, st.predicate, st.context)
             slots[slot].append(index)
             kinds[slot] = kind
         successor: dict[int, tuple[int, Supersede]] = {}
@@ -393,7 +394,9 @@ class _Work:
                 # the newest later entry that replaces r's value (a later typo
                 # of r's own value does not, so look past it)
                 unsure: rules.Verdict | None = None
-                for m in reversed(members[position + 1 :][-_SCAN:]):
+                # newest first; among equally new, the smallest id (the conflict's winner)
+                later = sorted(members[position + 1 :], key=lambda k: reps[k].observed, reverse=True)
+                for m in later[:_SCAN]:
                     if reps[m].observed == reps[r].observed or not (reps[r].fresh or reps[m].fresh):
                         continue
                     verdict = self._update_verdict(reps[r], reps[m], kind)
@@ -523,7 +526,7 @@ def _signature(text: Text, names: frozenset[str]) -> tuple:
     the subject ("Alice is Bob's manager" / "Bob is Alice's manager") and the
     order of the names in them."""
     order = tuple(w for w in text.capitals if w in names)
-    subject = text.statement.subject if text.statement is not None else None
+    subject = subject_key(text.statement, names) if text.statement is not None else None
     return (text.norm, subject, order if len(order) >= 2 else ())
 
 

@@ -52,7 +52,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from .subjects import SINGLE, UNSURE, Statement
+from .subjects import MULTI, SINGLE, UNSURE, Statement, kind_of, subject_key
 from .text import FUNCTION_WORDS
 
 DUPLICATE = "duplicate"
@@ -142,9 +142,11 @@ def possible_typo(a: str, b: str, lexicon: Lexicon) -> bool:
     if is_number(a) or is_number(b):
         return False
     spelt_a, spelt_b = lexicon.spelling.get(a, a), lexicon.spelling.get(b, b)
+    fa, fb = lexicon.frequency.get(a, 0), lexicon.frequency.get(b, 0)
+    rare = min(fa, fb) <= 1 or (lexicon.rare(a, fb) if fa <= fb else lexicon.rare(b, fa))
     return (
         min(len(spelt_a), len(spelt_b)) >= 5
-        and min(lexicon.frequency.get(a, 0), lexicon.frequency.get(b, 0)) <= 1
+        and rare
         and OSA.distance(spelt_a, spelt_b, processor=None, score_cutoff=2) <= 2
     )
 
@@ -169,7 +171,12 @@ def _slipped_function_word(word: str, lexicon: Lexicon) -> str | None:
         return None
     for candidate in FUNCTION_WORDS:
         if len(candidate) >= 3 and abs(len(candidate) - len(spelt)) <= 1:
-            if OSA.distance(spelt, candidate, processor=None, score_cutoff=1) <= 1:
+            if OSA.distance(spelt, candidate, processor=None, score_cutoff=1) > 1:
+                continue
+            # a swap, a doubled or dropped letter ("fro", "thhe", "fr"), or a
+            # replaced one in a long word ("actyally"); a replaced letter in a
+            # short word is too often another word ("vim"/"via", "light"/"might")
+            if len(candidate) >= 7 or len(spelt) < len(candidate) or _slip(spelt, candidate):
                 return candidate
     return None
 
@@ -230,7 +237,7 @@ def _words(norm: str) -> list[str]:
 def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
     """Is this similar pair one fact said twice?  (See module doc.)"""
     if a.negated != b.negated:
-        if _same_slot(a.statement, b.statement):
+        if _same_slot(a.statement, b.statement, lexicon.names):
             return Verdict(NONE, "opposite polarity (a possible update)")
         return Verdict(AMBIGUOUS, "one states what the other denies")
     names = lexicon.names
@@ -247,19 +254,21 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
             subject_b = sorted(w for w in b.statement.subject if w not in noise)
             if subject_a != subject_b:
                 return Verdict(AMBIGUOUS, "same words, different subject")
+            if not typos and subject_key(a.statement, names) != subject_key(b.statement, names):
+                return Verdict(AMBIGUOUS, f"names spelt differently ({a.statement.subject_text} / {b.statement.subject_text})")
         if typos or slipped:
             spelled = ", ".join([f"{x}/{y}" for x, y in typos] + [f"'{w}'" for w in slipped])
             return Verdict(DUPLICATE, f"same words up to typos ({spelled})")
         return Verdict(DUPLICATE, "same words after normalisation")
     left = only_a + only_b
-    if _same_slot(a.statement, b.statement):
+    if _same_slot(a.statement, b.statement, names):
         return Verdict(NONE, "same subject, different value")
     if len(only_a) == 1 and len(only_b) == 1 and one_letter_apart(only_a[0], only_b[0], lexicon):
         x, y = only_a[0], only_b[0]
         if x in names or y in names:
             return Verdict(AMBIGUOUS, f"names one letter apart ({x} / {y}): a typo or someone else?")
         return Verdict(AMBIGUOUS, f"words one letter apart ({x} / {y}): a typo or a different word?")
-    if a.statement and b.statement and a.statement.subject != b.statement.subject:
+    if a.statement and b.statement and subject_key(a.statement, names) != subject_key(b.statement, names):
         return Verdict(NONE, "different subjects")
     if all(is_number(w) for w in left) and only_a and only_b:
         return Verdict(AMBIGUOUS, f"only numbers differ ({' '.join(only_a)} / {' '.join(only_b)}) and the subject is unclear")
@@ -268,14 +277,14 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
     return Verdict(NONE, "different words")
 
 
-def _same_slot(a: Statement | None, b: Statement | None) -> bool:
-    return (
-        a is not None
-        and b is not None
-        and a.subject == b.subject
-        and a.predicate == b.predicate
-        and a.context == b.context
-    )
+def _same_slot(a: Statement | None, b: Statement | None, names: frozenset[str]) -> bool:
+    """Will the subject rules (:func:`update`) compare these two?"""
+    if a is None or b is None or (a.predicate, a.context) != (b.predicate, b.context):
+        return False
+    if subject_key(a, names) != subject_key(b, names):
+        return False
+    # a multi-valued predicate only compares the same value (polarity, numbers)
+    return kind_of(a, names) != MULTI or a.masked_value == b.masked_value
 
 
 def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> Verdict:
@@ -295,6 +304,10 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> V
     if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
         # "Dubai" / "Duai": retiring the right value for a typo would be worse than asking
         return Verdict(AMBIGUOUS, f"values nearly alike ({only_old[0]} / {only_new[0]}): a typo or a new value?")
+    if not (only_old and only_new) and not any(is_number(w) or w in lexicon.names for w in only_old + only_new):
+        # "100 requests per minute" / "100 requests a minute": one says more, nothing was replaced
+        extra = " ".join(only_old or only_new)
+        return Verdict(AMBIGUOUS, f"one value says more ('{extra}'): the same value or a new one?")
     if (
         all(is_number(w) for w in only_old + only_new)
         and older.masked_value == newer.masked_value
