@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -96,15 +97,17 @@ def child(n: int, sample: int, exact: bool) -> dict[str, Any]:
     generate_s = time.perf_counter() - start
     rss_input = _rss_mb()
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = consolidate(synthetic.memories, config=config)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = peak_rss_mb()
     scores = evaluate(result, synthetic.truth)
     out: dict[str, Any] = {
         "memories": n,
         "generate_seconds": round(generate_s, 2),
         "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
         "stage_seconds": {k: round(v, 2) for k, v in result.timings.items()},
         "peak_rss_mb": round(peak),
         "input_rss_mb": round(rss_input),
@@ -178,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append([what, *values])
 
     row("consolidate wall time (s)", lambda r: r["seconds"])
+    row("consolidate CPU time, all threads (s)", lambda r: r["cpu_seconds"])
+    row("machine load average after the run", lambda r: r["load_average_after"])
     row("peak RSS, whole process (MB)", lambda r: r["peak_rss_mb"])
     row("peak RSS above the generated input (MB)", lambda r: r["rss_over_input_mb"])
     row("distinct normal forms", lambda r: r["stats"]["norms"])

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -45,7 +46,7 @@ from rapidfuzz import fuzz, process
 from .text import FUNCTION_WORDS
 
 #: Candidate pairs scored per cpdist call (bounds the temporary lists).
-_SCORE_CHUNK = 1 << 20
+_SCORE_CHUNK = 1 << 17
 #: Blocks up to this size are expanded into pairs; bigger ones go to cdist.
 _PAIR_BLOCK = 64
 _SEED = 0x5EED_D12E
@@ -137,7 +138,7 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ``removed`` indexes ``tokens``, the sorted vocabulary.
     """
     vocab: dict[str, int] = {}
-    flat: list[int] = []
+    flat = array("l")  # C longs: a million texts' words without a Python int each
     counts = np.zeros(len(norms), dtype=np.int64)
     setdefault = vocab.setdefault
     for index, norm in enumerate(norms):
@@ -148,7 +149,7 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     position = {t: r for r, t in enumerate(tokens)}
     # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
     rank = np.fromiter((position[t] for t in vocab), dtype=np.int64, count=len(vocab))
-    tok = rank[np.asarray(flat, dtype=np.int64)] if flat else np.empty(0, dtype=np.int64)
+    tok = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int64)
     frequency = np.bincount(tok, minlength=len(tokens))
     tok = _spelling_classes(tokens, frequency)[tok]
     noise = _noise(tokens, frequency)
@@ -204,47 +205,48 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     typo as no difference at all, so a pair with two misspelt words still
     differs by at most one *representative* and shares a signature.  Ties go
     to the alphabetically first word, so the map does not depend on input
-    order.  Climbing merges some real words too (it only widens blocks).  (This only groups candidates: the scorer still sees the words as
-    written, and :mod:`.rules` decides what a typo is.)  Neighbours are found
-    through the deletion neighbourhood: two words within one edit share a
-    one-deletion variant.
+    order.  Climbing merges some real words too, which only widens blocks:
+    the scorer still sees the words as written, and :mod:`.rules` decides
+    what a typo is.
+
+    Neighbours are found through the deletion neighbourhood (two words within
+    one edit share a one-deletion variant), held as two numpy arrays of
+    variant hashes and owners rather than a dictionary of strings: a million
+    texts have ~3 million variants.  Only equality of hashes matters, so the
+    per-process string hash is fine (a 64-bit collision merely widens a block).
     """
-    by_variant: dict[str, list[int]] = {}
-    variants_of: list[list[str]] = []
-    typo_prone: list[int] = []
+    size = len(tokens)
+    best = np.arange(size, dtype=np.int64)
     numbers: dict[str, int] = {}
-    best = np.arange(len(tokens), dtype=np.int64)
+    hashes = array("q")
+    owners = array("l")
     for index, word in enumerate(tokens):
         if _DIGIT.search(word):
             # numbers are values, not typos, but "port 8080" / "port 8081" and
             # "2024-05-01" / "2024-06-01" are near-identical texts: block
             # numbers by shape (digits and separators) so that a number change
             # plus one typo still leaves a single difference
-            shape = _DIGIT.sub("9", word)
-            best[index] = numbers.setdefault(shape, index)
-            continue
-        # one- and two-letter words are never typos of each other
-        if len(word) < 3 or not word.isalpha():
-            continue
-        variants = [word[:k] + word[k + 1 :] for k in range(len(word))]
-        variants.append(word)
-        typo_prone.append(index)
-        variants_of.append(variants)
-        for v in variants:
-            bucket = by_variant.get(v)
-            if bucket is None:
-                by_variant[v] = [index]
-            else:
-                bucket.append(index)
-    freq = frequency.tolist()
-    for index, variants in zip(typo_prone, variants_of):
-        choice = index
-        for v in variants:
-            for other in by_variant[v]:
-                # tokens are sorted, so a smaller index is the alphabetically first
-                if freq[other] > freq[choice] or (freq[other] == freq[choice] and other < choice):
-                    choice = other
-        best[index] = choice
+            best[index] = numbers.setdefault(_DIGIT.sub("9", word), index)
+        elif len(word) >= 3 and word.isalpha():  # one- and two-letter words: never typos
+            variant_hashes = [hash(word[:k] + word[k + 1 :]) for k in range(len(word))]
+            variant_hashes.append(hash(word))
+            hashes.extend(variant_hashes)
+            owners.extend([index] * len(variant_hashes))
+    if len(hashes):
+        key = np.frombuffer(hashes, dtype=np.int64)
+        owner = np.frombuffer(owners, dtype=np.int_).astype(np.int64)
+        # rank: more frequent first, then alphabetically first (smaller index)
+        rank = frequency.astype(np.int64)[owner] * (size + 1) + (size - owner)
+        order = np.argsort(key, kind="stable")
+        key, owner, rank = key[order], owner[order], rank[order]
+        starts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
+        group_best = np.repeat(np.maximum.reduceat(rank, starts), np.diff(np.append(starts, key.size)))
+        # each word's best over all its variants' groups
+        by_owner = np.argsort(owner, kind="stable")
+        owner, group_best = owner[by_owner], group_best[by_owner]
+        owner_starts = np.concatenate(([0], np.flatnonzero(owner[1:] != owner[:-1]) + 1))
+        top = np.maximum.reduceat(group_best, owner_starts)
+        best[owner[owner_starts]] = size - (top % (size + 1))
     # follow the links to the top ("tbas" -> "tabs" -> "tab"): each step goes
     # to a more frequent word, so a typo and its word always end together
     while True:

@@ -49,8 +49,10 @@ from . import blocking, oracle, rules
 from .clusters import tight_clusters
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
-from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse, subject_key
-from .text import NEG, NUMBER, WORD, tokenize
+from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
+from .text import NEG, NUMBER, WORD, lookup, tokenize
+
+_NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 
 _DEFAULT_CONFIG = ConsolidationConfig()
 #: how many later entries of a subject an entry is checked against
@@ -185,7 +187,9 @@ class _Work:
     similar_ambiguous: list[tuple[int, int, float, str]]
     stats: dict[str, object]
     #: memory index -> index of its representative (filled by ``representatives``)
-    rep_of: dict[int, int] = field(default_factory=dict)
+    rep_of: list[int] = field(default_factory=list)
+    #: normal form -> how well spelt its words are (see ``_canonical``)
+    spelling_scores: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -216,6 +220,7 @@ class _Work:
         node_key = [k[1] for k in node_ids]
         node_text = [texts[ordered[members[0]].content] for members in node_members]
         node_fresh = [any(is_fresh[i] for i in members) for members in node_members]
+        del by_node, signature, node_ids  # large, and no longer needed
         timings["nodes"] = perf_counter() - clock
 
         work = cls(
@@ -232,7 +237,7 @@ class _Work:
             duplicate_edges=[],
             edge_reasons={},
             similar_ambiguous=[],
-            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(node_ids)},
+            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(node_members)},
         )
         work._verdicts(fresh_set is not None, timings)
         return work
@@ -314,6 +319,7 @@ class _Work:
         """Fold each group into its canonical memory (stage 5)."""
         reps: list[_Rep] = []
         merges: list[Merge] = []
+        self.rep_of = [-1] * len(self.memories)
         for centre, nodes, score in groups:
             members = sorted(i for u in nodes for i in self.node_members[u])
             fresh = any(self.fresh[i] for i in members)
@@ -321,7 +327,7 @@ class _Work:
                 for i in members:
                     self._add_rep(reps, [i], self.memories[i])
                 continue
-            canonical = _canonical([self.memories[i] for i in members], self.texts, self.lexicon)
+            canonical = _canonical([self.memories[i] for i in members], self.texts, self.lexicon, self.spelling_scores)
             reasons = sorted({self.edge_reasons.get((min(u, v), max(u, v)), "") for u in nodes for v in nodes} - {""})
             if len(nodes) == 1 or not reasons:
                 reasons = ["same words after normalisation"] + reasons
@@ -338,14 +344,16 @@ class _Work:
 
     def _add_rep(self, reps: list[_Rep], members: list[int], memory: Memory) -> None:
         index = len(reps)
+        fresh = self.fresh
+        rep_of = self.rep_of
         for i in members:
-            self.rep_of[i] = index
+            rep_of[i] = index
         reps.append(
             _Rep(
                 memory=memory,
-                text=self.texts.get(memory.content) or _analyse({memory.content})[0][memory.content],
+                text=self.texts[memory.content],  # a canonical wording is one of its members'
                 observed=observed(memory),
-                fresh=any(self.fresh[i] for i in members),
+                fresh=any([fresh[i] for i in members]),
                 size=len(members),
             )
         )
@@ -362,11 +370,10 @@ class _Work:
             if st is None or not rep.text.norm:
                 continue
             kind = kind_of(st, self.lexicon.names)
-            subject = subject_key(st, self.lexicon.names)
             if kind == MULTI:
-                slot = ("value", subject, st.predicate, st.masked_value, st.context)
+                slot = ("value", st.subject, st.predicate, st.masked_value, st.context)
             else:
-                slot = ("subject", subject, st.predicate, st.context)
+                slot = ("subject", st.subject, st.predicate, st.context)
             slots[slot].append(index)
             kinds[slot] = kind
         successor: dict[int, tuple[int, Supersede]] = {}
@@ -463,8 +470,7 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
     texts: dict[str, Text] = {}
     capitalised: Counter[str] = Counter()
     lowercase: Counter[str] = Counter()
-    frequency: Counter[str] = Counter()
-    spellings: Counter[tuple[str, str]] = Counter()
+    spellings: Counter[str] = Counter()
     pool: dict = {}
 
     def share(value):
@@ -473,47 +479,38 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
 
     for content in contents:
         tokens = tokenize(content)
-        content_stems: list[str] = []
-        words: list = []
-        cased = upper = negations = 0
-        for t in tokens:
-            cls = t.cls
-            if cls == WORD:
-                words.append(t)
-                content_stems.append(t.stem)
-                if t.case:
-                    cased += 1
-                    upper += t.case == "upper"
-            elif cls == NUMBER:
-                content_stems.append(t.stem)
-            elif cls == NEG:
-                content_stems.append("not")
-                negations += 1
-        frequency.update({t.stem for t in words})
-        spellings.update({(t.stem, t.surface.casefold()) for t in words})
+        words = [t for t in tokens if t.cls == WORD]
+        content_stems = [t.stem if t.cls != NEG else "not" for t in tokens if t.cls in _NORM_CLASSES]
+        negations = content_stems.count("not")
+        spellings.update([t.spelt for t in words])
+        cased = [t for t in words if t.case]
         # "USER PREFERS TABS" / "User Prefers Tabs": case says nothing here
-        headline = len(words) >= 3 and cased * 2 >= len(words) and (cased == len(words) or upper * 2 >= len(words))
+        headline = len(words) >= 3 and len(cased) * 2 >= len(words) and (
+            len(cased) == len(words) or sum(t.case == "upper" for t in cased) * 2 >= len(words)
+        )
         if not headline:
-            second_capital = len(tokens) > 1 and tokens[1].cls == WORD and bool(tokens[1].case)
-            for position, t in enumerate(tokens):
-                if t.cls != WORD:
-                    continue
-                if not t.case:
-                    lowercase[t.stem] += 1
-                elif position > 0 or second_capital:
-                    capitalised[t.stem] += 1
+            lowercase.update([t.stem for t in words if not t.case])
+            if cased:
+                # a capital on the first word is the sentence's, unless a
+                # second capitalised word follows ("Alice Moreno")
+                first_is_sentence = tokens[0] is words[0] and not (len(tokens) > 1 and tokens[1].cls == WORD and tokens[1].case)
+                capitalised.update([t.stem for t in cased if not (first_is_sentence and t is tokens[0])])
         content_stems.sort()
         texts[content] = Text(
             norm=" ".join(content_stems),
             negated=negations % 2 == 1,
-            capitals=share(tuple([t.stem for t in words if t.case])) if cased and not headline else (),
+            capitals=share(tuple([t.stem for t in cased])) if cased and not headline else (),
             statement=parse(tokens, share),
         )
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
-    # each stem's most common spelling (ties: alphabetical), for typo checks
+    # per stem: how often it occurs, and its most common spelling (ties:
+    # alphabetical), for typo checks
+    frequency: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     best: dict[str, tuple[int, str]] = {}
-    for (word, spelt), count in spellings.items():
+    for spelt, count in spellings.items():
+        word = next((t.stem for t in lookup(spelt) if t.cls == WORD), spelt)
+        frequency[word] += count
         rank = (-count, spelt)
         if word not in best or rank < best[word]:
             best[word] = rank
@@ -526,7 +523,7 @@ def _signature(text: Text, names: frozenset[str]) -> tuple:
     the subject ("Alice is Bob's manager" / "Bob is Alice's manager") and the
     order of the names in them."""
     order = tuple(w for w in text.capitals if w in names)
-    subject = subject_key(text.statement, names) if text.statement is not None else None
+    subject = text.statement.subject if text.statement is not None else None
     return (text.norm, subject, order if len(order) >= 2 else ())
 
 
@@ -535,40 +532,59 @@ def _node_order(node: tuple) -> tuple:
     return (norm, key is not None, key or "", subject is not None, subject or (), names)
 
 
-def _canonical(members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon) -> Memory:
+def _canonical(
+    members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon, scores: dict[str, float]
+) -> Memory:
     """One memory for a group of duplicates (see ``Merge.memory``).
 
     The wording is the best spelt (highest mean log-frequency of its words in
     the whole input: a typo is a rare word), then the one with the most
     content words, then the tidiest (capitalised, punctuated, single-spaced,
     not shouting), then the most repeated, then the most concise.
+    Times are taken as given (the records are timezone-aware).
     """
-    keeper = min(members, key=lambda m: (ensure_aware(m.created_at), m.id))
-    repeats: Counter[str] = Counter()
+    keeper = members[0]
+    repeats: dict[str, int] = {}
+    first = last = newest = None
+    keys: set[str] = set()
+    mentions = 0
     for m in members:
-        repeats[m.content] += m.mentions
+        if (m.created_at, m.id) < (keeper.created_at, keeper.id):
+            keeper = m
+        repeats[m.content] = repeats.get(m.content, 0) + m.mentions
+        mentions += m.mentions
+        seen_first = m.first_seen or m.observed_at or m.created_at
+        seen_last = m.last_seen or m.observed_at or m.created_at
+        if first is None or seen_first < first:
+            first = seen_first
+        if last is None or seen_last > last:
+            last = seen_last
+        if m.observed_at is not None and (newest is None or m.observed_at > newest):
+            newest = m.observed_at
+        if m.key is not None:
+            keys.add(m.key)
     if len(repeats) == 1:
-        wording = next(iter(repeats))
+        wording = keeper.content
     else:
-        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts, lexicon))
-    keys = sorted({m.key for m in members if m.key is not None})
-    observed_times = [ensure_aware(m.observed_at) for m in members if m.observed_at is not None]
+        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts[content], lexicon, scores))
     return keeper.replace(
         content=wording,
-        key=keeper.key if keeper.key is not None else (keys[0] if keys else None),
-        first_seen=min(ensure_aware(m.first_seen or m.observed_at or m.created_at) for m in members),
-        last_seen=max(ensure_aware(m.last_seen or m.observed_at or m.created_at) for m in members),
-        observed_at=max(observed_times) if observed_times else keeper.observed_at,
-        mentions=sum(m.mentions for m in members),
+        key=keeper.key if keeper.key is not None else (min(keys) if keys else None),
+        first_seen=first,
+        last_seen=last,
+        observed_at=newest if newest is not None else keeper.observed_at,
+        mentions=mentions,
         provenance=merge_provenance(*(m.provenance for m in members)),
     )
 
 
-def _informative(content: str, repeats: int, texts: dict[str, Text], lexicon: rules.Lexicon) -> tuple:
+def _informative(content: str, repeats: int, text: Text, lexicon: rules.Lexicon, scores: dict[str, float]) -> tuple:
     """Sort key for the canonical wording (smallest first, see ``_canonical``)."""
-    words = texts[content].norm.split()
-    get = lexicon.frequency.get
-    spelling = sum([math.log1p(get(w, 1)) for w in words]) / len(words) if words else 0.0
+    words = text.norm.split()
+    spelling = scores.get(text.norm)
+    if spelling is None:
+        get = lexicon.frequency.get
+        spelling = scores[text.norm] = round(sum([math.log1p(get(w, 1)) for w in words]) / len(words), 6) if words else 0.0
     stripped = content.strip()
     tidy = (
         stripped[:1].isupper()
@@ -576,7 +592,7 @@ def _informative(content: str, repeats: int, texts: dict[str, Text], lexicon: ru
         + ("  " not in content and stripped == content)
         + (not content.isupper())
     )
-    return (-round(spelling, 6), -len(set(words)), -tidy, -repeats, len(content), content)
+    return (-spelling, -len(set(words)), -tidy, -repeats, len(content), content)
 
 
 def _resolve_chains(successor: dict[int, tuple[int, Supersede]], reps: list[_Rep]) -> list[Supersede]:

@@ -52,7 +52,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from .subjects import MULTI, SINGLE, UNSURE, Statement, kind_of, subject_key
+from .subjects import MULTI, SINGLE, UNSURE, Statement, kind_of
 from .text import FUNCTION_WORDS
 
 DUPLICATE = "duplicate"
@@ -83,7 +83,7 @@ class Lexicon:
     """What the whole input says about words: which are names, how common each is."""
 
     names: frozenset[str] = frozenset()
-    #: stem -> number of distinct texts it occurs in
+    #: stem -> how many times it occurs in the input's distinct texts
     frequency: Mapping[str, int] = field(default_factory=dict)
     #: stem -> its most common lower-case spelling: typos are judged on
     #: spellings, since stemming a misspelt word can move it further away
@@ -254,8 +254,6 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
             subject_b = sorted(w for w in b.statement.subject if w not in noise)
             if subject_a != subject_b:
                 return Verdict(AMBIGUOUS, "same words, different subject")
-            if not typos and subject_key(a.statement, names) != subject_key(b.statement, names):
-                return Verdict(AMBIGUOUS, f"names spelt differently ({a.statement.subject_text} / {b.statement.subject_text})")
         if typos or slipped:
             spelled = ", ".join([f"{x}/{y}" for x, y in typos] + [f"'{w}'" for w in slipped])
             return Verdict(DUPLICATE, f"same words up to typos ({spelled})")
@@ -268,7 +266,7 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
         if x in names or y in names:
             return Verdict(AMBIGUOUS, f"names one letter apart ({x} / {y}): a typo or someone else?")
         return Verdict(AMBIGUOUS, f"words one letter apart ({x} / {y}): a typo or a different word?")
-    if a.statement and b.statement and subject_key(a.statement, names) != subject_key(b.statement, names):
+    if a.statement and b.statement and a.statement.subject != b.statement.subject:
         return Verdict(NONE, "different subjects")
     if all(is_number(w) for w in left) and only_a and only_b:
         return Verdict(AMBIGUOUS, f"only numbers differ ({' '.join(only_a)} / {' '.join(only_b)}) and the subject is unclear")
@@ -279,9 +277,7 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
 
 def _same_slot(a: Statement | None, b: Statement | None, names: frozenset[str]) -> bool:
     """Will the subject rules (:func:`update`) compare these two?"""
-    if a is None or b is None or (a.predicate, a.context) != (b.predicate, b.context):
-        return False
-    if subject_key(a, names) != subject_key(b, names):
+    if a is None or b is None or (a.subject, a.predicate, a.context) != (b.subject, b.predicate, b.context):
         return False
     # a multi-valued predicate only compares the same value (polarity, numbers)
     return kind_of(a, names) != MULTI or a.masked_value == b.masked_value

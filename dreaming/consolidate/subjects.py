@@ -94,9 +94,6 @@ class Statement:
 
     #: sorted content stems of the subject; () is the user
     subject: tuple[str, ...]
-    #: the subject words as written (lower case), in the order of ``subject``:
-    #: names are matched on spelling, not stem ("Pule" is not "Pules")
-    subject_spelling: tuple[str, ...]
     predicate: str
     #: SINGLE, MULTI or UNSURE; for ``be`` it depends on the subject, see :func:`kind_of`
     kind: str
@@ -127,11 +124,6 @@ class Statement:
         if self.context:
             parts.append("(" + " ".join(self.context) + ")")
         return " ".join(parts)
-
-
-def subject_key(statement: Statement, names: Collection[str]) -> tuple[str, ...]:
-    """The subject for matching: stems, but names as spelt."""
-    return tuple(sorted(spelt if word in names else word for word, spelt in zip(statement.subject, statement.subject_spelling)))
 
 
 def kind_of(statement: Statement, names: Collection[str]) -> str:
@@ -231,11 +223,9 @@ def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> St
     if head.surface == ":" and len(value_tokens) > 3:
         return None  # "Notr: Wanda likess tea" is a mislabelled sentence, not "X: value"
     value = intern(tuple([t.stem for t in value_tokens]))
-    by_stem = sorted((t.stem, t.surface.casefold()) for t in subject_tokens)
     masked = tuple(["#" if t.cls == NUMBER else t.stem for t in value_tokens])
     return Statement(
-        subject=intern(tuple([pair[0] for pair in by_stem])),
-        subject_spelling=intern(tuple([pair[1] for pair in by_stem])),
+        subject=intern(tuple(sorted([t.stem for t in subject_tokens]))),
         predicate=predicate,
         kind=kind,
         value=value,

@@ -58,6 +58,8 @@ class Token(NamedTuple):
     #: an article or possessive determiner ("the", "my", "their"): what
     #: follows it is a noun ("the favorite drink"), not a verb
     det: bool = False
+    #: ``surface`` in lower case (how the word is spelt, for typo checks)
+    spelt: str = ""
 
 
 _FILLERS = frozenset(
@@ -212,14 +214,12 @@ def lookup(surface: str) -> tuple[Token, ...]:
 
 
 _LOOKUP: dict[str, tuple[Token, ...]] = {}
-_LOOKUP_LIMIT = 1 << 20
+_LOOKUP_LIMIT = 1 << 18
 
 
 def _lookup(surface: str) -> tuple[Token, ...]:
-    tokens = _expand(surface)
-    if surface.casefold() in _DETERMINERS:
-        tokens = tuple(t._replace(det=True) for t in tokens)
-    return tokens
+    det = surface.casefold() in _DETERMINERS
+    return tuple(t._replace(det=det, spelt=t.surface.casefold()) for t in _expand(surface))
 
 
 def _expand(surface: str) -> tuple[Token, ...]:
