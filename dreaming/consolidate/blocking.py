@@ -12,23 +12,33 @@ word left out ("leave-one-out signatures"), and the multiset itself:
 * one word added: the longer one's signature without it is the shorter one's
   full multiset.
 
+Before signing, words are mapped to coarser *blocking words* so that a pair
+with a second, small difference still differs by one blocking word:
+
+* a word goes to the most frequent word within one edit of it, climbing
+  ("tbas" -> "tabs"): typos vanish (:func:`_spelling_classes`);
+* a number goes to its shape ("8080" -> "9999", "2024-05-01" ->
+  "9999-99-99"): a changed number plus a typo is still one difference;
+* a misspelt function word ("fpr", "thhe") is dropped (:func:`_noise`).
+
 Signatures are 64-bit multiset hashes (the sum of a random 64-bit number per
-distinct word, modulo 2**64), so a node's ``k`` leave-one-out keys are
+blocking word, modulo 2**64), so a node's ``k`` leave-one-out keys are
 ``total - word`` -- all vectorised with numpy, no Python tuple per key.  A
 hash collision can only add a candidate, which the scorer then rejects, so
 collisions cost time, never correctness.
 
-Blocks bigger than ``block_cap`` come from templates ("prefers X" for a
-thousand X): their members differ exactly in the left-out word, so the block
-is split again by the left-out word's deletion neighbourhood (the word and
-every way of deleting one character; two words within one edit share one).
-Sub-blocks still bigger than ``4 * block_cap`` are dropped and counted.
+Blocks (entries sharing a key) of up to 64 members are expanded into pairs;
+blocks of up to ``block_cap`` members are scored all against all with
+``cdist``; bigger blocks come from templates ("prefers X" for a thousand X)
+and are split again by the left-out word's deletion neighbourhood (the word
+and every way of deleting one character: two words within one edit share
+one).  Pieces still bigger than ``block_cap`` are dropped and counted.
 
-Every candidate is then scored with rapidfuzz ``ratio`` on the normal forms
-and kept at ``>= threshold``: the fast path can only miss pairs, never
-invent one the exact path (:mod:`.oracle`) would reject.  Pairs that differ
-in two or more words and still clear the threshold are the misses; tests and
-the benchmark measure how many there are against the exact path.
+Every candidate is scored with rapidfuzz ``ratio`` on the normal forms and
+kept at ``>= threshold``: the fast path can only miss pairs, never invent
+one the exact path (:mod:`.oracle`) would reject.  Pairs that differ in two
+or more blocking words and still clear the threshold are the misses; tests
+and the benchmark measure how many there are against the exact path.
 """
 
 from __future__ import annotations
@@ -407,11 +417,15 @@ def _all_pairs(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tup
 def _deletion_keys(
     keys: np.ndarray, nodes: np.ndarray, removed: np.ndarray, tokens: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split big blocks: key + hash of each one-deletion variant of the left-out word."""
+    """Split big blocks: key + hash of each one-deletion variant of the left-out word.
+
+    Full-multiset entries (``removed == -1``) share one piece per block: they
+    are the texts whose blocking words are all alike (typo or number variants).
+    """
     distinct = np.unique(removed)
     variant_hashes: list[np.ndarray] = []
     for t in distinct.tolist():
-        word = tokens[t]
+        word = tokens[t] if t >= 0 else ""
         variants = {word} | {word[:k] + word[k + 1 :] for k in range(len(word))}
         variant_hashes.append(np.array(sorted(_hash(v) for v in variants), dtype=np.uint64))
     lengths = np.array([v.size for v in variant_hashes], dtype=np.int64)

@@ -55,7 +55,7 @@ from .text import NEG, NUMBER, WORD, lookup, tokenize
 _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 
 _DEFAULT_CONFIG = ConsolidationConfig()
-#: how many later entries of a subject an entry is checked against
+#: how many of a subject's newest entries each older entry is checked against
 _SCAN = 8
 
 
@@ -395,16 +395,16 @@ class _Work:
                 if (reps[r].fresh or reps[winner].fresh)
                 and self._update_verdict(reps[r], reps[winner], kind).kind == rules.UPDATE
             ]
-            for position, r in enumerate(members):
+            # newest first; among equally new, the smallest id (the conflict's winner)
+            newest = sorted(members, key=lambda k: reps[k].observed, reverse=True)[:_SCAN]
+            for r in members:
                 if reps[r].observed == latest:
                     break
                 # the newest later entry that replaces r's value (a later typo
                 # of r's own value does not, so look past it)
                 unsure: rules.Verdict | None = None
-                # newest first; among equally new, the smallest id (the conflict's winner)
-                later = sorted(members[position + 1 :], key=lambda k: reps[k].observed, reverse=True)
-                for m in later[:_SCAN]:
-                    if reps[m].observed == reps[r].observed or not (reps[r].fresh or reps[m].fresh):
+                for m in newest:
+                    if reps[m].observed <= reps[r].observed or not (reps[r].fresh or reps[m].fresh):
                         continue
                     verdict = self._update_verdict(reps[r], reps[m], kind)
                     if verdict.kind == rules.UPDATE:

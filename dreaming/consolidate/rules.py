@@ -6,20 +6,22 @@ to fail safe: when a rule cannot tell, the pair is handed on as ambiguous
 
 Duplicates (:func:`duplicate`)
     Two memories are duplicates when their content words are the same
-    multiset once normalised (:mod:`.text`), allowing typos: a leftover word
-    on each side pairs up as a typo when both are ordinary words of at least
-    five letters one edit apart (transpositions count as one), of four letters
-    with two neighbours swapped ("tbas"), or of at least eight letters two
-    edits apart.  Other short words one edit apart ("cats" / "cars", "tea" /
-    "ten") are too often different words: ambiguous.  Numbers
-    (8080 / 8081, dates, versions) are never typos, and names ("Alice" /
-    "Alise") only when one spelling occurs in a single text and the other, one
-    edit away, in at least three (``Lexicon.typo_support``) -- the same
-    frequency evidence also admits typos in four-letter words.  Spellings,
-    not stems, are compared.  Different polarity ("likes" / "does not like") is never a
-    duplicate.  Same words in a different order are duplicates unless the
-    order of the names changed ("Alice manages Bob" / "Bob manages Alice") or
-    the subject changed.
+    multiset once normalised (:mod:`.text`), up to typos.  A leftover word on
+    each side pairs up as a typo (:func:`is_typo`) when both are ordinary
+    words of at least five letters one edit apart (a swap counts as one), of
+    four letters with two neighbours swapped ("tbas"), or of at least eight
+    letters two edits apart; or when the input itself says so -- one spelling
+    rare, the other common, one edit apart (``Lexicon.rare``).  That evidence
+    is the only way a name ("Alise" / "Alice") or a four-letter word ("tofu"
+    / "tfu") counts as a typo: "Maria" and "Mario" are both common, so two
+    people.  A lone leftover that misspells a function word ("teh", "fro") is
+    noise.  Spellings, not only stems, are compared (stemming a misspelt word
+    can move it away: "sterlng" / "sterling").  Numbers are never typos.
+    Different polarity is never a duplicate.  Same words in another order are
+    duplicates unless the names or the subject moved ("Alice manages Bob" /
+    "Bob manages Alice").  Short words one letter apart that are not provably
+    typos ("cats" / "cars"), names one letter apart, a lone extra word, a
+    differing number in a sentence without a readable subject: ambiguous.
 
 Updates (:func:`update`), for two memories about the same subject (same
 explicit ``key``, or same subject / predicate / context, see
@@ -35,11 +37,13 @@ explicit ``key``, or same subject / predicate / context, see
       helix"): ambiguous;
     * otherwise (values of a multi-valued predicate, a negative statement
       about a different value): both stand.
-    Two values one letter apart (or two, in a longer word seen once) are
-    never an update -- a typo of the old value would retire it: ambiguous.
+    Never an update, but ambiguous: values that may be a typo of each other
+    (one letter apart, or two in a longer word seen rarely) -- a typo of the
+    old value would retire it -- and a value that only adds or drops words
+    ("100 requests per minute" / "100 requests a minute").
     Equal observation times make a replacement a *conflict*: both kept and
-    flagged.  Entries sharing an explicit ``key`` are always the same subject:
-    any difference is an update (or a conflict).
+    flagged.  Entries sharing an explicit ``key`` are always the same subject
+    (:func:`keyed_update`).
 """
 
 from __future__ import annotations

@@ -2,17 +2,17 @@
 
 A retirement needs a *same-subject* match, never just a similar sentence:
 "Alice likes tea" and "Bob likes tea" are 80% alike and about different
-people.  This module reads a tokenized memory as a small statement
+people.  This module reads a tokenized memory as a small statement:
 
-    subject   predicate   value          context
-    ("server port") (be)  ("8080")       ()
-    ()=the user    prefer ("tabs")        ("indentation",)   "prefers tabs for indentation"
-    ("alice",)     like   ("tea",)        ()
+    text                                  subject           predicate  value    context
+    "The server port is 8080."            (port, server)    be         (8080)   ()
+    "User prefers tabs for indentation."  () -- the user    prefer     (tab)    (indentation)
+    "Alice likes tea."                    (alice)           like       (tea)    ()
 
 from a fixed lexicon of predicates, and says how many values the predicate
 can hold at once (:data:`SINGLE`, :data:`MULTI` or :data:`UNSURE`).  A memory
 whose sentence does not fit (no known predicate) has no statement: it can
-still be a duplicate, but is never retired by this module's rules.
+still be a duplicate, and it is retired only through an explicit ``key``.
 
 The rules built on it (:mod:`.rules`):
 
