@@ -165,15 +165,18 @@ def test_a_chain_does_not_become_one_group() -> None:
             st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(88, 100)), max_size=40),
             st.lists(st.sampled_from([None, None, None, "k1", "k2"]), min_size=n, max_size=n),
             st.lists(st.integers(1, 5), min_size=n, max_size=n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=10),
         )
     )
 )
 def test_clusters_are_stars_around_their_centre(data) -> None:
-    n, raw, keys, weights = data
+    n, raw, keys, weights, raw_apart = data
     edges = [(min(a, b), max(a, b), s) for a, b, s in raw if a != b]
+    linked = {(a, b) for a, b, _ in edges}
+    apart = {(min(a, b), max(a, b)) for a, b in raw_apart if a != b} - linked
     graph = nx.Graph()
     graph.add_edges_from((a, b) for a, b, _ in edges)
-    clusters = tight_clusters(edges, weights=weights, keys=keys)
+    clusters = tight_clusters(edges, weights=weights, keys=keys, apart=apart)
     seen: set[int] = set()
     for cluster in clusters:
         assert cluster.members[0] == cluster.centre and len(cluster.members) >= 2
@@ -182,6 +185,8 @@ def test_clusters_are_stars_around_their_centre(data) -> None:
         for member in cluster.members[1:]:
             assert graph.has_edge(cluster.centre, member)
         assert len({keys[m] for m in cluster.members} - {None}) <= 1
+        members = sorted(cluster.members)
+        assert not any((a, b) in apart for k, a in enumerate(members) for b in members[k + 1 :])
 
 
 # --- helpers for evals ---------------------------------------------------------------

@@ -190,6 +190,8 @@ class _Work:
     rep_of: list[int] = field(default_factory=list)
     #: normal form -> how well spelt its words are (see ``_canonical``)
     spelling_scores: dict[str, float] = field(default_factory=dict)
+    #: similar pairs of nodes (u < v), each stated more than once, judged different
+    apart: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def build(
@@ -300,15 +302,24 @@ class _Work:
             if verdict.kind == rules.DUPLICATE:
                 self.duplicate_edges.append((u, v, score))
                 self.edge_reasons[(u, v)] = verdict.reason
-            elif verdict.kind == rules.AMBIGUOUS:
+                continue
+            if verdict.kind == rules.AMBIGUOUS:
                 self.similar_ambiguous.append((u, v, score, verdict.reason))
+            elif len(self.node_members[u]) > 1 and len(self.node_members[v]) > 1:
+                # two established wordings told apart: never one group, even
+                # through a third text (a one-off text differing from another
+                # is more often a typo the rules could not prove)
+                self.apart.add((u, v))
         self.stats.update(duplicate_edges=len(self.duplicate_edges))
         timings["verdicts"] = perf_counter() - clock
 
     def groups(self) -> list[tuple[int, tuple[int, ...], float]]:
         """(centre node, nodes, score) of every group of duplicates, singletons included."""
         clusters = tight_clusters(
-            self.duplicate_edges, weights=[len(m) for m in self.node_members], keys=self.node_key
+            self.duplicate_edges,
+            weights=[len(m) for m in self.node_members],
+            keys=self.node_key,
+            apart=self.apart,
         )
         placed = {u for c in clusters for u in c.members}
         out = [(c.centre, c.members, c.score) for c in clusters]

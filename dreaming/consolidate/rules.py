@@ -124,8 +124,7 @@ def is_typo(a: str, b: str, lexicon: Lexicon) -> bool:
     fa, fb = lexicon.frequency.get(a, 0), lexicon.frequency.get(b, 0)
     # one spelling rare, the other common: a slip of the keyboard
     supported = (
-        distance <= 1
-        and (shortest >= 4 or (shortest == 3 and _slip(spelt_a, spelt_b)))
+        (distance <= 1 and shortest >= 3 or distance <= 2 and shortest >= 8)
         and (lexicon.rare(a, fb) if fa <= fb else lexicon.rare(b, fa))
     )
     if a in lexicon.names or b in lexicon.names:

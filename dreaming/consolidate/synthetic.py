@@ -425,7 +425,9 @@ class _Builder:
         could tell those apart, and the truth would call it a duplicate)."""
         for _ in range(8):
             typo = self._one_typo(word)
-            if typo.casefold().strip(".,'!") not in self.known_names:
+            if typo.casefold().strip(".,!").removesuffix("'s").removesuffix("s") not in self.known_names and (
+                typo.casefold().strip(".,!").removesuffix("'s") not in self.known_names
+            ):
                 return typo
         return word
 

@@ -127,23 +127,37 @@ _IRREGULAR = {
 FUNCTION_WORDS = _FILLERS | _SELF | _AUX | _COPULAS | _PREPOSITIONS | frozenset("and or note the".split())
 
 
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {ch: row[max(0, i - 1) : i] + row[i + 1 : i + 2] for row in _KEYBOARD_ROWS for i, ch in enumerate(row)}
+
+
 def _slips(word: str) -> set[str]:
-    """Two neighbours swapped or one letter doubled: "teh", "thhe", "foor"."""
+    """Single slips of the keyboard: two neighbours swapped, a letter doubled
+    or dropped, a key next to the right one ("teh", "thhe", "th", "tje")."""
     out = {word[:k] + word[k + 1] + word[k] + word[k + 2 :] for k in range(len(word) - 1)}
     out.update(word[: k + 1] + word[k] + word[k + 1 :] for k in range(len(word)))
-    return out - {word}
+    out.update(word[:k] + word[k + 1 :] for k in range(len(word)))
+    out.update(word[:k] + c + word[k + 1 :] for k in range(len(word)) for c in _NEIGHBOURS.get(word[k], ""))
+    return {slip for slip in out if len(slip) >= 2} - {word}
 
 
 #: The commonest slips on the commonest function words are read as the word
-#: itself, so "Teh user prefers tabs" normalises like "The user prefers tabs".
-#: Only swaps and doubled letters: they almost never make another word (a
-#: dropped letter does: "not" from "note").
+#: itself, so "Teh user prefers tabs" normalises like "The user prefers tabs"
+#: -- except slips that are words of their own ("he", "fir", "not", "wit").
+_REAL_WORDS = frozenset(
+    "he thee fir foe fro or ad an ans hat tat wit mote not ote nite bote tha thy alway realy".split()
+)
 _SLIPPED = {
     slip: word
-    for word in ("the", "for", "and", "that", "with", "note", "remember", "really", "actually", "just", "always")
-    for slip in _slips(word)
-    if slip not in ("fro", "thee")
+    for word in sorted(
+        {"the", "for", "and", "that", "with", "note", "just", "always", "really", "actually", "remember",
+         "definitely", "currently", "basically", "generally", "typically", "usually", "literally",
+         "honestly", "certainly", "currently"}
+    )
+    for slip in sorted(_slips(word))
+    if slip not in _REAL_WORDS and slip not in _FILLERS | _SELF | _AUX | _COPULAS | _PREPOSITIONS | _NEGATIONS
 }
+
 
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those every each".split())
 
