@@ -21,6 +21,11 @@ with a second, small difference still differs by one blocking word:
   "9999-99-99"): a changed number plus a typo is still one difference;
 * a misspelt function word ("fpr", "thhe") is dropped (:func:`_noise`).
 
+Three more signatures leave out two of a text's three rarest blocking words:
+look-alikes that differ in the two words that make them particular ("Carla
+Krain" / "Chiara Krizan plays squash on weekends") meet in their template's
+block (:func:`_leave_two_out`).
+
 Signatures are 64-bit multiset hashes (the sum of a random 64-bit number per
 blocking word, modulo 2**64), so a node's ``k`` leave-one-out keys are
 ``total - word`` -- all vectorised with numpy, no Python tuple per key.  A
@@ -32,7 +37,8 @@ blocks of up to ``block_cap`` members are scored all against all with
 ``cdist``; bigger blocks come from templates ("prefers X" for a thousand X)
 and are split again by the left-out word's deletion neighbourhood (the word
 and every way of deleting one character: two words within one edit share
-one).  Pieces still bigger than ``block_cap`` are dropped and counted.
+one).  Pieces still bigger than ``block_cap`` are dropped and counted, and
+so are big template blocks of the leave-two-out signature.
 
 Every candidate is scored with rapidfuzz ``ratio`` on the normal forms and
 kept at ``>= threshold``: the fast path can only miss pairs, never invent
@@ -59,6 +65,8 @@ from .text import FUNCTION_WORDS
 _SCORE_CHUNK = 1 << 17
 #: Blocks up to this size are expanded into pairs; bigger ones go to cdist.
 _PAIR_BLOCK = 64
+#: ``removed`` marker of leave-two-out entries (not split further)
+_TWO_OUT = -2
 _SEED = 0x5EED_D12E
 _DIGIT = re.compile(r"\d")
 
@@ -94,14 +102,14 @@ def similar_pairs(
     found = _candidates(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap)
     a, b = found.a, found.b
     if a.size:
-        code = np.unique(a * n + b)
+        code, _ = distinct(a * n + b)
         a, b = code // n, code % n
     i, j, s = score_pairs(norms, a, b, threshold=threshold, workers=workers)
     pieces = [(i, j, s)] + [_score_block(norms, block, fresh, threshold, workers) for block in found.blocks]
     i = np.concatenate([p[0] for p in pieces])
     j = np.concatenate([p[1] for p in pieces])
     s = np.concatenate([p[2] for p in pieces])
-    code, first = np.unique(i * n + j, return_index=True)
+    code, first = distinct(i * n + j)
     stats = BlockingStats(
         signatures=int(keys.size),
         candidates=int(a.size) + found.block_pairs,
@@ -109,6 +117,19 @@ def similar_pairs(
         dropped_pairs=found.dropped,
     )
     return code // n, code % n, s[first], stats
+
+
+def distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and the index of each one's first occurrence.
+
+    ``np.unique`` does the same, but numpy 2's hash-based version is several
+    times slower than a stable sort on the millions of pair codes here.
+    """
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    first = np.ones(ordered.size, dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first], order[first]
 
 
 def score_pairs(
@@ -144,8 +165,10 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Leave-one-out and full multiset hashes of every normal form.
 
     Returns ``(keys, nodes, removed, tokens)``: one entry per (node, left-out
-    word) plus one per node with ``removed == -1`` (the full multiset);
-    ``removed`` indexes ``tokens``, the sorted vocabulary.
+    word), one per node with ``removed == -1`` (the full multiset) and three
+    per node of three or more words with ``removed == -2`` (see
+    :func:`_leave_two_out`); ``removed`` indexes ``tokens``, the sorted
+    vocabulary.
     """
     vocab: dict[str, int] = {}
     flat = array("l")  # C longs: a million texts' words without a Python int each
@@ -179,10 +202,33 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     with np.errstate(over="ignore"):
         loo = totals[owner] - weights[tok]
     full_nodes = np.flatnonzero(has_words)
-    keys = np.concatenate((loo, totals[full_nodes]))
-    nodes = np.concatenate((owner, full_nodes))
-    removed = np.concatenate((tok, np.full(full_nodes.size, -1, dtype=np.int64)))
+    two_nodes, two_keys = _leave_two_out(tok, owner, totals, weights, counts)
+    keys = np.concatenate((loo, totals[full_nodes], two_keys))
+    nodes = np.concatenate((owner, full_nodes, two_nodes))
+    removed = np.concatenate(
+        (tok, np.full(full_nodes.size, -1, dtype=np.int64), np.full(two_nodes.size, _TWO_OUT, dtype=np.int64))
+    )
     return keys, nodes, removed, tokens
+
+
+def _leave_two_out(
+    tok: np.ndarray, owner: np.ndarray, totals: np.ndarray, weights: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Three more signatures per text of three or more words: without two of
+    its three rarest blocking words.  Two texts that differ in the words that
+    make them particular ("Carla Krain" / "Chiara Krizan" ... "plays squash on
+    weekends") share one; the block it makes is the template, compared as a
+    whole while it is small and dropped when it is not.
+    """
+    frequency = np.bincount(tok, minlength=weights.size)
+    order = np.lexsort((tok, frequency[tok], owner))  # by text, then rarest first
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    eligible = np.flatnonzero(counts >= 3)
+    first, second, third = (weights[tok[order[starts[eligible] + k]]] for k in range(3))
+    with np.errstate(over="ignore"):
+        base = totals[eligible]
+        keys = np.concatenate((base - first - second, base - first - third, base - second - third))
+    return np.tile(eligible, 3), keys
 
 
 def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
@@ -293,16 +339,26 @@ def _candidates(
     * bigger: split by the left-out word's deletion neighbourhood, and the
       pieces treated the same way; a piece still bigger than ``cap`` is
       dropped (and counted).
+
+    Leave-two-out blocks are templates: taken whole up to ``cap // 4``
+    members, dropped (and counted) beyond.
     """
-    order = np.argsort(keys, kind="stable")
-    keys, nodes, removed = keys[order], nodes[order], removed[order]
-    starts, sizes = _runs(keys, fresh=fresh, nodes=nodes)
     pieces_a: list[np.ndarray] = []
     pieces_b: list[np.ndarray] = []
     blocks: list[np.ndarray] = []
+    template = removed == _TWO_OUT
+    t_order = np.argsort(keys[template], kind="stable")
+    t_keys, t_nodes = keys[template][t_order], nodes[template][t_order]
+    t_starts, t_sizes = _runs(t_keys, fresh=fresh, nodes=t_nodes)
+    small = t_sizes <= cap // 4
+    _take(t_nodes, t_starts[small], t_sizes[small], pieces_a, pieces_b, blocks)
+    dropped = int((t_sizes[~small] * (t_sizes[~small] - 1) // 2).sum())
+    keys, nodes, removed = keys[~template], nodes[~template], removed[~template]
+    order = np.argsort(keys, kind="stable")
+    keys, nodes, removed = keys[order], nodes[order], removed[order]
+    starts, sizes = _runs(keys, fresh=fresh, nodes=nodes)
     big = sizes > cap
     _take(nodes, starts[~big], sizes[~big], pieces_a, pieces_b, blocks)
-    dropped = 0
     if big.any():
         member = _expand(starts[big], sizes[big])
         sub_keys, sub_nodes = _deletion_keys(keys[member], nodes[member], removed[member], tokens)
@@ -310,7 +366,7 @@ def _candidates(
         sub_keys, sub_nodes = sub_keys[sub_order], sub_nodes[sub_order]
         s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=sub_nodes)
         too_big = s_sizes > cap
-        dropped = int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
+        dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
         _take(sub_nodes, s_starts[~too_big], s_sizes[~too_big], pieces_a, pieces_b, blocks)
     a = np.concatenate(pieces_a) if pieces_a else np.empty(0, dtype=np.int64)
     b = np.concatenate(pieces_b) if pieces_b else np.empty(0, dtype=np.int64)
@@ -338,7 +394,8 @@ def _take(
     pieces_a.append(a)
     pieces_b.append(b)
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
-        blocks.append(np.unique(values[start : start + size]))
+        block = np.sort(values[start : start + size])
+        blocks.append(block[np.concatenate(([True], block[1:] != block[:-1]))])
 
 
 def _score_block(
