@@ -95,3 +95,11 @@ def test_kind_of_be_depends_on_the_subject() -> None:
 def test_texts_without_a_known_predicate_have_no_statement() -> None:
     assert parse(tokenize("Ticket ABC-123 tracks the login bug.")) is None
     assert parse(tokenize("ThinkPad X1")) is None
+
+
+def test_the_documented_examples_hold() -> None:
+    import doctest
+
+    from dreaming.consolidate import text
+
+    assert doctest.testmod(text).failed == 0

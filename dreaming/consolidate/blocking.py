@@ -99,20 +99,18 @@ def similar_pairs(
     """
     n = len(norms)
     keys, nodes, removed, token_strings = _signatures(norms)
-    found = _candidates(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap)
-    a, b = found.a, found.b
-    if a.size:
-        code, _ = distinct(a * n + b)
-        a, b = code // n, code % n
-    i, j, s = score_pairs(norms, a, b, threshold=threshold, workers=workers)
+    signatures = int(keys.size)
+    found = _candidates(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap, n=n)
+    del keys, nodes, removed
+    i, j, s = score_pairs(norms, found.codes, n=n, threshold=threshold, workers=workers)
     pieces = [(i, j, s)] + [_score_block(norms, block, fresh, threshold, workers) for block in found.blocks]
     i = np.concatenate([p[0] for p in pieces])
     j = np.concatenate([p[1] for p in pieces])
     s = np.concatenate([p[2] for p in pieces])
     code, first = distinct(i * n + j)
     stats = BlockingStats(
-        signatures=int(keys.size),
-        candidates=int(a.size) + found.block_pairs,
+        signatures=signatures,
+        candidates=int(found.codes.size) + found.block_pairs,
         refined_blocks=found.refined,
         dropped_pairs=found.dropped,
     )
@@ -133,15 +131,16 @@ def distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_pairs(
-    norms: Sequence[str], a: np.ndarray, b: np.ndarray, *, threshold: float, workers: int = -1
+    norms: Sequence[str], codes: np.ndarray, *, n: int, threshold: float, workers: int = -1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score candidate pairs with rapidfuzz and keep those ``>= threshold``."""
+    """Score candidate pairs (codes ``i * n + j``) with rapidfuzz; keep those ``>= threshold``."""
     table = np.asarray(norms, dtype=object)
     keep_a: list[np.ndarray] = []
     keep_b: list[np.ndarray] = []
     keep_s: list[np.ndarray] = []
-    for start in range(0, a.size, _SCORE_CHUNK):
-        ca, cb = a[start : start + _SCORE_CHUNK], b[start : start + _SCORE_CHUNK]
+    for start in range(0, codes.size, _SCORE_CHUNK):
+        chunk = codes[start : start + _SCORE_CHUNK]
+        ca, cb = chunk // n, chunk % n
         scores = process.cpdist(
             table[ca],
             table[cb],
@@ -194,19 +193,19 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
         tok = tok[keep]
     weights = np.random.default_rng(_SEED).integers(0, np.iinfo(np.uint64).max, size=len(tokens), dtype=np.uint64, endpoint=True)
     has_words = counts > 0
-    owner = np.repeat(np.arange(len(norms), dtype=np.int64), counts)
+    owner = np.repeat(np.arange(len(norms), dtype=np.int32), counts)
     totals = np.zeros(len(norms), dtype=np.uint64)
     if tok.size:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_words]
         totals[has_words] = np.add.reduceat(weights[tok], starts)
     with np.errstate(over="ignore"):
         loo = totals[owner] - weights[tok]
-    full_nodes = np.flatnonzero(has_words)
+    full_nodes = np.flatnonzero(has_words).astype(np.int32)
     two_nodes, two_keys = _leave_two_out(tok, owner, totals, weights, counts)
     keys = np.concatenate((loo, totals[full_nodes], two_keys))
     nodes = np.concatenate((owner, full_nodes, two_nodes))
     removed = np.concatenate(
-        (tok, np.full(full_nodes.size, -1, dtype=np.int64), np.full(two_nodes.size, _TWO_OUT, dtype=np.int64))
+        (tok.astype(np.int32), np.full(full_nodes.size, -1, dtype=np.int32), np.full(two_nodes.size, _TWO_OUT, dtype=np.int32))
     )
     return keys, nodes, removed, tokens
 
@@ -228,7 +227,7 @@ def _leave_two_out(
     with np.errstate(over="ignore"):
         base = totals[eligible]
         keys = np.concatenate((base - first - second, base - first - third, base - second - third))
-    return np.tile(eligible, 3), keys
+    return np.tile(eligible.astype(np.int32), 3), keys
 
 
 def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
@@ -313,9 +312,8 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
 
 
 class _Candidates(NamedTuple):
-    #: pairs to score one by one (from small blocks)
-    a: np.ndarray
-    b: np.ndarray
+    #: distinct pair codes ``lo * n + hi`` to score one by one (small blocks)
+    codes: np.ndarray
     #: node sets to score all against all with cdist (medium blocks)
     blocks: list[np.ndarray]
     block_pairs: int
@@ -331,6 +329,7 @@ def _candidates(
     *,
     fresh: np.ndarray | None,
     cap: int,
+    n: int,
 ) -> _Candidates:
     """Blocks of two or more entries sharing a signature, by size:
 
@@ -343,22 +342,21 @@ def _candidates(
     Leave-two-out blocks are templates: taken whole up to ``cap // 4``
     members, dropped (and counted) beyond.
     """
-    pieces_a: list[np.ndarray] = []
-    pieces_b: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
     blocks: list[np.ndarray] = []
     template = removed == _TWO_OUT
     t_order = np.argsort(keys[template], kind="stable")
     t_keys, t_nodes = keys[template][t_order], nodes[template][t_order]
     t_starts, t_sizes = _runs(t_keys, fresh=fresh, nodes=t_nodes)
     small = t_sizes <= cap // 4
-    _take(t_nodes, t_starts[small], t_sizes[small], pieces_a, pieces_b, blocks)
+    _take(t_nodes, t_starts[small], t_sizes[small], codes, blocks, n=n, fresh=fresh)
     dropped = int((t_sizes[~small] * (t_sizes[~small] - 1) // 2).sum())
     keys, nodes, removed = keys[~template], nodes[~template], removed[~template]
     order = np.argsort(keys, kind="stable")
     keys, nodes, removed = keys[order], nodes[order], removed[order]
     starts, sizes = _runs(keys, fresh=fresh, nodes=nodes)
     big = sizes > cap
-    _take(nodes, starts[~big], sizes[~big], pieces_a, pieces_b, blocks)
+    _take(nodes, starts[~big], sizes[~big], codes, blocks, n=n, fresh=fresh)
     if big.any():
         member = _expand(starts[big], sizes[big])
         sub_keys, sub_nodes = _deletion_keys(keys[member], nodes[member], removed[member], tokens)
@@ -367,32 +365,27 @@ def _candidates(
         s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=sub_nodes)
         too_big = s_sizes > cap
         dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
-        _take(sub_nodes, s_starts[~too_big], s_sizes[~too_big], pieces_a, pieces_b, blocks)
-    a = np.concatenate(pieces_a) if pieces_a else np.empty(0, dtype=np.int64)
-    b = np.concatenate(pieces_b) if pieces_b else np.empty(0, dtype=np.int64)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keep = lo != hi
-    if fresh is not None:
-        keep &= fresh[lo] | fresh[hi]
+        _take(sub_nodes, s_starts[~too_big], s_sizes[~too_big], codes, blocks, n=n, fresh=fresh)
+    distinct_codes, _ = distinct(np.concatenate(codes)) if codes else (np.empty(0, dtype=np.int64), None)
     if fresh is None:
         block_pairs = sum(len(block) * (len(block) - 1) // 2 for block in blocks)
     else:
         block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block in blocks)
-    return _Candidates(lo[keep], hi[keep], blocks, block_pairs, int(big.sum()), dropped)
+    return _Candidates(distinct_codes, blocks, block_pairs, int(big.sum()), dropped)
 
 
 def _take(
     values: np.ndarray,
     starts: np.ndarray,
     sizes: np.ndarray,
-    pieces_a: list[np.ndarray],
-    pieces_b: list[np.ndarray],
+    codes: list[np.ndarray],
     blocks: list[np.ndarray],
+    *,
+    n: int,
+    fresh: np.ndarray | None,
 ) -> None:
     small = sizes <= _PAIR_BLOCK
-    a, b = _all_pairs(values, starts[small], sizes[small])
-    pieces_a.append(a)
-    pieces_b.append(b)
+    codes.append(_all_pairs(values, starts[small], sizes[small], n=n, fresh=fresh))
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
         block = np.sort(values[start : start + size])
         blocks.append(block[np.concatenate(([True], block[1:] != block[:-1]))])
@@ -450,25 +443,28 @@ def _expand(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.repeat(starts, sizes) + offsets
 
 
-def _all_pairs(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs within each run, vectorised: offset by offset, work = pairs."""
+def _all_pairs(
+    values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, *, n: int, fresh: np.ndarray | None
+) -> np.ndarray:
+    """All pairs within each run, vectorised offset by offset (work = pairs),
+    as codes ``lo * n + hi`` with ``lo < hi`` and, with ``fresh``, a fresh side."""
     positions = _expand(starts, sizes)
     ends = np.repeat(starts + sizes, sizes)
-    out_a: list[np.ndarray] = []
-    out_b: list[np.ndarray] = []
+    out: list[np.ndarray] = []
     offset = 1
     live = (ends - positions) > offset
     positions, ends = positions[live], ends[live]
     while positions.size:
-        out_a.append(values[positions])
-        out_b.append(values[positions + offset])
+        a, b = values[positions], values[positions + offset]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keep = lo != hi
+        if fresh is not None:
+            keep &= fresh[lo] | fresh[hi]
+        out.append(lo[keep].astype(np.int64) * n + hi[keep])
         offset += 1
         live = (ends - positions) > offset
         positions, ends = positions[live], ends[live]
-    if not out_a:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    return np.concatenate(out_a), np.concatenate(out_b)
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
 def _deletion_keys(

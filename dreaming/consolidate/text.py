@@ -323,6 +323,8 @@ def normalise(content: str) -> str:
     >>> normalise("The user really prefers using Tabs.")
     'prefer tab'
     >>> normalise("tabs, preferred by user")
-    'by prefer tab'
+    'prefer tab'
+    >>> normalise("User doesn't like tea")
+    'lik not tea'
     """
     return norm_of(tokenize(content))
