@@ -67,6 +67,8 @@ _SCORE_CHUNK = 1 << 17
 _PAIR_BLOCK = 64
 #: ``removed`` marker of leave-two-out entries (not split further)
 _TWO_OUT = -2
+#: Leave-two-out (template) blocks up to this size are compared whole.
+_TEMPLATE_BLOCK = 250
 _SEED = 0x5EED_D12E
 _DIGIT = re.compile(r"\d")
 
@@ -339,7 +341,7 @@ def _candidates(
       pieces treated the same way; a piece still bigger than ``cap`` is
       dropped (and counted).
 
-    Leave-two-out blocks are templates: taken whole up to ``cap // 4``
+    Leave-two-out blocks are templates: taken whole up to ``_TEMPLATE_BLOCK``
     members, dropped (and counted) beyond.
     """
     codes: list[np.ndarray] = []
@@ -348,7 +350,7 @@ def _candidates(
     t_order = np.argsort(keys[template], kind="stable")
     t_keys, t_nodes = keys[template][t_order], nodes[template][t_order]
     t_starts, t_sizes = _runs(t_keys, fresh=fresh, nodes=t_nodes)
-    small = t_sizes <= cap // 4
+    small = t_sizes <= min(cap, _TEMPLATE_BLOCK)
     _take(t_nodes, t_starts[small], t_sizes[small], codes, blocks, n=n, fresh=fresh)
     dropped = int((t_sizes[~small] * (t_sizes[~small] - 1) // 2).sum())
     keys, nodes, removed = keys[~template], nodes[~template], removed[~template]
