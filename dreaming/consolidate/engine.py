@@ -50,10 +50,12 @@ from .clusters import tight_clusters
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
 from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
-from .text import NEG, NUMBER, WORD, tokenize
+from .text import NEG, NUMBER, WORD, lookup, tokenize
+
+_NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 
 _DEFAULT_CONFIG = ConsolidationConfig()
-#: how many later entries of a subject an entry is checked against
+#: how many of a subject's newest entries each older entry is checked against
 _SCAN = 8
 
 
@@ -185,7 +187,11 @@ class _Work:
     similar_ambiguous: list[tuple[int, int, float, str]]
     stats: dict[str, object]
     #: memory index -> index of its representative (filled by ``representatives``)
-    rep_of: dict[int, int] = field(default_factory=dict)
+    rep_of: list[int] = field(default_factory=list)
+    #: normal form -> how well spelt its words are (see ``_canonical``)
+    spelling_scores: dict[str, float] = field(default_factory=dict)
+    #: similar pairs of nodes (u < v), each stated more than once, judged different
+    apart: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def build(
@@ -216,6 +222,7 @@ class _Work:
         node_key = [k[1] for k in node_ids]
         node_text = [texts[ordered[members[0]].content] for members in node_members]
         node_fresh = [any(is_fresh[i] for i in members) for members in node_members]
+        del by_node, signature, node_ids  # large, and no longer needed
         timings["nodes"] = perf_counter() - clock
 
         work = cls(
@@ -232,7 +239,7 @@ class _Work:
             duplicate_edges=[],
             edge_reasons={},
             similar_ambiguous=[],
-            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(node_ids)},
+            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(node_members)},
         )
         work._verdicts(fresh_set is not None, timings)
         return work
@@ -295,15 +302,24 @@ class _Work:
             if verdict.kind == rules.DUPLICATE:
                 self.duplicate_edges.append((u, v, score))
                 self.edge_reasons[(u, v)] = verdict.reason
-            elif verdict.kind == rules.AMBIGUOUS:
+                continue
+            if verdict.kind == rules.AMBIGUOUS:
                 self.similar_ambiguous.append((u, v, score, verdict.reason))
+            elif len(self.node_members[u]) > 1 and len(self.node_members[v]) > 1:
+                # two established wordings told apart: never one group, even
+                # through a third text (a one-off text differing from another
+                # is more often a typo the rules could not prove)
+                self.apart.add((u, v))
         self.stats.update(duplicate_edges=len(self.duplicate_edges))
         timings["verdicts"] = perf_counter() - clock
 
     def groups(self) -> list[tuple[int, tuple[int, ...], float]]:
         """(centre node, nodes, score) of every group of duplicates, singletons included."""
         clusters = tight_clusters(
-            self.duplicate_edges, weights=[len(m) for m in self.node_members], keys=self.node_key
+            self.duplicate_edges,
+            weights=[len(m) for m in self.node_members],
+            keys=self.node_key,
+            apart=self.apart,
         )
         placed = {u for c in clusters for u in c.members}
         out = [(c.centre, c.members, c.score) for c in clusters]
@@ -314,6 +330,7 @@ class _Work:
         """Fold each group into its canonical memory (stage 5)."""
         reps: list[_Rep] = []
         merges: list[Merge] = []
+        self.rep_of = [-1] * len(self.memories)
         for centre, nodes, score in groups:
             members = sorted(i for u in nodes for i in self.node_members[u])
             fresh = any(self.fresh[i] for i in members)
@@ -321,7 +338,7 @@ class _Work:
                 for i in members:
                     self._add_rep(reps, [i], self.memories[i])
                 continue
-            canonical = _canonical([self.memories[i] for i in members], self.texts, self.lexicon)
+            canonical = _canonical([self.memories[i] for i in members], self.texts, self.lexicon, self.spelling_scores)
             reasons = sorted({self.edge_reasons.get((min(u, v), max(u, v)), "") for u in nodes for v in nodes} - {""})
             if len(nodes) == 1 or not reasons:
                 reasons = ["same words after normalisation"] + reasons
@@ -338,14 +355,16 @@ class _Work:
 
     def _add_rep(self, reps: list[_Rep], members: list[int], memory: Memory) -> None:
         index = len(reps)
+        fresh = self.fresh
+        rep_of = self.rep_of
         for i in members:
-            self.rep_of[i] = index
+            rep_of[i] = index
         reps.append(
             _Rep(
                 memory=memory,
-                text=self.texts.get(memory.content) or _analyse({memory.content})[0][memory.content],
+                text=self.texts[memory.content],  # a canonical wording is one of its members'
                 observed=observed(memory),
-                fresh=any(self.fresh[i] for i in members),
+                fresh=any([fresh[i] for i in members]),
                 size=len(members),
             )
         )
@@ -387,14 +406,16 @@ class _Work:
                 if (reps[r].fresh or reps[winner].fresh)
                 and self._update_verdict(reps[r], reps[winner], kind).kind == rules.UPDATE
             ]
-            for position, r in enumerate(members):
+            # newest first; among equally new, the smallest id (the conflict's winner)
+            newest = sorted(members, key=lambda k: reps[k].observed, reverse=True)[:_SCAN]
+            for r in members:
                 if reps[r].observed == latest:
                     break
                 # the newest later entry that replaces r's value (a later typo
                 # of r's own value does not, so look past it)
                 unsure: rules.Verdict | None = None
-                for m in reversed(members[position + 1 :][-_SCAN:]):
-                    if reps[m].observed == reps[r].observed or not (reps[r].fresh or reps[m].fresh):
+                for m in newest:
+                    if reps[m].observed <= reps[r].observed or not (reps[r].fresh or reps[m].fresh):
                         continue
                     verdict = self._update_verdict(reps[r], reps[m], kind)
                     if verdict.kind == rules.UPDATE:
@@ -460,53 +481,47 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
     texts: dict[str, Text] = {}
     capitalised: Counter[str] = Counter()
     lowercase: Counter[str] = Counter()
-    frequency: Counter[str] = Counter()
-    spellings: Counter[tuple[str, str]] = Counter()
-    shared: dict = {}
-    intern = shared.setdefault
+    spellings: Counter[str] = Counter()
+    pool: dict = {}
+
+    def share(value):
+        """One object for equal subjects, values, names (they repeat a lot)."""
+        return pool.setdefault(value, value)
+
     for content in contents:
         tokens = tokenize(content)
-        content_stems: list[str] = []
-        words: list = []
-        cased = upper = negations = 0
-        for t in tokens:
-            cls = t.cls
-            if cls == WORD:
-                words.append(t)
-                content_stems.append(t.stem)
-                if t.case:
-                    cased += 1
-                    upper += t.case == "upper"
-            elif cls == NUMBER:
-                content_stems.append(t.stem)
-            elif cls == NEG:
-                content_stems.append("not")
-                negations += 1
-        frequency.update({t.stem for t in words})
-        spellings.update({(t.stem, t.surface.casefold()) for t in words})
+        words = [t for t in tokens if t.cls == WORD]
+        content_stems = [t.stem if t.cls != NEG else "not" for t in tokens if t.cls in _NORM_CLASSES]
+        negations = content_stems.count("not")
+        spellings.update([t.spelt for t in words])
+        cased = [t for t in words if t.case]
         # "USER PREFERS TABS" / "User Prefers Tabs": case says nothing here
-        headline = len(words) >= 3 and cased * 2 >= len(words) and (cased == len(words) or upper * 2 >= len(words))
+        headline = len(words) >= 3 and len(cased) * 2 >= len(words) and (
+            len(cased) == len(words) or sum(t.case == "upper" for t in cased) * 2 >= len(words)
+        )
         if not headline:
-            second_capital = len(tokens) > 1 and tokens[1].cls == WORD and bool(tokens[1].case)
-            for position, t in enumerate(tokens):
-                if t.cls != WORD:
-                    continue
-                if not t.case:
-                    lowercase[t.stem] += 1
-                elif position > 0 or second_capital:
-                    capitalised[t.stem] += 1
+            lowercase.update([t.stem for t in words if not t.case])
+            if cased:
+                # a capital on the first word is the sentence's, unless a
+                # second capitalised word follows ("Alice Moreno")
+                first_is_sentence = tokens[0] is words[0] and not (len(tokens) > 1 and tokens[1].cls == WORD and tokens[1].case)
+                capitalised.update([t.stem for t in cased if not (first_is_sentence and t is tokens[0])])
         content_stems.sort()
         texts[content] = Text(
             norm=" ".join(content_stems),
             negated=negations % 2 == 1,
-            capitals=intern(caps := tuple([t.stem for t in words if t.case]), caps) if cased and not headline else (),
-            statement=parse(tokens, lambda x: intern(x, x)),
+            capitals=share(tuple([t.stem for t in cased])) if cased and not headline else (),
+            statement=parse(tokens, share),
         )
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
-    # each stem's most common spelling (ties: alphabetical), for typo checks
+    # per stem: how often it occurs, and its most common spelling (ties:
+    # alphabetical), for typo checks
+    frequency: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     best: dict[str, tuple[int, str]] = {}
-    for (word, spelt), count in spellings.items():
+    for spelt, count in spellings.items():
+        word = next((t.stem for t in lookup(spelt) if t.cls == WORD), spelt)
+        frequency[word] += count
         rank = (-count, spelt)
         if word not in best or rank < best[word]:
             best[word] = rank
@@ -528,40 +543,59 @@ def _node_order(node: tuple) -> tuple:
     return (norm, key is not None, key or "", subject is not None, subject or (), names)
 
 
-def _canonical(members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon) -> Memory:
+def _canonical(
+    members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon, scores: dict[str, float]
+) -> Memory:
     """One memory for a group of duplicates (see ``Merge.memory``).
 
     The wording is the best spelt (highest mean log-frequency of its words in
     the whole input: a typo is a rare word), then the one with the most
     content words, then the tidiest (capitalised, punctuated, single-spaced,
     not shouting), then the most repeated, then the most concise.
+    Times are taken as given (the records are timezone-aware).
     """
-    keeper = min(members, key=lambda m: (ensure_aware(m.created_at), m.id))
-    repeats: Counter[str] = Counter()
+    keeper = members[0]
+    repeats: dict[str, int] = {}
+    first = last = newest = None
+    keys: set[str] = set()
+    mentions = 0
     for m in members:
-        repeats[m.content] += m.mentions
+        if (m.created_at, m.id) < (keeper.created_at, keeper.id):
+            keeper = m
+        repeats[m.content] = repeats.get(m.content, 0) + m.mentions
+        mentions += m.mentions
+        seen_first = m.first_seen or m.observed_at or m.created_at
+        seen_last = m.last_seen or m.observed_at or m.created_at
+        if first is None or seen_first < first:
+            first = seen_first
+        if last is None or seen_last > last:
+            last = seen_last
+        if m.observed_at is not None and (newest is None or m.observed_at > newest):
+            newest = m.observed_at
+        if m.key is not None:
+            keys.add(m.key)
     if len(repeats) == 1:
-        wording = next(iter(repeats))
+        wording = keeper.content
     else:
-        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts, lexicon))
-    keys = sorted({m.key for m in members if m.key is not None})
-    observed_times = [ensure_aware(m.observed_at) for m in members if m.observed_at is not None]
+        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts[content], lexicon, scores))
     return keeper.replace(
         content=wording,
-        key=keeper.key if keeper.key is not None else (keys[0] if keys else None),
-        first_seen=min(ensure_aware(m.first_seen or m.observed_at or m.created_at) for m in members),
-        last_seen=max(ensure_aware(m.last_seen or m.observed_at or m.created_at) for m in members),
-        observed_at=max(observed_times) if observed_times else keeper.observed_at,
-        mentions=sum(m.mentions for m in members),
+        key=keeper.key if keeper.key is not None else (min(keys) if keys else None),
+        first_seen=first,
+        last_seen=last,
+        observed_at=newest if newest is not None else keeper.observed_at,
+        mentions=mentions,
         provenance=merge_provenance(*(m.provenance for m in members)),
     )
 
 
-def _informative(content: str, repeats: int, texts: dict[str, Text], lexicon: rules.Lexicon) -> tuple:
+def _informative(content: str, repeats: int, text: Text, lexicon: rules.Lexicon, scores: dict[str, float]) -> tuple:
     """Sort key for the canonical wording (smallest first, see ``_canonical``)."""
-    words = texts[content].norm.split()
-    get = lexicon.frequency.get
-    spelling = sum([math.log1p(get(w, 1)) for w in words]) / len(words) if words else 0.0
+    words = text.norm.split()
+    spelling = scores.get(text.norm)
+    if spelling is None:
+        get = lexicon.frequency.get
+        spelling = scores[text.norm] = round(sum([math.log1p(get(w, 1)) for w in words]) / len(words), 6) if words else 0.0
     stripped = content.strip()
     tidy = (
         stripped[:1].isupper()
@@ -569,7 +603,7 @@ def _informative(content: str, repeats: int, texts: dict[str, Text], lexicon: ru
         + ("  " not in content and stripped == content)
         + (not content.isupper())
     )
-    return (-round(spelling, 6), -len(set(words)), -tidy, -repeats, len(content), content)
+    return (-spelling, -len(set(words)), -tidy, -repeats, len(content), content)
 
 
 def _resolve_chains(successor: dict[int, tuple[int, Supersede]], reps: list[_Rep]) -> list[Supersede]:

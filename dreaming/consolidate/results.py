@@ -37,8 +37,9 @@ class ConsolidationConfig:
     #: "auto" compares all pairs while that means at most this many scores
     #: (a few hundred milliseconds of cdist on two cores).
     exact_pair_budget: int = 20_000_000
-    #: blocking: blocks larger than this are split further (see :mod:`.blocking`).
-    block_cap: int = 64
+    #: blocking: blocks up to this size are compared all against all (cdist);
+    #: larger ones, made by templates, are split further (see :mod:`.blocking`).
+    block_cap: int = 2000
     #: An UNSURE subject ("the user prefers X") with more values than this is
     #: evidently multi-valued; its value differences are not flagged as
     #: ambiguous (it would drown the reviewer in "prefers tea / prefers tabs").

@@ -6,20 +6,22 @@ to fail safe: when a rule cannot tell, the pair is handed on as ambiguous
 
 Duplicates (:func:`duplicate`)
     Two memories are duplicates when their content words are the same
-    multiset once normalised (:mod:`.text`), allowing typos: a leftover word
-    on each side pairs up as a typo when both are ordinary words of at least
-    five letters one edit apart (transpositions count as one), of four letters
-    with two neighbours swapped ("tbas"), or of at least eight letters two
-    edits apart.  Other short words one edit apart ("cats" / "cars", "tea" /
-    "ten") are too often different words: ambiguous.  Numbers
-    (8080 / 8081, dates, versions) are never typos, and names ("Alice" /
-    "Alise") only when one spelling occurs in a single text and the other, one
-    edit away, in at least three (``Lexicon.typo_support``) -- the same
-    frequency evidence also admits typos in four-letter words.  Spellings,
-    not stems, are compared.  Different polarity ("likes" / "does not like") is never a
-    duplicate.  Same words in a different order are duplicates unless the
-    order of the names changed ("Alice manages Bob" / "Bob manages Alice") or
-    the subject changed.
+    multiset once normalised (:mod:`.text`), up to typos.  A leftover word on
+    each side pairs up as a typo (:func:`is_typo`) when both are ordinary
+    words of at least five letters one edit apart (a swap counts as one), of
+    four letters with two neighbours swapped ("tbas"), or of at least eight
+    letters two edits apart; or when the input itself says so -- one spelling
+    rare, the other common, one edit apart (``Lexicon.rare``).  That evidence
+    is the only way a name ("Alise" / "Alice") or a four-letter word ("tofu"
+    / "tfu") counts as a typo: "Maria" and "Mario" are both common, so two
+    people.  A lone leftover that misspells a function word ("teh", "fro") is
+    noise.  Spellings, not only stems, are compared (stemming a misspelt word
+    can move it away: "sterlng" / "sterling").  Numbers are never typos.
+    Different polarity is never a duplicate.  Same words in another order are
+    duplicates unless the names or the subject moved ("Alice manages Bob" /
+    "Bob manages Alice").  Short words one letter apart that are not provably
+    typos ("cats" / "cars"), names one letter apart, a lone extra word, a
+    differing number in a sentence without a readable subject: ambiguous.
 
 Updates (:func:`update`), for two memories about the same subject (same
 explicit ``key``, or same subject / predicate / context, see
@@ -35,11 +37,13 @@ explicit ``key``, or same subject / predicate / context, see
       helix"): ambiguous;
     * otherwise (values of a multi-valued predicate, a negative statement
       about a different value): both stand.
-    Two values one letter apart (or two, in a longer word seen once) are
-    never an update -- a typo of the old value would retire it: ambiguous.
+    Never an update, but ambiguous: values that may be a typo of each other
+    (one letter apart, or two in a longer word seen rarely) -- a typo of the
+    old value would retire it -- and a value that only adds or drops words
+    ("100 requests per minute" / "100 requests a minute").
     Equal observation times make a replacement a *conflict*: both kept and
-    flagged.  Entries sharing an explicit ``key`` are always the same subject:
-    any difference is an update (or a conflict).
+    flagged.  Entries sharing an explicit ``key`` are always the same subject
+    (:func:`keyed_update`).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from .subjects import SINGLE, UNSURE, Statement
+from .subjects import MULTI, SINGLE, UNSURE, Statement, kind_of
 from .text import FUNCTION_WORDS
 
 DUPLICATE = "duplicate"
@@ -83,7 +87,7 @@ class Lexicon:
     """What the whole input says about words: which are names, how common each is."""
 
     names: frozenset[str] = frozenset()
-    #: stem -> number of distinct texts it occurs in
+    #: stem -> how many times it occurs in the input's distinct texts
     frequency: Mapping[str, int] = field(default_factory=dict)
     #: stem -> its most common lower-case spelling: typos are judged on
     #: spellings, since stemming a misspelt word can move it further away
@@ -120,8 +124,7 @@ def is_typo(a: str, b: str, lexicon: Lexicon) -> bool:
     fa, fb = lexicon.frequency.get(a, 0), lexicon.frequency.get(b, 0)
     # one spelling rare, the other common: a slip of the keyboard
     supported = (
-        distance <= 1
-        and (shortest >= 4 or (shortest == 3 and _slip(spelt_a, spelt_b)))
+        (distance <= 1 and shortest >= 3 or distance <= 2 and shortest >= 8)
         and (lexicon.rare(a, fb) if fa <= fb else lexicon.rare(b, fa))
     )
     if a in lexicon.names or b in lexicon.names:
@@ -142,9 +145,11 @@ def possible_typo(a: str, b: str, lexicon: Lexicon) -> bool:
     if is_number(a) or is_number(b):
         return False
     spelt_a, spelt_b = lexicon.spelling.get(a, a), lexicon.spelling.get(b, b)
+    fa, fb = lexicon.frequency.get(a, 0), lexicon.frequency.get(b, 0)
+    rare = min(fa, fb) <= 1 or (lexicon.rare(a, fb) if fa <= fb else lexicon.rare(b, fa))
     return (
         min(len(spelt_a), len(spelt_b)) >= 5
-        and min(lexicon.frequency.get(a, 0), lexicon.frequency.get(b, 0)) <= 1
+        and rare
         and OSA.distance(spelt_a, spelt_b, processor=None, score_cutoff=2) <= 2
     )
 
@@ -169,7 +174,12 @@ def _slipped_function_word(word: str, lexicon: Lexicon) -> str | None:
         return None
     for candidate in FUNCTION_WORDS:
         if len(candidate) >= 3 and abs(len(candidate) - len(spelt)) <= 1:
-            if OSA.distance(spelt, candidate, processor=None, score_cutoff=1) <= 1:
+            if OSA.distance(spelt, candidate, processor=None, score_cutoff=1) > 1:
+                continue
+            # a swap, a doubled or dropped letter ("fro", "thhe", "fr"), or a
+            # replaced one in a long word ("actyally"); a replaced letter in a
+            # short word is too often another word ("vim"/"via", "light"/"might")
+            if len(candidate) >= 7 or len(spelt) < len(candidate) or _slip(spelt, candidate):
                 return candidate
     return None
 
@@ -230,7 +240,7 @@ def _words(norm: str) -> list[str]:
 def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
     """Is this similar pair one fact said twice?  (See module doc.)"""
     if a.negated != b.negated:
-        if _same_slot(a.statement, b.statement):
+        if _same_slot(a.statement, b.statement, lexicon.names):
             return Verdict(NONE, "opposite polarity (a possible update)")
         return Verdict(AMBIGUOUS, "one states what the other denies")
     names = lexicon.names
@@ -252,7 +262,7 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
             return Verdict(DUPLICATE, f"same words up to typos ({spelled})")
         return Verdict(DUPLICATE, "same words after normalisation")
     left = only_a + only_b
-    if _same_slot(a.statement, b.statement):
+    if _same_slot(a.statement, b.statement, names):
         return Verdict(NONE, "same subject, different value")
     if len(only_a) == 1 and len(only_b) == 1 and one_letter_apart(only_a[0], only_b[0], lexicon):
         x, y = only_a[0], only_b[0]
@@ -268,14 +278,12 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
     return Verdict(NONE, "different words")
 
 
-def _same_slot(a: Statement | None, b: Statement | None) -> bool:
-    return (
-        a is not None
-        and b is not None
-        and a.subject == b.subject
-        and a.predicate == b.predicate
-        and a.context == b.context
-    )
+def _same_slot(a: Statement | None, b: Statement | None, names: frozenset[str]) -> bool:
+    """Will the subject rules (:func:`update`) compare these two?"""
+    if a is None or b is None or (a.subject, a.predicate, a.context) != (b.subject, b.predicate, b.context):
+        return False
+    # a multi-valued predicate only compares the same value (polarity, numbers)
+    return kind_of(a, names) != MULTI or a.masked_value == b.masked_value
 
 
 def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> Verdict:
@@ -295,6 +303,10 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> V
     if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
         # "Dubai" / "Duai": retiring the right value for a typo would be worse than asking
         return Verdict(AMBIGUOUS, f"values nearly alike ({only_old[0]} / {only_new[0]}): a typo or a new value?")
+    if not (only_old and only_new) and not any(is_number(w) or w in lexicon.names for w in only_old + only_new):
+        # "100 requests per minute" / "100 requests a minute": one says more, nothing was replaced
+        extra = " ".join(only_old or only_new)
+        return Verdict(AMBIGUOUS, f"one value says more ('{extra}'): the same value or a new one?")
     if (
         all(is_number(w) for w in only_old + only_new)
         and older.masked_value == newer.masked_value

@@ -2,17 +2,17 @@
 
 A retirement needs a *same-subject* match, never just a similar sentence:
 "Alice likes tea" and "Bob likes tea" are 80% alike and about different
-people.  This module reads a tokenized memory as a small statement
+people.  This module reads a tokenized memory as a small statement:
 
-    subject   predicate   value          context
-    ("server port") (be)  ("8080")       ()
-    ()=the user    prefer ("tabs")        ("indentation",)   "prefers tabs for indentation"
-    ("alice",)     like   ("tea",)        ()
+    text                                  subject           predicate  value    context
+    "The server port is 8080."            (port, server)    be         (8080)   ()
+    "User prefers tabs for indentation."  () -- the user    prefer     (tab)    (indentation)
+    "Alice likes tea."                    (alice)           like       (tea)    ()
 
 from a fixed lexicon of predicates, and says how many values the predicate
 can hold at once (:data:`SINGLE`, :data:`MULTI` or :data:`UNSURE`).  A memory
 whose sentence does not fit (no known predicate) has no statement: it can
-still be a duplicate, but is never retired by this module's rules.
+still be a duplicate, and it is retired only through an explicit ``key``.
 
 The rules built on it (:mod:`.rules`):
 
@@ -70,6 +70,11 @@ _add(
     MULTI,
 )
 
+#: "was born in", "is called", "is named": a verb only after a copula
+#: ("Born Diaz likes tea" is about someone called Born).
+_NEEDS_COPULA = frozenset({stem("born"), stem("called"), stem("named")})
+#: stems the parser reads as predicates (a name that is one reads wrongly)
+PREDICATE_WORDS = frozenset(_LEXICON) | {stem("based")}
 #: "works at/for X" is an employer (one at a time); "works on/with X" is not.
 _PARTICLE_KIND = {("work", "at"): ("work at", SINGLE), ("work", "for"): ("work at", SINGLE)}
 #: "lives"/"moved"/"based" read as a predicate only with their particle.
@@ -104,6 +109,10 @@ class Statement:
     #: the sentence starts with a bare verb ("Build step 3 ...", "Use pnpm"):
     #: an instruction rather than a fact about someone
     imperative: bool
+    #: "Editor: vim" -- a labelled value, written as a colon
+    labelled: bool
+    #: every subject word is capitalised ("Alice", "Project Falcon")
+    proper_subject: bool
     subject_text: str
     value_text: str
 
@@ -120,17 +129,21 @@ class Statement:
 def kind_of(statement: Statement, names: Collection[str]) -> str:
     """The statement's kind, resolving ``be``: a person's "is" is UNSURE.
 
-    "The user is a teacher" / "the user is vegetarian", "Alice is in Berlin":
+    "The user is a teacher" / "the user is vegetarian", "Alice is a doctor":
     a person can be many things at once.  "The editor is vim", "Alice's editor
-    is vim", "the deadline is May 5": an attribute has one value.
+    is vim", "the deadline is May 5", "Editor: vim": an attribute has one value.
+    A subject of one or two capitalised words ("Alice", "Project Falcon") is
+    taken for a name, which may be a person, so it is UNSURE too.
     """
     if statement.predicate != "be":
         return statement.kind
-    if statement.possessive:
-        return SINGLE
+    if statement.possessive or statement.labelled:
+        return SINGLE  # "Alice's editor is vim", "Editor: vim"
     subject = statement.subject
     if not subject or all(w in names or w in _PRONOUNS for w in subject):
         return UNSURE
+    if statement.proper_subject and len(subject) <= 2:
+        return UNSURE  # "Alice is ...", "Project Falcon is ...": a name, maybe a person
     return SINGLE
 
 
@@ -189,17 +202,26 @@ def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> St
             possessive = True
     value_tokens: list[Token] = []
     context_tokens: list[Token] = []
-    target = value_tokens
-    for i in range(start, n):
-        t = tokens[i]
-        if target is value_tokens and value_tokens and t.stem in _CONTEXT_WORDS:
-            target = context_tokens
-        if t.cls == WORD or t.cls == NUMBER:
-            target.append(t)
+    by = _passive_agent(tokens, start, auxiliaries)
+    if by is not None:
+        # "Tea is liked by Alice" = "Alice likes tea"
+        value_tokens = subject_tokens
+        subject_tokens = [t for t in tokens[by + 1 :] if t.cls == WORD or t.cls == NUMBER]
+        possessive = False
+    else:
+        target = value_tokens
+        for i in range(start, n):
+            t = tokens[i]
+            if target is value_tokens and value_tokens and t.stem in _CONTEXT_WORDS:
+                target = context_tokens
+            if t.cls == WORD or t.cls == NUMBER:
+                target.append(t)
     if not value_tokens:
         return None
     if context_tokens and predicate in ("prefer", "use"):
         kind = SINGLE  # "prefers tabs for indentation": one choice per purpose
+    if head.surface == ":" and len(value_tokens) > 3:
+        return None  # "Notr: Wanda likess tea" is a mislabelled sentence, not "X: value"
     value = intern(tuple([t.stem for t in value_tokens]))
     masked = tuple(["#" if t.cls == NUMBER else t.stem for t in value_tokens])
     return Statement(
@@ -211,10 +233,24 @@ def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> St
         context=intern(tuple(sorted([t.stem for t in context_tokens]))),
         negated=negated,
         possessive=possessive,
-        imperative=head.cls != COPULA and not subject_tokens and _is_bare(head, tokens[:verb]),
+        imperative=head.cls != COPULA and not subject_tokens and by is None and _is_bare(head, tokens[:verb]),
+        labelled=head.surface == ":",
+        proper_subject=bool(subject_tokens) and all(t.case for t in subject_tokens),
         subject_text=intern(" ".join([t.surface for t in subject_tokens])),
         value_text=intern(" ".join([t.surface for t in value_tokens])),
     )
+
+
+def _passive_agent(tokens: list[Token], start: int, auxiliaries: list[int]) -> int | None:
+    """Index of "by" in "X is liked by Y" (a copula before the verb, "by" after)."""
+    if not any(tokens[i].cls == COPULA for i in auxiliaries):
+        return None
+    for i in range(start, len(tokens)):
+        if tokens[i].stem == "by":
+            return i if any(t.cls in (WORD, SELF) for t in tokens[i + 1 :]) else None
+        if tokens[i].cls == WORD:
+            return None
+    return None
 
 
 def _is_bare(verb: Token, before: list[Token]) -> bool:
@@ -242,17 +278,29 @@ def _next_content(tokens: list[Token], start: int) -> int | None:
 
 
 def _is_verb(tokens: list[Token], i: int) -> bool:
-    """A lexicon word reads as the predicate unless it follows a determiner or
-    a possessive ("the favorite drink", "Alice's drink", "my plan": a noun) or
-    needs a particle it lacks ("based" without "in")."""
-    for j in range(i - 1, -1, -1):
-        before = tokens[j]
-        if before.cls == FILLER and not before.det:
-            continue
-        if before.cls == POSS or before.det or before.stem in _NOUN_MARKERS:
+    """A lexicon word reads as the predicate unless
+
+    * it follows a determiner or a possessive ("the favorite drink",
+      "Alice's drink", "my plan": a noun);
+    * it is capitalised inside a name ("Zara Live likes ...", "Born Diaz ...");
+    * it needs a copula or a particle it lacks ("born", "based" without "in").
+    """
+    tok = tokens[i]
+    if tok.case == "title":
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if i > 0 and tokens[i - 1].case == "title" or (after is not None and after.cls == WORD and after.case):
             return False
+    before = None
+    for j in range(i - 1, -1, -1):
+        if tokens[j].cls == FILLER and not tokens[j].det:
+            continue
+        before = tokens[j]
         break
-    stem_ = tokens[i].stem
+    if before is not None and (before.cls == POSS or before.det or before.stem in _NOUN_MARKERS):
+        return False
+    stem_ = tok.stem
+    if stem_ in _NEEDS_COPULA and (before is None or before.cls != COPULA):
+        return False
     if stem_ not in _NEEDS_PARTICLE:
         return True
     particles = _LEXICON[stem_][3]

@@ -32,6 +32,8 @@ from types import MappingProxyType
 from ..ids import new_id
 from ..records import Evidence, Memory
 from .results import Consolidation
+from .subjects import PREDICATE_WORDS
+from .text import WORD, lookup
 
 FIRST = """Alice Bruno Carla Daniel Elena Farid Greta Hugo Irene Jonas Kenji Laura Marco Nadia Oscar
 Paula Quentin Rosa Samir Tomas Ursula Victor Wanda Xavier Yasmin Zoltan Amara Bjorn Chiara Dmitri
@@ -134,9 +136,11 @@ class Scores:
     duplicate_recall: float
     update_precision: float
     update_recall: float
-    #: retirements of a memory by one that is not a value of the same slot
+    #: retirements of a memory by one about another subject (another fact,
+    #: not a value of the same slot)
     unrelated_retirements: int
-    #: retirements of a newer value by an older one (same slot)
+    #: retirements of a newer value by an older one, or of a copy of the same
+    #: fact (a typo read as a new value)
     backwards_retirements: int
     conflicts_expected: int
     conflicts_found: int
@@ -162,6 +166,21 @@ def _coin(rng: random.Random, syllables: int) -> str:
     return word.title()
 
 
+def _distinct_names(coined: list[str]) -> list[str]:
+    """Coined surnames that stay apart after normalisation: no two with one
+    stem ("Pule" / "Pules"), none that reads as a word the parser knows
+    ("Live", "Born", "Mine")."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in sorted(set(coined)):
+        tokens = lookup(name)
+        if len(tokens) != 1 or tokens[0].cls != WORD or tokens[0].stem in PREDICATE_WORDS or tokens[0].stem in seen:
+            continue
+        seen.add(tokens[0].stem)
+        out.append(name)
+    return out
+
+
 class _Builder:
     """Accumulates rows (content, time, key, fact, slot, step), then Memories."""
 
@@ -169,7 +188,8 @@ class _Builder:
         self.rng = rng
         self.seed = seed
         # Pools grow with n so that a person is mentioned ~20 times whatever the size.
-        self.surnames = sorted({_coin(rng, rng.choice([2, 3])) for _ in range(max(40, n // 25))})
+        self.surnames = _distinct_names([_coin(rng, rng.choice([2, 3])) for _ in range(max(40, n // 25))])
+        self.known_names = {w.casefold() for w in FIRST} | {w.casefold() for w in self.surnames}
         self.codenames = sorted({_coin(rng, 2) + _coin(rng, 1).lower() for _ in range(max(40, n // 40))})
         self.rows: list[tuple[str, datetime, str | None, int, int, int]] = []
         self.size = 0
@@ -401,6 +421,17 @@ class _Builder:
         return text
 
     def _misspell(self, word: str) -> str:
+        """A typo that does not happen to spell another person's name (no engine
+        could tell those apart, and the truth would call it a duplicate)."""
+        for _ in range(8):
+            typo = self._one_typo(word)
+            if typo.casefold().strip(".,!").removesuffix("'s").removesuffix("s") not in self.known_names and (
+                typo.casefold().strip(".,!").removesuffix("'s") not in self.known_names
+            ):
+                return typo
+        return word
+
+    def _one_typo(self, word: str) -> str:
         i = self.rng.choice([i for i, ch in enumerate(word) if ch.isalpha() and i > 0])
         op = self.rng.randrange(4)
         if op == 0 and i + 1 < len(word) and word[i + 1].isalpha() and word[i + 1] != word[i]:
@@ -515,10 +546,10 @@ def evaluate(result: Consolidation, truth: Truth) -> Scores:
     unrelated = backwards = 0
     for sup in result.supersedes:
         for m in members_of.get(sup.old_id, (sup.old_id,)):
-            if slot[m] < 0 or slot[m] != slot[sup.new_id]:
+            if fact[m] != fact[sup.new_id] and (slot[m] < 0 or slot[m] != slot[sup.new_id]):
                 unrelated += 1
-            elif step[m] >= step[sup.new_id]:
-                backwards += 1
+            elif slot[m] < 0 or step[m] >= step[sup.new_id]:
+                backwards += 1  # a copy of the same fact, or a newer value, retired
             else:
                 retired_right.add(m)
     retired = len(retired_right) + unrelated + backwards

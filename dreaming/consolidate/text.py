@@ -29,6 +29,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from rapidfuzz.distance import OSA
+
 # Token classes -----------------------------------------------------------
 WORD = 0  #: a content word (kept in the normal form)
 NUMBER = 1  #: contains a digit: numbers, dates, times, versions (kept, never typo-matched)
@@ -56,6 +58,8 @@ class Token(NamedTuple):
     #: an article or possessive determiner ("the", "my", "their"): what
     #: follows it is a noun ("the favorite drink"), not a verb
     det: bool = False
+    #: ``surface`` in lower case (how the word is spelt, for typo checks)
+    spelt: str = ""
 
 
 _FILLERS = frozenset(
@@ -73,7 +77,7 @@ _NEGATIONS = frozenset("not no never nope none neither nor".split())
 #: the user" = "the user prefers tabs").  Those that do ("from", "without",
 #: "before", "after", "over" ...) stay content words: "moved from Berlin" is
 #: not "moved to Berlin".
-_PREPOSITIONS = frozenset("in on at for to with by of as via into onto about".split())
+_PREPOSITIONS = frozenset("in on at for to with by of as via into onto about per".split())
 
 #: surface form -> (stem, class) pairs it expands to.
 _CONTRACTIONS: dict[str, tuple[tuple[str, int], ...]] = {}
@@ -122,15 +126,54 @@ _IRREGULAR = {
 #: identical text is noise (see ``rules``).
 FUNCTION_WORDS = _FILLERS | _SELF | _AUX | _COPULAS | _PREPOSITIONS | frozenset("and or note the".split())
 
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {ch: row[max(0, i - 1) : i] + row[i + 1 : i + 2] for row in _KEYBOARD_ROWS for i, ch in enumerate(row)}
+
+
+def _slips(word: str) -> set[str]:
+    """Single slips of the keyboard: two neighbours swapped, a letter doubled
+    or dropped, a key next to the right one ("teh", "thhe", "th", "tje")."""
+    out = {word[:k] + word[k + 1] + word[k] + word[k + 2 :] for k in range(len(word) - 1)}
+    out.update(word[: k + 1] + word[k] + word[k + 1 :] for k in range(len(word)))
+    out.update(word[:k] + word[k + 1 :] for k in range(len(word)))
+    out.update(word[:k] + c + word[k + 1 :] for k in range(len(word)) for c in _NEIGHBOURS.get(word[k], ""))
+    return {slip for slip in out if len(slip) >= 2} - {word}
+
+
+#: The commonest slips on the commonest function words are read as the word
+#: itself, so "Teh user prefers tabs" normalises like "The user prefers tabs"
+#: -- except slips that are words of their own ("he", "fir", "not", "wit").
+_REAL_WORDS = frozenset(
+    "he thee fir foe fro or ad an ans hat tat wit mote not ote nite bote tha thy alway realy".split()
+)
+_SLIPPED = {
+    slip: word
+    for word in sorted(
+        {"the", "for", "and", "that", "with", "note", "just", "always", "really", "actually", "remember",
+         "definitely", "currently", "basically", "generally", "typically", "usually", "literally",
+         "honestly", "certainly", "currently"}
+    )
+    for slip in sorted(_slips(word))
+    if slip not in _REAL_WORDS and slip not in _FILLERS | _SELF | _AUX | _COPULAS | _PREPOSITIONS | _NEGATIONS
+}
+
+
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those every each".split())
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['.:/-][^\W_]+)*|:")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 #: "Note: ...", "Remember that ...": a preamble, not part of the fact.
 _PREFIX_RE = re.compile(r"^\s*(?:note|notes|nb|fyi|btw|remember|reminder|memo)\b(?:\s+that\b)?\s*[:,-]?\s*", re.I)
+#: A misspelt "Note:" ("Not:", "Noet:", "Nite:") is a preamble too -- but
+#: "Node: 20" is a label.
+_LABEL_RE = re.compile(r"^\s*([A-Za-z]{2,6})\s*:\s+")
+_REAL_LABELS = frozenset("node nose none nope vote tone nate mote rote nota".split())
 #: "For indentation, the user prefers tabs": a fronted qualifier is moved to
 #: the end so the subject parser finds the subject first.
-_FRONTED_RE = re.compile(r"^\s*((?:for|in|on|at|when|during|with|as|while)\b[^,.;:!?]{1,60}),\s*(.+)$", re.I | re.S)
+_FRONTED_RE = re.compile(
+    r"^\s*((?:for|in|on|at|when|during|with|as|while|before|after)\b[^,.;:!?]{1,60}),\s*(.+)$", re.I | re.S
+)
 _HAS_DIGIT_RE = re.compile(r"\d")
 
 
@@ -185,14 +228,12 @@ def lookup(surface: str) -> tuple[Token, ...]:
 
 
 _LOOKUP: dict[str, tuple[Token, ...]] = {}
-_LOOKUP_LIMIT = 1 << 20
+_LOOKUP_LIMIT = 1 << 18
 
 
 def _lookup(surface: str) -> tuple[Token, ...]:
-    tokens = _expand(surface)
-    if surface.casefold() in _DETERMINERS:
-        tokens = tuple(t._replace(det=True) for t in tokens)
-    return tokens
+    det = surface.casefold() in _DETERMINERS
+    return tuple(t._replace(det=det, spelt=t.surface.casefold()) for t in _expand(surface))
 
 
 def _expand(surface: str) -> tuple[Token, ...]:
@@ -217,6 +258,8 @@ def _expand(surface: str) -> tuple[Token, ...]:
         return tuple(t for p in parts if p for t in lookup(p))
     if "." in lower:  # node.js, e.g.: keep as one word, unstemmed
         return (Token(lower, WORD, case, surface),)
+    if lower in _SLIPPED:
+        lower = _SLIPPED[lower]
     if lower in _NEGATIONS:
         return (Token("not", NEG, "", surface),)
     if lower in _FILLERS:
@@ -241,11 +284,17 @@ def tokenize(content: str) -> list[Token]:
     Two-word negations ("no longer") become one ``not``.
     """
     text = unicodedata.normalize("NFKC", content)
-    while _PREFIX_RE.match(text):
-        stripped = _PREFIX_RE.sub("", text, count=1)
-        if stripped == text:
+    while True:
+        found = _PREFIX_RE.match(text)
+        if found is None:
+            label = _LABEL_RE.match(text)
+            word = label[1].casefold() if label else ""
+            if not word or word in _REAL_LABELS or OSA.distance(word, "note", processor=None, score_cutoff=1) > 1:
+                break
+            found = label
+        if found.end() == 0:
             break
-        text = stripped
+        text = text[found.end() :]
     if "\u2019" in text:
         text = text.replace("\u2019", "'")
     if "," in text:
@@ -274,6 +323,8 @@ def normalise(content: str) -> str:
     >>> normalise("The user really prefers using Tabs.")
     'prefer tab'
     >>> normalise("tabs, preferred by user")
-    'by prefer tab'
+    'prefer tab'
+    >>> normalise("User doesn't like tea")
+    'lik not tea'
     """
     return norm_of(tokenize(content))
