@@ -28,3 +28,21 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"third-party data not found at {SHARED_DATA} (set DREAMING_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def server():
+    """The project's fake Anthropic API on 127.0.0.1, answering like Claude would (offline rules)."""
+    from dreaming.llm import fake_claude
+    from dreaming.llm.fake_server import FakeAnthropicServer
+
+    with FakeAnthropicServer(responder=fake_claude.respond) as fake:
+        yield fake
+
+
+@pytest.fixture
+def clock():
+    """A fake clock for the LLM client (sleeps advance it instantly)."""
+    from .llm_support import FakeClock
+
+    return FakeClock()
