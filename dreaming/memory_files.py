@@ -448,7 +448,7 @@ def read_memories(path: Path, fmt: str | None = None) -> list[ImportedMemory]:
     if fmt == "memory-dir":
         return read_memory_dir(path)
     if path.is_dir():
-        raise InputError(f"is a directory; use --format memory-dir", location=str(path))
+        raise InputError("is a directory; use --format memory-dir", location=str(path))
     if fmt == "jsonl":
         return read_jsonl(path)
     if fmt == "markdown":

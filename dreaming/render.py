@@ -3,7 +3,7 @@ nothing here computes anything the JSON output would not also carry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
