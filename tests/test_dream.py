@@ -4,7 +4,6 @@ review mode, a failing stage leaving HEAD untouched, and real transcripts."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
