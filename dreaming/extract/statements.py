@@ -58,6 +58,9 @@ class Statement:
     rule: str
     confidence: float
     key: str | None = None
+    standalone: bool = True
+    """False when it points at something outside itself ("I made it yesterday"): it may only
+    add to a memory drawn from the same turn that names the thing (see :mod:`dreaming.restatements`)."""
 
 
 _TAG_QUESTION = re.compile(r",\s*(?:remember|right|ok|okay|you know|as you know)\?$", re.I)
@@ -87,12 +90,39 @@ def sentences(text: str) -> Iterator[str]:
 
 def _clean(sentence: str) -> str:
     s = _LEADERS.sub("", sentence.strip())
+    s = _INVITATION.sub("", s)
     s = re.sub(r"\s+", " ", s)
     return s.strip(" \"'")
 
 
 def _content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text.lower()) if w not in _STOP and len(w) > 2]
+
+
+#: a closing invitation to look at a photo ("..., take a look!") says nothing about the speaker
+_INVITATION = re.compile(
+    r"\s*[,;:\-–—]+\s*(?:take a look|have a look|check (?:it|this|them) out|look at (?:this|that|these|it))\b.*$", re.I
+)
+_BARE_OBJECT = re.compile(
+    r"^(?:i|we|user)(?:'ve|'d|'ll| have| had| will| would)?(?:\s+(?:just|also|even|really|already|\w+ly))*"
+    r"\s+[a-z]+\s+(it|them|this|that|these|those)\b\W*([a-z]*)",
+    re.I,
+)
+_AFTER_BARE = set(
+    "because after before when while since as so and but or for to with at in on by from last yesterday today "
+    "tonight too again there here now then".split()
+)
+
+
+def refers_outside(sentence: str) -> bool:
+    """The verb's object is a bare pronoun ("I painted it because ...", "I made
+    this!"): the turn points at something said before or shown, and a memory
+    made of it would not say what it is about.  "I made this bowl" names it."""
+    m = _BARE_OBJECT.match(sentence)
+    if m is None:
+        return False
+    pronoun, after = m.group(1).lower(), m.group(2).lower()
+    return pronoun in ("it", "them") or not after or after in _AFTER_BARE
 
 
 def is_noise(text: str) -> bool:
@@ -150,7 +180,7 @@ def user_statements(text: str) -> Iterator[Statement]:
             continue
         s = _clean(raw)
         words = s.split()
-        if not (_MIN_WORDS <= len(words) <= _MAX_WORDS) or _HEDGES.match(s):
+        if not (_MIN_WORDS <= len(words) <= _MAX_WORDS) or _HEDGES.match(s) or refers_outside(s):
             continue
         editor = re.search(rf"\b(?:to|use|prefer|like)\s+{EDITORS}\b", s, re.I)
         if _INSTRUCTION.match(s):
@@ -191,8 +221,12 @@ def user_statements(text: str) -> Iterator[Statement]:
 
 # --- speaker statements (conversations between named people) -----------------
 
+_PERIOD = (r"(?:night|morning|afternoon|evening|week|weekend|month|year|summer|winter|spring|fall|autumn|"
+           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+#: a time word that may open a statement ("Last week, I ..."); "this book I read" is not one
+_LEAD_TIME = rf"yesterday|today|tonight|last {_PERIOD}|this {_PERIOD}|recently|lately|finally"
 _FIRST_PERSON_START = re.compile(
-    r"^(?:(?:yesterday|today|last \w+|this \w+|recently|lately|finally|actually|well|yeah|yes|so|and|but|oh|also|"
+    rf"^(?:(?:{_LEAD_TIME}|actually|well|yeah|yes|so|and|but|oh|also|"
     r"guess what|you know what)[,!]?\s+)?(?:i|i'm|i've|i'd|i'll|my|we|we're|we've|our)\b",
     re.I,
 )
@@ -258,7 +292,7 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
         if len(_content_words(s)) < 2:
             continue
         # move a leading time word after the subject so the sentence starts with the pronoun
-        lead = re.match(r"^(yesterday|today|last \w+|this \w+|recently|lately|finally)[,]?\s+", s, re.I)
+        lead = re.match(rf"^({_LEAD_TIME})[,]?\s+", s, re.I)
         tail = ""
         if lead:
             tail = f" {lead.group(1).lower()}"
@@ -267,6 +301,7 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
             s = re.sub(r"^(?:actually|well|yeah|yes|so|and|but|oh|also|guess what|you know what)[,!]?\s+", "", s, flags=re.I)
         if not is_factual(s) and not (tail and not _FEELING_OR_INTENT.match(s)):
             continue
+        standalone = not refers_outside(s)
         s = s.rstrip(".!")
         content = third_person(s + tail, speaker, listener=listener)
-        yield Statement(content=content, kind="fact", rule="speaker-statement", confidence=0.6)
+        yield Statement(content=content, kind="fact", rule="speaker-statement", confidence=0.6, standalone=standalone)
