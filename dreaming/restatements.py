@@ -33,6 +33,7 @@ _STOP = set(
 )
 #: candidate metadata flag: the candidate does not say what it is about on its own
 NEEDS_CONTEXT = "needs_context"
+_ANCHOR = re.compile(r"\((as of [^()]+)\)$")
 _DATE = re.compile(r"\d{1,2} [A-Z][a-z]+ \d{4}\b|\bin [A-Z][a-z]+ \d{4}\b|\bin \d{4}\b")
 
 
@@ -65,6 +66,9 @@ def _dates(candidate: Candidate) -> list[str]:
     out = []
     for note in notes:
         replacement = note.split(" -> ", 1)[-1]
+        anchor = _ANCHOR.search(replacement)  # "just got back (as of 2 May 2026)": the anchor is the news
+        if anchor:
+            replacement = anchor.group(1)
         if _DATE.search(replacement) and replacement not in out:
             out.append(replacement)
     return out

@@ -118,6 +118,12 @@ def test_workaround_needs_same_tool_and_goal():
         ("recently", "recently (as of 20 November 2026)"),
         ("since yesterday", "since 19 November 2026"),
         ("on 4 May 2023", "on 4 May 2023"),
+        ("joined last Tues.", "joined the Tuesday before 20 November 2026 (17 November 2026)."),
+        ("met last fri", "met the Friday before 20 November 2026 (13 November 2026)"),
+        ("we just got back from Oslo, it was cold", "we just got back from Oslo (as of 20 November 2026), it was cold"),
+        ("I just wanted to say hi", "I just wanted to say hi"),
+        ("I'm just tired", "I'm just tired"),
+        ("just finished it yesterday", "just finished it on 19 November 2026"),
     ],
 )
 def test_relative_dates_become_absolute(text, expected):
@@ -169,6 +175,28 @@ def test_extractor_cites_sessions_and_turns_and_is_deterministic():
 def test_speaker_statements_say_what_they_are_about(text, expected):
     got = [(s.content, s.standalone) for s in speaker_statements(text, "Mel", listener="Kai")]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # chat often drops the "I" of a past event
+        ("Lost my job as a cook yesterday.", ["Mel lost Mel's job as a cook yesterday."]),
+        ("Took a short trip to Lyon last week.", ["Mel took a short trip to Lyon last week."]),
+        ("Excited to see my friends tomorrow.", []),
+        ("Loved the photo!", []),
+        # asides before a dash and stacked leaders go; the speaker's own clause keeps its time
+        ("You won't believe it - I got a scholarship yesterday!", ["Mel got a scholarship yesterday."]),
+        ("Oh, btw, I had an interview for an internship yesterday!", ["Mel had an interview for an internship yesterday."]),
+        ("I had a day out last weekend - we went biking by the lake.",
+         ["Mel had a day out last weekend - Mel and others went biking by the lake."]),
+        # going to an event is a dated fact; going to do something is a plan
+        ("I'm going to a robotics conference this month.", ["Mel is going to a robotics conference this month."]),
+        ("I'm going to try harder this month.", []),
+    ],
+)
+def test_speaker_statements_in_chat_style(text, expected):
+    assert [s.content for s in speaker_statements(text, "Mel", listener="Kai")] == expected
 
 
 def test_user_statements_with_a_bare_object_are_not_memories():

@@ -50,3 +50,12 @@ def test_a_dependent_statement_restating_nothing_is_dropped():
     dependent = candidate("Ravi painted it on 1 March 2026.", "t7", **{NEEDS_CONTEXT: True})
     standalone = candidate("Ravi painted a harbour at dawn on 1 March 2026.", "t7")
     assert fold_restatements([dependent, standalone], store) == ([standalone], [])
+
+
+def test_an_anchor_is_added_without_the_clause_it_closes():
+    store = [stored("mem_a", "Ravi got accepted for a design internship.", "t4")]
+    c = candidate("Ravi just got accepted for an internship (as of 2 March 2026).", "t4",
+                  normalised=["just got accepted for an internship -> just got accepted for an internship "
+                              "(as of 2 March 2026)"])
+    _, [fold] = fold_restatements([c], store)
+    assert fold.memory.content == "Ravi got accepted for a design internship (as of 2 March 2026)."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-_IRREGULAR_PAST = {
+IRREGULAR_PAST = {
     "was", "were", "had", "did", "went", "got", "made", "took", "came", "saw", "gave", "found", "thought",
     "told", "became", "left", "felt", "kept", "began", "brought", "bought", "built", "wrote", "read", "ran",
     "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "caught", "held", "heard", "knew",
@@ -47,7 +47,7 @@ def conjugate(verb: str) -> str:
     low = verb.lower()
     if low in _THIRD:
         return _THIRD[low]
-    if low in _IRREGULAR_PAST or low in _MODALS or low.endswith("ed") or not low.isalpha():
+    if low in IRREGULAR_PAST or low in _MODALS or low.endswith("ed") or not low.isalpha():
         return verb
     if re.search(r"(s|sh|ch|x|z|o)$", low):
         return verb + "es"

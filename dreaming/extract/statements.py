@@ -65,10 +65,13 @@ class Statement:
 
 _TAG_QUESTION = re.compile(r",\s*(?:remember|right|ok|okay|you know|as you know)\?$", re.I)
 _CLAUSE_SPLIT = re.compile(r",?\s+and\s+(?=(?:I|I'm|I've|my|My)\b)")
+# "A lot's happened - I joined ...": what comes before the dash is an aside, unless it is the
+# speaker's own statement ("I had a day out last weekend - we went biking"), whose time the rest shares
+_DASH_SPLIT = re.compile(r"^(?!(?:\W*\w+\W+){0,2}?(?:I|I'm|I've|I'd|My|We|We're|we|my)\b)(.+?)\s+[-–—]+\s+(?=(?:I|I'm|I've|My|We)\b)")
 
 
 def sentences(text: str) -> Iterator[str]:
-    """Split prose into sentences and "..., and I ..." clauses; code blocks,
+    """Split prose into sentences and "..., and I ..." or "... - I ..." clauses; code blocks,
     quotes and markup lines are dropped; a trailing tag question
     (", remember?") does not make a statement a question."""
     in_code = False
@@ -82,6 +85,7 @@ def sentences(text: str) -> Iterator[str]:
         stripped = re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", stripped)
         for part in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'(])", stripped):
             part = _TAG_QUESTION.sub(".", part.strip())
+            part = _DASH_SPLIT.sub("", part, count=1)
             for clause in _CLAUSE_SPLIT.split(part):
                 clause = clause.strip()
                 if clause:
@@ -89,7 +93,9 @@ def sentences(text: str) -> Iterator[str]:
 
 
 def _clean(sentence: str) -> str:
-    s = _LEADERS.sub("", sentence.strip())
+    s = sentence.strip()
+    while (shorter := _LEADERS.sub("", s)) != s:  # "Oh, btw, I ..."
+        s = shorter
     s = _INVITATION.sub("", s)
     s = re.sub(r"\s+", " ", s)
     return s.strip(" \"'")
@@ -222,7 +228,7 @@ def user_statements(text: str) -> Iterator[Statement]:
 # --- speaker statements (conversations between named people) -----------------
 
 _PERIOD = (r"(?:night|morning|afternoon|evening|week|weekend|month|year|summer|winter|spring|fall|autumn|"
-           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues?|thu(?:rs?)?|fri)")
 #: a time word that may open a statement ("Last week, I ..."); "this book I read" is not one
 _LEAD_TIME = rf"yesterday|today|tonight|last {_PERIOD}|this {_PERIOD}|recently|lately|finally"
 _FIRST_PERSON_START = re.compile(
@@ -236,18 +242,26 @@ _FEELING_OR_INTENT = re.compile(
     r"^(?:i|we)(?:'m| am| are|'re)?\s+(?:so |really |just |totally |super |very |also |still )*"
     r"(?:excited|glad|happy|thrilled|pumped|stoked|grateful|thankful|proud|sure|hoping|hope|wish|feel|felt|feeling|"
     r"think|thought|guess|believe|bet|can't wait|cannot wait|will|'ll|would|'d|could|can|might|should|gonna|"
-    r"going to|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|appreciate|agree|know|knew|mean|"
+    r"going to(?! (?:a|an|the|my|our)\b)|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|appreciate|agree|know|knew|mean|"
     r"totally|definitely|bet|wonder|miss|missed|understand|see|saw what|get it|hear you|like that)\b",
     re.I,
 )
-_PAST = re.compile(r"^(?:i|we)\s+(?:just |recently |finally |also |actually |even |all |both )?(\w+ed|" + "|".join(
+_PAST_VERB = r"\w+ed|" + "|".join(
     sorted({"went", "got", "made", "took", "came", "saw", "gave", "found", "told", "became", "left", "began", "brought",
             "bought", "built", "wrote", "ran", "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "caught",
             "held", "heard", "put", "set", "quit", "drove", "flew", "grew", "chose", "fell", "had", "did", "was",
             "were", "read", "ate", "drew", "sang", "swam", "rode", "threw", "wore", "broke", "spoke", "woke", "hosted",
-            "gotten", "been", "done", "seen", "taken", "given"})) + r")\b",
+            "gotten", "been", "done", "seen", "taken", "given"}))
+_PAST = re.compile(rf"^(?:i|we)\s+(?:just |recently |finally |also |actually |even |all |both )?({_PAST_VERB})\b", re.I)
+#: a chat sentence that leaves out its "I" ("Lost my job yesterday", "Took a short trip to Rome last week"):
+#: a past verb, then what it did (an object, a particle or an -ing verb), and "my" or a time word
+_DROPPED_I = re.compile(
+    rf"^(?!(?:excited|stoked|thrilled|pumped|blessed|tired|amazed|bored|scared|worried|stressed|relieved|surprised|"
+    rf"impressed|inspired|interested|obsessed|glad|pleased|touched|moved|floored|hooked|used|supposed)\b)"
+    rf"(?:{_PAST_VERB})\s+(?:my|a|an|the|some|to|up|out|back|into|home|\w+ing)\b",
     re.I,
 )
+_MY = re.compile(r"\b(?:my|me|myself)\b", re.I)
 _HAVE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got|have|own|adopted|started|joined|finished)\b|^(?:i|we)'ve\s+\w+", re.I)
 _HABIT = re.compile(
     r"^(?:i|we)\s+(?:\w+ly\s+)?(?:work|live|study|teach|play|volunteer|paint|write|collect|run|own|use|practice|"
@@ -284,6 +298,8 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
         if raw.endswith("?") or raw.endswith("?!"):
             continue
         s = _clean(raw)
+        if _DROPPED_I.match(s) and (_MY.search(s) or _TIME.search(s)):
+            s = f"I {s[0].lower()}{s[1:]}"
         words = s.split()
         if not (4 <= len(words) <= _MAX_WORDS) or not _FIRST_PERSON_START.match(s):
             continue
