@@ -185,6 +185,7 @@ def test_speaker_statements_say_what_they_are_about(text, expected):
         ("Took a short trip to Lyon last week.", ["Mel took a short trip to Lyon last week."]),
         ("Excited to see my friends tomorrow.", []),
         ("Loved the photo!", []),
+        ("I have made a video on styling scarves, btw.", ["Mel has made a video on styling scarves."]),
         # asides before a dash and stacked leaders go; the speaker's own clause keeps its time
         ("You won't believe it - I got a scholarship yesterday!", ["Mel got a scholarship yesterday."]),
         ("Oh, btw, I had an interview for an internship yesterday!", ["Mel had an interview for an internship yesterday."]),
@@ -208,6 +209,7 @@ def test_phrasing_of_adverbs_and_groups():
     assert third_person("I finally took my kids out", "Mel") == "Mel finally took Mel's kids out."
     assert third_person("I rely on buses", "Mel") == "Mel relies on buses."
     assert third_person("Our dog ate my shoes", "Mel") == "Mel and others' dog ate Mel's shoes."
+    assert third_person("I take some me-time", "Mel") == "Mel takes some me-time."
     assert third_person("We'd sing and we're loud", "Mel") == "Mel and others would sing and Mel and others are loud."
 
 

@@ -97,7 +97,7 @@ def third_person(sentence: str, subject: str, *, listener: str = "the assistant"
     text = re.sub(r"\bmy\b", possessive, text, flags=re.I)
     text = re.sub(r"\bmyself\b", "themselves", text, flags=re.I)
     text = re.sub(r"\bmine\b", possessive, text, flags=re.I)
-    text = re.sub(r"\bme\b", subject if subject != "User" else "the user", text)
+    text = re.sub(r"\bme\b(?!-)", subject if subject != "User" else "the user", text)  # "me-time" stays
     text = re.sub(r"\bour\b", _possessive(group), text)
     text = re.sub(r"\bus\b", group, text)
     text = re.sub(r"\bwe're\b", f"{group} are", text)

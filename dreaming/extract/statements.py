@@ -97,6 +97,7 @@ def _clean(sentence: str) -> str:
     while (shorter := _LEADERS.sub("", s)) != s:  # "Oh, btw, I ..."
         s = shorter
     s = _INVITATION.sub("", s)
+    s = re.sub(r",?\s+(?:btw|by the way)(?=[.!]*$)", "", s, flags=re.I)  # "..., btw."
     s = re.sub(r"\s+", " ", s)
     return s.strip(" \"'")
 
