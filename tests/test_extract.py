@@ -185,6 +185,8 @@ def test_speaker_statements_say_what_they_are_about(text, expected):
         ("Took a short trip to Lyon last week.", ["Mel took a short trip to Lyon last week."]),
         ("Excited to see my friends tomorrow.", []),
         ("Loved the photo!", []),
+        ("Been practicing my routines lately.", ["Mel has been practicing Mel's routines lately."]),
+        ("Been a busy week since we talked.", []),
         ("I have made a video on styling scarves, btw.", ["Mel has made a video on styling scarves."]),
         # asides before a dash and stacked leaders go; the speaker's own clause keeps its time
         ("You won't believe it - I got a scholarship yesterday!", ["Mel got a scholarship yesterday."]),

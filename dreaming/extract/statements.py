@@ -258,10 +258,12 @@ _PAST = re.compile(rf"^(?:i|we)\s+(?:just |recently |finally |also |actually |ev
 #: a past verb, then what it did (an object, a particle or an -ing verb), and "my" or a time word
 _DROPPED_I = re.compile(
     rf"^(?!(?:excited|stoked|thrilled|pumped|blessed|tired|amazed|bored|scared|worried|stressed|relieved|surprised|"
-    rf"impressed|inspired|interested|obsessed|glad|pleased|touched|moved|floored|hooked|used|supposed)\b)"
+    rf"impressed|inspired|interested|obsessed|glad|pleased|touched|moved|floored|hooked|used|supposed|been)\b)"
     rf"(?:{_PAST_VERB})\s+(?:my|a|an|the|some|to|up|out|back|into|home|\w+ing)\b",
     re.I,
 )
+#: "Been practicing a lot lately" is "I've been ..."; "Been a busy week" is not about the speaker
+_DROPPED_IVE = re.compile(r"^been\s+(?:\w+ing|to)\b", re.I)
 _MY = re.compile(r"\b(?:my|me|myself)\b", re.I)
 _HAVE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got|have|own|adopted|started|joined|finished)\b|^(?:i|we)'ve\s+\w+", re.I)
 _HABIT = re.compile(
@@ -299,8 +301,8 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
         if raw.endswith("?") or raw.endswith("?!"):
             continue
         s = _clean(raw)
-        if _DROPPED_I.match(s) and (_MY.search(s) or _TIME.search(s)):
-            s = f"I {s[0].lower()}{s[1:]}"
+        if (_DROPPED_I.match(s) or _DROPPED_IVE.match(s)) and (_MY.search(s) or _TIME.search(s)):
+            s = f"{'I have' if _DROPPED_IVE.match(s) else 'I'} {s[0].lower()}{s[1:]}"
         words = s.split()
         if not (4 <= len(words) <= _MAX_WORDS) or not _FIRST_PERSON_START.match(s):
             continue
