@@ -36,6 +36,7 @@ _STOP = set(
     session summary compact note notes fact facts memory memories others time times day days week weeks month
     months year years today yesterday tomorrow january february march april may june july august september
     october november december monday tuesday wednesday thursday friday saturday sunday
+    he she him her his hers they them their theirs its during through because about seeing getting having
     bash shell python python3 import print open read write file files text pages page docs run with get set
     true false none self return def class echo cat grep sed awk sudo pip npm node exec command""".split()
 )
@@ -194,10 +195,12 @@ class TemplatePatternWriter:
         lead = sorted(c.members, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
         topic = ", ".join(f"`{t}`" for t in c.terms[:3])
         what = "workarounds" if kinds.get("workaround") else "mentions"
-        content = (
-            f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
-            f"{lead.content}"
-        )
+        if kinds.get("workaround"):
+            # the newest workaround is what to do; a fact is only one member of a topic, not the pattern
+            content = (f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
+                       f"{lead.content}")
+        else:
+            content = f"Recurring pattern across {len(c.sessions)} sessions: {len(c.members)} {what} of {topic}."
         return pattern_candidate(c, content, rule="pattern", confidence=min(0.9, 0.5 + 0.1 * len(c.sessions)))
 
 

@@ -10,6 +10,11 @@ memory (an ``update`` change citing the turn), which is what makes "when did
 
 Same evidence is required, not just similar words: two different turns that
 say similar things are for the consolidation core to judge.
+
+A candidate marked ``needs_context`` in its metadata ("Mel made it in pottery
+class on 24 August 2023": the turn points at a photo or at what was said
+before) is not a memory on its own.  It may still restate a memory citing
+its turn that names the thing, and give it its date; otherwise it is dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ _STOP = set(
     "really very just also too some any all more most much many can could will would should might may others "
     "and others".split()
 )
+#: candidate metadata flag: the candidate does not say what it is about on its own
+NEEDS_CONTEXT = "needs_context"
+_ANCHOR = re.compile(r"\((as of [^()]+)\)$")
 _DATE = re.compile(r"\d{1,2} [A-Z][a-z]+ \d{4}\b|\bin [A-Z][a-z]+ \d{4}\b|\bin \d{4}\b")
 
 
@@ -58,6 +66,9 @@ def _dates(candidate: Candidate) -> list[str]:
     out = []
     for note in notes:
         replacement = note.split(" -> ", 1)[-1]
+        anchor = _ANCHOR.search(replacement)  # "just got back (as of 2 May 2026)": the anchor is the news
+        if anchor:
+            replacement = anchor.group(1)
         if _DATE.search(replacement) and replacement not in out:
             out.append(replacement)
     return out
@@ -67,7 +78,8 @@ def fold_restatements(
     candidates: Sequence[Candidate], memories: Sequence[Memory], *, min_overlap: float = 0.3, min_shared: int = 2
 ) -> tuple[list[Candidate], list[Fold]]:
     """Split ``candidates`` into those still new and those that restate a memory
-    citing the same turn.  Deterministic: the best match (overlap, then id) wins."""
+    citing the same turn (a ``needs_context`` candidate restating none is in
+    neither).  Deterministic: the best match (overlap, then id) wins."""
     by_turn: dict[tuple[str, str], list[Memory]] = {}
     for m in memories:
         for e in m.provenance:
@@ -90,7 +102,8 @@ def fold_restatements(
             if score >= min_overlap and shared >= min_shared and (best is None or (score, mid) > best):
                 best = (score, mid)
         if best is None:
-            remaining.append(c)
+            if not (c.memory.metadata or {}).get(NEEDS_CONTEXT):
+                remaining.append(c)
             continue
         target = targets[best[1]]
         added = tuple(d for d in _dates(c) if d not in target.content)

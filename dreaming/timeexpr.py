@@ -7,7 +7,8 @@ said, the rewrite says exactly that, against an absolute anchor, and adds no
 interpretation: "last week" -> "the week before 20 November 2026", "last
 Friday" -> "the Friday before 20 November 2026 (13 November 2026)".  Vague
 expressions keep their vagueness but gain an anchor ("recently" -> "recently
-(as of 20 November 2026)").  Dates are written "7 May 2023" (day month year).
+(as of 20 November 2026)"), and so does "just" before a past verb ("we just
+got back" -> "we just got back (as of 20 November 2026)").  Dates are written "7 May 2023" (day month year).
 
 The anchor is the turn's timestamp in UTC; a statement made late in the
 evening in a timezone far from UTC may be one day off.
@@ -20,11 +21,20 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .extract.phrasing import IRREGULAR_PAST
+
+_PAST_VERB = r"[a-z]+ed|" + "|".join(sorted(IRREGULAR_PAST))
+#: past forms after "just" that do not report an event ("I just wanted to say", "it just felt right")
+_NOT_EVENTS = ("wanted|needed|felt|thought|knew|loved|liked|hoped|wished|meant|was|were|had|did|seemed|realized|"
+               "realised|tired|excited|stoked|thrilled|pumped|blessed|amazed|bored|scared|worried|stressed|relieved|"
+               "surprised|impressed|inspired|interested|obsessed|pleased|touched")
 _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2,
 }
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+# abbreviations that are not also common words ("sat", "sun", "wed" are)
+_WEEKDAYS.update({"tue": 1, "tues": 1, "thu": 3, "thur": 3, "thurs": 3, "fri": 4})
 _NUM = r"(\d{1,3}|a couple of|couple of|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _UNIT = r"(day|week|month|year)s?"
 
@@ -63,7 +73,7 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
     def fixed(text: str):
         return lambda m: text
 
-    weekday_re = "|".join(_WEEKDAYS)
+    weekday_re = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 
     def last_weekday(m: re.Match[str]) -> str:
         target = _WEEKDAYS[m.group(1).lower()]
@@ -114,6 +124,10 @@ def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
         (re.compile(r"\bthis year\b", re.I), fixed(f"in {d.year}")),
         (re.compile(r"\bnext year\b", re.I), fixed(f"in {d.year + 1}")),
         (re.compile(r"\b(?:recently|lately)\b", re.I), lambda m: f"{m.group(0)} (as of {fmt_day(d)})"),
+        # "just" before a past verb says it happened shortly before it was said
+        # (the anchor closes the clause: "just got back (as of ...)")
+        (re.compile(rf"\bjust (?![^,.;:!?()–—]*\b\d{{4}}\b)(?!(?:{_NOT_EVENTS})\b)(?:{_PAST_VERB})\b[^,.;:!?()–—]*", re.I),
+         lambda m: f"{m.group(0).rstrip()} (as of {fmt_day(d)})"),
     ]
 
 

@@ -118,6 +118,12 @@ def test_workaround_needs_same_tool_and_goal():
         ("recently", "recently (as of 20 November 2026)"),
         ("since yesterday", "since 19 November 2026"),
         ("on 4 May 2023", "on 4 May 2023"),
+        ("joined last Tues.", "joined the Tuesday before 20 November 2026 (17 November 2026)."),
+        ("met last fri", "met the Friday before 20 November 2026 (13 November 2026)"),
+        ("we just got back from Oslo, it was cold", "we just got back from Oslo (as of 20 November 2026), it was cold"),
+        ("I just wanted to say hi", "I just wanted to say hi"),
+        ("I'm just tired", "I'm just tired"),
+        ("just finished it yesterday", "just finished it on 19 November 2026"),
     ],
 )
 def test_relative_dates_become_absolute(text, expected):
@@ -147,3 +153,72 @@ def test_extractor_cites_sessions_and_turns_and_is_deterministic():
     assert by_rule["workaround"].key == "workaround.bash.pdftotext"
     assert by_rule["user-preference"].metadata["project"] == "billing"
     assert all(c.memory.observed_at == FRIDAY for c in first)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a bare pronoun object points outside the turn: kept only as a dependent statement
+        ("I painted it because it was calming.", [("Mel painted it because it was calming.", False)]),
+        ("Yeah, I made this!", [("Mel made this.", False)]),
+        ("I fixed those last week.", [("Mel fixed those last week.", False)]),
+        # a demonstrative that names its noun is a memory of its own
+        ("I made this bowl in my class.", [("Mel made this bowl in Mel's class.", True)]),
+        ("I learned that the bakery closes at five.", [("Mel learned that the bakery closes at five.", True)]),
+        # an invitation to look at a photo is not part of the memory
+        ("I've done an abstract painting too, take a look!", [("Mel has done an abstract painting too.", True)]),
+        # "this <noun>" is not a time word: the sentence does not start with the speaker
+        ("This book I read last year reminds me to keep going.", []),
+        ("Last week, I went to a pride parade.", [("Mel went to a pride parade last week.", True)]),
+    ],
+)
+def test_speaker_statements_say_what_they_are_about(text, expected):
+    got = [(s.content, s.standalone) for s in speaker_statements(text, "Mel", listener="Kai")]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # chat often drops the "I" of a past event
+        ("Lost my job as a cook yesterday.", ["Mel lost Mel's job as a cook yesterday."]),
+        ("Took a short trip to Lyon last week.", ["Mel took a short trip to Lyon last week."]),
+        ("Excited to see my friends tomorrow.", []),
+        ("Loved the photo!", []),
+        ("Been practicing my routines lately.", ["Mel has been practicing Mel's routines lately."]),
+        ("Been a busy week since we talked.", []),
+        ("I have made a video on styling scarves, btw.", ["Mel has made a video on styling scarves."]),
+        # asides before a dash and stacked leaders go; the speaker's own clause keeps its time
+        ("You won't believe it - I got a scholarship yesterday!", ["Mel got a scholarship yesterday."]),
+        ("Oh, btw, I had an interview for an internship yesterday!", ["Mel had an interview for an internship yesterday."]),
+        ("I had a day out last weekend - we went biking by the lake.",
+         ["Mel had a day out last weekend - Mel and others went biking by the lake."]),
+        # going to an event is a dated fact; going to do something is a plan
+        ("I'm going to a robotics conference this month.", ["Mel is going to a robotics conference this month."]),
+        ("I'm going to try harder this month.", []),
+    ],
+)
+def test_speaker_statements_in_chat_style(text, expected):
+    assert [s.content for s in speaker_statements(text, "Mel", listener="Kai")] == expected
+
+
+def test_user_statements_with_a_bare_object_are_not_memories():
+    assert contents("I prefer it that way.") == []
+    assert contents("I prefer spaces that way.") == [("User prefers spaces that way.", None)]
+
+
+def test_phrasing_of_adverbs_and_groups():
+    assert third_person("I finally took my kids out", "Mel") == "Mel finally took Mel's kids out."
+    assert third_person("I rely on buses", "Mel") == "Mel relies on buses."
+    assert third_person("Our dog ate my shoes", "Mel") == "Mel and others' dog ate Mel's shoes."
+    assert third_person("I take some me-time", "Mel") == "Mel takes some me-time."
+    assert third_person("We'd sing and we're loud", "Mel") == "Mel and others would sing and Mel and others are loud."
+
+
+def test_dependent_statements_are_flagged_for_the_restatement_fold():
+    session = Session(id="s1", source="x.json", format="locomo", started_at=FRIDAY, metadata={"speakers": ["Mel", "Kai"]})
+    turns = (Turn(id="t1", session_id="s1", seq=1, role="speaker", speaker="Mel", timestamp=FRIDAY,
+                  text="I made it in pottery class yesterday. I adopted a puppy named Rex."),)
+    by_content = {c.memory.content: c.memory.metadata for c in OfflineExtractor().extract([PendingSession(session=session, turns=turns)])}
+    assert by_content["Mel made it in pottery class yesterday."].get("needs_context") is True
+    assert "needs_context" not in by_content["Mel adopted a puppy named Rex."]

@@ -50,3 +50,17 @@ def test_one_session_is_not_a_pattern():
     memories = [mem(1, PDF_A, "s1"), mem(2, PDF_B, "s1")] + filler()
     assert find_communities(memories, PatternConfig(min_sessions=2)) == []
     assert len(find_communities(memories, PatternConfig(min_sessions=1))) == 1
+
+
+def test_a_topic_pattern_names_its_terms_without_repeating_a_member():
+    facts = [mem(1, "Noor bakes sourdough bread with rye flour", "s1", kind="fact"),
+             mem(2, "Noor sells sourdough bread with rye crust at the market", "s2", kind="fact")] + filler()
+    [community] = find_communities(facts, PatternConfig(min_sessions=2))
+    [candidate] = TemplatePatternWriter().write([community], StageContext())
+    content = candidate.memory.content
+    assert content.startswith("Recurring pattern across 2 sessions: 2 mentions of ") and "sourdough" in content
+    assert all(m.content not in content for m in facts)
+
+
+def test_pronouns_are_not_pattern_terms():
+    assert terms_of("Noor told them about their garden during spring") == {"noor", "told", "garden", "spring"}

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from ..ids import new_id
 from ..records import Candidate, Evidence, Memory, PendingSession, Turn
+from ..restatements import NEEDS_CONTEXT
 from .memory_writes import memory_writes
 from .statements import is_noise, speaker_statements, user_statements
 from .workarounds import describe, find_workarounds
@@ -44,7 +45,7 @@ def project_of(session: PendingSession) -> str | None:
 
 def _candidate(
     session: PendingSession, turns: Sequence[Turn], content: str, *, kind: str, rule: str, confidence: float,
-    key: str | None = None, path: str | None = None,
+    key: str | None = None, path: str | None = None, standalone: bool = True,
 ) -> Candidate:
     when = next((t.timestamp for t in turns if t.timestamp), None) or session.session.started_at
     sid = session.session.id
@@ -56,6 +57,8 @@ def _candidate(
     speaker = turns[0].speaker
     if speaker:
         metadata["speaker"] = speaker
+    if not standalone:
+        metadata[NEEDS_CONTEXT] = True
     # deterministic: a re-run over the same turns gives the same memory
     stamp = when or _EPOCH
     memory = Memory(
@@ -123,7 +126,7 @@ class OfflineExtractor:
                 listener = others[0] if others else "the other speaker"
                 for st in speaker_statements(turn.text, turn.speaker, listener=listener):
                     yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
-                                               confidence=st.confidence, key=st.key))
+                                               confidence=st.confidence, key=st.key, standalone=st.standalone))
             elif turn.role == "user" and turn.agent_id is None:  # a sub-agent's "user" is the main agent
                 for st in user_statements(turn.text):
                     yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,

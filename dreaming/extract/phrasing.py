@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 
-_IRREGULAR_PAST = {
+IRREGULAR_PAST = {
     "was", "were", "had", "did", "went", "got", "made", "took", "came", "saw", "gave", "found", "thought",
     "told", "became", "left", "felt", "kept", "began", "brought", "bought", "built", "wrote", "read", "ran",
     "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "caught", "held", "heard", "knew",
     "put", "set", "let", "cut", "quit", "hit", "shut", "moved", "drove", "flew", "grew", "chose", "fell",
 }
+#: an adverb between "I" and the verb ("I finally took"): the listed ones, or a word in -ly that is not a verb
+_ADVERB = (r"also|really|now|usually|always|never|still|just|generally|strongly|mostly|even|often|"
+           r"(?!(?:fly|apply|reply|rely|supply|imply|comply|multiply|ally|rally|tally|bully)\b)[a-z]+ly(?=\s+[a-z])")
 _MODALS = {"can", "could", "will", "would", "should", "must", "might", "may", "shall"}
 _THIRD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is"}
 _CONTRACTIONS = [
@@ -34,12 +37,17 @@ _CONTRACTIONS = [
 ]
 
 
+def _possessive(noun: str) -> str:
+    """ "Mel's", "Mel and others'" """
+    return f"{noun}'" if noun.endswith("s") else f"{noun}'s"
+
+
 def conjugate(verb: str) -> str:
     """Third-person singular present of ``verb`` (past forms unchanged)."""
     low = verb.lower()
     if low in _THIRD:
         return _THIRD[low]
-    if low in _IRREGULAR_PAST or low in _MODALS or low.endswith("ed") or not low.isalpha():
+    if low in IRREGULAR_PAST or low in _MODALS or low.endswith("ed") or not low.isalpha():
         return verb
     if re.search(r"(s|sh|ch|x|z|o)$", low):
         return verb + "es"
@@ -63,7 +71,7 @@ def third_person(sentence: str, subject: str, *, listener: str = "the assistant"
             text = pattern.sub(repl.format(S=subject), text, count=1)
             break
     else:
-        match = re.match(r"^I\s+(?:(also|really|now|usually|always|never|still|just|generally|strongly|mostly)\s+)?(\w+(?:'\w+)?)(?!\w)", text)
+        match = re.match(rf"^I\s+(?:({_ADVERB})\s+)?(\w+(?:'\w+)?)(?!\w)", text)
         if match:
             adverb = f"{match.group(1)} " if match.group(1) else ""
             text = f"{subject} {adverb}{conjugate(match.group(2))}" + text[match.end():]
@@ -77,7 +85,7 @@ def third_person(sentence: str, subject: str, *, listener: str = "the assistant"
             rest = re.sub(r"^'d\b", " would", rest)
             text = group[0].upper() + group[1:] + rest
         elif re.match(r"^Our\b", text):
-            text = f"{group[0].upper() + group[1:]}'s" + text[3:]
+            text = _possessive(group[0].upper() + group[1:]) + text[3:]
     # the rest of the sentence
     text = re.sub(r"\bI'm\b|\bI am\b", f"{subject} is", text)
     text = re.sub(r"\bI have\b", f"{subject} has", text)
@@ -89,9 +97,13 @@ def third_person(sentence: str, subject: str, *, listener: str = "the assistant"
     text = re.sub(r"\bmy\b", possessive, text, flags=re.I)
     text = re.sub(r"\bmyself\b", "themselves", text, flags=re.I)
     text = re.sub(r"\bmine\b", possessive, text, flags=re.I)
-    text = re.sub(r"\bme\b", subject if subject != "User" else "the user", text)
-    text = re.sub(r"\bour\b", f"{group}'s", text)
+    text = re.sub(r"\bme\b(?!-)", subject if subject != "User" else "the user", text)  # "me-time" stays
+    text = re.sub(r"\bour\b", _possessive(group), text)
     text = re.sub(r"\bus\b", group, text)
+    text = re.sub(r"\bwe're\b", f"{group} are", text)
+    text = re.sub(r"\bwe've\b", f"{group} have", text)
+    text = re.sub(r"\bwe'll\b", f"{group} will", text)
+    text = re.sub(r"\bwe'd\b", f"{group} would", text)
     text = re.sub(r"\bwe\b", group, text)
     text = re.sub(r"\byour\b", f"{listener}'s", text, flags=re.I)
     text = re.sub(r"\byou\b", listener, text, flags=re.I)

@@ -58,14 +58,20 @@ class Statement:
     rule: str
     confidence: float
     key: str | None = None
+    standalone: bool = True
+    """False when it points at something outside itself ("I made it yesterday"): it may only
+    add to a memory drawn from the same turn that names the thing (see :mod:`dreaming.restatements`)."""
 
 
 _TAG_QUESTION = re.compile(r",\s*(?:remember|right|ok|okay|you know|as you know)\?$", re.I)
 _CLAUSE_SPLIT = re.compile(r",?\s+and\s+(?=(?:I|I'm|I've|my|My)\b)")
+# "A lot's happened - I joined ...": what comes before the dash is an aside, unless it is the
+# speaker's own statement ("I had a day out last weekend - we went biking"), whose time the rest shares
+_DASH_SPLIT = re.compile(r"^(?!(?:\W*\w+\W+){0,2}?(?:I|I'm|I've|I'd|My|We|We're|we|my)\b)(.+?)\s+[-–—]+\s+(?=(?:I|I'm|I've|My|We)\b)")
 
 
 def sentences(text: str) -> Iterator[str]:
-    """Split prose into sentences and "..., and I ..." clauses; code blocks,
+    """Split prose into sentences and "..., and I ..." or "... - I ..." clauses; code blocks,
     quotes and markup lines are dropped; a trailing tag question
     (", remember?") does not make a statement a question."""
     in_code = False
@@ -79,6 +85,7 @@ def sentences(text: str) -> Iterator[str]:
         stripped = re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", stripped)
         for part in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'(])", stripped):
             part = _TAG_QUESTION.sub(".", part.strip())
+            part = _DASH_SPLIT.sub("", part, count=1)
             for clause in _CLAUSE_SPLIT.split(part):
                 clause = clause.strip()
                 if clause:
@@ -86,13 +93,43 @@ def sentences(text: str) -> Iterator[str]:
 
 
 def _clean(sentence: str) -> str:
-    s = _LEADERS.sub("", sentence.strip())
+    s = sentence.strip()
+    while (shorter := _LEADERS.sub("", s)) != s:  # "Oh, btw, I ..."
+        s = shorter
+    s = _INVITATION.sub("", s)
+    s = re.sub(r",?\s+(?:btw|by the way)(?=[.!]*$)", "", s, flags=re.I)  # "..., btw."
     s = re.sub(r"\s+", " ", s)
     return s.strip(" \"'")
 
 
 def _content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text.lower()) if w not in _STOP and len(w) > 2]
+
+
+#: a closing invitation to look at a photo ("..., take a look!") says nothing about the speaker
+_INVITATION = re.compile(
+    r"\s*[,;:\-–—]+\s*(?:take a look|have a look|check (?:it|this|them) out|look at (?:this|that|these|it))\b.*$", re.I
+)
+_BARE_OBJECT = re.compile(
+    r"^(?:i|we|user)(?:'ve|'d|'ll| have| had| will| would)?(?:\s+(?:just|also|even|really|already|\w+ly))*"
+    r"\s+[a-z]+\s+(it|them|this|that|these|those)\b\W*([a-z]*)",
+    re.I,
+)
+_AFTER_BARE = set(
+    "because after before when while since as so and but or for to with at in on by from last yesterday today "
+    "tonight too again there here now then".split()
+)
+
+
+def refers_outside(sentence: str) -> bool:
+    """The verb's object is a bare pronoun ("I painted it because ...", "I made
+    this!"): the turn points at something said before or shown, and a memory
+    made of it would not say what it is about.  "I made this bowl" names it."""
+    m = _BARE_OBJECT.match(sentence)
+    if m is None:
+        return False
+    pronoun, after = m.group(1).lower(), m.group(2).lower()
+    return pronoun in ("it", "them") or not after or after in _AFTER_BARE
 
 
 def is_noise(text: str) -> bool:
@@ -150,7 +187,7 @@ def user_statements(text: str) -> Iterator[Statement]:
             continue
         s = _clean(raw)
         words = s.split()
-        if not (_MIN_WORDS <= len(words) <= _MAX_WORDS) or _HEDGES.match(s):
+        if not (_MIN_WORDS <= len(words) <= _MAX_WORDS) or _HEDGES.match(s) or refers_outside(s):
             continue
         editor = re.search(rf"\b(?:to|use|prefer|like)\s+{EDITORS}\b", s, re.I)
         if _INSTRUCTION.match(s):
@@ -191,8 +228,12 @@ def user_statements(text: str) -> Iterator[Statement]:
 
 # --- speaker statements (conversations between named people) -----------------
 
+_PERIOD = (r"(?:night|morning|afternoon|evening|week|weekend|month|year|summer|winter|spring|fall|autumn|"
+           r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues?|thu(?:rs?)?|fri)")
+#: a time word that may open a statement ("Last week, I ..."); "this book I read" is not one
+_LEAD_TIME = rf"yesterday|today|tonight|last {_PERIOD}|this {_PERIOD}|recently|lately|finally"
 _FIRST_PERSON_START = re.compile(
-    r"^(?:(?:yesterday|today|last \w+|this \w+|recently|lately|finally|actually|well|yeah|yes|so|and|but|oh|also|"
+    rf"^(?:(?:{_LEAD_TIME}|actually|well|yeah|yes|so|and|but|oh|also|"
     r"guess what|you know what)[,!]?\s+)?(?:i|i'm|i've|i'd|i'll|my|we|we're|we've|our)\b",
     re.I,
 )
@@ -202,18 +243,28 @@ _FEELING_OR_INTENT = re.compile(
     r"^(?:i|we)(?:'m| am| are|'re)?\s+(?:so |really |just |totally |super |very |also |still )*"
     r"(?:excited|glad|happy|thrilled|pumped|stoked|grateful|thankful|proud|sure|hoping|hope|wish|feel|felt|feeling|"
     r"think|thought|guess|believe|bet|can't wait|cannot wait|will|'ll|would|'d|could|can|might|should|gonna|"
-    r"going to|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|appreciate|agree|know|knew|mean|"
+    r"going to(?! (?:a|an|the|my|our)\b)|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|appreciate|agree|know|knew|mean|"
     r"totally|definitely|bet|wonder|miss|missed|understand|see|saw what|get it|hear you|like that)\b",
     re.I,
 )
-_PAST = re.compile(r"^(?:i|we)\s+(?:just |recently |finally |also |actually |even |all |both )?(\w+ed|" + "|".join(
+_PAST_VERB = r"\w+ed|" + "|".join(
     sorted({"went", "got", "made", "took", "came", "saw", "gave", "found", "told", "became", "left", "began", "brought",
             "bought", "built", "wrote", "ran", "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "caught",
             "held", "heard", "put", "set", "quit", "drove", "flew", "grew", "chose", "fell", "had", "did", "was",
             "were", "read", "ate", "drew", "sang", "swam", "rode", "threw", "wore", "broke", "spoke", "woke", "hosted",
-            "gotten", "been", "done", "seen", "taken", "given"})) + r")\b",
+            "gotten", "been", "done", "seen", "taken", "given"}))
+_PAST = re.compile(rf"^(?:i|we)\s+(?:just |recently |finally |also |actually |even |all |both )?({_PAST_VERB})\b", re.I)
+#: a chat sentence that leaves out its "I" ("Lost my job yesterday", "Took a short trip to Rome last week"):
+#: a past verb, then what it did (an object, a particle or an -ing verb), and "my" or a time word
+_DROPPED_I = re.compile(
+    rf"^(?!(?:excited|stoked|thrilled|pumped|blessed|tired|amazed|bored|scared|worried|stressed|relieved|surprised|"
+    rf"impressed|inspired|interested|obsessed|glad|pleased|touched|moved|floored|hooked|used|supposed|been)\b)"
+    rf"(?:{_PAST_VERB})\s+(?:my|a|an|the|some|to|up|out|back|into|home|\w+ing)\b",
     re.I,
 )
+#: "Been practicing a lot lately" is "I've been ..."; "Been a busy week" is not about the speaker
+_DROPPED_IVE = re.compile(r"^been\s+(?:\w+ing|to)\b", re.I)
+_MY = re.compile(r"\b(?:my|me|myself)\b", re.I)
 _HAVE = re.compile(r"^(?:i|we)(?:'ve| have)?\s+(?:got|have|own|adopted|started|joined|finished)\b|^(?:i|we)'ve\s+\w+", re.I)
 _HABIT = re.compile(
     r"^(?:i|we)\s+(?:\w+ly\s+)?(?:work|live|study|teach|play|volunteer|paint|write|collect|run|own|use|practice|"
@@ -250,6 +301,8 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
         if raw.endswith("?") or raw.endswith("?!"):
             continue
         s = _clean(raw)
+        if (_DROPPED_I.match(s) or _DROPPED_IVE.match(s)) and (_MY.search(s) or _TIME.search(s)):
+            s = f"{'I have' if _DROPPED_IVE.match(s) else 'I'} {s[0].lower()}{s[1:]}"
         words = s.split()
         if not (4 <= len(words) <= _MAX_WORDS) or not _FIRST_PERSON_START.match(s):
             continue
@@ -258,7 +311,7 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
         if len(_content_words(s)) < 2:
             continue
         # move a leading time word after the subject so the sentence starts with the pronoun
-        lead = re.match(r"^(yesterday|today|last \w+|this \w+|recently|lately|finally)[,]?\s+", s, re.I)
+        lead = re.match(rf"^({_LEAD_TIME})[,]?\s+", s, re.I)
         tail = ""
         if lead:
             tail = f" {lead.group(1).lower()}"
@@ -267,6 +320,7 @@ def speaker_statements(text: str, speaker: str, *, listener: str) -> Iterator[St
             s = re.sub(r"^(?:actually|well|yeah|yes|so|and|but|oh|also|guess what|you know what)[,!]?\s+", "", s, flags=re.I)
         if not is_factual(s) and not (tail and not _FEELING_OR_INTENT.match(s)):
             continue
+        standalone = not refers_outside(s)
         s = s.rstrip(".!")
         content = third_person(s + tail, speaker, listener=listener)
-        yield Statement(content=content, kind="fact", rule="speaker-statement", confidence=0.6)
+        yield Statement(content=content, kind="fact", rule="speaker-statement", confidence=0.6, standalone=standalone)
