@@ -461,7 +461,9 @@ class _Work:
         """Add the cross-phrasing slots (:mod:`.slots`): one per attribute and subject."""
         if not self.config.slot_support:
             return
-        entries = [slots.Entry(r.memory.content, r.observed, r.text.statement, r.text.capitals) for r in reps]
+        entries = [
+            slots.Entry(r.memory.content, r.observed, r.text.statement, r.text.capitals, *_span(r)) for r in reps
+        ]
         self.slot_found = found = slots.infer(entries, self.lexicon.names, support=self.config.slot_support)
         for index, filled in found.filled.items():
             slot = ("attribute", filled.attribute, filled.subject, filled.label)
@@ -673,6 +675,14 @@ def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], re
     for item in subject_pairs:
         out.setdefault(item.ids, item)
     return [a for a in out.values() if not retired.intersection(a.ids)]
+
+
+def _span(rep: _Rep) -> tuple[datetime, datetime]:
+    """When a representative was first and last stated (a merged memory spans its copies)."""
+    m = rep.memory
+    first = ensure_aware(m.first_seen) if m.first_seen is not None else rep.observed
+    last = ensure_aware(m.last_seen) if m.last_seen is not None else rep.observed
+    return min(first, rep.observed), max(last, rep.observed)
 
 
 def _newer(a: _Rep, b: _Rep) -> bool:

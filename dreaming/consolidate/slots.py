@@ -21,7 +21,10 @@ can list every way of saying "home city"; the store can show it:
    phrasings and never agree ("was born in" / "lives in": many people live
    where they were born, more do not).
 3. **counter-evidence and guards**, each enough to keep two phrasings apart:
-   one person holding two different values of them at the same time; both
+   one person holding two different values of them at the same time, or a
+   value stated again after another one came in between, across the two
+   phrasings (a birthplace restated after a move; a reverted change looks
+   the same, so a revert costs a link: fail safe); both
    built on verbs the parser knows, different ones ("born in" / "lives in");
    neither single-valued by :func:`.subjects.kind_of`; or one of them not
    single-valued ("likes", "visited", "is fluent in": values accumulate)
@@ -52,9 +55,10 @@ from functools import cached_property
 from typing import NamedTuple
 
 from .subjects import MULTI, PREDICATE_WORDS, SINGLE, Statement, kind_of
-from .text import AUX, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize
+from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize
 
 _SUBJECT = "\x00S"
+_USER = ("user",)
 _VALUE = "\x00V"
 #: a value one person states in more phrasings than this is not evidence (and would cost pairs)
 _MAX_PHRASINGS = 16
@@ -70,6 +74,9 @@ class Entry(NamedTuple):
     statement: Statement | None
     #: stems of its capitalised words (``rules.Text.capitals``): a cheap look for names
     capitals: tuple[str, ...]
+    #: when it was first and last stated (a merged memory spans its copies)
+    first: datetime
+    last: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,8 @@ class Link:
     support: int
     #: people who used both phrasings and never with one value
     against: int
+    #: people whose values contradict one attribute (see ``_overlaps``); a link needs none
+    overlaps: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,8 +173,9 @@ class _Reading(NamedTuple):
     key: str
     value: tuple[str, ...]
     value_text: str
-    readable: str
-    words: frozenset[str]
+    #: the value's position among the memory's parts (see ``_parts``)
+    start: int
+    end: int
 
 
 def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2) -> Slots:
@@ -178,7 +188,7 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
         if entry.statement is not None and entry.statement.negated:
             continue  # polarity is the subject rules' business
         # only texts that may have a subject: a known name, or the user
-        if not any(w in names for w in entry.capitals) and not _SELF_RE.search(content):
+        if not entry.capitals and not _SELF_RE.search(content):
             continue
         found = _read(content, names)
         if found is None:
@@ -216,8 +226,9 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     verb: dict[str, str | None] = {}
     for key, idx in phrasings.items():
         first = min(idx, key=lambda i: (entries[i].content, i))
-        readable[key] = chosen[first].readable
-        words[key] = chosen[first].words
+        parts = _parts(entries[first].content, names)
+        assert parts is not None  # it was read once already
+        readable[key], words[key] = _describe(parts[2], chosen[first].start, chosen[first].end)
         statements = [entries[i].statement for i in idx]
         kinds = {kind_of(st, names) if st is not None else None for st in statements}
         kind[key] = SINGLE if kinds == {SINGLE} else MULTI if MULTI in kinds else "other"
@@ -242,20 +253,37 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     subjects_of: dict[str, set[tuple[str, ...]]] = {
         key: {subjects[i][0] for i in idx} for key, idx in phrasings.items()
     }
-    links: list[Link] = []
-    parent: dict[str, str] = {}
+    accepted: list[tuple[int, str, str, Link]] = []
     for (a, b), people in sorted(supporters.items()):
         if len(people) < support or not _compatible(a, b, kind, verb, words):
             continue
         against = len((subjects_of[a] & subjects_of[b]) - people)
-        if against >= len(people) or _clash(phrasings[a], phrasings[b], subjects, chosen, entries):
+        if against >= len(people):
             continue
-        links.append(Link(a=readable[a], b=readable[b], support=len(people), against=against))
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
+        overlaps = _overlaps(phrasings[a], phrasings[b], subjects, chosen, entries)
+        if overlaps:
+            continue
+        accepted.append((len(people), a, b, Link(a=readable[a], b=readable[b], support=len(people), against=against,
+                                                 overlaps=overlaps)))
+    # attributes: strongest links first; never one attribute of two verbs the
+    # parser tells apart, even through a third phrasing ("born in" ~ "home
+    # city" ~ "lives in")
+    links: list[Link] = []
+    parent: dict[str, str] = {}
+    verbs: dict[str, set[str]] = {}
+    for _, a, b, link in sorted(accepted, key=lambda item: (-item[0], item[1], item[2])):
+        for key in (a, b):
+            if key not in parent:
+                parent[key] = key
+                verbs[key] = {verb[key]} - {None}
         ra, rb = _root(parent, a), _root(parent, b)
         if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+            if len(verbs[ra] | verbs[rb]) > 1:
+                continue
+            keep, drop = min(ra, rb), max(ra, rb)
+            parent[drop] = keep
+            verbs[keep] |= verbs.pop(drop)
+        links.append(link)
 
     components: dict[str, list[str]] = defaultdict(list)
     for key in parent:
@@ -275,12 +303,13 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
                     subject=subject,
                     value=reading.value,
                     value_text=reading.value_text,
-                    phrasing=reading.readable,
+                    phrasing=readable[key],
                     label=label,
                 )
     links_out = tuple(
         sorted(
-            (Link(a=min(k.a, k.b), b=max(k.a, k.b), support=k.support, against=k.against) for k in links),
+            (Link(a=min(k.a, k.b), b=max(k.a, k.b), support=k.support, against=k.against, overlaps=k.overlaps)
+             for k in links),
             key=lambda k: (k.a, k.b),
         )
     )
@@ -302,15 +331,37 @@ def _compatible(a: str, b: str, kind: dict[str, str], verb: dict[str, str | None
     return bool(words[a] & words[b])  # a multi-valued phrasing must name the attribute
 
 
-def _clash(a: list[int], b: list[int], subjects, chosen, entries) -> bool:
-    """One person, two different values of these phrasings, at the same time."""
-    seen: dict[tuple[tuple[str, ...], datetime], tuple[str, ...]] = {}
-    for i in a:
-        seen[(subjects[i][0], entries[i].observed)] = chosen[i].value
-    for i in b:
-        value = seen.get((subjects[i][0], entries[i].observed))
-        if value is not None and value != chosen[i].value:
-            return True
+def _overlaps(a: list[int], b: list[int], subjects, chosen, entries) -> int:
+    """People whose values in these two phrasings contradict one attribute:
+    a value stated again after another value came in between ("born in
+    Porto", "resides in Ghent", "born in Porto"), or two values at the same
+    time.  Each merged memory counts as stated when first and when last seen."""
+    said: dict[tuple[str, ...], list[tuple[datetime, int, tuple[str, ...]]]] = defaultdict(list)
+    for side, idx in ((0, a), (1, b)):
+        for i in idx:
+            e = entries[i]
+            value = chosen[i].value
+            said[subjects[i][0]].append((e.first, side, value))
+            if e.last != e.first:
+                said[subjects[i][0]].append((e.last, side, value))
+    return sum(_contradicts(events) for events in said.values())
+
+
+def _contradicts(events: list[tuple[datetime, int, tuple[str, ...]]]) -> bool:
+    events.sort()
+    for x, (when, side, value) in enumerate(events):
+        for when_y, side_y, value_y in events[x + 1 :]:
+            if value_y != value and (when_y == when and side_y != side):
+                return True  # two values at once
+    # a value back after another, the three statements not all in one phrasing
+    for x, (_, side_x, value_x) in enumerate(events):
+        for y in range(x + 1, len(events)):
+            _, side_y, value_y = events[y]
+            if value_y == value_x:
+                continue
+            for _, side_z, value_z in events[y + 1 :]:
+                if value_z == value_x and len({side_x, side_y, side_z}) == 2:
+                    return True
     return False
 
 
@@ -321,82 +372,124 @@ def _root(parent: dict[str, str], key: str) -> str:
     return key
 
 
-def _read(content: str, names: Collection[str]) -> tuple[tuple[str, ...], str, list[_Reading]] | None:
-    """Subject and candidate phrasings of one memory, or None (no subject, a negation)."""
-    tokens = [t for t in tokenize(content) if t.cls not in (FILLER, AUX)]
-    if any(t.cls == NEG for t in tokens):
-        return None
-    subject: tuple[str, ...] | None = None
+def _parts(content: str, names: Collection[str]) -> tuple[tuple[str, ...], str, list[Token | None]] | None:
+    """Subject, subject as written, and the memory's tokens with every mention
+    of the subject as one ``None``; None when it has no subject or a negation.
+
+    The subject is the first name the input knows (a run of them: "Alice
+    Moreno") or the user, whichever comes first -- or a capitalised first
+    word right before a verb or a possessive.
+    """
+    tokens = []
+    for t in tokenize(content):
+        cls = t.cls
+        if cls == NEG:
+            return None  # polarity is the subject rules' business
+        if cls != FILLER and cls != AUX:
+            tokens.append(t)
     n = len(tokens)
-    for i, t in enumerate(tokens):
-        if t.cls == SELF:
-            subject, subject_text = ("user",), "user"
-            break
-        if t.cls == WORD and t.stem in names:
-            j = i
-            while j < n and tokens[j].cls == WORD and tokens[j].stem in names:
-                j += 1
-            subject = tuple(tok.stem for tok in tokens[i:j])
-            subject_text = " ".join(tok.surface for tok in tokens[i:j])
-            break
+    subject: tuple[str, ...] | None = None
+    # "Bruno lives in Denver.", "Bruno's home city is ...": a capitalised first
+    # word right before a verb or a possessive is the subject, known name or
+    # not (a small store may not have shown it mid-sentence yet)
+    start = 0 if n > 1 and tokens[0].cls == WORD and tokens[0].case == "title" else -1
+    if start == 0:
+        j = 1
+        while j < n and tokens[j].cls == WORD and tokens[j].case == "title" and tokens[j].stem in names:
+            j += 1
+        after = tokens[j] if j < n else None
+        if after is None or not (after.cls in (POSS, COPULA) or (after.cls == WORD and after.stem in PREDICATE_WORDS)):
+            start = -1
+        elif tokens[0].stem not in PREDICATE_WORDS:
+            subject = tuple([tok.stem for tok in tokens[:j]])
+            subject_text = " ".join([tok.surface for tok in tokens[:j]])
+    if subject is None:
+        for i, t in enumerate(tokens):
+            if t.cls == SELF:
+                subject, subject_text = _USER, "user"
+                break
+            if t.cls == WORD and t.stem in names:
+                j = i + 1
+                while j < n and tokens[j].cls == WORD and tokens[j].stem in names:
+                    j += 1
+                subject = tuple([tok.stem for tok in tokens[i:j]])
+                subject_text = " ".join([tok.surface for tok in tokens[i:j]])
+                break
     if subject is None:
         return None
-    # the template's parts: the subject (every mention) collapsed
-    parts: list[Token | None] = []  # None = the subject
+    parts: list[Token | None] = []
+    size = len(subject)
     i = 0
     while i < n:
         t = tokens[i]
-        if subject == ("user",) and t.cls == SELF:
-            parts.append(None)
+        if subject is _USER:
+            if t.cls == SELF:
+                parts.append(None)
+            else:
+                parts.append(t)
             i += 1
-        elif subject != ("user",) and tuple(tok.stem for tok in tokens[i : i + len(subject)]) == subject and all(
-            tok.cls == WORD for tok in tokens[i : i + len(subject)]
-        ):
+        elif t.cls == WORD and t.stem == subject[0] and tuple([tok.stem for tok in tokens[i : i + size]]) == subject:
             parts.append(None)
-            i += len(subject)
+            i += size
         else:
             parts.append(t)
             i += 1
+    return subject, subject_text, parts
+
+
+def _read(content: str, names: Collection[str]) -> tuple[tuple[str, ...], str, list[_Reading]] | None:
+    """Subject and candidate phrasings of one memory, or None (no subject, a negation)."""
+    found = _parts(content, names)
+    if found is None:
+        return None
+    subject, subject_text, parts = found
+    # the key's words: "Ana's home city" and "my home city" are one phrasing,
+    # so a possessive right after the subject is left out
+    stems: list[str] = []
+    words = 0
+    previous: Token | None = None
+    for k, t in enumerate(parts):
+        if t is None:
+            stems.append(_SUBJECT)
+        elif t.cls == POSS and k and previous is None:
+            stems.append("")
+        else:
+            stems.append(t.stem)
+            words += t.cls == WORD
+        previous = t
     # value positions: a run of names, or one other content word (not a known verb)
-    units: list[tuple[int, int]] = []
+    options: list[_Reading] = []
     i = 0
-    while i < len(parts):
+    count = len(parts)
+    while i < count:
         t = parts[i]
-        if t is None or t.cls not in (WORD, NUMBER) or t.stem in PREDICATE_WORDS:
+        if t is None or (t.cls != WORD and t.cls != NUMBER) or t.stem in PREDICATE_WORDS:
             i += 1
             continue
         j = i + 1
         if t.cls == WORD and t.stem in names:
-            while j < len(parts) and parts[j] is not None and parts[j].cls == WORD and parts[j].stem in names:
+            while j < count and parts[j] is not None and parts[j].cls == WORD and parts[j].stem in names:
                 j += 1
-        units.append((i, j))
-        i = j
-    # "Ana's home city" and "my home city" are one phrasing: a possessive after the subject is not in the key
-    stems = [
-        _SUBJECT if t is None else "" if t.cls == POSS and k and parts[k - 1] is None else t.stem
-        for k, t in enumerate(parts)
-    ]
-    options = []
-    for start, end in units:
-        rest = [t for k, t in enumerate(parts) if t is not None and not start <= k < end]
-        attribute_words = frozenset(t.stem for t in rest if t.cls == WORD and t.stem not in PREDICATE_WORDS)
-        if not any(t.cls == WORD for t in rest):
-            continue  # "X: V", "X is V": no attribute named
-        value_tokens = parts[start:end]
-        options.append(
-            _Reading(
-                key=" ".join([w for w in stems[:start] if w] + [_VALUE] + [w for w in stems[end:] if w]),
-                value=tuple(t.stem for t in value_tokens),
-                value_text=" ".join(t.surface for t in value_tokens),
-                readable=_readable(parts, start, end),
-                words=attribute_words,
+        unit = parts[i:j]
+        if words > sum([u.cls == WORD for u in unit]):  # "X: V", "X is V": no attribute named
+            options.append(
+                _Reading(
+                    key=" ".join([w for w in stems[:i] if w] + [_VALUE] + [w for w in stems[j:] if w]),
+                    value=tuple([u.stem for u in unit]),
+                    value_text=unit[0].surface if j == i + 1 else " ".join([u.surface for u in unit]),
+                    start=i,
+                    end=j,
+                )
             )
-        )
+        i = j
     return subject, subject_text, options
 
 
-def _readable(parts: list[Token | None], start: int, end: int) -> str:
+def _describe(parts: list[Token | None], start: int, end: int) -> tuple[str, frozenset[str]]:
+    """A phrasing as people read it ("X's home city is V"), and the words naming
+    its attribute (content words, not verbs the parser knows)."""
     out: list[str] = []
+    words: set[str] = set()
     for k, t in enumerate(parts):
         if start <= k < end:
             if k == start:
@@ -407,4 +500,6 @@ def _readable(parts: list[Token | None], start: int, end: int) -> str:
             out[-1:] = [(out[-1] if out else "") + t.surface]
         else:
             out.append(t.surface)
-    return " ".join(out)
+            if t.cls == WORD and t.stem not in PREDICATE_WORDS:
+                words.add(t.stem)
+    return " ".join(out), frozenset(words)
