@@ -21,10 +21,16 @@ can list every way of saying "home city"; the store can show it:
    phrasings and never agree ("was born in" / "lives in": many people live
    where they were born, more do not).
 3. **counter-evidence and guards**, each enough to keep two phrasings apart:
-   one person holding two different values of them at the same time, or a
+   a phrasing in which no subject ever stated two values (a birthplace, a
+   first language: the store never shows it change, so it cannot take part
+   in an update -- "was born in" / "current residence of" agree for many
+   people and nobody need ever restate a birthplace after a move); as many
+   people whose values contradict one attribute as half the people whose
+   restatements support it -- two different values at the same time, or a
    value stated again after another one came in between, across the two
-   phrasings (a birthplace restated after a move; a reverted change looks
-   the same, so a revert costs a link: fail safe); both
+   phrasings (coincidences between small value sets, such as numbers of
+   cats and office floors, show up as such returns; a true revert is rarer
+   than agreement); both
    built on verbs the parser knows, different ones ("born in" / "lives in");
    neither single-valued by :func:`.subjects.kind_of`; or one of them not
    single-valued ("likes", "visited", "is fluent in": values accumulate)
@@ -106,7 +112,7 @@ class Link:
     support: int
     #: people who used both phrasings and never with one value
     against: int
-    #: people whose values contradict one attribute (see ``_overlaps``); a link needs none
+    #: people whose values contradict one attribute (see ``_overlaps``); a link needs fewer than half its support
     overlaps: int
 
 
@@ -224,6 +230,8 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     words: dict[str, frozenset[str]] = {}
     kind: dict[str, str] = {}
     verb: dict[str, str | None] = {}
+    #: some subject stated two values in this phrasing: the attribute is seen to change
+    changes: dict[str, bool] = {}
     for key, idx in phrasings.items():
         first = min(idx, key=lambda i: (entries[i].content, i))
         parts = _parts(entries[first].content, names)
@@ -234,6 +242,10 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
         kind[key] = SINGLE if kinds == {SINGLE} else MULTI if MULTI in kinds else "other"
         verbs = {st.predicate for st in statements if st is not None and st.predicate != "be"}
         verb[key] = min(verbs) if len(verbs) == 1 else None
+        values_of: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+        for i in idx:
+            values_of[subjects[i][0]].add(chosen[i].value)
+        changes[key] = any(len(values) > 1 for values in values_of.values())
 
     # evidence: one person, one value, two phrasings, different times
     said: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, set[datetime]]] = defaultdict(lambda: defaultdict(set))
@@ -255,13 +267,13 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     }
     accepted: list[tuple[int, str, str, Link]] = []
     for (a, b), people in sorted(supporters.items()):
-        if len(people) < support or not _compatible(a, b, kind, verb, words):
+        if len(people) < support or not (changes[a] and changes[b]) or not _compatible(a, b, kind, verb, words):
             continue
         against = len((subjects_of[a] & subjects_of[b]) - people)
         if against >= len(people):
             continue
         overlaps = _overlaps(phrasings[a], phrasings[b], subjects, chosen, entries)
-        if overlaps:
+        if overlaps * 2 >= len(people):
             continue
         accepted.append((len(people), a, b, Link(a=readable[a], b=readable[b], support=len(people), against=against,
                                                  overlaps=overlaps)))
