@@ -68,6 +68,7 @@ def plan_changes(
     retire: set[str] = set()
     changes: list[Change] = []
     folded: dict[str, str] = {}  # candidate id -> what absorbed it
+    added_by_merge: dict[str, Change] = {}  # canonical id -> the "add" of a merge of new candidates only
     counts = {"added": 0, "merged": 0, "merged_memories": 0, "superseded": 0, "conflicts": 0, "patterns": 0,
               "moved": 0, "judged": 0, "restated": len(folds), "dated": 0}
 
@@ -116,19 +117,19 @@ def plan_changes(
         counts["merged"] += 1
         counts["merged_memories"] += len(merge.members)
         fresh_evidence = _evidence(new[i].memory for i in new_members) or canon.provenance
-        changes.append(
-            Change(
-                op="merge" if store_members else "add",
-                inputs=tuple(store_members),
-                outputs=(canon.id,),
-                reason=merge.reason if store_members else f"new memory stated {len(merge.members)} times; {merge.reason}",
-                score=round(merge.score / 100, 4),
-                evidence=fresh_evidence,
-                details={"members": list(merge.members), "candidates": [_candidate_note(new[i]) for i in new_members]},
-            )
+        change = Change(
+            op="merge" if store_members else "add",
+            inputs=tuple(store_members),
+            outputs=(canon.id,),
+            reason=merge.reason if store_members else f"new memory stated {len(merge.members)} times; {merge.reason}",
+            score=round(merge.score / 100, 4),
+            evidence=fresh_evidence,
+            details={"members": list(merge.members), "candidates": [_candidate_note(new[i]) for i in new_members]},
         )
+        changes.append(change)
         if not store_members:
             counts["added"] += 1
+            added_by_merge[canon.id] = change
 
     # 2. judge verdicts on the cases the core could not settle
     pairs = verdict_pairs or {}
@@ -195,6 +196,13 @@ def plan_changes(
             )
         elif old in new:
             folded[old] = newer
+            dropped = added_by_merge.pop(old, None)
+            if dropped is not None:
+                # a value stated more than once in this dream and replaced in
+                # it too: its merged memory, written in step 1, is not added
+                del states[old]
+                changes.remove(dropped)
+                counts["added"] -= 1
             details["replaced_candidate"] = _candidate_note(new[old])
 
     # 4. conflicts: both kept, flagged for review

@@ -45,7 +45,7 @@ from rapidfuzz import fuzz
 
 from ..errors import DreamingError
 from ..records import Memory, ensure_aware, merge_provenance
-from . import blocking, oracle, rules
+from . import blocking, oracle, rules, slots
 from .clusters import tight_clusters
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
@@ -192,6 +192,10 @@ class _Work:
     spelling_scores: dict[str, float] = field(default_factory=dict)
     #: similar pairs of nodes (u < v), each stated more than once, judged different
     apart: set[tuple[int, int]] = field(default_factory=set)
+    #: cross-phrasing slots of the representatives (filled by ``subjects``)
+    slot_found: slots.Slots | None = None
+    #: representative memory id -> its filled slot
+    filled: dict[str, slots.Filled] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -387,6 +391,7 @@ class _Work:
                 slot = ("subject", st.subject, st.predicate, st.context)
             slots[slot].append(index)
             kinds[slot] = kind
+        self._attribute_slots(reps, slots, kinds)
         successor: dict[int, tuple[int, Supersede]] = {}
         conflicts: list[Conflict] = []
         ambiguous: list[Ambiguous] = []
@@ -434,8 +439,8 @@ class _Work:
                                 ids=tuple(sorted((reps[r].memory.id, reps[unsure_with].memory.id))),
                                 score=_score(reps[r].text, reps[unsure_with].text),
                                 kind="subject",
-                                why=f"{_describe(slot, reps[unsure_with])}: '{_value(reps[r])}' then "
-                                f"'{_value(reps[unsure_with])}' -- {unsure.reason}",
+                                why=f"{_describe(slot, reps[unsure_with])}: '{self._value(slot, reps[r])}' then "
+                                f"'{self._value(slot, reps[unsure_with])}' -- {unsure.reason}",
                             )
                         )
             if clashing:
@@ -444,7 +449,7 @@ class _Work:
                     Conflict(
                         ids=tuple(sorted(reps[r].memory.id for r in group)),
                         subject=_describe(slot, reps[winner]),
-                        values=tuple(_value(reps[r]) for r in sorted(group, key=lambda r: reps[r].memory.id)),
+                        values=tuple(self._value(slot, reps[r]) for r in sorted(group, key=lambda r: reps[r].memory.id)),
                         score=min(_score(reps[r].text, reps[winner].text) for r in clashing),
                         reason=f"different values observed at the same time ({latest.isoformat()}): kept all, needs review",
                     )
@@ -452,7 +457,30 @@ class _Work:
         supersedes = _resolve_chains(successor, reps)
         return supersedes, conflicts, ambiguous
 
+    def _attribute_slots(self, reps: list[_Rep], slots_: dict[tuple, list[int]], kinds: dict[tuple, str]) -> None:
+        """Add the cross-phrasing slots (:mod:`.slots`): one per attribute and subject."""
+        if not self.config.slot_support:
+            return
+        entries = [
+            slots.Entry(r.memory.content, r.observed, r.text.statement, r.text.capitals, *_span(r)) for r in reps
+        ]
+        self.slot_found = found = slots.infer(entries, self.lexicon.names, support=self.config.slot_support)
+        for index, filled in found.filled.items():
+            slot = ("attribute", filled.attribute, filled.subject, filled.label)
+            slots_[slot].append(index)
+            kinds[slot] = "attribute"
+            self.filled[reps[index].memory.id] = filled
+        self.stats.update(slot_attributes=len(found.attributes), slot_links=len(found.links), slot_filled=len(found.filled))
+
+    def _value(self, slot: tuple, rep: _Rep) -> str:
+        return self.filled[rep.memory.id].value_text if slot[0] == "attribute" else _value(rep)
+
     def _update_verdict(self, older: _Rep, newer: _Rep, kind: str) -> rules.Verdict:
+        if kind == "attribute":
+            assert self.slot_found is not None
+            a, b = self.filled[older.memory.id], self.filled[newer.memory.id]
+            evidence = self.slot_found.evidence(a, b)
+            return rules.slot_update((a.value, a.value_text), (b.value, b.value_text), evidence, self.lexicon)
         if kind == "key":
             return rules.keyed_update(older.text, newer.text, newer.memory.key or "", self.lexicon)
         assert older.text.statement is not None and newer.text.statement is not None
@@ -463,8 +491,8 @@ class _Work:
             old_id=older.memory.id,
             new_id=newer.memory.id,
             subject=_describe(slot, newer),
-            old_value=_value(older),
-            new_value=_value(newer),
+            old_value=self._value(slot, older),
+            new_value=self._value(slot, newer),
             score=_score(older.text, newer.text),
             reason=f"{reason} (observed {older.observed.date().isoformat()}, then {newer.observed.date().isoformat()})",
         )
@@ -649,6 +677,14 @@ def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], re
     return [a for a in out.values() if not retired.intersection(a.ids)]
 
 
+def _span(rep: _Rep) -> tuple[datetime, datetime]:
+    """When a representative was first and last stated (a merged memory spans its copies)."""
+    m = rep.memory
+    first = ensure_aware(m.first_seen) if m.first_seen is not None else rep.observed
+    last = ensure_aware(m.last_seen) if m.last_seen is not None else rep.observed
+    return min(first, rep.observed), max(last, rep.observed)
+
+
 def _newer(a: _Rep, b: _Rep) -> bool:
     return (a.observed, a.memory.id) > (b.observed, b.memory.id)
 
@@ -665,6 +701,8 @@ def _value(rep: _Rep) -> str:
 def _describe(slot: tuple, rep: _Rep) -> str:
     if slot[0] == "key":
         return f"key {slot[1]}"
+    if slot[0] == "attribute":
+        return slot[3]  # "Ana: X lives in V"
     st = rep.text.statement
     assert st is not None
     return st.describe_subject()

@@ -44,6 +44,10 @@ class ConsolidationConfig:
     #: evidently multi-valued; its value differences are not flagged as
     #: ambiguous (it would drown the reviewer in "prefers tea / prefers tabs").
     unsure_group_limit: int = 6
+    #: Cross-phrasing slots (:mod:`.slots`): how many people must state one
+    #: value in two phrasings before they are read as one attribute, so
+    #: that a newer value in one retires an older one in the other.  0: off.
+    slot_support: int = 2
     #: rapidfuzz ``workers`` (-1: all cores).
     workers: int = -1
 
@@ -54,6 +58,8 @@ class ConsolidationConfig:
             raise DreamingError(f"candidates must be one of {', '.join(CANDIDATE_STRATEGIES)}, got {self.candidates!r}")
         if self.block_cap < 2:
             raise DreamingError(f"block_cap must be at least 2, got {self.block_cap}")
+        if self.slot_support == 1 or self.slot_support < 0:
+            raise DreamingError(f"slot_support must be 0 (off) or at least 2, got {self.slot_support}")
         if self.unsure_group_limit < 2:
             raise DreamingError(f"unsure_group_limit must be at least 2, got {self.unsure_group_limit}")
 

@@ -288,10 +288,7 @@ def _same_slot(a: Statement | None, b: Statement | None, names: frozenset[str]) 
 
 def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> Verdict:
     """Does ``newer`` replace ``older``?  Both share subject, predicate and context."""
-    # judge typos on the values as these two texts spell them
-    local = {w: s.casefold() for st in (older, newer) for w, s in zip(st.value, st.value_text.split(" "))}
-    lexicon = replace(lexicon, spelling=ChainMap(local, lexicon.spelling))
-    only_old, only_new, _, _ = _leftovers(sorted(older.value), sorted(newer.value), lexicon)
+    only_old, only_new, lexicon = _value_change(older.value, older.value_text, newer.value, newer.value_text, lexicon)
     same_value = not only_old and not only_new
     if same_value:
         if older.negated != newer.negated:
@@ -300,13 +297,9 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> V
     if older.negated or newer.negated:
         # "does not live in Paris" says nothing against "lives in Berlin"
         return Verdict(NONE, "denying one value does not replace another")
-    if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
-        # "Dubai" / "Duai": retiring the right value for a typo would be worse than asking
-        return Verdict(AMBIGUOUS, f"values nearly alike ({only_old[0]} / {only_new[0]}): a typo or a new value?")
-    if not (only_old and only_new) and not any(is_number(w) or w in lexicon.names for w in only_old + only_new):
-        # "100 requests per minute" / "100 requests a minute": one says more, nothing was replaced
-        extra = " ".join(only_old or only_new)
-        return Verdict(AMBIGUOUS, f"one value says more ('{extra}'): the same value or a new one?")
+    unsure = _unsure_change(only_old, only_new, lexicon)
+    if unsure is not None:
+        return unsure
     if (
         all(is_number(w) for w in only_old + only_new)
         and older.masked_value == newer.masked_value
@@ -318,6 +311,44 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> V
     if kind == UNSURE:
         return Verdict(AMBIGUOUS, "same subject and predicate, a different value: replaced or added?")
     return Verdict(NONE, "values of a multi-valued predicate accumulate")
+
+
+def slot_update(older: tuple[tuple[str, ...], str], newer: tuple[tuple[str, ...], str], evidence: str, lexicon: Lexicon) -> Verdict:
+    """Does ``newer`` replace ``older``?  Two values (stems, as written) of
+    one attribute of one subject, perhaps in different phrasings (see
+    :mod:`.slots`); ``evidence`` says why they are one attribute.  Both are
+    positive statements (negated ones are never slotted)."""
+    only_old, only_new, lexicon = _value_change(older[0], older[1], newer[0], newer[1], lexicon)
+    if not only_old and not only_new:
+        return Verdict(NONE, "same value")
+    unsure = _unsure_change(only_old, only_new, lexicon)
+    if unsure is not None:
+        return Verdict(AMBIGUOUS, f"{evidence}; {unsure.reason}")
+    return Verdict(UPDATE, f"{evidence}; a new value")
+
+
+def _value_change(
+    old: tuple[str, ...], old_text: str, new: tuple[str, ...], new_text: str, lexicon: Lexicon
+) -> tuple[list[str], list[str], Lexicon]:
+    """Value words only the old / only the new value has (typos set aside), and
+    the lexicon that judged them: typos are judged on the values as these two
+    texts spell them."""
+    local = {w: s.casefold() for value, text in ((old, old_text), (new, new_text)) for w, s in zip(value, text.split(" "))}
+    lexicon = replace(lexicon, spelling=ChainMap(local, lexicon.spelling))
+    only_old, only_new, _, _ = _leftovers(sorted(old), sorted(new), lexicon)
+    return only_old, only_new, lexicon
+
+
+def _unsure_change(only_old: list[str], only_new: list[str], lexicon: Lexicon) -> Verdict | None:
+    """A changed value that may not be a new one: a typo, or a value that only says more."""
+    if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
+        # "Dubai" / "Duai": retiring the right value for a typo would be worse than asking
+        return Verdict(AMBIGUOUS, f"values nearly alike ({only_old[0]} / {only_new[0]}): a typo or a new value?")
+    if not (only_old and only_new) and not any(is_number(w) or w in lexicon.names for w in only_old + only_new):
+        # "100 requests per minute" / "100 requests a minute": one says more, nothing was replaced
+        extra = " ".join(only_old or only_new)
+        return Verdict(AMBIGUOUS, f"one value says more ('{extra}'): the same value or a new one?")
+    return None
 
 
 def keyed_update(older: Text, newer: Text, key: str, lexicon: Lexicon) -> Verdict:
