@@ -275,6 +275,7 @@ class _Work:
                 strategy="blocked",
                 candidates=found.candidates,
                 signatures=found.signatures,
+                filtered_pairs=found.filtered_pairs,
                 refined_blocks=found.refined_blocks,
                 dropped_pairs=found.dropped_pairs,
             )
