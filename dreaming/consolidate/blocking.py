@@ -74,8 +74,12 @@ _PAIR_BLOCK = 64
 _TWO_OUT = -2
 #: Leave-two-out signatures drop two of a text's this many rarest words.
 _RAREST = 4
+#: Texts of fewer blocking words get no leave-two-out signatures.
+_TEMPLATE_WORDS = 4
 #: Leave-two-out (template) blocks up to this size are compared whole.
 _TEMPLATE_CAP = 1000
+#: Signatures beyond this many are blocked in four shards of the key space.
+_SHARDED = 1 << 21
 #: Distance matrices smaller than this are computed on one thread.
 _THREADED = 1 << 18
 #: Rows of a block filtered per cdist call (bounds the distance matrix).
@@ -211,11 +215,11 @@ def _signatures(
     tokens = sorted(vocab)
     position = {t: r for r, t in enumerate(tokens)}
     # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
-    rank = np.fromiter((position[t] for t in vocab), dtype=np.int64, count=len(vocab))
-    spelt = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int64)
+    rank = np.fromiter((position[t] for t in vocab), dtype=np.int32, count=len(vocab))
+    spelt = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int32)
     del flat, vocab, position, rank
     frequency = np.bincount(spelt, minlength=len(tokens))
-    tok = _spelling_classes(tokens, frequency)[spelt]
+    tok = _spelling_classes(tokens, frequency).astype(np.int32)[spelt]
     noise = _noise(tokens, frequency)
     unsaid = np.zeros(len(norms), dtype=np.int32)
     unsaid_texts = [""]
@@ -223,7 +227,7 @@ def _signatures(
         # misspelt function words ("fpr", "tje") are dropped: the leftover
         # "the" of one text must not count as the one difference a pair has
         keep = ~noise[tok]
-        owners = np.repeat(np.arange(len(norms)), counts)
+        owners = np.repeat(np.arange(len(norms), dtype=np.int32), counts)
         texts: dict[str, int] = {"": 0}
         noisy: dict[int, list[str]] = {}
         for owner, word in zip(owners[~keep].tolist(), spelt[~keep].tolist()):
@@ -233,6 +237,7 @@ def _signatures(
         unsaid_texts = list(texts)
         counts = np.bincount(owners[keep], minlength=len(norms))
         tok, spelt = tok[keep], spelt[keep]
+        del owners, keep, noisy
     weights = np.random.default_rng(_SEED).integers(0, np.iinfo(np.uint64).max, size=len(tokens), dtype=np.uint64, endpoint=True)
     has_words = counts > 0
     owner = np.repeat(np.arange(len(norms), dtype=np.int32), counts)
@@ -240,19 +245,21 @@ def _signatures(
     if tok.size:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_words]
         totals[has_words] = np.add.reduceat(weights[tok], starts)
-    with np.errstate(over="ignore"):
-        loo = totals[owner] - weights[tok]
     full_nodes = np.flatnonzero(has_words).astype(np.int32)
     two_nodes, two_keys, two_left = _leave_two_out(tok, spelt, owner, totals, weights, counts)
-    keys = np.concatenate((loo, totals[full_nodes], two_keys))
-    nodes = np.concatenate((owner, full_nodes, two_nodes))
-    removed = np.concatenate(
-        (tok.astype(np.int32), np.full(full_nodes.size, -1, dtype=np.int32), np.full(two_nodes.size, _TWO_OUT, dtype=np.int32))
-    )
-    none = np.full(tok.size + full_nodes.size, -1, dtype=np.int32)
-    left = np.column_stack(
-        (np.concatenate((spelt.astype(np.int32), none[: full_nodes.size], two_left[:, 0])), np.concatenate((none, two_left[:, 1])))
-    )
+    # filled part by part (leave one out, full, leave two out): one copy at a time
+    words, full, two = tok.size, full_nodes.size, two_nodes.size
+    size = words + full + two
+    keys = np.empty(size, dtype=np.uint64)
+    nodes = np.empty(size, dtype=np.int32)
+    removed = np.empty(size, dtype=np.int32)
+    left = np.full((size, 2), -1, dtype=np.int32)
+    with np.errstate(over="ignore"):
+        np.subtract(totals[owner], weights[tok], out=keys[:words])
+    nodes[:words], removed[:words], left[:words, 0] = owner, tok, spelt
+    del owner, tok, spelt
+    keys[words : words + full], nodes[words : words + full], removed[words : words + full] = totals[full_nodes], full_nodes, -1
+    keys[words + full :], nodes[words + full :], removed[words + full :], left[words + full :] = two_keys, two_nodes, _TWO_OUT, two_left
     return keys, nodes, removed, left, (unsaid, unsaid_texts), tokens
 
 
@@ -279,12 +286,12 @@ def _leave_two_out(
     left: list[np.ndarray] = []
     for second in range(1, _RAREST):
         for first in range(second):
-            eligible = np.flatnonzero(counts >= max(3, second + 1))
+            eligible = np.flatnonzero(counts >= max(_TEMPLATE_WORDS, second + 1))
             a, b = order[starts[eligible] + first], order[starts[eligible] + second]
             with np.errstate(over="ignore"):
                 keys.append(totals[eligible] - weights[tok[a]] - weights[tok[b]])
             nodes.append(eligible.astype(np.int32))
-            left.append(np.column_stack((spelt[a], spelt[b])).astype(np.int32))
+            left.append(np.column_stack((spelt[a], spelt[b])))
     return np.concatenate(nodes), np.concatenate(keys), np.concatenate(left)
 
 
@@ -407,9 +414,42 @@ def _candidates(
     """
     codes: list[np.ndarray] = []
     blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    dropped = refined = 0
+    # blocks never straddle shards of the key space: sorting one shard at a
+    # time holds a fraction of the sort's temporaries (for big inputs)
+    bits = 2 if keys.size > _SHARDED else 0
+    shard_of = (keys >> np.uint64(64 - bits)).astype(np.int8) if bits else np.zeros(keys.size, dtype=np.int8)
+    for shard in range(1 << bits):
+        found: list[np.ndarray] = []
+        entries = np.flatnonzero(shard_of == shard)
+        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n)
+        dropped, refined = dropped + d, refined + r
+        codes.append(distinct_codes(found))
+    if fresh is None:
+        block_pairs = sum(len(block) * (len(block) - 1) // 2 for block, _ in blocks)
+    else:
+        block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block, _ in blocks)
+    return _Candidates(distinct_codes(codes), blocks, block_pairs, refined, dropped)
+
+
+def _shard_candidates(
+    entries: np.ndarray,
+    keys: np.ndarray,
+    nodes: np.ndarray,
+    removed: np.ndarray,
+    left: np.ndarray,
+    tokens: list[str],
+    codes: list[np.ndarray],
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    fresh: np.ndarray | None,
+    cap: int,
+    n: int,
+) -> tuple[int, int]:
+    """:func:`_candidates` over some ``entries``; returns (dropped pairs, refined blocks)."""
     # one key space: a text's leave-two-out key meets another's leave-one-out
     # key when they differ by two words against one
-    entries = np.argsort(keys, kind="stable")
+    entries = entries[np.argsort(keys[entries], kind="stable")]
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     whole = sizes <= min(cap, _TEMPLATE_CAP)
     _take(entries, starts[whole], sizes[whole], nodes, left, codes, blocks, n=n, fresh=fresh)
@@ -430,11 +470,7 @@ def _candidates(
         too_big = s_sizes > cap
         dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
         _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, codes, blocks, n=n, fresh=fresh)
-    if fresh is None:
-        block_pairs = sum(len(block) * (len(block) - 1) // 2 for block, _ in blocks)
-    else:
-        block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block, _ in blocks)
-    return _Candidates(distinct_codes(codes), blocks, block_pairs, int(big.sum()), dropped)
+    return dropped, int(big.sum())
 
 
 def _take(
