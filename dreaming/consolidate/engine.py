@@ -317,18 +317,23 @@ class _Work:
         self.stats.update(duplicate_edges=len(self.duplicate_edges))
         timings["verdicts"] = perf_counter() - clock
 
-    def groups(self) -> list[tuple[int, tuple[int, ...], float]]:
-        """(centre node, nodes, score) of every group of duplicates, singletons included."""
+    def groups(self) -> Iterator[tuple[int, tuple[int, ...], float]]:
+        """(centre node, nodes, score) of every group of duplicates, singletons
+        included -- made one at a time: at a million memories most nodes are
+        singletons, and a list of them all would be ~80 MB held for nothing."""
         clusters = tight_clusters(
             self.duplicate_edges,
             weights=[len(m) for m in self.node_members],
             keys=self.node_key,
             apart=self.apart,
         )
-        placed = {u for c in clusters for u in c.members}
-        out = [(c.centre, c.members, c.score) for c in clusters]
-        out.extend((u, (u,), 100.0) for u in range(len(self.node_members)) if u not in placed)
-        return out
+        placed = np.zeros(len(self.node_members), dtype=bool)
+        for c in clusters:
+            placed[list(c.members)] = True
+            yield c.centre, c.members, c.score
+        del clusters
+        for u in np.flatnonzero(~placed).tolist():
+            yield u, (u,), 100.0
 
     def representatives(self, groups) -> tuple[list[_Rep], list[Merge]]:
         """Fold each group into its canonical memory (stage 5)."""
