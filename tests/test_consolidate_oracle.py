@@ -188,14 +188,14 @@ def _look_alikes(seed: int) -> list[str]:
     def coined() -> str:
         return "".join(rng.choice(["ra", "jo", "ne", "ka", "tu", "sa", "ri", "mo", "li", "art"]) for _ in range(rng.randint(2, 4)))
 
-    people = [f"{rng.choice(firsts)} {coined()}" for _ in range(400)]
+    people = [f"{rng.choice(firsts)} {coined()}" for _ in range(300)]
     templates = [
         "{} prefers phabricator for code review",
         "{} prefers spaces for indentation",
         "the favorite color of {} is yellow",
         "{} plays squash on weekends",
     ]
-    return [template.format(person) for template in templates for person in rng.sample(people, 300)]
+    return [template.format(person) for template in templates for person in rng.sample(people, 200)]
 
 
 def test_blocked_finds_look_alikes_two_words_apart_in_big_template_blocks() -> None:

@@ -77,7 +77,7 @@ _RAREST = 4
 #: Texts of fewer blocking words get no leave-two-out signatures.
 _TEMPLATE_WORDS = 4
 #: Leave-two-out (template) blocks up to this size are compared whole.
-_TEMPLATE_CAP = 1000
+_TEMPLATE_CAP = 250
 #: Signatures beyond this many are blocked in four shards of the key space.
 _SHARDED = 1 << 21
 #: Distance matrices smaller than this are computed on one thread.
@@ -123,7 +123,7 @@ def similar_pairs(
     found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap, n=n)
     del keys, nodes, removed, left
     lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
-    parts = [found.codes]
+    parts = found.codes
     for block, words in found.blocks:
         parts.append(
             _filtered_block(block, words, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n)
@@ -205,7 +205,7 @@ def _signatures(
     texts (0: none).
     """
     vocab: dict[str, int] = {}
-    flat = array("l")  # C longs: a million texts' words without a Python int each
+    flat = array("l")  # C longs: a million texts' words without a Python str or int each
     counts = np.zeros(len(norms), dtype=np.int64)
     setdefault = vocab.setdefault
     for index, norm in enumerate(norms):
@@ -378,8 +378,8 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
 
 
 class _Candidates(NamedTuple):
-    #: distinct pair codes ``lo * n + hi`` of the small blocks
-    codes: np.ndarray
+    #: pair codes ``lo * n + hi`` of the small blocks (with repeats), in parts
+    codes: list[np.ndarray]
     #: bigger blocks, filtered on what their members leave out: (nodes, left)
     blocks: list[tuple[np.ndarray, np.ndarray]]
     #: pairs of those blocks the filter looks at
@@ -424,12 +424,15 @@ def _candidates(
         entries = np.flatnonzero(shard_of == shard)
         d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n)
         dropped, refined = dropped + d, refined + r
-        codes.append(distinct_codes(found))
+        if bits:  # de-duplicated shard by shard: one shard's raw codes at a time
+            codes.append(distinct_codes(found))
+        else:
+            codes.extend(found)
     if fresh is None:
         block_pairs = sum(len(block) * (len(block) - 1) // 2 for block, _ in blocks)
     else:
         block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block, _ in blocks)
-    return _Candidates(distinct_codes(codes), blocks, block_pairs, refined, dropped)
+    return _Candidates(codes, blocks, block_pairs, refined, dropped)
 
 
 def _shard_candidates(
