@@ -70,7 +70,7 @@ def parse_time(value: str | None) -> datetime | None:
     return ensure_aware(parsed)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Evidence:
     """Where a memory, or a change, came from.
 
@@ -126,7 +126,7 @@ def merge_provenance(*groups: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Memory:
     """One memory as it stands in one version of the store.
 

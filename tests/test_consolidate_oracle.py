@@ -177,3 +177,74 @@ def test_exact_and_blocked_engines_agree_when_their_pairs_agree() -> None:
         )
     else:  # the blocked path missed a pair: at most a handful of decisions differ
         assert abs(len(exact.merges) - len(blocked.merges)) <= 3
+
+
+def _look_alikes(seed: int) -> list[str]:
+    """Facts of one template about many people: blocks far above 64 members,
+    with pairs two words apart (first and last name) that still score >= 88."""
+    rng = random.Random(seed)
+    firsts = ["alice", "bruno", "carla", "delia", "felix", "maria", "mario", "keiko", "kenji", "theo", "toma"]
+
+    def coined() -> str:
+        return "".join(rng.choice(["ra", "jo", "ne", "ka", "tu", "sa", "ri", "mo", "li", "art"]) for _ in range(rng.randint(2, 4)))
+
+    people = [f"{rng.choice(firsts)} {coined()}" for _ in range(300)]
+    templates = [
+        "{} prefers phabricator for code review",
+        "{} prefers spaces for indentation",
+        "the favorite color of {} is yellow",
+        "{} plays squash on weekends",
+    ]
+    return [template.format(person) for template in templates for person in rng.sample(people, 200)]
+
+
+def test_blocked_finds_look_alikes_two_words_apart_in_big_template_blocks() -> None:
+    norms = sorted({normalise(t) for t in _look_alikes(3)} - {""})
+    fi, fj, fs, stats = similar_pairs(norms, threshold=THRESHOLD)
+    ei, ej, es = exact_pairs(norms, threshold=THRESHOLD)
+    fast, exact = _pairs(fi, fj), _pairs(ei, ej)
+    assert stats.filtered_pairs > 0, "the blocks must be big enough to go through the filter"
+    assert len(exact) > 200
+    assert len(fast & exact) >= 0.99 * len(exact), f"recall {len(fast & exact) / len(exact):.4f}"
+    assert fast <= exact
+    fresh = np.zeros(len(norms), dtype=bool)
+    fresh[::5] = True
+    fi, fj, _, _ = similar_pairs(norms, threshold=THRESHOLD, fresh=fresh)
+    fresh_fast = _pairs(fi, fj)
+    assert fresh_fast == {(a, b) for a, b in fast if fresh[a] or fresh[b]}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(WORDS, min_size=0, max_size=2), st.integers(0, 2)), min_size=2, max_size=40),
+    st.integers(0, 2),
+)
+def test_block_filter_keeps_every_pair_within_the_bound(members: list[tuple[list[str], int]], fresh_step: int) -> None:
+    """``_filtered_block`` against a plain double loop over the same block:
+    every pair whose left-out words and noise words are within the bound."""
+    from rapidfuzz.distance import Indel
+
+    from dreaming.consolidate.blocking import _filtered_block
+
+    noise_texts = ["", "teh", "fro tje"]
+    tokens = sorted({w for words, _ in members for w in words})
+    left = np.array([[tokens.index(w) for w in words] + [-1] * (2 - len(words)) for words, _ in members], dtype=np.int32)
+    n = len(members) + 3
+    block = np.arange(3, n)
+    unsaid = np.array([0, 0, 0] + [k for _, k in members], dtype=np.int32)
+    lengths = np.array([20 + k % 7 for k in range(n)], dtype=np.int64)
+    fresh = None if fresh_step == 0 else (np.arange(n) % (fresh_step + 1) == 0)
+    codes = _filtered_block(
+        block, left, tokens, lengths, (unsaid, noise_texts), fresh=fresh, threshold=THRESHOLD, workers=1, n=n
+    )
+    got = {(int(c) // n, int(c) % n) for c in codes}
+    text = [" ".join([*sorted(words), noise_texts[k]]).strip() for words, k in members]
+    want = set()
+    for x in range(len(members)):
+        for y in range(x + 1, len(members)):
+            a, b = int(block[x]), int(block[y])
+            if fresh is not None and not (fresh[a] or fresh[b]):
+                continue
+            if Indel.distance(text[x], text[y]) <= (100 - THRESHOLD) / 100 * (lengths[a] + lengths[b]) + 1e-9:
+                want.add((a, b))
+    assert got == want

@@ -17,14 +17,14 @@ with a second, small difference still differs by one blocking word:
 
 * a word goes to the most frequent word within one edit of it, climbing
   ("tbas" -> "tabs"): typos vanish (:func:`_spelling_classes`);
-* a number goes to its shape ("8080" -> "9999", "2024-05-01" ->
-  "9999-99-99"): a changed number plus a typo is still one difference;
+* every number is the same blocking word ("8080", "2024-05-01", "11"): a
+  changed number plus a typo is still one difference;
 * a misspelt function word ("fpr", "thhe") is dropped (:func:`_noise`).
 
-Three more signatures leave out two of a text's three rarest blocking words:
-look-alikes that differ in the two words that make them particular ("Carla
-Krain" / "Chiara Krizan plays squash on weekends") meet in their template's
-block (:func:`_leave_two_out`).
+More signatures leave out two of a text's four rarest blocking words (every
+pair of them): look-alikes that differ in the two words that make them
+particular ("Carla Krain" / "Chiara Krizan plays squash on weekends") meet
+in their template's block (:func:`_leave_two_out`).
 
 Signatures are 64-bit multiset hashes (the sum of a random 64-bit number per
 blocking word, modulo 2**64), so a node's ``k`` leave-one-out keys are
@@ -32,13 +32,17 @@ blocking word, modulo 2**64), so a node's ``k`` leave-one-out keys are
 hash collision can only add a candidate, which the scorer then rejects, so
 collisions cost time, never correctness.
 
-Blocks (entries sharing a key) of up to 64 members are expanded into pairs;
-blocks of up to ``block_cap`` members are scored all against all with
-``cdist``; bigger blocks come from templates ("prefers X" for a thousand X)
-and are split again by the left-out word's deletion neighbourhood (the word
-and every way of deleting one character: two words within one edit share
-one).  Pieces still bigger than ``block_cap`` are dropped and counted, and
-so are big template blocks of the leave-two-out signature.
+Blocks (entries sharing a key) of up to 64 members are expanded into pairs.
+Bigger blocks, up to ``block_cap`` members (``_TEMPLATE_CAP`` for
+templates), are compared all against all on what their members leave out --
+one word, two for a template -- with a cheap Indel distance under the bound
+the threshold implies, and only the close pairs become candidates
+(:func:`_filtered_block`).  Bigger leave-one-out blocks come from templates
+("prefers X" for a thousand X) and are split again by the left-out word's
+deletion neighbourhood (the word and every way of deleting one character:
+two words within one edit share one).  Pieces still bigger than
+``block_cap`` are dropped and counted, and so are template blocks bigger
+than ``_TEMPLATE_CAP``.
 
 Every candidate is scored with rapidfuzz ``ratio`` on the normal forms and
 kept at ``>= threshold``: the fast path can only miss pairs, never invent
@@ -52,12 +56,13 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 
 from .text import FUNCTION_WORDS
 
@@ -67,8 +72,18 @@ _SCORE_CHUNK = 1 << 17
 _PAIR_BLOCK = 64
 #: ``removed`` marker of leave-two-out entries (not split further)
 _TWO_OUT = -2
+#: Leave-two-out signatures drop two of a text's this many rarest words.
+_RAREST = 4
+#: Texts of fewer blocking words get no leave-two-out signatures.
+_TEMPLATE_WORDS = 4
 #: Leave-two-out (template) blocks up to this size are compared whole.
-_TEMPLATE_BLOCK = 250
+_TEMPLATE_CAP = 250
+#: Signatures beyond this many are blocked in four shards of the key space.
+_SHARDED = 1 << 21
+#: Distance matrices smaller than this are computed on one thread.
+_THREADED = 1 << 18
+#: Rows of a block filtered per cdist call (bounds the distance matrix).
+_FILTER_ROWS = 256
 _SEED = 0x5EED_D12E
 _DIGIT = re.compile(r"\d")
 
@@ -78,7 +93,10 @@ class BlockingStats:
     """What blocking did, for the benchmark and the run report."""
 
     signatures: int
+    #: distinct pairs scored on the whole texts
     candidates: int
+    #: pairs of bigger blocks compared on their left-out words (the filter)
+    filtered_pairs: int
     #: blocks larger than the cap that were split by deletion neighbourhood
     refined_blocks: int
     #: pairs not generated because a refined sub-block was still too large
@@ -90,7 +108,7 @@ def similar_pairs(
     *,
     threshold: float,
     fresh: np.ndarray | None = None,
-    block_cap: int = 2000,
+    block_cap: int = 4000,
     workers: int = -1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockingStats]:
     """Pairs ``i < j`` of ``norms`` with ``ratio >= threshold``, found by blocking.
@@ -100,36 +118,45 @@ def similar_pairs(
     ``(i, j, score, stats)`` sorted by ``(i, j)``.
     """
     n = len(norms)
-    keys, nodes, removed, token_strings = _signatures(norms)
+    keys, nodes, removed, left, unsaid, tokens = _signatures(norms)
     signatures = int(keys.size)
-    found = _candidates(keys, nodes, removed, token_strings, fresh=fresh, cap=block_cap, n=n)
-    del keys, nodes, removed
-    i, j, s = score_pairs(norms, found.codes, n=n, threshold=threshold, workers=workers)
-    pieces = [(i, j, s)] + [_score_block(norms, block, fresh, threshold, workers) for block in found.blocks]
-    i = np.concatenate([p[0] for p in pieces])
-    j = np.concatenate([p[1] for p in pieces])
-    s = np.concatenate([p[2] for p in pieces])
-    code, first = distinct(i * n + j)
+    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap, n=n)
+    del keys, nodes, removed, left
+    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
+    parts = found.codes
+    for block, words in found.blocks:
+        parts.append(
+            _filtered_block(block, words, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n)
+        )
     stats = BlockingStats(
         signatures=signatures,
-        candidates=int(found.codes.size) + found.block_pairs,
+        candidates=0,
+        filtered_pairs=found.block_pairs,
         refined_blocks=found.refined,
         dropped_pairs=found.dropped,
     )
-    return code // n, code % n, s[first], stats
+    del found
+    codes = distinct_codes(parts)
+    i, j, s = score_pairs(norms, codes, n=n, threshold=threshold, workers=workers)
+    return i, j, s, replace(stats, candidates=int(codes.size))
 
 
-def distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and the index of each one's first occurrence.
+def distinct_codes(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted distinct pair codes of ``parts`` (which it empties).
 
-    ``np.unique`` does the same, but numpy 2's hash-based version is several
-    times slower than a stable sort on the millions of pair codes here.
+    Sorted in place, so the peak is one copy of the codes plus the result:
+    at a million memories there are tens of millions of them, and
+    ``np.unique`` or an argsort would hold three or four copies.
     """
-    order = np.argsort(codes, kind="stable")
-    ordered = codes[order]
-    first = np.ones(ordered.size, dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    return ordered[first], order[first]
+    codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    parts.clear()
+    codes.sort()
+    if codes.size:
+        first = np.empty(codes.size, dtype=bool)
+        first[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=first[1:])
+        codes = codes[first]
+    return codes
 
 
 def score_pairs(
@@ -162,17 +189,23 @@ def score_pairs(
     return np.concatenate(keep_a), np.concatenate(keep_b), np.concatenate(keep_s)
 
 
-def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _signatures(
+    norms: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, list[str]], list[str]]:
     """Leave-one-out and full multiset hashes of every normal form.
 
-    Returns ``(keys, nodes, removed, tokens)``: one entry per (node, left-out
-    word), one per node with ``removed == -1`` (the full multiset) and three
-    per node of three or more words with ``removed == -2`` (see
+    Returns ``(keys, nodes, removed, left, unsaid, tokens)``: one entry per (node,
+    left-out word), one per node with ``removed == -1`` (the full multiset)
+    and three per node of three or more words with ``removed == -2`` (see
     :func:`_leave_two_out`); ``removed`` indexes ``tokens``, the sorted
-    vocabulary.
+    vocabulary, by blocking word.  ``left`` (two columns, -1 for none) holds
+    the words as written that each entry leaves out: what two members of a
+    block differ in (see :func:`_filtered_block`).  ``unsaid`` are the
+    noise words no signature has: per node an index into a list of their
+    texts (0: none).
     """
     vocab: dict[str, int] = {}
-    flat = array("l")  # C longs: a million texts' words without a Python int each
+    flat = array("l")  # C longs: a million texts' words without a Python str or int each
     counts = np.zeros(len(norms), dtype=np.int64)
     setdefault = vocab.setdefault
     for index, norm in enumerate(norms):
@@ -182,17 +215,29 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     tokens = sorted(vocab)
     position = {t: r for r, t in enumerate(tokens)}
     # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
-    rank = np.fromiter((position[t] for t in vocab), dtype=np.int64, count=len(vocab))
-    tok = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int64)
-    frequency = np.bincount(tok, minlength=len(tokens))
-    tok = _spelling_classes(tokens, frequency)[tok]
+    rank = np.fromiter((position[t] for t in vocab), dtype=np.int32, count=len(vocab))
+    spelt = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int32)
+    del flat, vocab, position, rank
+    frequency = np.bincount(spelt, minlength=len(tokens))
+    tok = _spelling_classes(tokens, frequency).astype(np.int32)[spelt]
     noise = _noise(tokens, frequency)
+    unsaid = np.zeros(len(norms), dtype=np.int32)
+    unsaid_texts = [""]
     if noise.any():
         # misspelt function words ("fpr", "tje") are dropped: the leftover
         # "the" of one text must not count as the one difference a pair has
         keep = ~noise[tok]
-        counts = np.bincount(np.repeat(np.arange(len(norms)), counts)[keep], minlength=len(norms))
-        tok = tok[keep]
+        owners = np.repeat(np.arange(len(norms), dtype=np.int32), counts)
+        texts: dict[str, int] = {"": 0}
+        noisy: dict[int, list[str]] = {}
+        for owner, word in zip(owners[~keep].tolist(), spelt[~keep].tolist()):
+            noisy.setdefault(owner, []).append(tokens[word])
+        for owner, words in noisy.items():
+            unsaid[owner] = texts.setdefault(" ".join(words), len(texts))
+        unsaid_texts = list(texts)
+        counts = np.bincount(owners[keep], minlength=len(norms))
+        tok, spelt = tok[keep], spelt[keep]
+        del owners, keep, noisy
     weights = np.random.default_rng(_SEED).integers(0, np.iinfo(np.uint64).max, size=len(tokens), dtype=np.uint64, endpoint=True)
     has_words = counts > 0
     owner = np.repeat(np.arange(len(norms), dtype=np.int32), counts)
@@ -200,36 +245,54 @@ def _signatures(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     if tok.size:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_words]
         totals[has_words] = np.add.reduceat(weights[tok], starts)
-    with np.errstate(over="ignore"):
-        loo = totals[owner] - weights[tok]
     full_nodes = np.flatnonzero(has_words).astype(np.int32)
-    two_nodes, two_keys = _leave_two_out(tok, owner, totals, weights, counts)
-    keys = np.concatenate((loo, totals[full_nodes], two_keys))
-    nodes = np.concatenate((owner, full_nodes, two_nodes))
-    removed = np.concatenate(
-        (tok.astype(np.int32), np.full(full_nodes.size, -1, dtype=np.int32), np.full(two_nodes.size, _TWO_OUT, dtype=np.int32))
-    )
-    return keys, nodes, removed, tokens
+    two_nodes, two_keys, two_left = _leave_two_out(tok, spelt, owner, totals, weights, counts)
+    # filled part by part (leave one out, full, leave two out): one copy at a time
+    words, full, two = tok.size, full_nodes.size, two_nodes.size
+    size = words + full + two
+    keys = np.empty(size, dtype=np.uint64)
+    nodes = np.empty(size, dtype=np.int32)
+    removed = np.empty(size, dtype=np.int32)
+    left = np.full((size, 2), -1, dtype=np.int32)
+    with np.errstate(over="ignore"):
+        np.subtract(totals[owner], weights[tok], out=keys[:words])
+    nodes[:words], removed[:words], left[:words, 0] = owner, tok, spelt
+    del owner, tok, spelt
+    keys[words : words + full], nodes[words : words + full], removed[words : words + full] = totals[full_nodes], full_nodes, -1
+    keys[words + full :], nodes[words + full :], removed[words + full :], left[words + full :] = two_keys, two_nodes, _TWO_OUT, two_left
+    return keys, nodes, removed, left, (unsaid, unsaid_texts), tokens
 
 
 def _leave_two_out(
-    tok: np.ndarray, owner: np.ndarray, totals: np.ndarray, weights: np.ndarray, counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Three more signatures per text of three or more words: without two of
-    its three rarest blocking words.  Two texts that differ in the words that
-    make them particular ("Carla Krain" / "Chiara Krizan" ... "plays squash on
-    weekends") share one; the block it makes is the template, compared as a
-    whole while it is small and dropped when it is not.
+    tok: np.ndarray, spelt: np.ndarray, owner: np.ndarray, totals: np.ndarray, weights: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """More signatures per text of three or more words: without two of its
+    ``_RAREST`` rarest blocking words (every pair of them).  Two texts that
+    differ in the words that make them particular ("Carla Krain" / "Chiara
+    Krizan" ... "plays squash on weekends") share one; the block it makes is
+    the template, compared as a whole (see :func:`_filtered_block`).  The
+    rarest words are not always the differing ones -- a first name is
+    commoner than "phabricator" -- hence more than the rarest three.  Also
+    returns the two words as written that each signature leaves out (two
+    columns).
     """
-    frequency = np.bincount(tok, minlength=weights.size)
-    order = np.lexsort((tok, frequency[tok], owner))  # by text, then rarest first
+    # rarity as written: a spelling class can gather many rare words ("mon",
+    # "mona", "moni" ...) into one common blocking word
+    frequency = np.bincount(spelt, minlength=weights.size)
+    order = np.lexsort((tok, frequency[spelt], owner))  # by text, then rarest first
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    eligible = np.flatnonzero(counts >= 3)
-    first, second, third = (weights[tok[order[starts[eligible] + k]]] for k in range(3))
-    with np.errstate(over="ignore"):
-        base = totals[eligible]
-        keys = np.concatenate((base - first - second, base - first - third, base - second - third))
-    return np.tile(eligible.astype(np.int32), 3), keys
+    nodes: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    left: list[np.ndarray] = []
+    for second in range(1, _RAREST):
+        for first in range(second):
+            eligible = np.flatnonzero(counts >= max(_TEMPLATE_WORDS, second + 1))
+            a, b = order[starts[eligible] + first], order[starts[eligible] + second]
+            with np.errstate(over="ignore"):
+                keys.append(totals[eligible] - weights[tok[a]] - weights[tok[b]])
+            nodes.append(eligible.astype(np.int32))
+            left.append(np.column_stack((spelt[a], spelt[b])))
+    return np.concatenate(nodes), np.concatenate(keys), np.concatenate(left)
 
 
 def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
@@ -274,16 +337,17 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     """
     size = len(tokens)
     best = np.arange(size, dtype=np.int64)
-    numbers: dict[str, int] = {}
+    number = -1
     hashes = array("q")
     owners = array("l")
     for index, word in enumerate(tokens):
         if _DIGIT.search(word):
-            # numbers are values, not typos, but "port 8080" / "port 8081" and
-            # "2024-05-01" / "2024-06-01" are near-identical texts: block
-            # numbers by shape (digits and separators) so that a number change
-            # plus one typo still leaves a single difference
-            best[index] = numbers.setdefault(_DIGIT.sub("9", word), index)
+            # numbers are values, not typos, but "port 8080" / "port 8081",
+            # "2024-05-01" / "2024-06-01", "11 steps" / "6 steps" are
+            # near-identical texts: every number is one blocking word, so a
+            # number change plus another difference is still one difference
+            number = index if number < 0 else number
+            best[index] = number
         elif len(word) >= 3 and word.isalpha():  # one- and two-letter words: never typos
             variant_hashes = [hash(word[:k] + word[k + 1 :]) for k in range(len(word))]
             variant_hashes.append(hash(word))
@@ -314,10 +378,11 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
 
 
 class _Candidates(NamedTuple):
-    #: distinct pair codes ``lo * n + hi`` to score one by one (small blocks)
-    codes: np.ndarray
-    #: node sets to score all against all with cdist (medium blocks)
-    blocks: list[np.ndarray]
+    #: pair codes ``lo * n + hi`` of the small blocks (with repeats), in parts
+    codes: list[np.ndarray]
+    #: bigger blocks, filtered on what their members leave out: (nodes, left)
+    blocks: list[tuple[np.ndarray, np.ndarray]]
+    #: pairs of those blocks the filter looks at
     block_pairs: int
     refined: int
     dropped: int
@@ -327,6 +392,7 @@ def _candidates(
     keys: np.ndarray,
     nodes: np.ndarray,
     removed: np.ndarray,
+    left: np.ndarray,
     tokens: list[str],
     *,
     fresh: np.ndarray | None,
@@ -335,84 +401,190 @@ def _candidates(
 ) -> _Candidates:
     """Blocks of two or more entries sharing a signature, by size:
 
-    * up to ``_PAIR_BLOCK`` members: every pair, scored one by one;
-    * up to ``cap``: the whole block, scored all-against-all by cdist;
+    * up to ``_PAIR_BLOCK`` members: every pair is a candidate;
+    * up to ``cap``: the whole block, filtered on the words its members
+      leave out (:func:`_filtered_block`);
     * bigger: split by the left-out word's deletion neighbourhood, and the
       pieces treated the same way; a piece still bigger than ``cap`` is
       dropped (and counted).
 
-    Leave-two-out blocks are templates: taken whole up to ``_TEMPLATE_BLOCK``
-    members, dropped (and counted) beyond.
+    Blocks holding leave-two-out entries (templates) are taken whole up to
+    ``_TEMPLATE_CAP`` members; beyond, their template entries are dropped
+    (and counted) and the rest is treated as above.
     """
     codes: list[np.ndarray] = []
-    blocks: list[np.ndarray] = []
-    template = removed == _TWO_OUT
-    t_order = np.argsort(keys[template], kind="stable")
-    t_keys, t_nodes = keys[template][t_order], nodes[template][t_order]
-    t_starts, t_sizes = _runs(t_keys, fresh=fresh, nodes=t_nodes)
-    small = t_sizes <= min(cap, _TEMPLATE_BLOCK)
-    _take(t_nodes, t_starts[small], t_sizes[small], codes, blocks, n=n, fresh=fresh)
-    dropped = int((t_sizes[~small] * (t_sizes[~small] - 1) // 2).sum())
-    keys, nodes, removed = keys[~template], nodes[~template], removed[~template]
-    order = np.argsort(keys, kind="stable")
-    keys, nodes, removed = keys[order], nodes[order], removed[order]
-    starts, sizes = _runs(keys, fresh=fresh, nodes=nodes)
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    dropped = refined = 0
+    # blocks never straddle shards of the key space: sorting one shard at a
+    # time holds a fraction of the sort's temporaries (for big inputs)
+    bits = 2 if keys.size > _SHARDED else 0
+    shard_of = (keys >> np.uint64(64 - bits)).astype(np.int8) if bits else np.zeros(keys.size, dtype=np.int8)
+    for shard in range(1 << bits):
+        found: list[np.ndarray] = []
+        entries = np.flatnonzero(shard_of == shard)
+        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n)
+        dropped, refined = dropped + d, refined + r
+        if bits:  # de-duplicated shard by shard: one shard's raw codes at a time
+            codes.append(distinct_codes(found))
+        else:
+            codes.extend(found)
+    if fresh is None:
+        block_pairs = sum(len(block) * (len(block) - 1) // 2 for block, _ in blocks)
+    else:
+        block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block, _ in blocks)
+    return _Candidates(codes, blocks, block_pairs, refined, dropped)
+
+
+def _shard_candidates(
+    entries: np.ndarray,
+    keys: np.ndarray,
+    nodes: np.ndarray,
+    removed: np.ndarray,
+    left: np.ndarray,
+    tokens: list[str],
+    codes: list[np.ndarray],
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    fresh: np.ndarray | None,
+    cap: int,
+    n: int,
+) -> tuple[int, int]:
+    """:func:`_candidates` over some ``entries``; returns (dropped pairs, refined blocks)."""
+    # one key space: a text's leave-two-out key meets another's leave-one-out
+    # key when they differ by two words against one
+    entries = entries[np.argsort(keys[entries], kind="stable")]
+    starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
+    whole = sizes <= min(cap, _TEMPLATE_CAP)
+    _take(entries, starts[whole], sizes[whole], nodes, left, codes, blocks, n=n, fresh=fresh)
+    # bigger blocks lose their template entries, and the rest goes on
+    entries = entries[_expand(starts[~whole], sizes[~whole])]
+    dropped = int((sizes[~whole] * (sizes[~whole] - 1) // 2).sum())
+    entries = entries[removed[entries] != _TWO_OUT]
+    starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
+    dropped -= int((sizes * (sizes - 1) // 2).sum())
     big = sizes > cap
-    _take(nodes, starts[~big], sizes[~big], codes, blocks, n=n, fresh=fresh)
+    _take(entries, starts[~big], sizes[~big], nodes, left, codes, blocks, n=n, fresh=fresh)
     if big.any():
-        member = _expand(starts[big], sizes[big])
-        sub_keys, sub_nodes = _deletion_keys(keys[member], nodes[member], removed[member], tokens)
+        member = entries[_expand(starts[big], sizes[big])]
+        sub_keys, sub_entry = _deletion_keys(keys[member], removed[member], tokens)
         sub_order = np.argsort(sub_keys, kind="stable")
-        sub_keys, sub_nodes = sub_keys[sub_order], sub_nodes[sub_order]
-        s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=sub_nodes)
+        sub_keys, sub_entries = sub_keys[sub_order], member[sub_entry[sub_order]]
+        s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=nodes[sub_entries])
         too_big = s_sizes > cap
         dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
-        _take(sub_nodes, s_starts[~too_big], s_sizes[~too_big], codes, blocks, n=n, fresh=fresh)
-    distinct_codes, _ = distinct(np.concatenate(codes)) if codes else (np.empty(0, dtype=np.int64), None)
-    if fresh is None:
-        block_pairs = sum(len(block) * (len(block) - 1) // 2 for block in blocks)
-    else:
-        block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block in blocks)
-    return _Candidates(distinct_codes, blocks, block_pairs, int(big.sum()), dropped)
+        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, codes, blocks, n=n, fresh=fresh)
+    return dropped, int(big.sum())
 
 
 def _take(
-    values: np.ndarray,
+    entries: np.ndarray,
     starts: np.ndarray,
     sizes: np.ndarray,
+    nodes: np.ndarray,
+    left: np.ndarray,
     codes: list[np.ndarray],
-    blocks: list[np.ndarray],
+    blocks: list[tuple[np.ndarray, np.ndarray]],
     *,
     n: int,
     fresh: np.ndarray | None,
 ) -> None:
+    """Runs of ``entries`` (positions into ``nodes`` / ``left``): small ones
+    as pair codes, the others as blocks to filter."""
     small = sizes <= _PAIR_BLOCK
-    codes.append(_all_pairs(values, starts[small], sizes[small], n=n, fresh=fresh))
+    codes.append(_all_pairs(nodes[entries], starts[small], sizes[small], n=n, fresh=fresh))
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
-        block = np.sort(values[start : start + size])
-        blocks.append(block[np.concatenate(([True], block[1:] != block[:-1]))])
+        run = entries[start : start + size]
+        blocks.append((nodes[run], left[run]))
 
 
-def _score_block(
-    norms: Sequence[str], block: np.ndarray, fresh: np.ndarray | None, threshold: float, workers: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All pairs of one medium block with ``ratio >= threshold`` (cdist)."""
-    texts = [norms[k] for k in block.tolist()]
-    rows = block if fresh is None else block[fresh[block]]
-    scores = process.cdist(
-        texts if fresh is None else [norms[k] for k in rows.tolist()],
-        texts,
-        scorer=fuzz.ratio,
-        processor=None,
-        score_cutoff=threshold,
-        workers=workers,
-        dtype=np.float32,
+def _filtered_block(
+    block: np.ndarray,
+    left: np.ndarray,
+    tokens: list[str],
+    lengths: np.ndarray,
+    unsaid: tuple[np.ndarray, list[str]],
+    *,
+    fresh: np.ndarray | None,
+    threshold: float,
+    workers: int,
+    n: int,
+) -> np.ndarray:
+    """Candidate pairs of one bigger block: those whose left-out words are close.
+
+    Members of a block share every blocking word but the ones they leave out
+    (one word, two for a template, none for a full multiset), so what tells
+    them apart is there -- with their noise words (``unsaid``: per node an
+    index into their texts), which no signature has.  ``ratio >= threshold``
+    means an Indel distance of at most ``(100 - threshold)% * (len(a) +
+    len(b))`` between the whole texts; with the shared words aligned, the
+    distance of what they leave out is within that bound too.  So the block
+    is compared all against all on those few words alone -- short strings,
+    several times cheaper than the whole texts -- with ``Indel.distance``
+    under the bound, and only the survivors are scored on the whole texts.
+    (Shared words that are typo or number variants of each other use some of
+    the budget too, which is why this is a filter and not the score.)
+    """
+    # members leaving out the same words are compared once, as those words:
+    # code of (lower, higher) token id, each shifted by one (-1 is none),
+    # and of the noise words
+    unsaid_of, unsaid_texts = unsaid
+    base, kinds = len(tokens) + 1, len(unsaid_texts)
+    low, high = np.minimum(left[:, 0], left[:, 1]), np.maximum(left[:, 0], left[:, 1])
+    codes, word_of, group_size = np.unique(
+        ((low.astype(np.int64) + 1) * base + (high + 1)) * kinds + unsaid_of[block], return_inverse=True, return_counts=True
     )
-    qi, cj = np.nonzero(scores >= threshold)
-    i, j = rows[qi], block[cj]
-    keep = i != j
-    i, j, s = i[keep], j[keep], scores[qi[keep], cj[keep]]
-    return np.minimum(i, j), np.maximum(i, j), s
+    word_of = word_of.reshape(-1)
+    by_word = np.argsort(word_of, kind="stable")
+    group_start = np.concatenate(([0], np.cumsum(group_size)[:-1]))
+    pair_codes, noise = np.divmod(codes, kinds)
+    distinct_words = [
+        " ".join(filter(None, ("" if not a else tokens[a - 1], "" if not b else tokens[b - 1], unsaid_texts[k])))
+        for a, b, k in zip(*(part.tolist() for part in (*np.divmod(pair_codes, base), noise)))
+    ]
+    sizes = lengths[block]
+    slack = (100.0 - threshold) / 100.0
+    cutoff = int(slack * 2 * int(sizes.max())) + 1
+    rows = np.arange(len(distinct_words)) if fresh is None else np.unique(word_of[fresh[block]])
+    out: list[np.ndarray] = []
+    for p, q, close in _close_words(distinct_words, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
+        # every member of word p against every member of word q
+        pairs = group_size[p] * group_size[q]
+        which = np.repeat(np.arange(p.size), pairs)
+        offset = np.arange(int(pairs.sum())) - np.repeat(np.cumsum(pairs) - pairs, pairs)
+        width = group_size[q][which]
+        i = by_word[group_start[p][which] + offset // width]
+        j = by_word[group_start[q][which] + offset % width]
+        keep = close[which] <= slack * (sizes[i] + sizes[j]) + 1e-9
+        a, b = block[i[keep]], block[j[keep]]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keep = lo != hi
+        if fresh is not None:
+            keep &= fresh[lo] | fresh[hi]
+        out.append(lo[keep].astype(np.int64) * n + hi[keep])
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
+
+def _close_words(
+    words: list[str], rows: np.ndarray, *, symmetric: bool, cutoff: int, workers: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(p, q, distance)`` of ``rows`` against all ``words`` with
+    ``Indel.distance <= cutoff`` (``symmetric``: only ``q >= p``), by chunks."""
+    dtype = np.uint8 if cutoff < 255 else np.int32
+    for start in range(0, rows.size, _FILTER_ROWS):
+        chunk = rows[start : start + _FILTER_ROWS]
+        first = int(chunk[0]) if symmetric else 0
+        distances = process.cdist(
+            [words[k] for k in chunk.tolist()],
+            words[first:],
+            scorer=Indel.distance,
+            processor=None,
+            score_cutoff=cutoff,
+            # threads cost more than they save on a small matrix
+            workers=workers if len(chunk) * (len(words) - first) > _THREADED else 1,
+            dtype=dtype,
+        )
+        p, q = np.nonzero(distances <= cutoff)
+        yield chunk[p], q + first, distances[p, q]
 
 
 def _runs(sorted_keys: np.ndarray, *, fresh: np.ndarray | None, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -469,13 +641,12 @@ def _all_pairs(
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
-def _deletion_keys(
-    keys: np.ndarray, nodes: np.ndarray, removed: np.ndarray, tokens: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
+def _deletion_keys(keys: np.ndarray, removed: np.ndarray, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Split big blocks: key + hash of each one-deletion variant of the left-out word.
 
     Full-multiset entries (``removed == -1``) share one piece per block: they
     are the texts whose blocking words are all alike (typo or number variants).
+    Returns the sub-keys and, for each, the position of its entry.
     """
     distinct = np.unique(removed)
     variant_hashes: list[np.ndarray] = []
@@ -491,7 +662,7 @@ def _deletion_keys(
     take = np.repeat(offsets[slot], per_entry) + (np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry))
     with np.errstate(over="ignore"):
         sub_keys = np.repeat(keys, per_entry) * np.uint64(0x9E3779B97F4A7C15) + flat_hashes[take]
-    return sub_keys, np.repeat(nodes, per_entry)
+    return sub_keys, np.repeat(np.arange(keys.size), per_entry)
 
 
 def _hash(text: str) -> int:

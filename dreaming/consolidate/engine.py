@@ -50,7 +50,7 @@ from .clusters import tight_clusters
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
 from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
-from .text import NEG, NUMBER, WORD, lookup, tokenize
+from .text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
 
 _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 
@@ -252,15 +252,19 @@ class _Work:
         """Find similar pairs of nodes and decide each (stages 3 and 4)."""
         clock = perf_counter()
         config = self.config
+        # nodes are sorted by normal form: each distinct one is a run of nodes
+        # (start[k] up to start[k + 1]), held as an array, not a list per form
         norms: list[str] = []
-        norm_nodes: list[list[int]] = []
+        first: list[int] = []
         for node, norm in enumerate(self.node_norm):
-            if norms and norms[-1] == norm:
-                norm_nodes[-1].append(node)
-            else:
+            if not norms or norms[-1] != norm:
                 norms.append(norm)
-                norm_nodes.append([node])
-        norm_fresh = np.array([any(self.node_fresh[u] for u in nodes) for nodes in norm_nodes], dtype=bool)
+                first.append(node)
+        start = np.array([*first, len(self.node_norm)], dtype=np.int64)
+        del first
+        node_fresh = np.array(self.node_fresh, dtype=bool)
+        norm_fresh = np.logical_or.reduceat(node_fresh, start[:-1]) if norms else np.zeros(0, dtype=bool)
+        runs = start.tolist()
         fresh_mask = norm_fresh if incremental else None
         n = len(norms)
         fresh_count = int(norm_fresh.sum()) if incremental else n
@@ -279,6 +283,7 @@ class _Work:
                 strategy="blocked",
                 candidates=found.candidates,
                 signatures=found.signatures,
+                filtered_pairs=found.filtered_pairs,
                 refined_blocks=found.refined_blocks,
                 dropped_pairs=found.dropped_pairs,
             )
@@ -288,14 +293,13 @@ class _Work:
         clock = perf_counter()
         node_pairs: list[tuple[int, int, float]] = []
         for p, q, score in zip(i.tolist(), j.tolist(), s.tolist()):
-            for u in norm_nodes[p]:
-                for v in norm_nodes[q]:
+            for u in range(runs[p], runs[p + 1]):
+                for v in range(runs[q], runs[q + 1]):
                     node_pairs.append((u, v, score))
-        for nodes in norm_nodes:  # same normal form, different subject / names / key
-            if len(nodes) > 1:
-                for x, u in enumerate(nodes):
-                    for v in nodes[x + 1 :]:
-                        node_pairs.append((u, v, 100.0))
+        for k in np.flatnonzero(np.diff(start) > 1).tolist():  # same normal form, different subject / names / key
+            for u in range(runs[k], runs[k + 1]):
+                for v in range(u + 1, runs[k + 1]):
+                    node_pairs.append((u, v, 100.0))
         for u, v, score in node_pairs:
             if not (self.node_fresh[u] or self.node_fresh[v]) or not self.node_norm[u]:
                 continue
@@ -317,18 +321,23 @@ class _Work:
         self.stats.update(duplicate_edges=len(self.duplicate_edges))
         timings["verdicts"] = perf_counter() - clock
 
-    def groups(self) -> list[tuple[int, tuple[int, ...], float]]:
-        """(centre node, nodes, score) of every group of duplicates, singletons included."""
+    def groups(self) -> Iterator[tuple[int, tuple[int, ...], float]]:
+        """(centre node, nodes, score) of every group of duplicates, singletons
+        included -- made one at a time: at a million memories most nodes are
+        singletons, and a list of them all would be ~80 MB held for nothing."""
         clusters = tight_clusters(
             self.duplicate_edges,
             weights=[len(m) for m in self.node_members],
             keys=self.node_key,
             apart=self.apart,
         )
-        placed = {u for c in clusters for u in c.members}
-        out = [(c.centre, c.members, c.score) for c in clusters]
-        out.extend((u, (u,), 100.0) for u in range(len(self.node_members)) if u not in placed)
-        return out
+        placed = np.zeros(len(self.node_members), dtype=bool)
+        for c in clusters:
+            placed[list(c.members)] = True
+            yield c.centre, c.members, c.score
+        del clusters
+        for u in np.flatnonzero(~placed).tolist():
+            yield u, (u,), 100.0
 
     def representatives(self, groups) -> tuple[list[_Rep], list[Merge]]:
         """Fold each group into its canonical memory (stage 5)."""
@@ -535,12 +544,14 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
                 first_is_sentence = tokens[0] is words[0] and not (len(tokens) > 1 and tokens[1].cls == WORD and tokens[1].case)
                 capitalised.update([t.stem for t in cased if not (first_is_sentence and t is tokens[0])])
         content_stems.sort()
-        texts[content] = Text(
-            norm=" ".join(content_stems),
+        text = Text(
+            norm=share(" ".join(content_stems)),
             negated=negations % 2 == 1,
             capitals=share(tuple([t.stem for t in cased])) if cased and not headline else (),
             statement=parse(tokens, share),
         )
+        # texts differing only in punctuation or spacing analyse alike: one object
+        texts[content] = share(text)
     names = frozenset(w for w, count in capitalised.items() if count > lowercase.get(w, 0))
     # per stem: how often it occurs, and its most common spelling (ties:
     # alphabetical), for typo checks
@@ -554,6 +565,7 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
         if word not in best or rank < best[word]:
             best[word] = rank
             spelling[word] = spelt
+    trim_cache()
     return texts, rules.Lexicon(names=names, frequency=frequency, spelling=spelling, texts=len(texts))
 
 

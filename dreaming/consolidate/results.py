@@ -37,9 +37,12 @@ class ConsolidationConfig:
     #: "auto" compares all pairs while that means at most this many scores
     #: (a few hundred milliseconds of cdist on two cores).
     exact_pair_budget: int = 20_000_000
-    #: blocking: blocks up to this size are compared all against all (cdist);
+    #: blocking: blocks up to this size are compared all against all (on the
+    #: words their members leave out, then the close pairs on the whole text);
     #: larger ones, made by templates, are split further (see :mod:`.blocking`).
-    block_cap: int = 2000
+    #: 4000 keeps whole the biggest block of the synthetic 100k store ("the
+    #: deadline of project X is <date>" for every project).
+    block_cap: int = 4000
     #: An UNSURE subject ("the user prefers X") with more values than this is
     #: evidently multi-valued; its value differences are not flagged as
     #: ambiguous (it would drown the reviewer in "prefers tea / prefers tabs").
