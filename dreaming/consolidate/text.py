@@ -67,8 +67,9 @@ _FILLERS = frozenset(
     truly quite also too so generally typically usually always currently now still indeed
     please note noted remember that fyi btw anymore nowadays these days""".split()
 )
-#: "using" as in "prefers using tabs" says nothing "prefers tabs" does not.
-_FILLERS = _FILLERS | {"using"}
+#: "using" as in "prefers using tabs" says nothing "prefers tabs" does not; nor
+#: does "it" in "make test; it needs Docker" what "make test (needs Docker)" does.
+_FILLERS = _FILLERS | {"using", "it"}
 _SELF = frozenset("user i me my mine myself".split())
 _AUX = frozenset("do does did doing done will would can could should shall might must let".split())
 _COPULAS = frozenset("is are was were am be been being".split())
