@@ -102,6 +102,9 @@ class DreamReport:
     cost: Mapping[str, Any] = field(default_factory=dict)
     #: model-backed stages that fell back to the offline result for some of their work
     partial: tuple[str, ...] = ()
+    #: look-alike pairs the core handed to the judge and nobody settled (offline:
+    #: all of them): both memories stay; a reviewer sees them here
+    unsettled: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +124,7 @@ class DreamReport:
             "llm": self.llm,
             "cost": dict(self.cost),
             "partial": list(self.partial),
+            "unsettled": [dict(u) for u in self.unsettled],
         }
 
 
@@ -333,6 +337,13 @@ def dream(
                 pairs[case_id] = (a, b)
                 cases.append(JudgeCase(case_id=case_id, a=by_id[a], b=by_id[b], score=amb.score / 100, why=amb.why))
         verdicts = judge.judge(cases, ctx) if cases else []
+        settled = {v.case_id for v in verdicts if v.decision != "undecided"}
+        unsettled = tuple(
+            {"ids": [case.a.id, case.b.id], "texts": [case.a.content, case.b.content],
+             "score": round(case.score, 4), "why": case.why}
+            for case in cases
+            if case.case_id not in settled
+        )
 
         clock.stage("patterns")
         retired = decisions.retired
@@ -384,6 +395,7 @@ def dream(
             "candidates": len(candidates),
             **plan.counts,
             "ambiguous": len(decisions.ambiguous),
+            "unsettled": len(unsettled),
             "changes": len(plan.changes),
         }
         status = "partial" if ctx.partial else "completed"
@@ -405,6 +417,7 @@ def dream(
             llm=llm,
             cost=cost,
             partial=tuple(ctx.partial),
+            unsettled=unsettled,
         )
         if not config.dry_run:
             store.save_run(

@@ -138,6 +138,10 @@ def stats_table(stats: dict[str, Any]) -> Table:
     return table
 
 
+#: look-alike pairs listed in a dream's summary (``--json`` has every one)
+_UNSETTLED_SHOWN = 5
+
+
 def print_dream_report(console: Console, report: Any) -> None:
     """The summary of a dream (``dreaming.pipeline.DreamReport``)."""
     if report.status == "nothing":
@@ -155,8 +159,15 @@ def print_dream_report(console: Console, report: Any) -> None:
         f"({c.get('merged_memories', 0)} memories), {c.get('superseded', 0)} superseded, "
         f"{c.get('conflicts', 0)} conflicts, {c.get('patterns', 0)} patterns, {c.get('moved', 0)} moved"
     )
-    if c.get("ambiguous"):
-        console.print(f"  left as they were   {c['ambiguous']} look-alike pairs nobody could settle offline")
+    unsettled = report.unsettled
+    if unsettled:
+        who = "offline" if report.llm == "off" else "(Claude did not decide)"
+        console.print(f"  left as they were   {len(unsettled)} look-alike pairs nobody could settle {who}; both kept:")
+        for pair in unsettled[:_UNSETTLED_SHOWN]:
+            a, b = pair["texts"]
+            console.print(Text(f"    {_short(a, 60)}  ~  {_short(b, 60)}  ({pair['why']})", style="dim"))
+        if len(unsettled) > _UNSETTLED_SHOWN:
+            console.print(Text(f"    ... {len(unsettled) - _UNSETTLED_SHOWN} more (all of them: --json)", style="dim"))
     stages = "  ".join(f"{name} {secs:.2f}s" for name, secs in report.timings.items())
     console.print(Text(f"  time per stage      {stages}", style="dim"))
     if report.cost:

@@ -216,3 +216,32 @@ def test_config_command_for_the_guard(store_path):
     assert json.loads(runner.invoke(cli, [*base, "guard", "--json"]).output) == {"guard": 0.35}
     bad = runner.invoke(cli, [*base, "guard", "lots"])
     assert bad.exit_code == 1 and "between 0 and 1" in bad.output
+
+
+def test_unsettled_look_alikes_are_listed_for_the_reviewer(tmp_path):
+    """A pair the core hands on and nobody settles (offline: nobody) stays, and
+    the run says which pair and why, in the summary and in --json."""
+    texts = ["Run the test suite with `make test`; it needs Docker running.",
+             "Run the tests with make test (needs docker running)"]
+    memories = tmp_path / "look-alikes.jsonl"
+    memories.write_text("".join(
+        json.dumps({"content": t, "observed_at": f"2026-0{i + 1}-01T00:00:00Z"}) + "\n" for i, t in enumerate(texts)
+    ))
+    (tmp_path / "inbox").mkdir()
+    runner = CliRunner()
+    outputs = {}
+    for mode in ("--json", "text"):
+        path = tmp_path / f"store{mode}.db"
+        with Store.open(path) as s:
+            import_file(s, memories)
+        args = ["--store", str(path), "run", "--llm", "off", "--transcripts", str(tmp_path / "inbox")]
+        result = runner.invoke(cli, args + ([mode] if mode == "--json" else []), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        outputs[mode] = result.output
+    data = json.loads(outputs["--json"])
+    (pair,) = data["unsettled"]
+    assert pair["texts"] == texts
+    assert "suit" in pair["why"] and 0 < pair["score"] <= 1
+    assert data["counts"]["unsettled"] == 1 and data["memories"] == {"before": 2, "after": 2}
+    assert "1 look-alike pairs nobody could settle offline; both kept" in outputs["text"]
+    assert "Run the test suite with `make test`" in outputs["text"]
