@@ -53,12 +53,15 @@ choice is broken by counts, then by the phrasing's text.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import NamedTuple
+
+import numpy as np
 
 from .subjects import MULTI, PREDICATE_WORDS, SINGLE, Statement, kind_of
 from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize
@@ -186,40 +189,7 @@ class _Reading(NamedTuple):
 
 def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2) -> Slots:
     """Find attributes stated in several phrasings and the memories filling them (see module doc)."""
-    subjects: dict[int, tuple[tuple[str, ...], str]] = {}
-    readings: dict[int, list[_Reading]] = {}
-    key_count: dict[str, int] = defaultdict(int)
-    for index, entry in enumerate(entries):
-        content = entry.content
-        if entry.statement is not None and entry.statement.negated:
-            continue  # polarity is the subject rules' business
-        # only texts that may have a subject: a known name, or the user
-        if not entry.capitals and not _SELF_RE.search(content):
-            continue
-        found = _read(content, names)
-        if found is None:
-            continue
-        subject, subject_text, options = found
-        subjects[index] = (subject, subject_text)
-        readings[index] = options
-        for option in options:
-            key_count[option.key] += 1
-
-    # phrasings: keys at least two subjects and two values fill
-    key_subjects: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-    key_values: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-    for index, options in readings.items():
-        subject = subjects[index][0]
-        for option in options:
-            if key_count[option.key] >= 2:
-                key_subjects[option.key].add(subject)
-                key_values[option.key].add(option.value)
-    chosen: dict[int, _Reading] = {}
-    for index, options in readings.items():
-        real = [o for o in options if len(key_subjects.get(o.key, ())) >= 2 and len(key_values[o.key]) >= 2]
-        if real:
-            chosen[index] = min(real, key=lambda o: (-len(key_subjects[o.key]), -len(key_values[o.key]), o.key))
-    del key_subjects, key_values, key_count
+    subjects, chosen = _choose(entries, names)
 
     # per phrasing: members, kind, verb, attribute words
     members: dict[str, list[int]] = defaultdict(list)
@@ -330,6 +300,85 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
         attributes=tuple(tuple(sorted(readable[k] for k in keys)) for keys in attributes),
         links=links_out,
     )
+
+
+def _choose(
+    entries: Sequence[Entry], names: Collection[str]
+) -> tuple[dict[int, tuple[tuple[str, ...], str]], dict[int, _Reading]]:
+    """Each memory's phrasing (module doc, point 1), for the memories of
+    phrasings at least two subjects use: entry index -> (subject, subject as
+    written), and entry index -> its reading.
+
+    A million memories give about a million readings, so the first pass keeps
+    none of them: each reading becomes two ints (its phrasing and its value,
+    interned) in flat arrays, and the counts and the choice are numpy sorts
+    over those.  Only the few memories whose chosen phrasing turns out to be
+    shared by two subjects are read again, in full.  The plain version, one
+    dict of readings per memory, is :func:`.oracle.slot_choices`; both
+    choose alike.
+    """
+    key_ids: dict[str, int] = {}
+    value_ids: dict[tuple[str, ...], int] = {}
+    subject_ids: dict[tuple[str, ...], int] = {}
+    read = array("q")  # entry index of each memory read with at least one reading
+    subject_of = array("q")  # its subject
+    ends = array("q")  # where its readings end in the two arrays below
+    keys = array("q")
+    values = array("q")
+    for index in range(len(entries)):
+        entry = entries[index]
+        if entry.statement is not None and entry.statement.negated:
+            continue  # polarity is the subject rules' business
+        content = entry.content
+        # only texts that may have a subject: a known name, or the user
+        if not entry.capitals and not _SELF_RE.search(content):
+            continue
+        found = _read(content, names)
+        if found is None or not found[2]:
+            continue
+        read.append(index)
+        subject_of.append(subject_ids.setdefault(found[0], len(subject_ids)))
+        for option in found[2]:
+            keys.append(key_ids.setdefault(option.key, len(key_ids)))
+            values.append(value_ids.setdefault(option.value, len(value_ids)))
+        ends.append(len(keys))
+    if not read:
+        return {}, {}
+    key_text = list(key_ids)
+    del key_ids, value_ids
+    key = np.frombuffer(keys, dtype=np.int64)
+    value = np.frombuffer(values, dtype=np.int64)
+    stop = np.frombuffer(ends, dtype=np.int64)
+    per_entry = np.diff(stop, prepend=0)
+    owner = np.repeat(np.arange(len(read), dtype=np.int64), per_entry)  # position in ``read`` of each reading
+    subject = np.frombuffer(subject_of, dtype=np.int64)[owner]
+    n_keys = len(key_text)
+    # phrasings: keys at least two subjects and two values fill
+    subjects_per_key = np.bincount(np.unique(key * len(subject_ids) + subject) // len(subject_ids), minlength=n_keys)
+    n_values = int(value.max()) + 1
+    values_per_key = np.bincount(np.unique(key * n_values + value) // n_values, minlength=n_keys)
+    real = np.flatnonzero((subjects_per_key[key] >= 2) & (values_per_key[key] >= 2))
+    # each memory keeps the real phrasing most subjects use (then most values, then its text)
+    rank = np.empty(n_keys, dtype=np.int64)
+    rank[sorted(range(n_keys), key=key_text.__getitem__)] = np.arange(n_keys)
+    k = key[real]
+    order = real[np.lexsort((rank[k], -values_per_key[k], -subjects_per_key[k], owner[real]))]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = owner[order[1:]] != owner[order[:-1]]
+    best = order[first]  # one reading per memory that has a real one
+    # only phrasings two subjects choose matter to the rest of ``infer``
+    pairs = np.unique(key[best] * len(subject_ids) + subject[best])
+    shared = np.bincount(pairs // len(subject_ids), minlength=n_keys) >= 2
+    best = best[shared[key[best]]]
+    subjects: dict[int, tuple[tuple[str, ...], str]] = {}
+    chosen: dict[int, _Reading] = {}
+    for position, reading in zip(owner[best].tolist(), best.tolist()):
+        index = read[position]
+        found = _read(entries[index].content, names)
+        assert found is not None  # it was read once already
+        subjects[index] = (found[0], found[1])
+        chosen[index] = found[2][reading - (ends[position - 1] if position else 0)]
+    return subjects, chosen
 
 
 def _compatible(a: str, b: str, kind: dict[str, str], verb: dict[str, str | None], words: dict[str, frozenset[str]]) -> bool:
