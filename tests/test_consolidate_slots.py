@@ -198,9 +198,14 @@ def _same_choices(memories: list[Memory]) -> int:
     for index, reading in chosen.items():
         by_key.setdefault(reading.key, set()).add(subjects[index][0])
     kept = {i: r for i, r in chosen.items() if len(by_key[r.key]) >= 2}
-    fast_subjects, fast_chosen = slots._choose(entries, names)
+    fast = slots._choose(entries, names)
+    assert fast.index == sorted(kept)
+    fast_subjects, fast_chosen = {}, {}
+    for position, index in enumerate(fast.index):
+        subject_text, fast_chosen[index] = fast.read(position, entries, names)
+        fast_subjects[index] = (fast.subject[position], subject_text)
+        assert (fast.key[position], fast.value[position]) == (kept[index].key, kept[index].value)
     assert fast_chosen == kept
-    assert list(fast_chosen) == sorted(kept)  # entry order, as the plain one iterates
     assert fast_subjects == {i: subjects[i] for i in kept}
     return len(kept)
 
@@ -251,6 +256,7 @@ def test_fast_choice_breaks_ties_as_the_plain_one() -> None:
     ]
     assert _same_choices(memories) == 5  # t2 and t7 alone in the phrasing each chose: left out
     entries, names = _entries(memories)
-    _, chosen = slots._choose(entries, names)
-    assert chosen[0].value == ("milk",)  # more values
-    assert chosen[4].value == ("cola",)  # "\0S drink \0V with ice" sorts first
+    kept = slots._choose(entries, names)
+    chosen = dict(zip(kept.index, kept.value))
+    assert chosen[0] == ("milk",)  # more values
+    assert chosen[4] == ("cola",)  # "\0S drink \0V with ice" sorts first
