@@ -43,9 +43,10 @@ can list every way of saying "home city"; the store can show it:
    any other slot, so the newest value supersedes the older ones and equal
    times conflict; every such decision names the evidence.
 
-Cost: a handful of candidate phrasings per memory, grouped with dicts;
-evidence pairs come only from one person's one value, so the stage is
-linear in the memories (a value one person states in more than
+Cost: a handful of candidate phrasings per memory, counted as interned ints
+in flat arrays (no object per reading: a million memories stay within ~100
+MB, see ``_choose``); evidence pairs come only from one person's one value,
+so the stage is linear in the memories (a value one person states in more than
 ``_MAX_PHRASINGS`` phrasings is too generic to count).  Deterministic: every
 choice is broken by counts, then by the phrasing's text.
 """
@@ -72,6 +73,8 @@ _USER = ("user",)
 _VALUE = "\x00V"
 #: a value one person states in more phrasings than this is not evidence (and would cost pairs)
 _MAX_PHRASINGS = 16
+#: words cached while reading (``text.trim_cache``): the common ones, not every name and value
+_WORDS_CACHED = 1 << 15
 #: a cheap first look: texts that may name the user
 _SELF_RE = re.compile(r"\b(?:i|me|my|mine|myself|users?)\b", re.IGNORECASE)
 
@@ -345,12 +348,14 @@ def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
     key_ids: dict[str, int] = {}
     value_ids: dict[tuple[str, ...], int] = {}
     subject_ids: dict[tuple[str, ...], int] = {}
-    read = array("q")  # entry index of each memory read with at least one reading
-    subject_of = array("q")  # its subject
-    ends = array("q")  # where its readings end in the two arrays below
-    keys = array("q")
-    values = array("q")
+    read = array("i")  # entry index of each memory read with at least one reading
+    subject_of = array("i")  # its subject
+    ends = array("i")  # where its readings end in the two arrays below
+    keys = array("i")
+    values = array("i")
     for index in range(len(entries)):
+        if not index & 0xFFFF:
+            trim_cache(_WORDS_CACHED)  # the words of a million texts: most come up once
         entry = entries[index]
         if entry.statement is not None and entry.statement.negated:
             continue  # polarity is the subject rules' business
@@ -367,19 +372,19 @@ def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
             keys.append(key_ids.setdefault(option.key, len(key_ids)))
             values.append(value_ids.setdefault(option.value, len(value_ids)))
         ends.append(len(keys))
-    trim_cache()  # the words of a million texts, rarely asked for again
+    trim_cache()
     if not read:
         return _Kept([], [], [], [], [])
     # the texts and tuples, by id, shared by the readings kept at the end
     key_text, value_list, subject_list = list(key_ids), list(value_ids), list(subject_ids)
     n_subjects = len(subject_list)
     del key_ids, value_ids, subject_ids
-    key = np.frombuffer(keys, dtype=np.int64)
-    value = np.frombuffer(values, dtype=np.int64)
-    stop = np.frombuffer(ends, dtype=np.int64)
+    key = np.frombuffer(keys, dtype=np.int32).astype(np.int64)
+    value = np.frombuffer(values, dtype=np.int32)
+    stop = np.frombuffer(ends, dtype=np.int32)
     per_entry = np.diff(stop, prepend=0)
-    owner = np.repeat(np.arange(len(read), dtype=np.int64), per_entry)  # position in ``read`` of each reading
-    subject = np.frombuffer(subject_of, dtype=np.int64)[owner]
+    owner = np.repeat(np.arange(len(read), dtype=np.int32), per_entry)  # position in ``read`` of each reading
+    subject = np.frombuffer(subject_of, dtype=np.int32)[owner]
     n_keys = len(key_text)
     # phrasings: keys at least two subjects and two values fill
     subjects_per_key = np.bincount(np.unique(key * n_subjects + subject) // n_subjects, minlength=n_keys)
@@ -400,9 +405,9 @@ def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
     best = best[shared[key[best]]]
     position = owner[best]
     return _Kept(
-        index=np.frombuffer(read, dtype=np.int64)[position].tolist(),
+        index=np.frombuffer(read, dtype=np.int32)[position].tolist(),
         key=[key_text[k] for k in key[best].tolist()],
-        subject=[subject_list[k] for k in np.frombuffer(subject_of, dtype=np.int64)[position].tolist()],
+        subject=[subject_list[k] for k in np.frombuffer(subject_of, dtype=np.int32)[position].tolist()],
         value=[value_list[v] for v in value[best].tolist()],
         option=(best - np.where(position > 0, stop[position - 1], 0)).tolist(),
     )
