@@ -44,8 +44,9 @@ can list every way of saying "home city"; the store can show it:
    times conflict; every such decision names the evidence.
 
 Cost: a handful of candidate phrasings per memory, counted as interned ints
-in flat arrays (no object per reading: a million memories stay within ~100
-MB, see ``_choose``); evidence pairs come only from one person's one value,
+in flat arrays (no object per reading: at a million memories the stage
+adds ~170 MB at its peak, against ~580 MB with one object per reading; see
+``_choose``); evidence pairs come only from one person's one value,
 so the stage is linear in the memories (a value one person states in more than
 ``_MAX_PHRASINGS`` phrasings is too generic to count).  Deterministic: every
 choice is broken by counts, then by the phrasing's text.
@@ -207,13 +208,18 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     verb: dict[str, str | None] = {}
     #: some subject stated two values in this phrasing: the attribute is seen to change
     changes: dict[str, bool] = {}
+    #: position -> when the memory was observed (entries are made when asked for: ask once)
+    observed: list[datetime | None] = [None] * len(at)
     for key, idx in phrasings.items():
-        first = min(idx, key=lambda p: (entries[at[p]].content, at[p]))
-        parts = _parts(entries[at[first]].content, names)
+        rows = [entries[at[p]] for p in idx]
+        first, row = min(zip(idx, rows), key=lambda pr: (pr[1].content, at[pr[0]]))
+        parts = _parts(row.content, names)
         assert parts is not None  # it was read once already
         reading = kept.read(first, entries, names)[1]
         readable[key], words[key] = _describe(parts[2], reading.start, reading.end)
-        statements = [entries[at[p]].statement for p in idx]
+        statements = [e.statement for e in rows]
+        for p, e in zip(idx, rows):
+            observed[p] = e.observed
         kinds = {kind_of(st, names) if st is not None else None for st in statements}
         kind[key] = SINGLE if kinds == {SINGLE} else MULTI if MULTI in kinds else "other"
         verbs = {st.predicate for st in statements if st is not None and st.predicate != "be"}
@@ -227,7 +233,7 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     # (one flat list sorted by person and value, not a dict of dicts of sets:
     # at a million memories the nested containers cost ~100 MB)
     said = sorted(
-        ((kept.subject[p], kept.value[p], key, entries[at[p]].observed) for key, idx in phrasings.items() for p in idx),
+        ((kept.subject[p], kept.value[p], key, observed[p]) for key, idx in phrasings.items() for p in idx),
         key=_person_value_key,
     )
     supporters: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
@@ -243,7 +249,7 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
                 times_a, times_b = by_key[a], by_key[b]
                 if len(times_a | times_b) > 1:  # at different times
                     supporters[(a, b)].add(subject)
-    del said
+    del said, observed
     subjects_of: dict[str, set[tuple[str, ...]]] = {
         key: {kept.subject[p] for p in idx} for key, idx in phrasings.items()
     }
