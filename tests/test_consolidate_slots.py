@@ -8,8 +8,11 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dreaming.consolidate import ConsolidationConfig, consolidate
+from dreaming.consolidate import ConsolidationConfig, consolidate, oracle, slots, synthetic
+from dreaming.consolidate.engine import _analyse
 from dreaming.consolidate.heldout import HeldoutConfig, generate, score
 from dreaming.errors import DreamingError
 from dreaming.records import Memory
@@ -170,3 +173,90 @@ def test_held_out_phrasings_retire_no_unrelated_fact_and_most_stale_values(seed:
     assert on.current_kept == 1.0
     assert on.stale_active < off.stale_active  # the phrasings were learnt
     assert on.stale_left <= 0.3
+
+
+# -- the fast chooser against the plain one -------------------------------------------------------
+
+
+def _entries(memories: list[Memory]) -> tuple[list[slots.Entry], frozenset[str]]:
+    """Entries as the engine builds them (one per memory, unmerged)."""
+    texts, lexicon = _analyse({m.content for m in memories})
+    out = []
+    for m in memories:
+        text = texts[m.content]
+        at = m.observed_at
+        out.append(slots.Entry(m.content, at, text.statement, text.capitals, at, at))
+    return out, lexicon.names
+
+
+def _same_choices(memories: list[Memory]) -> int:
+    """``slots._choose`` equals ``oracle.slot_choices`` restricted to phrasings
+    two subjects choose (all the rest of ``infer`` reads); returns how many."""
+    entries, names = _entries(memories)
+    subjects, chosen = oracle.slot_choices(entries, names)
+    by_key: dict[str, set[tuple[str, ...]]] = {}
+    for index, reading in chosen.items():
+        by_key.setdefault(reading.key, set()).add(subjects[index][0])
+    kept = {i: r for i, r in chosen.items() if len(by_key[r.key]) >= 2}
+    fast = slots._choose(entries, names)
+    assert fast.index == sorted(kept)
+    fast_subjects, fast_chosen = {}, {}
+    for position, index in enumerate(fast.index):
+        subject_text, fast_chosen[index] = fast.read(position, entries, names)
+        fast_subjects[index] = (fast.subject[position], subject_text)
+        assert (fast.key[position], fast.value[position]) == (kept[index].key, kept[index].value)
+    assert fast_chosen == kept
+    assert fast_subjects == {i: subjects[i] for i in kept}
+    return len(kept)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_fast_choice_equals_the_plain_one_on_held_out_stores(seed: int) -> None:
+    assert _same_choices(list(generate(HeldoutConfig(seed=seed)).memories)) > 50
+
+
+def test_fast_choice_equals_the_plain_one_on_the_benchmark_generator() -> None:
+    assert _same_choices(list(synthetic.generate(4000, seed=11).memories)) > 500
+
+
+_PEOPLE = ("Ana", "Bruno", "Chen", "Dara", "Eli", "Fay")
+_PHRASINGS = (
+    "{p} lives in {v}.", "{p}'s home city is {v}.", "{p} was born in {v}.", "{p} likes {v}.",
+    "My home city is {v}.", "I live in {v}.", "{p} Moreno drinks {v} tea daily.", "{p} is {v}.",
+    "{p} does not like {v}.", "The team of {p} uses {v}.",
+    # two value positions: the choice between them falls to the tie-breaks
+    "{p} drinks {v} with {w}.", "{p} keeps {v} cats in {w}.",
+)
+_VALUES = ("Oslo", "Quito", "Lisbon", "Porto", "green", "matcha", "42", "Bruno")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_PHRASINGS) - 1), st.integers(0, len(_PEOPLE) - 1),
+                          st.integers(0, len(_VALUES) - 1), st.integers(0, len(_VALUES) - 1), st.integers(0, 40)),
+                max_size=60))
+def test_fast_choice_equals_the_plain_one_on_random_stores(facts: list[tuple[int, int, int, int, int]]) -> None:
+    memories = [
+        mem(f"m{n}", _PHRASINGS[f].format(p=_PEOPLE[p], v=_VALUES[v], w=_VALUES[w]), day)
+        for n, (f, p, v, w, day) in enumerate(facts)
+    ]
+    _same_choices(memories)
+
+
+def test_fast_choice_breaks_ties_as_the_plain_one() -> None:
+    """Two shared phrasings in one memory: the one more subjects use, then
+    more values, then the first by its text is its phrasing."""
+    memories = [
+        mem("t1", "Ana drinks tea with milk.", 1),  # "X drinks V with milk": 2 people, 2 values
+        mem("t2", "Bruno drinks coffee with milk.", 2),
+        mem("t3", "Ana drinks tea with honey.", 3),  # "X drinks tea with V": 2 people, 3 values
+        mem("t4", "Bruno drinks tea with sugar.", 4),
+        mem("t5", "Dara drinks cola with ice.", 5),  # "X drinks V with ice" / "X drinks cola with V": 2 and 2
+        mem("t6", "Eli drinks juice with ice.", 6),
+        mem("t7", "Eli drinks cola with lime.", 7),
+    ]
+    assert _same_choices(memories) == 5  # t2 and t7 alone in the phrasing each chose: left out
+    entries, names = _entries(memories)
+    kept = slots._choose(entries, names)
+    chosen = dict(zip(kept.index, kept.value))
+    assert chosen[0] == ("milk",)  # more values
+    assert chosen[4] == ("cola",)  # "\0S drink \0V with ice" sorts first

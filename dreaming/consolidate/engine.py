@@ -470,10 +470,7 @@ class _Work:
         """Add the cross-phrasing slots (:mod:`.slots`): one per attribute and subject."""
         if not self.config.slot_support:
             return
-        entries = [
-            slots.Entry(r.memory.content, r.observed, r.text.statement, r.text.capitals, *_span(r)) for r in reps
-        ]
-        self.slot_found = found = slots.infer(entries, self.lexicon.names, support=self.config.slot_support)
+        self.slot_found = found = slots.infer(_Entries(reps), self.lexicon.names, support=self.config.slot_support)
         for index, filled in found.filled.items():
             slot = ("attribute", filled.attribute, filled.subject, filled.label)
             slots_[slot].append(index)
@@ -687,6 +684,22 @@ def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], re
     for item in subject_pairs:
         out.setdefault(item.ids, item)
     return [a for a in out.values() if not retired.intersection(a.ids)]
+
+
+class _Entries(Sequence[slots.Entry]):
+    """The representatives as :mod:`.slots` reads them, each made when asked
+    for: a list of a million entries would hold ~100 MB that slot inference
+    needs only for the few memories that fill a phrasing."""
+
+    def __init__(self, reps: list[_Rep]) -> None:
+        self._reps = reps
+
+    def __len__(self) -> int:
+        return len(self._reps)
+
+    def __getitem__(self, index):  # type: ignore[override]  # ints only: slots reads one entry at a time
+        r = self._reps[index]
+        return slots.Entry(r.memory.content, r.observed, r.text.statement, r.text.capitals, *_span(r))
 
 
 def _span(rep: _Rep) -> tuple[datetime, datetime]:

@@ -10,11 +10,13 @@ uses it when the input is small enough for it to be cheap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from . import slots
 from .text import normalise
 
 #: Rows per cdist call; 512 x 1M uint8 scores = 512 MB at most.
@@ -89,3 +91,43 @@ def exact_memory_pairs(contents: Sequence[str], *, threshold: float, workers: in
     )
     i, j = np.nonzero(np.triu(scores, k=1))
     return set(zip(i.tolist(), j.tolist()))
+
+
+def slot_choices(
+    entries: Sequence[slots.Entry], names: Collection[str]
+) -> tuple[dict[int, tuple[tuple[str, ...], str]], dict[int, slots._Reading]]:
+    """Every memory's phrasing, the plain way: all readings of every memory
+    kept in dicts, then counted and chosen (module doc of :mod:`.slots`,
+    point 1).  The reference for ``slots._choose``, which returns the same
+    choices restricted to phrasings that two subjects choose."""
+    subjects: dict[int, tuple[tuple[str, ...], str]] = {}
+    readings: dict[int, list[slots._Reading]] = {}
+    key_count: dict[str, int] = defaultdict(int)
+    for index, entry in enumerate(entries):
+        content = entry.content
+        if entry.statement is not None and entry.statement.negated:
+            continue
+        if not entry.capitals and not slots._SELF_RE.search(content):
+            continue
+        found = slots._read(content, names)
+        if found is None:
+            continue
+        subject, subject_text, options = found
+        subjects[index] = (subject, subject_text)
+        readings[index] = options
+        for option in options:
+            key_count[option.key] += 1
+    key_subjects: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    key_values: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for index, options in readings.items():
+        subject = subjects[index][0]
+        for option in options:
+            if key_count[option.key] >= 2:
+                key_subjects[option.key].add(subject)
+                key_values[option.key].add(option.value)
+    chosen: dict[int, slots._Reading] = {}
+    for index, options in readings.items():
+        real = [o for o in options if len(key_subjects.get(o.key, ())) >= 2 and len(key_values[o.key]) >= 2]
+        if real:
+            chosen[index] = min(real, key=lambda o: (-len(key_subjects[o.key]), -len(key_values[o.key]), o.key))
+    return subjects, chosen

@@ -43,9 +43,11 @@ can list every way of saying "home city"; the store can show it:
    any other slot, so the newest value supersedes the older ones and equal
    times conflict; every such decision names the evidence.
 
-Cost: a handful of candidate phrasings per memory, grouped with dicts;
-evidence pairs come only from one person's one value, so the stage is
-linear in the memories (a value one person states in more than
+Cost: a handful of candidate phrasings per memory, counted as interned ints
+in flat arrays (no object per reading: at a million memories the stage
+adds ~170 MB at its peak, against ~580 MB with one object per reading; see
+``_choose``); evidence pairs come only from one person's one value,
+so the stage is linear in the memories (a value one person states in more than
 ``_MAX_PHRASINGS`` phrasings is too generic to count).  Deterministic: every
 choice is broken by counts, then by the phrasing's text.
 """
@@ -53,21 +55,27 @@ choice is broken by counts, then by the phrasing's text.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from itertools import groupby
 from typing import NamedTuple
 
+import numpy as np
+
 from .subjects import MULTI, PREDICATE_WORDS, SINGLE, Statement, kind_of
-from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize
+from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize, trim_cache
 
 _SUBJECT = "\x00S"
 _USER = ("user",)
 _VALUE = "\x00V"
 #: a value one person states in more phrasings than this is not evidence (and would cost pairs)
 _MAX_PHRASINGS = 16
+#: words cached while reading (``text.trim_cache``): the common ones, not every name and value
+_WORDS_CACHED = 1 << 15
 #: a cheap first look: texts that may name the user
 _SELF_RE = re.compile(r"\b(?:i|me|my|mine|myself|users?)\b", re.IGNORECASE)
 
@@ -186,74 +194,53 @@ class _Reading(NamedTuple):
 
 def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2) -> Slots:
     """Find attributes stated in several phrasings and the memories filling them (see module doc)."""
-    subjects: dict[int, tuple[tuple[str, ...], str]] = {}
-    readings: dict[int, list[_Reading]] = {}
-    key_count: dict[str, int] = defaultdict(int)
-    for index, entry in enumerate(entries):
-        content = entry.content
-        if entry.statement is not None and entry.statement.negated:
-            continue  # polarity is the subject rules' business
-        # only texts that may have a subject: a known name, or the user
-        if not entry.capitals and not _SELF_RE.search(content):
-            continue
-        found = _read(content, names)
-        if found is None:
-            continue
-        subject, subject_text, options = found
-        subjects[index] = (subject, subject_text)
-        readings[index] = options
-        for option in options:
-            key_count[option.key] += 1
+    kept = _choose(entries, names)
+    at = kept.index  # a kept memory's position -> its entry index
 
-    # phrasings: keys at least two subjects and two values fill
-    key_subjects: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-    key_values: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-    for index, options in readings.items():
-        subject = subjects[index][0]
-        for option in options:
-            if key_count[option.key] >= 2:
-                key_subjects[option.key].add(subject)
-                key_values[option.key].add(option.value)
-    chosen: dict[int, _Reading] = {}
-    for index, options in readings.items():
-        real = [o for o in options if len(key_subjects.get(o.key, ())) >= 2 and len(key_values[o.key]) >= 2]
-        if real:
-            chosen[index] = min(real, key=lambda o: (-len(key_subjects[o.key]), -len(key_values[o.key]), o.key))
-    del key_subjects, key_values, key_count
-
-    # per phrasing: members, kind, verb, attribute words
+    # per phrasing: members (positions in ``kept``), kind, verb, attribute words
     members: dict[str, list[int]] = defaultdict(list)
-    for index, reading in chosen.items():
-        members[reading.key].append(index)
-    phrasings = {key: idx for key, idx in members.items() if len({subjects[i][0] for i in idx}) >= 2}
+    for position, key in enumerate(kept.key):
+        members[key].append(position)
+    phrasings = {key: idx for key, idx in members.items() if len({kept.subject[p] for p in idx}) >= 2}
     readable: dict[str, str] = {}
     words: dict[str, frozenset[str]] = {}
     kind: dict[str, str] = {}
     verb: dict[str, str | None] = {}
     #: some subject stated two values in this phrasing: the attribute is seen to change
     changes: dict[str, bool] = {}
+    #: position -> when the memory was observed (entries are made when asked for: ask once)
+    observed: list[datetime | None] = [None] * len(at)
     for key, idx in phrasings.items():
-        first = min(idx, key=lambda i: (entries[i].content, i))
-        parts = _parts(entries[first].content, names)
+        rows = [entries[at[p]] for p in idx]
+        first, row = min(zip(idx, rows), key=lambda pr: (pr[1].content, at[pr[0]]))
+        parts = _parts(row.content, names)
         assert parts is not None  # it was read once already
-        readable[key], words[key] = _describe(parts[2], chosen[first].start, chosen[first].end)
-        statements = [entries[i].statement for i in idx]
+        reading = kept.read(first, entries, names)[1]
+        readable[key], words[key] = _describe(parts[2], reading.start, reading.end)
+        statements = [e.statement for e in rows]
+        for p, e in zip(idx, rows):
+            observed[p] = e.observed
         kinds = {kind_of(st, names) if st is not None else None for st in statements}
         kind[key] = SINGLE if kinds == {SINGLE} else MULTI if MULTI in kinds else "other"
         verbs = {st.predicate for st in statements if st is not None and st.predicate != "be"}
         verb[key] = min(verbs) if len(verbs) == 1 else None
         values_of: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
-        for i in idx:
-            values_of[subjects[i][0]].add(chosen[i].value)
+        for p in idx:
+            values_of[kept.subject[p]].add(kept.value[p])
         changes[key] = any(len(values) > 1 for values in values_of.values())
 
     # evidence: one person, one value, two phrasings, different times
-    said: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, set[datetime]]] = defaultdict(lambda: defaultdict(set))
-    for key, idx in phrasings.items():
-        for i in idx:
-            said[(subjects[i][0], chosen[i].value)][key].add(entries[i].observed)
+    # (one flat list sorted by person and value, not a dict of dicts of sets:
+    # at a million memories the nested containers cost ~100 MB)
+    said = sorted(
+        ((kept.subject[p], kept.value[p], key, observed[p]) for key, idx in phrasings.items() for p in idx),
+        key=_person_value_key,
+    )
     supporters: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
-    for (subject, _), by_key in said.items():
+    for (subject, _), group in groupby(said, key=_person_value):
+        by_key: dict[str, set[datetime]] = defaultdict(set)
+        for _, _, key, when in group:
+            by_key[key].add(when)
         if len(by_key) < 2 or len(by_key) > _MAX_PHRASINGS:
             continue
         keys = sorted(by_key)
@@ -262,8 +249,9 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
                 times_a, times_b = by_key[a], by_key[b]
                 if len(times_a | times_b) > 1:  # at different times
                     supporters[(a, b)].add(subject)
+    del said, observed
     subjects_of: dict[str, set[tuple[str, ...]]] = {
-        key: {subjects[i][0] for i in idx} for key, idx in phrasings.items()
+        key: {kept.subject[p] for p in idx} for key, idx in phrasings.items()
     }
     accepted: list[tuple[int, str, str, Link]] = []
     for (a, b), people in sorted(supporters.items()):
@@ -272,7 +260,7 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
         against = len((subjects_of[a] & subjects_of[b]) - people)
         if against >= len(people):
             continue
-        overlaps = _overlaps(phrasings[a], phrasings[b], subjects, chosen, entries)
+        overlaps = _overlaps(phrasings[a], phrasings[b], kept, entries)
         if overlaps * 2 >= len(people):
             continue
         accepted.append((len(people), a, b, Link(a=readable[a], b=readable[b], support=len(people), against=against,
@@ -306,11 +294,11 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     for number, keys in enumerate(attributes):
         main = min(keys, key=lambda k: (-len(phrasings[k]), k))
         for key in keys:
-            for i in sorted(phrasings[key], key=lambda i: (entries[i].content, i)):
-                subject, subject_text = subjects[i]
+            for p in sorted(phrasings[key], key=lambda p: (entries[at[p]].content, at[p])):
+                subject = kept.subject[p]
+                subject_text, reading = kept.read(p, entries, names)
                 label = labels.setdefault((number, subject), f"{subject_text}: {readable[main]}")
-                reading = chosen[i]
-                filled[i] = Filled(
+                filled[at[p]] = Filled(
                     attribute=number,
                     subject=subject,
                     value=reading.value,
@@ -332,6 +320,113 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     )
 
 
+class _Kept(NamedTuple):
+    """The memories of shared phrasings, by position (ascending entry index):
+    references to shared keys, subjects and values, no object per memory."""
+
+    #: position -> entry index
+    index: list[int]
+    key: list[str]
+    subject: list[tuple[str, ...]]
+    value: list[tuple[str, ...]]
+    #: which of the memory's readings (``_read``'s order) was chosen
+    option: list[int]
+
+    def read(self, position: int, entries: Sequence[Entry], names: Collection[str]) -> tuple[str, _Reading]:
+        """The memory's subject as written and its chosen reading in full."""
+        found = _read(entries[self.index[position]].content, names)
+        assert found is not None  # it was read once already
+        return found[1], found[2][self.option[position]]
+
+
+def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
+    """Each memory's phrasing (module doc, point 1), for the memories of
+    phrasings at least two subjects use.
+
+    A million memories give about a million readings, so none is kept: each
+    becomes two ints (its phrasing and its value, interned) in flat arrays,
+    and the counts and the choice are numpy sorts over those.  What is kept
+    per chosen memory is five references to shared objects (``_Kept``); the
+    few readings needed in full later are read again.  The plain version,
+    one dict of readings per memory, is :func:`.oracle.slot_choices`; both
+    choose alike.
+    """
+    key_ids: dict[str, int] = {}
+    value_ids: dict[tuple[str, ...], int] = {}
+    subject_ids: dict[tuple[str, ...], int] = {}
+    read = array("i")  # entry index of each memory read with at least one reading
+    subject_of = array("i")  # its subject
+    ends = array("i")  # where its readings end in the two arrays below
+    keys = array("i")
+    values = array("i")
+    for index in range(len(entries)):
+        if not index & 0xFFFF:
+            trim_cache(_WORDS_CACHED)  # the words of a million texts: most come up once
+        entry = entries[index]
+        if entry.statement is not None and entry.statement.negated:
+            continue  # polarity is the subject rules' business
+        content = entry.content
+        # only texts that may have a subject: a known name, or the user
+        if not entry.capitals and not _SELF_RE.search(content):
+            continue
+        found = _read(content, names)
+        if found is None or not found[2]:
+            continue
+        read.append(index)
+        subject_of.append(subject_ids.setdefault(found[0], len(subject_ids)))
+        for option in found[2]:
+            keys.append(key_ids.setdefault(option.key, len(key_ids)))
+            values.append(value_ids.setdefault(option.value, len(value_ids)))
+        ends.append(len(keys))
+    trim_cache()
+    if not read:
+        return _Kept([], [], [], [], [])
+    # the texts and tuples, by id, shared by the readings kept at the end
+    key_text, value_list, subject_list = list(key_ids), list(value_ids), list(subject_ids)
+    n_subjects = len(subject_list)
+    del key_ids, value_ids, subject_ids
+    key = np.frombuffer(keys, dtype=np.int32).astype(np.int64)
+    value = np.frombuffer(values, dtype=np.int32)
+    stop = np.frombuffer(ends, dtype=np.int32)
+    per_entry = np.diff(stop, prepend=0)
+    owner = np.repeat(np.arange(len(read), dtype=np.int32), per_entry)  # position in ``read`` of each reading
+    subject = np.frombuffer(subject_of, dtype=np.int32)[owner]
+    n_keys = len(key_text)
+    # phrasings: keys at least two subjects and two values fill
+    subjects_per_key = np.bincount(np.unique(key * n_subjects + subject) // n_subjects, minlength=n_keys)
+    n_values = int(value.max()) + 1
+    values_per_key = np.bincount(np.unique(key * n_values + value) // n_values, minlength=n_keys)
+    real = np.flatnonzero((subjects_per_key[key] >= 2) & (values_per_key[key] >= 2))
+    # each memory keeps the real phrasing most subjects use (then most values, then its text)
+    rank = np.empty(n_keys, dtype=np.int64)
+    rank[sorted(range(n_keys), key=key_text.__getitem__)] = np.arange(n_keys)
+    k = key[real]
+    order = real[np.lexsort((rank[k], -values_per_key[k], -subjects_per_key[k], owner[real]))]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = owner[order[1:]] != owner[order[:-1]]
+    best = order[first]  # one reading per memory that has a real one
+    # only phrasings two subjects choose matter to the rest of ``infer``
+    pairs = np.unique(key[best] * n_subjects + subject[best])
+    shared = np.bincount(pairs // n_subjects, minlength=n_keys) >= 2
+    best = best[shared[key[best]]]
+    position = owner[best]
+    return _Kept(
+        index=np.frombuffer(read, dtype=np.int32)[position].tolist(),
+        key=[key_text[k] for k in key[best].tolist()],
+        subject=[subject_list[k] for k in np.frombuffer(subject_of, dtype=np.int32)[position].tolist()],
+        value=[value_list[v] for v in value[best].tolist()],
+        option=(best - np.where(position > 0, stop[position - 1], 0)).tolist(),
+    )
+
+
+def _person_value(said: tuple) -> tuple:
+    return said[:2]
+
+
+def _person_value_key(said: tuple) -> tuple:
+    return said[:3]
+
+
 def _compatible(a: str, b: str, kind: dict[str, str], verb: dict[str, str | None], words: dict[str, frozenset[str]]) -> bool:
     """The guards of the module doc, point 3 (all but the clash in time)."""
     if verb[a] is not None and verb[b] is not None and verb[a] != verb[b]:
@@ -343,19 +438,19 @@ def _compatible(a: str, b: str, kind: dict[str, str], verb: dict[str, str | None
     return bool(words[a] & words[b])  # a multi-valued phrasing must name the attribute
 
 
-def _overlaps(a: list[int], b: list[int], subjects, chosen, entries) -> int:
+def _overlaps(a: list[int], b: list[int], kept: _Kept, entries: Sequence[Entry]) -> int:
     """People whose values in these two phrasings contradict one attribute:
     a value stated again after another value came in between ("born in
     Porto", "resides in Ghent", "born in Porto"), or two values at the same
     time.  Each merged memory counts as stated when first and when last seen."""
     said: dict[tuple[str, ...], list[tuple[datetime, int, tuple[str, ...]]]] = defaultdict(list)
     for side, idx in ((0, a), (1, b)):
-        for i in idx:
-            e = entries[i]
-            value = chosen[i].value
-            said[subjects[i][0]].append((e.first, side, value))
+        for p in idx:
+            e = entries[kept.index[p]]
+            value = kept.value[p]
+            said[kept.subject[p]].append((e.first, side, value))
             if e.last != e.first:
-                said[subjects[i][0]].append((e.last, side, value))
+                said[kept.subject[p]].append((e.last, side, value))
     return sum(_contradicts(events) for events in said.values())
 
 
