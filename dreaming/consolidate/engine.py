@@ -79,6 +79,8 @@ def consolidate(
         clock = perf_counter()
         groups = work.groups()
         reps, merges = work.representatives(groups)
+        del groups
+        work.release_grouping()
         timings["groups"] = perf_counter() - clock
         clock = perf_counter()
         supersedes, conflicts, subject_ambiguous = work.subjects(reps)
@@ -338,6 +340,15 @@ class _Work:
         del clusters
         for u in np.flatnonzero(~placed).tolist():
             yield u, (u,), 100.0
+
+    def release_grouping(self) -> None:
+        """Drop what only grouping needed (the analysis of every text, node
+        and edge tables): the subject stage reads representatives alone, and
+        at a million memories these are a few hundred MB of the peak."""
+        self.texts, self.spelling_scores, self.edge_reasons = {}, {}, {}
+        self.node_text, self.node_norm, self.node_key, self.node_fresh = [], [], [], []
+        self.duplicate_edges, self.apart = [], set()
+        self.memories, self.fresh = [], []
 
     def representatives(self, groups) -> tuple[list[_Rep], list[Merge]]:
         """Fold each group into its canonical memory (stage 5)."""
