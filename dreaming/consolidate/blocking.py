@@ -37,7 +37,7 @@ Bigger blocks, up to ``block_cap`` members (``_TEMPLATE_CAP`` for
 templates), are compared all against all on what their members leave out --
 one word, two for a template -- with a cheap Indel distance under the bound
 the threshold implies, and only the close pairs become candidates
-(:func:`_filtered_block`).  Bigger leave-one-out blocks come from templates
+(:func:`_filtered_blocks`).  Bigger leave-one-out blocks come from templates
 ("prefers X" for a thousand X) and are split again by the left-out word's
 deletion neighbourhood (the word and every way of deleting one character:
 two words within one edit share one).  Pieces still bigger than
@@ -54,9 +54,11 @@ and the benchmark measure how many there are against the exact path.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from array import array
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -120,14 +122,17 @@ def similar_pairs(
     n = len(norms)
     keys, nodes, removed, left, unsaid, tokens = _signatures(norms)
     signatures = int(keys.size)
-    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap, n=n)
-    del keys, nodes, removed, left
     lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
+    bound = _CharBound(norms, lengths, threshold)
+    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap, n=n, bound=bound)
+    del keys, nodes, removed, left
     parts = found.codes
-    for block, words in found.blocks:
-        parts.append(
-            _filtered_block(block, words, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n)
+    parts.append(
+        _filtered_blocks(
+            found.blocks, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
         )
+    )
+    del bound
     stats = BlockingStats(
         signatures=signatures,
         candidates=0,
@@ -162,12 +167,16 @@ def distinct_codes(parts: list[np.ndarray]) -> np.ndarray:
 def score_pairs(
     norms: Sequence[str], codes: np.ndarray, *, n: int, threshold: float, workers: int = -1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score candidate pairs (codes ``i * n + j``) with rapidfuzz; keep those ``>= threshold``."""
+    """Score candidate pairs (codes ``i * n + j``) with rapidfuzz; keep those ``>= threshold``.
+
+    ``cpdist`` spends most of its time reading the Python strings, which
+    its own ``workers`` do not share out; chunks scored on our threads
+    (one rapidfuzz worker each) do run side by side, as rapidfuzz lets go
+    of the GIL while it scores.
+    """
     table = np.asarray(norms, dtype=object)
-    keep_a: list[np.ndarray] = []
-    keep_b: list[np.ndarray] = []
-    keep_s: list[np.ndarray] = []
-    for start in range(0, codes.size, _SCORE_CHUNK):
+
+    def score(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = codes[start : start + _SCORE_CHUNK]
         ca, cb = chunk // n, chunk % n
         scores = process.cpdist(
@@ -176,17 +185,30 @@ def score_pairs(
             scorer=fuzz.ratio,
             processor=None,
             score_cutoff=threshold,
-            workers=workers,
+            workers=1,
             dtype=np.float32,
         )
         hit = scores >= threshold
-        keep_a.append(ca[hit])
-        keep_b.append(cb[hit])
-        keep_s.append(scores[hit])
-    if not keep_a:
+        return ca[hit], cb[hit], scores[hit]
+
+    starts = range(0, codes.size, _SCORE_CHUNK)
+    threads = min(_threads(workers), len(starts))
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            kept = list(pool.map(score, starts))
+    else:
+        kept = [score(start) for start in starts]
+    if not kept:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0, dtype=np.float32)
-    return np.concatenate(keep_a), np.concatenate(keep_b), np.concatenate(keep_s)
+    return tuple(np.concatenate(part) for part in zip(*kept))  # type: ignore[return-value]
+
+
+def _threads(workers: int) -> int:
+    """rapidfuzz's meaning of ``workers``: -1 (or any negative) is every core we may use."""
+    if workers > 0:
+        return workers
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _signatures(
@@ -200,7 +222,7 @@ def _signatures(
     :func:`_leave_two_out`); ``removed`` indexes ``tokens``, the sorted
     vocabulary, by blocking word.  ``left`` (two columns, -1 for none) holds
     the words as written that each entry leaves out: what two members of a
-    block differ in (see :func:`_filtered_block`).  ``unsaid`` are the
+    block differ in (see :func:`_filtered_blocks`).  ``unsaid`` are the
     noise words no signature has: per node an index into a list of their
     texts (0: none).
     """
@@ -270,7 +292,7 @@ def _leave_two_out(
     ``_RAREST`` rarest blocking words (every pair of them).  Two texts that
     differ in the words that make them particular ("Carla Krain" / "Chiara
     Krizan" ... "plays squash on weekends") share one; the block it makes is
-    the template, compared as a whole (see :func:`_filtered_block`).  The
+    the template, compared as a whole (see :func:`_filtered_blocks`).  The
     rarest words are not always the differing ones -- a first name is
     commoner than "phabricator" -- hence more than the rarest three.  Also
     returns the two words as written that each signature leaves out (two
@@ -332,30 +354,21 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     Neighbours are found through the deletion neighbourhood (two words within
     one edit share a one-deletion variant), held as two numpy arrays of
     variant hashes and owners rather than a dictionary of strings: a million
-    texts have ~3 million variants.  Only equality of hashes matters, so the
-    per-process string hash is fine (a 64-bit collision merely widens a block).
+    texts have ~3 million variants (see :func:`_deletion_variants`).
     """
     size = len(tokens)
     best = np.arange(size, dtype=np.int64)
-    number = -1
-    hashes = array("q")
-    owners = array("l")
-    for index, word in enumerate(tokens):
-        if _DIGIT.search(word):
-            # numbers are values, not typos, but "port 8080" / "port 8081",
-            # "2024-05-01" / "2024-06-01", "11 steps" / "6 steps" are
-            # near-identical texts: every number is one blocking word, so a
-            # number change plus another difference is still one difference
-            number = index if number < 0 else number
-            best[index] = number
-        elif len(word) >= 3 and word.isalpha():  # one- and two-letter words: never typos
-            variant_hashes = [hash(word[:k] + word[k + 1 :]) for k in range(len(word))]
-            variant_hashes.append(hash(word))
-            hashes.extend(variant_hashes)
-            owners.extend([index] * len(variant_hashes))
-    if len(hashes):
-        key = np.frombuffer(hashes, dtype=np.int64)
-        owner = np.frombuffer(owners, dtype=np.int_).astype(np.int64)
+    # numbers are values, not typos, but "port 8080" / "port 8081",
+    # "2024-05-01" / "2024-06-01", "11 steps" / "6 steps" are near-identical
+    # texts: every number is one blocking word, so a number change plus
+    # another difference is still one difference
+    numbers = [index for index, word in enumerate(tokens) if _DIGIT.search(word)]
+    if numbers:
+        best[numbers] = numbers[0]
+    # one- and two-letter words are never typos
+    typable = np.array([len(word) >= 3 and word.isalpha() for word in tokens], dtype=bool)
+    key, owner = _deletion_variants([tokens[k] for k in np.flatnonzero(typable).tolist()], np.flatnonzero(typable))
+    if key.size:
         # rank: more frequent first, then alphabetically first (smaller index)
         rank = frequency.astype(np.int64)[owner] * (size + 1) + (size - owner)
         order = np.argsort(key, kind="stable")
@@ -375,6 +388,100 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
         if np.array_equal(nxt, best):
             return best
         best = nxt
+
+
+def _deletion_variants(words: list[str], owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every word and of each of its one-deletion variants,
+    with the owner of each (``owners[k]`` for ``words[k]``).
+
+    Computed with numpy, a length at a time, on the words' code points: a
+    string's hash is ``sum(char[i] * weight[i])`` over its positions
+    (random odd 64-bit weights, modulo 2**64), so the variant without
+    position ``k`` is the prefix sum before ``k`` plus the suffix after it
+    shifted by one place -- no Python string per variant.  Only equality
+    matters: a 64-bit collision merely joins two words' neighbourhoods,
+    which widens a block.
+    """
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    if not words:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    weights = np.random.default_rng(_SEED + 1).integers(0, 1 << 63, size=int(lengths.max()), dtype=np.uint64)
+    weights = weights * np.uint64(2) + np.uint64(1)
+    hashes: list[np.ndarray] = []
+    owned: list[np.ndarray] = []
+    with np.errstate(over="ignore"):
+        for m in np.unique(lengths).tolist():
+            chosen = np.flatnonzero(lengths == m)
+            chars = np.array([words[k] for k in chosen.tolist()], dtype=f"<U{m}").view(np.uint32).reshape(-1, m)
+            chars = chars.astype(np.uint64)
+            prefix = np.zeros((chars.shape[0], m + 1), dtype=np.uint64)
+            np.cumsum(chars * weights[:m], axis=1, out=prefix[:, 1:])
+            suffix = np.zeros((chars.shape[0], m), dtype=np.uint64)  # after k, one place left
+            suffix[:, : m - 1] = np.cumsum((chars[:, 1:] * weights[: m - 1])[:, ::-1], axis=1)[:, ::-1]
+            variants = np.empty((chars.shape[0], m + 1), dtype=np.uint64)
+            variants[:, :m] = prefix[:, :m] + suffix
+            variants[:, m] = prefix[:, m]  # the word itself
+            hashes.append(variants.reshape(-1))
+            owned.append(np.repeat(owners[chosen], m + 1))
+    return np.concatenate(hashes), np.concatenate(owned).astype(np.int64)
+
+
+class _CharBound:
+    """A cheap, exact test that a pair cannot reach the threshold, on
+    character counts.
+
+    ``ratio`` is ``100 * (1 - d / (len(a) + len(b)))`` with ``d`` the Indel
+    distance, ``len(a) + len(b) - 2 * LCS``.  Every character of a common
+    subsequence is in both texts, so ``LCS`` is at most ``sum(min(count_a,
+    count_b))`` over characters -- or over any buckets of characters.  Each
+    text's counts in 32 buckets (a letter each, digits, space, the rest in
+    two) are 32 bytes; a pair whose bound already exceeds the threshold's
+    distance is never scored.  Four out of five candidates go here at 100k
+    memories, before they are de-duplicated and scored.  A text with more
+    than 255 characters in one bucket has no counts and is always admitted.
+    """
+
+    _BUCKETS = 32
+    #: pairs tested per numpy pass (the temporaries stay in the cache)
+    _CHUNK = 1 << 15
+    _LANES = np.uint64(0x00FF00FF00FF00FF)
+    _ONES = np.uint64(0x0001000100010001)
+
+    def __init__(self, norms: Sequence[str], lengths: np.ndarray, threshold: float) -> None:
+        n = len(norms)
+        self.lengths = lengths
+        self.keep = 1.0 - (100.0 - threshold) / 100.0
+        letters = np.full(128, self._BUCKETS - 2, dtype=np.int64)
+        letters[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = np.arange(26)
+        letters[np.frombuffer(b"0123456789", dtype=np.uint8)] = 26
+        letters[ord(" ")] = 27
+        counts = np.zeros((n, self._BUCKETS), dtype=np.uint8)
+        self.wide = np.zeros(n, dtype=bool)
+        step = 1 << 16  # texts per pass: bounded temporaries at a million
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            chars = np.frombuffer("".join(norms[start:stop]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            bucket = np.where(chars < 128, letters[np.minimum(chars, 127)], self._BUCKETS - 2 + (chars & 1))
+            owner = np.repeat(np.arange(stop - start, dtype=np.int64), lengths[start:stop])
+            full = np.bincount(owner * self._BUCKETS + bucket, minlength=(stop - start) * self._BUCKETS)
+            full = full.reshape(-1, self._BUCKETS)
+            self.wide[start:stop] = full.max(axis=1) > 255
+            counts[start:stop] = np.minimum(full, 255)
+        self.counts = counts.view(np.uint64)  # four words of eight counts per text
+
+    def admits(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Which pairs ``(lo[k], hi[k])`` may score ``>= threshold``."""
+        out = np.empty(lo.size, dtype=bool)
+        for start in range(0, lo.size, self._CHUNK):
+            a, b = lo[start : start + self._CHUNK], hi[start : start + self._CHUNK]
+            common = np.minimum(self.counts[a].view(np.uint8), self.counts[b].view(np.uint8)).view(np.uint64)
+            # sum the bytes: pairs of bytes into 16-bit lanes, the words, then the lanes
+            lanes = (common & self._LANES) + ((common >> np.uint64(8)) & self._LANES)
+            total = lanes[:, 0] + lanes[:, 1] + lanes[:, 2] + lanes[:, 3]
+            shared = ((total * self._ONES) >> np.uint64(48)).astype(np.int64)
+            reach = 2 * shared >= self.keep * (self.lengths[a] + self.lengths[b]) - 1e-9
+            out[start : start + a.size] = reach | self.wide[a] | self.wide[b]
+        return out
 
 
 class _Candidates(NamedTuple):
@@ -398,12 +505,13 @@ def _candidates(
     fresh: np.ndarray | None,
     cap: int,
     n: int,
+    bound: _CharBound | None = None,
 ) -> _Candidates:
     """Blocks of two or more entries sharing a signature, by size:
 
     * up to ``_PAIR_BLOCK`` members: every pair is a candidate;
     * up to ``cap``: the whole block, filtered on the words its members
-      leave out (:func:`_filtered_block`);
+      leave out (:func:`_filtered_blocks`);
     * bigger: split by the left-out word's deletion neighbourhood, and the
       pieces treated the same way; a piece still bigger than ``cap`` is
       dropped (and counted).
@@ -422,7 +530,7 @@ def _candidates(
     for shard in range(1 << bits):
         found: list[np.ndarray] = []
         entries = np.flatnonzero(shard_of == shard)
-        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n)
+        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n, bound=bound)
         dropped, refined = dropped + d, refined + r
         if bits:  # de-duplicated shard by shard: one shard's raw codes at a time
             codes.append(distinct_codes(found))
@@ -448,6 +556,7 @@ def _shard_candidates(
     fresh: np.ndarray | None,
     cap: int,
     n: int,
+    bound: _CharBound | None,
 ) -> tuple[int, int]:
     """:func:`_candidates` over some ``entries``; returns (dropped pairs, refined blocks)."""
     # one key space: a text's leave-two-out key meets another's leave-one-out
@@ -455,7 +564,7 @@ def _shard_candidates(
     entries = entries[np.argsort(keys[entries], kind="stable")]
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     whole = sizes <= min(cap, _TEMPLATE_CAP)
-    _take(entries, starts[whole], sizes[whole], nodes, left, codes, blocks, n=n, fresh=fresh)
+    _take(entries, starts[whole], sizes[whole], nodes, left, codes, blocks, n=n, fresh=fresh, bound=bound)
     # bigger blocks lose their template entries, and the rest goes on
     entries = entries[_expand(starts[~whole], sizes[~whole])]
     dropped = int((sizes[~whole] * (sizes[~whole] - 1) // 2).sum())
@@ -463,7 +572,7 @@ def _shard_candidates(
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     dropped -= int((sizes * (sizes - 1) // 2).sum())
     big = sizes > cap
-    _take(entries, starts[~big], sizes[~big], nodes, left, codes, blocks, n=n, fresh=fresh)
+    _take(entries, starts[~big], sizes[~big], nodes, left, codes, blocks, n=n, fresh=fresh, bound=bound)
     if big.any():
         member = entries[_expand(starts[big], sizes[big])]
         sub_keys, sub_entry = _deletion_keys(keys[member], removed[member], tokens)
@@ -472,7 +581,7 @@ def _shard_candidates(
         s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=nodes[sub_entries])
         too_big = s_sizes > cap
         dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
-        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, codes, blocks, n=n, fresh=fresh)
+        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, codes, blocks, n=n, fresh=fresh, bound=bound)
     return dropped, int(big.sum())
 
 
@@ -487,19 +596,19 @@ def _take(
     *,
     n: int,
     fresh: np.ndarray | None,
+    bound: _CharBound | None,
 ) -> None:
     """Runs of ``entries`` (positions into ``nodes`` / ``left``): small ones
     as pair codes, the others as blocks to filter."""
     small = sizes <= _PAIR_BLOCK
-    codes.append(_all_pairs(nodes[entries], starts[small], sizes[small], n=n, fresh=fresh))
+    codes.append(_all_pairs(nodes[entries], starts[small], sizes[small], n=n, fresh=fresh, bound=bound))
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
         run = entries[start : start + size]
         blocks.append((nodes[run], left[run]))
 
 
-def _filtered_block(
-    block: np.ndarray,
-    left: np.ndarray,
+def _filtered_blocks(
+    blocks: list[tuple[np.ndarray, np.ndarray]],
     tokens: list[str],
     lengths: np.ndarray,
     unsaid: tuple[np.ndarray, list[str]],
@@ -508,8 +617,9 @@ def _filtered_block(
     threshold: float,
     workers: int,
     n: int,
+    bound: _CharBound | None = None,
 ) -> np.ndarray:
-    """Candidate pairs of one bigger block: those whose left-out words are close.
+    """Candidate pairs of the bigger blocks: those whose left-out words are close.
 
     Members of a block share every blocking word but the ones they leave out
     (one word, two for a template, none for a full multiset), so what tells
@@ -517,50 +627,94 @@ def _filtered_block(
     index into their texts), which no signature has.  ``ratio >= threshold``
     means an Indel distance of at most ``(100 - threshold)% * (len(a) +
     len(b))`` between the whole texts; with the shared words aligned, the
-    distance of what they leave out is within that bound too.  So the block
+    distance of what they leave out is within that bound too.  So each block
     is compared all against all on those few words alone -- short strings,
     several times cheaper than the whole texts -- with ``Indel.distance``
     under the bound, and only the survivors are scored on the whole texts.
     (Shared words that are typo or number variants of each other use some of
     the budget too, which is why this is a filter and not the score.)
+
+    All blocks are handled at once -- members grouped by (block, left-out
+    words) in one sort, every pair of close groups expanded to member pairs
+    in one pass -- and only the distance matrices are made block by block:
+    a million memories have thousands of blocks of a hundred members.
     """
+    if not blocks:
+        return np.empty(0, dtype=np.int64)
     # members leaving out the same words are compared once, as those words:
     # code of (lower, higher) token id, each shifted by one (-1 is none),
     # and of the noise words
     unsaid_of, unsaid_texts = unsaid
     base, kinds = len(tokens) + 1, len(unsaid_texts)
+    members = np.concatenate([block for block, _ in blocks])
+    left = np.concatenate([words for _, words in blocks])
+    block_of = np.repeat(np.arange(len(blocks)), [len(block) for block, _ in blocks])
     low, high = np.minimum(left[:, 0], left[:, 1]), np.maximum(left[:, 0], left[:, 1])
-    codes, word_of, group_size = np.unique(
-        ((low.astype(np.int64) + 1) * base + (high + 1)) * kinds + unsaid_of[block], return_inverse=True, return_counts=True
-    )
-    word_of = word_of.reshape(-1)
-    by_word = np.argsort(word_of, kind="stable")
-    group_start = np.concatenate(([0], np.cumsum(group_size)[:-1]))
-    pair_codes, noise = np.divmod(codes, kinds)
-    distinct_words = [
+    word = ((low.astype(np.int64) + 1) * base + (high + 1)) * kinds + unsaid_of[members]
+    del left, low, high
+    order = np.lexsort((word, block_of))  # by block, then left-out words
+    new = np.ones(members.size, dtype=bool)
+    new[1:] = (word[order[1:]] != word[order[:-1]]) | (block_of[order[1:]] != block_of[order[:-1]])
+    group_start = np.flatnonzero(new)
+    group_size = np.diff(np.append(group_start, members.size))
+    distinct, text_of = np.unique(word[order[group_start]], return_inverse=True)
+    text_of = text_of.reshape(-1)
+    pair_codes, noise = np.divmod(distinct, kinds)
+    texts = [
         " ".join(filter(None, ("" if not a else tokens[a - 1], "" if not b else tokens[b - 1], unsaid_texts[k])))
         for a, b, k in zip(*(part.tolist() for part in (*np.divmod(pair_codes, base), noise)))
     ]
-    sizes = lengths[block]
+    # each block's groups are a run: first_group[b] up to first_group[b + 1]
+    first_group = np.searchsorted(block_of[order[group_start]], np.arange(len(blocks) + 1)).tolist()
+    block_start = np.concatenate(([0], np.cumsum([len(block) for block, _ in blocks])[:-1]))
+    longest = np.maximum.reduceat(lengths[members], block_start).tolist()
     slack = (100.0 - threshold) / 100.0
-    cutoff = int(slack * 2 * int(sizes.max())) + 1
-    rows = np.arange(len(distinct_words)) if fresh is None else np.unique(word_of[fresh[block]])
+    group_fresh = None if fresh is None else np.logical_or.reduceat(fresh[members[order]], group_start)
+    found_p: list[np.ndarray] = []
+    found_q: list[np.ndarray] = []
+    found_d: list[np.ndarray] = []
+    for b, longest_b in enumerate(longest):
+        g0, g1 = first_group[b], first_group[b + 1]
+        words_b = [texts[k] for k in text_of[g0:g1].tolist()]
+        rows = np.arange(g1 - g0) if group_fresh is None else np.flatnonzero(group_fresh[g0:g1])
+        if not rows.size:
+            continue
+        cutoff = int(slack * 2 * longest_b) + 1
+        for p, q, close in _close_words(words_b, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
+            found_p.append(p + g0)
+            found_q.append(q + g0)
+            found_d.append(close.astype(np.int32))
+    if not found_p:
+        return np.empty(0, dtype=np.int64)
+    p, q, close = np.concatenate(found_p), np.concatenate(found_q), np.concatenate(found_d)
+    del found_p, found_q, found_d
     out: list[np.ndarray] = []
-    for p, q, close in _close_words(distinct_words, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
-        # every member of word p against every member of word q
-        pairs = group_size[p] * group_size[q]
-        which = np.repeat(np.arange(p.size), pairs)
-        offset = np.arange(int(pairs.sum())) - np.repeat(np.cumsum(pairs) - pairs, pairs)
-        width = group_size[q][which]
-        i = by_word[group_start[p][which] + offset // width]
-        j = by_word[group_start[q][which] + offset % width]
-        keep = close[which] <= slack * (sizes[i] + sizes[j]) + 1e-9
-        a, b = block[i[keep]], block[j[keep]]
+    pairs = group_size[p] * group_size[q]
+    # every member of group p against every member of group q, in pieces
+    # of about _SCORE_CHUNK member pairs
+    ends = np.cumsum(pairs)
+    cuts = np.searchsorted(ends, np.arange(_SCORE_CHUNK, int(ends[-1]), _SCORE_CHUNK), side="right")
+    for lo_g, hi_g in zip([0, *cuts.tolist()], [*cuts.tolist(), p.size]):
+        if lo_g >= hi_g:
+            continue
+        gp, gq, counts = p[lo_g:hi_g], q[lo_g:hi_g], pairs[lo_g:hi_g]
+        which = np.repeat(np.arange(gp.size), counts)
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        width = group_size[gq][which]
+        i = order[group_start[gp][which] + offset // width]
+        j = order[group_start[gq][which] + offset % width]
+        a, b = members[i], members[j]
+        keep = close[lo_g:hi_g][which] <= slack * (lengths[a] + lengths[b]) + 1e-9
+        a, b = a[keep], b[keep]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         keep = lo != hi
         if fresh is not None:
             keep &= fresh[lo] | fresh[hi]
-        out.append(lo[keep].astype(np.int64) * n + hi[keep])
+        lo, hi = lo[keep], hi[keep]
+        if bound is not None:
+            keep = bound.admits(lo, hi)
+            lo, hi = lo[keep], hi[keep]
+        out.append(lo.astype(np.int64) * n + hi)
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
@@ -618,10 +772,17 @@ def _expand(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def _all_pairs(
-    values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, *, n: int, fresh: np.ndarray | None
+    values: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    n: int,
+    fresh: np.ndarray | None,
+    bound: _CharBound | None = None,
 ) -> np.ndarray:
     """All pairs within each run, vectorised offset by offset (work = pairs),
-    as codes ``lo * n + hi`` with ``lo < hi`` and, with ``fresh``, a fresh side."""
+    as codes ``lo * n + hi`` with ``lo < hi`` and, with ``fresh``, a fresh
+    side; with ``bound``, only those it admits."""
     positions = _expand(starts, sizes)
     ends = np.repeat(starts + sizes, sizes)
     out: list[np.ndarray] = []
@@ -634,7 +795,11 @@ def _all_pairs(
         keep = lo != hi
         if fresh is not None:
             keep &= fresh[lo] | fresh[hi]
-        out.append(lo[keep].astype(np.int64) * n + hi[keep])
+        lo, hi = lo[keep], hi[keep]
+        if bound is not None:
+            keep = bound.admits(lo, hi)
+            lo, hi = lo[keep], hi[keep]
+        out.append(lo.astype(np.int64) * n + hi)
         offset += 1
         live = (ends - positions) > offset
         positions, ends = positions[live], ends[live]
