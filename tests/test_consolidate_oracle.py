@@ -298,3 +298,62 @@ def test_deletion_variant_hashes_match_the_strings(words: list[str]) -> None:
     for text, h in zip(strings, hashes.tolist()):
         assert by_string.setdefault(text, h) == h
         assert by_hash.setdefault(h, text) == text
+
+
+def _plain_spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
+    """The spelling classes the plain way: a dict from each one-deletion variant
+    (as a string) to the words that have it, then the climb."""
+    from dreaming.consolidate.blocking import _DIGIT
+
+    best = np.arange(len(tokens))
+    numbers = [k for k, w in enumerate(tokens) if _DIGIT.search(w)]
+    best[numbers] = numbers[0] if numbers else 0
+    groups: dict[str, list[int]] = {}
+    for k, w in enumerate(tokens):
+        if len(w) >= 3 and w.isalpha():
+            for v in {w} | {w[:i] + w[i + 1 :] for i in range(len(w))}:
+                groups.setdefault(v, []).append(k)
+    top: dict[int, int] = {}
+    for members in groups.values():
+        winner = max(members, key=lambda k: (frequency[k], -k))
+        for k in members:
+            if k not in top or (frequency[winner], -winner) > (frequency[top[k]], -top[k]):
+                top[k] = winner
+    for k, winner in top.items():
+        best[k] = winner
+    while not np.array_equal(best[best], best):
+        best = best[best]
+    return best
+
+
+def _plain_noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
+    from dreaming.consolidate.text import FUNCTION_WORDS
+
+    near = set(FUNCTION_WORDS) | {w[:i] + w[i + 1 :] for w in FUNCTION_WORDS if len(w) >= 3 for i in range(len(w))}
+    common = max(3, int(frequency.sum()) // 5000)
+    return np.array(
+        [
+            2 <= len(w) <= 6
+            and w.isalpha()
+            and (len(w) <= 4 or frequency[k] <= common)
+            and (w in near or any(w[:i] + w[i + 1 :] in near for i in range(len(w))))
+            for k, w in enumerate(tokens)
+        ],
+        dtype=bool,
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(WORDS, st.text(alphabet="aehortsnfé1", min_size=1, max_size=8)), min_size=1, max_size=60, unique=True
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_spelling_classes_and_noise_match_the_plain_versions(words: list[str], rng) -> None:
+    from dreaming.consolidate.blocking import _noise, _spelling_classes
+
+    tokens = sorted(set(words) | {"the", "teh", "fro", "for", "thhe", "tabs", "tbas", "tab"})
+    frequency = np.array([rng.randint(1, 9) for _ in tokens], dtype=np.int64)
+    assert _spelling_classes(tokens, frequency).tolist() == _plain_spelling_classes(tokens, frequency).tolist()
+    assert _noise(tokens, frequency).tolist() == _plain_noise(tokens, frequency).tolist()

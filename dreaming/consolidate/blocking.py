@@ -56,7 +56,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -226,20 +225,13 @@ def _signatures(
     noise words no signature has: per node an index into a list of their
     texts (0: none).
     """
-    vocab: dict[str, int] = {}
-    flat = array("l")  # C longs: a million texts' words without a Python str or int each
-    counts = np.zeros(len(norms), dtype=np.int64)
-    setdefault = vocab.setdefault
-    for index, norm in enumerate(norms):
-        words = norm.split()
-        counts[index] = len(words)
-        flat.extend([setdefault(w, len(vocab)) for w in words])
+    vocab, ids, counts = _word_ids(norms)
     tokens = sorted(vocab)
     position = {t: r for r, t in enumerate(tokens)}
     # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
     rank = np.fromiter((position[t] for t in vocab), dtype=np.int32, count=len(vocab))
-    spelt = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int32)
-    del flat, vocab, position, rank
+    spelt = rank[ids] if ids.size else np.empty(0, dtype=np.int32)
+    del ids, vocab, position, rank
     frequency = np.bincount(spelt, minlength=len(tokens))
     tok = _spelling_classes(tokens, frequency).astype(np.int32)[spelt]
     noise = _noise(tokens, frequency)
@@ -285,6 +277,40 @@ def _signatures(
     return keys, nodes, removed, left, (unsaid, unsaid_texts), tokens
 
 
+def _word_ids(norms: Sequence[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Every word of every text as an id (first seen first), and each text's word count.
+
+    Texts are split a slice at a time, joined by spaces and split as one
+    string (the same words as splitting each text), so a million texts
+    never hold a Python string per word at once; the ids are a flat int32
+    array.  Normal forms are words joined by single spaces, so a text's
+    words are its spaces plus one -- checked on the joined slice (nothing
+    but single spaces between printable characters), else counted by
+    splitting each text.
+    """
+    vocab: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    step = 1 << 16
+    for start in range(0, len(norms), step):
+        chunk = norms[start : start + step]
+        joined = " ".join(filter(None, chunk))
+        words = joined.split()
+        for word in dict.fromkeys(words):
+            if word not in vocab:
+                vocab[word] = len(vocab)
+        ids.append(np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words)))
+        if joined.isprintable() and "  " not in joined and joined[:1] != " " and joined[-1:] != " ":
+            count = np.fromiter(map(str.count, chunk, [" "] * len(chunk)), dtype=np.int64, count=len(chunk))
+            count += np.fromiter(map(bool, chunk), dtype=np.int64, count=len(chunk))
+        else:
+            count = np.fromiter(map(len, map(str.split, chunk)), dtype=np.int64, count=len(chunk))
+        counts.append(count)
+    if not ids:
+        return vocab, np.empty(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    return vocab, np.concatenate(ids), np.concatenate(counts)
+
+
 def _leave_two_out(
     tok: np.ndarray, spelt: np.ndarray, owner: np.ndarray, totals: np.ndarray, weights: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -301,7 +327,14 @@ def _leave_two_out(
     # rarity as written: a spelling class can gather many rare words ("mon",
     # "mona", "moni" ...) into one common blocking word
     frequency = np.bincount(spelt, minlength=weights.size)
-    order = np.lexsort((tok, frequency[spelt], owner))  # by text, then rarest first
+    rarity = frequency[spelt]
+    vocabulary, rarest = max(weights.size, 1), int(rarity.max()) + 1 if rarity.size else 1
+    if len(counts) * rarest * vocabulary < 1 << 62:
+        # by text, then rarest first, as one int64 key: the words come in
+        # text order already, and a stable sort of near-sorted keys is quick
+        order = np.argsort((owner.astype(np.int64) * rarest + rarity) * vocabulary + tok, kind="stable")
+    else:
+        order = np.lexsort((tok, rarity, owner))
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     nodes: list[np.ndarray] = []
     keys: list[np.ndarray] = []
@@ -331,10 +364,18 @@ def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
             near.update(word[:k] + word[k + 1 :] for k in range(len(word)))
     common = max(3, int(frequency.sum()) // 5000)
     out = np.zeros(len(tokens), dtype=bool)
-    for index, word in enumerate(tokens):
-        if 2 <= len(word) <= 6 and word.isalpha() and (len(word) <= 4 or frequency[index] <= common):
-            if word in near or any(word[:k] + word[k + 1 :] in near for k in range(len(word))):
-                out[index] = True
+    short = [index for index, word in enumerate(tokens) if 2 <= len(word) <= 6 and word.isalpha()]
+    chosen = np.array(short, dtype=np.int64)
+    if chosen.size:
+        chosen = chosen[(np.array([len(tokens[k]) for k in short]) <= 4) | (frequency[chosen] <= common)]
+    if not chosen.size:
+        return out
+    # a word is noise when it or one of its one-deletion variants is near a
+    # function word: compared as hashes (see :func:`_deletion_variants`)
+    near_hashes, near_owner = _deletion_variants(sorted(near), np.arange(len(near)))
+    itself = np.append(near_owner[1:] != near_owner[:-1], True)  # each word's last hash is its own
+    hashes, owner = _deletion_variants([tokens[k] for k in chosen.tolist()], chosen)
+    out[owner[np.isin(hashes, near_hashes[itself])]] = True
     return out
 
 
@@ -449,25 +490,26 @@ class _CharBound:
 
     def __init__(self, norms: Sequence[str], lengths: np.ndarray, threshold: float) -> None:
         n = len(norms)
-        self.lengths = lengths
-        self.keep = 1.0 - (100.0 - threshold) / 100.0
-        letters = np.full(128, self._BUCKETS - 2, dtype=np.int64)
+        letters = np.full(128, self._BUCKETS - 2, dtype=np.int32)
         letters[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = np.arange(26)
         letters[np.frombuffer(b"0123456789", dtype=np.uint8)] = 26
         letters[ord(" ")] = 27
         counts = np.zeros((n, self._BUCKETS), dtype=np.uint8)
-        self.wide = np.zeros(n, dtype=bool)
+        wide = np.zeros(n, dtype=bool)
         step = 1 << 16  # texts per pass: bounded temporaries at a million
         for start in range(0, n, step):
             stop = min(n, start + step)
             chars = np.frombuffer("".join(norms[start:stop]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             bucket = np.where(chars < 128, letters[np.minimum(chars, 127)], self._BUCKETS - 2 + (chars & 1))
-            owner = np.repeat(np.arange(stop - start, dtype=np.int64), lengths[start:stop])
-            full = np.bincount(owner * self._BUCKETS + bucket, minlength=(stop - start) * self._BUCKETS)
-            full = full.reshape(-1, self._BUCKETS)
-            self.wide[start:stop] = full.max(axis=1) > 255
+            bucket += np.repeat(np.arange(0, (stop - start) * self._BUCKETS, self._BUCKETS, dtype=np.int32), lengths[start:stop])
+            full = np.bincount(bucket, minlength=(stop - start) * self._BUCKETS).reshape(-1, self._BUCKETS)
+            wide[start:stop] = full.max(axis=1) > 255
             counts[start:stop] = np.minimum(full, 255)
         self.counts = counts.view(np.uint64)  # four words of eight counts per text
+        # a pair may reach the threshold when its shared count is at least
+        # half[a] + half[b]; a wide text asks for nothing
+        self.half = (1.0 - (100.0 - threshold) / 100.0) * lengths / 2.0 - 5e-10
+        self.half[wide] = -1.0
 
     def admits(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Which pairs ``(lo[k], hi[k])`` may score ``>= threshold``."""
@@ -477,10 +519,12 @@ class _CharBound:
             common = np.minimum(self.counts[a].view(np.uint8), self.counts[b].view(np.uint8)).view(np.uint64)
             # sum the bytes: pairs of bytes into 16-bit lanes, the words, then the lanes
             lanes = (common & self._LANES) + ((common >> np.uint64(8)) & self._LANES)
-            total = lanes[:, 0] + lanes[:, 1] + lanes[:, 2] + lanes[:, 3]
-            shared = ((total * self._ONES) >> np.uint64(48)).astype(np.int64)
-            reach = 2 * shared >= self.keep * (self.lengths[a] + self.lengths[b]) - 1e-9
-            out[start : start + a.size] = reach | self.wide[a] | self.wide[b]
+            shared = lanes[:, 0] + lanes[:, 1]
+            shared += lanes[:, 2]
+            shared += lanes[:, 3]
+            shared *= self._ONES
+            shared >>= np.uint64(48)
+            np.greater_equal(shared, self.half[a] + self.half[b], out=out[start : start + a.size])
         return out
 
 
@@ -681,9 +725,12 @@ def _filtered_blocks(
             continue
         cutoff = int(slack * 2 * longest_b) + 1
         for p, q, close in _close_words(words_b, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
-            found_p.append(p + g0)
-            found_q.append(q + g0)
-            found_d.append(close.astype(np.int32))
+            # each pair of groups once: (q, p) for q < p comes as its own row
+            # unless q is not a row (an old group, with ``fresh``)
+            once = q >= p if group_fresh is None else (q >= p) | ~group_fresh[q + g0]
+            found_p.append(p[once] + g0)
+            found_q.append(q[once] + g0)
+            found_d.append(close[once].astype(np.int32))
     if not found_p:
         return np.empty(0, dtype=np.int64)
     p, q, close = np.concatenate(found_p), np.concatenate(found_q), np.concatenate(found_d)
