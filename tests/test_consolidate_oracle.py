@@ -204,6 +204,9 @@ def test_blocked_finds_look_alikes_two_words_apart_in_big_template_blocks() -> N
     ei, ej, es = exact_pairs(norms, threshold=THRESHOLD)
     fast, exact = _pairs(fi, fj), _pairs(ei, ej)
     assert stats.filtered_pairs > 0, "the blocks must be big enough to go through the filter"
+    # one thread or two (the filter beside the small blocks): the same answer
+    si, sj, ss, single = similar_pairs(norms, threshold=THRESHOLD, workers=1)
+    assert (si.tolist(), sj.tolist(), ss.tolist(), single) == (fi.tolist(), fj.tolist(), fs.tolist(), stats)
     assert len(exact) > 200
     assert len(fast & exact) >= 0.99 * len(exact), f"recall {len(fast & exact) / len(exact):.4f}"
     assert fast <= exact

@@ -59,6 +59,7 @@ import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -123,15 +124,8 @@ def similar_pairs(
     signatures = int(keys.size)
     lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
     bound = _CharBound(norms, lengths, threshold)
-    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap, n=n, bound=bound)
+    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap)
     del keys, nodes, removed, left
-    parts = found.codes
-    parts.append(
-        _filtered_blocks(
-            found.blocks, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
-        )
-    )
-    del bound
     stats = BlockingStats(
         signatures=signatures,
         candidates=0,
@@ -139,7 +133,20 @@ def similar_pairs(
         refined_blocks=found.refined,
         dropped_pairs=found.dropped,
     )
-    del found
+    filtering = partial(
+        _filtered_blocks, found.blocks, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
+    )
+    if _threads(workers) > 1:
+        # the big blocks' filter (mostly rapidfuzz, which lets go of the GIL)
+        # runs on a thread beside the small blocks' pairs (numpy)
+        with ThreadPoolExecutor(1) as pool:
+            filtered = pool.submit(filtering)
+            parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
+            parts.append(filtered.result())
+    else:
+        parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
+        parts.append(filtering())
+    del found, bound, filtering
     codes = distinct_codes(parts)
     i, j, s = score_pairs(norms, codes, n=n, threshold=threshold, workers=workers)
     return i, j, s, replace(stats, candidates=int(codes.size))
@@ -529,8 +536,9 @@ class _CharBound:
 
 
 class _Candidates(NamedTuple):
-    #: pair codes ``lo * n + hi`` of the small blocks (with repeats), in parts
-    codes: list[np.ndarray]
+    #: per shard of the key space, the small blocks whose pairs are all
+    #: candidates: (members, start, size) of runs, see :func:`_small_pairs`
+    small: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
     #: bigger blocks, filtered on what their members leave out: (nodes, left)
     blocks: list[tuple[np.ndarray, np.ndarray]]
     #: pairs of those blocks the filter looks at
@@ -548,8 +556,6 @@ def _candidates(
     *,
     fresh: np.ndarray | None,
     cap: int,
-    n: int,
-    bound: _CharBound | None = None,
 ) -> _Candidates:
     """Blocks of two or more entries sharing a signature, by size:
 
@@ -564,7 +570,7 @@ def _candidates(
     ``_TEMPLATE_CAP`` members; beyond, their template entries are dropped
     (and counted) and the rest is treated as above.
     """
-    codes: list[np.ndarray] = []
+    small: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
     blocks: list[tuple[np.ndarray, np.ndarray]] = []
     dropped = refined = 0
     # blocks never straddle shards of the key space: sorting one shard at a
@@ -572,19 +578,31 @@ def _candidates(
     bits = 2 if keys.size > _SHARDED else 0
     shard_of = (keys >> np.uint64(64 - bits)).astype(np.int8) if bits else np.zeros(keys.size, dtype=np.int8)
     for shard in range(1 << bits):
-        found: list[np.ndarray] = []
+        small.append([])
         entries = np.flatnonzero(shard_of == shard)
-        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n, bound=bound)
+        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, small[-1], blocks, fresh=fresh, cap=cap)
         dropped, refined = dropped + d, refined + r
-        if bits:  # de-duplicated shard by shard: one shard's raw codes at a time
-            codes.append(distinct_codes(found))
-        else:
-            codes.extend(found)
     if fresh is None:
         block_pairs = sum(len(block) * (len(block) - 1) // 2 for block, _ in blocks)
     else:
         block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block, _ in blocks)
-    return _Candidates(codes, blocks, block_pairs, refined, dropped)
+    return _Candidates(small, blocks, block_pairs, refined, dropped)
+
+
+def _small_pairs(
+    shards: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]], *, n: int, fresh: np.ndarray | None, bound: _CharBound
+) -> list[np.ndarray]:
+    """Every pair of the small blocks that ``bound`` admits, as codes; with
+    several shards, de-duplicated shard by shard (one shard's raw codes at a
+    time)."""
+    codes: list[np.ndarray] = []
+    for runs in shards:
+        found = [_all_pairs(members, starts, sizes, n=n, fresh=fresh, bound=bound) for members, starts, sizes in runs]
+        if len(shards) > 1:
+            codes.append(distinct_codes(found))
+        else:
+            codes.extend(found)
+    return codes
 
 
 def _shard_candidates(
@@ -594,21 +612,19 @@ def _shard_candidates(
     removed: np.ndarray,
     left: np.ndarray,
     tokens: list[str],
-    codes: list[np.ndarray],
+    small: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     blocks: list[tuple[np.ndarray, np.ndarray]],
     *,
     fresh: np.ndarray | None,
     cap: int,
-    n: int,
-    bound: _CharBound | None,
 ) -> tuple[int, int]:
     """:func:`_candidates` over some ``entries``; returns (dropped pairs, refined blocks)."""
     # one key space: a text's leave-two-out key meets another's leave-one-out
     # key when they differ by two words against one
-    entries = entries[np.argsort(keys[entries], kind="stable")]
+    entries = entries[np.argsort(keys[entries])]  # the order within a block does not matter
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     whole = sizes <= min(cap, _TEMPLATE_CAP)
-    _take(entries, starts[whole], sizes[whole], nodes, left, codes, blocks, n=n, fresh=fresh, bound=bound)
+    _take(entries, starts[whole], sizes[whole], nodes, left, small, blocks)
     # bigger blocks lose their template entries, and the rest goes on
     entries = entries[_expand(starts[~whole], sizes[~whole])]
     dropped = int((sizes[~whole] * (sizes[~whole] - 1) // 2).sum())
@@ -616,7 +632,7 @@ def _shard_candidates(
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     dropped -= int((sizes * (sizes - 1) // 2).sum())
     big = sizes > cap
-    _take(entries, starts[~big], sizes[~big], nodes, left, codes, blocks, n=n, fresh=fresh, bound=bound)
+    _take(entries, starts[~big], sizes[~big], nodes, left, small, blocks)
     if big.any():
         member = entries[_expand(starts[big], sizes[big])]
         sub_keys, sub_entry = _deletion_keys(keys[member], removed[member], tokens)
@@ -625,7 +641,7 @@ def _shard_candidates(
         s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=nodes[sub_entries])
         too_big = s_sizes > cap
         dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
-        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, codes, blocks, n=n, fresh=fresh, bound=bound)
+        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, small, blocks)
     return dropped, int(big.sum())
 
 
@@ -635,17 +651,15 @@ def _take(
     sizes: np.ndarray,
     nodes: np.ndarray,
     left: np.ndarray,
-    codes: list[np.ndarray],
+    small_runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     blocks: list[tuple[np.ndarray, np.ndarray]],
-    *,
-    n: int,
-    fresh: np.ndarray | None,
-    bound: _CharBound | None,
 ) -> None:
     """Runs of ``entries`` (positions into ``nodes`` / ``left``): small ones
-    as pair codes, the others as blocks to filter."""
+    kept as their members, packed (for :func:`_small_pairs`), the others as
+    blocks to filter."""
     small = sizes <= _PAIR_BLOCK
-    codes.append(_all_pairs(nodes[entries], starts[small], sizes[small], n=n, fresh=fresh, bound=bound))
+    kept = sizes[small]
+    small_runs.append((nodes[entries[_expand(starts[small], kept)]], np.cumsum(kept) - kept, kept))
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
         run = entries[start : start + size]
         blocks.append((nodes[run], left[run]))
