@@ -482,8 +482,8 @@ class _CharBound:
     distance, ``len(a) + len(b) - 2 * LCS``.  Every character of a common
     subsequence is in both texts, so ``LCS`` is at most ``sum(min(count_a,
     count_b))`` over characters -- or over any buckets of characters.  Each
-    text's counts in 32 buckets (a letter each, digits, space, the rest in
-    two) are 32 bytes; a pair whose bound already exceeds the threshold's
+    text's counts in 32 buckets (a letter each, digits, space, other ASCII,
+    everything else) are 32 bytes; a pair whose bound already exceeds the threshold's
     distance is never scored.  Four out of five candidates go here at 100k
     memories, before they are de-duplicated and scored.  A text with more
     than 255 characters in one bucket has no counts and is always admitted.
@@ -497,18 +497,20 @@ class _CharBound:
 
     def __init__(self, norms: Sequence[str], lengths: np.ndarray, threshold: float) -> None:
         n = len(norms)
-        letters = np.full(128, self._BUCKETS - 2, dtype=np.int32)
-        letters[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = np.arange(26)
-        letters[np.frombuffer(b"0123456789", dtype=np.uint8)] = 26
-        letters[ord(" ")] = 27
+        # a letter each, digits, space, other ASCII, everything else
+        bucket_of = np.full(129, self._BUCKETS - 2, dtype=np.uint8)
+        bucket_of[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = np.arange(26)
+        bucket_of[np.frombuffer(b"0123456789", dtype=np.uint8)] = 26
+        bucket_of[ord(" ")] = 27
+        bucket_of[128] = self._BUCKETS - 1
         counts = np.zeros((n, self._BUCKETS), dtype=np.uint8)
         wide = np.zeros(n, dtype=bool)
-        step = 1 << 16  # texts per pass: bounded temporaries at a million
+        step = 1 << 14  # texts per pass: the temporaries stay small
         for start in range(0, n, step):
             stop = min(n, start + step)
             chars = np.frombuffer("".join(norms[start:stop]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            bucket = np.where(chars < 128, letters[np.minimum(chars, 127)], self._BUCKETS - 2 + (chars & 1))
-            bucket += np.repeat(np.arange(0, (stop - start) * self._BUCKETS, self._BUCKETS, dtype=np.int32), lengths[start:stop])
+            bucket = bucket_of[np.minimum(chars, 128)].astype(np.intp)
+            bucket += np.repeat(np.arange(0, (stop - start) * self._BUCKETS, self._BUCKETS), lengths[start:stop])
             full = np.bincount(bucket, minlength=(stop - start) * self._BUCKETS).reshape(-1, self._BUCKETS)
             wide[start:stop] = full.max(axis=1) > 255
             counts[start:stop] = np.minimum(full, 255)
@@ -750,7 +752,31 @@ def _filtered_blocks(
     p, q, close = np.concatenate(found_p), np.concatenate(found_q), np.concatenate(found_d)
     del found_p, found_q, found_d
     out: list[np.ndarray] = []
+
+    def keep(a: np.ndarray, b: np.ndarray, distance: np.ndarray) -> None:
+        """Member pairs whose own bound holds, as codes."""
+        close = distance <= slack * (lengths[a] + lengths[b]) + 1e-9
+        a, b = a[close], b[close]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        kept = lo != hi
+        if fresh is not None:
+            kept &= fresh[lo] | fresh[hi]
+        lo, hi = lo[kept], hi[kept]
+        if bound is not None:
+            kept = bound.admits(lo, hi)
+            lo, hi = lo[kept], hi[kept]
+        out.append(lo.astype(np.int64) * n + hi)
+
     pairs = group_size[p] * group_size[q]
+    # most groups are one member: those pairs of groups are pairs of members
+    single = pairs == 1
+    head = members[order[group_start]]
+    for start in range(0, int(single.sum()), _SCORE_CHUNK):
+        at = np.flatnonzero(single)[start : start + _SCORE_CHUNK]
+        keep(head[p[at]], head[q[at]], close[at])
+    p, q, close, pairs = p[~single], q[~single], close[~single], pairs[~single]
+    if not p.size:
+        return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
     # every member of group p against every member of group q, in pieces
     # of about _SCORE_CHUNK member pairs
     ends = np.cumsum(pairs)
@@ -764,19 +790,8 @@ def _filtered_blocks(
         width = group_size[gq][which]
         i = order[group_start[gp][which] + offset // width]
         j = order[group_start[gq][which] + offset % width]
-        a, b = members[i], members[j]
-        keep = close[lo_g:hi_g][which] <= slack * (lengths[a] + lengths[b]) + 1e-9
-        a, b = a[keep], b[keep]
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keep = lo != hi
-        if fresh is not None:
-            keep &= fresh[lo] | fresh[hi]
-        lo, hi = lo[keep], hi[keep]
-        if bound is not None:
-            keep = bound.admits(lo, hi)
-            lo, hi = lo[keep], hi[keep]
-        out.append(lo.astype(np.int64) * n + hi)
-    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+        keep(members[i], members[j], close[lo_g:hi_g][which])
+    return np.concatenate(out)
 
 
 def _close_words(
