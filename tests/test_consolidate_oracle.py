@@ -246,6 +246,10 @@ def test_block_filter_keeps_every_pair_within_the_bound(
     codes = _filtered_blocks(
         blocks, tokens, lengths, (unsaid, noise_texts), fresh=fresh, threshold=THRESHOLD, workers=1, n=n
     )
+    one_by_one = _filtered_blocks(
+        blocks, tokens, lengths, (unsaid, noise_texts), fresh=fresh, threshold=THRESHOLD, workers=1, n=n, batch_size=1
+    )
+    assert sorted(codes.tolist()) == sorted(one_by_one.tolist())
     got = [(int(c) // n, int(c) % n) for c in codes]
     text = [" ".join([*sorted(words), noise_texts[k]]).strip() for words, k in members]
     want = set()

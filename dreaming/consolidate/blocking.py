@@ -84,6 +84,8 @@ _TEMPLATE_CAP = 250
 _SHARDED = 1 << 21
 #: Distance matrices smaller than this are computed on one thread.
 _THREADED = 1 << 18
+#: Members of the big blocks filtered together (bounds the filter's tables).
+_FILTER_BATCH = 1 << 16
 #: Rows of a block filtered per cdist call (bounds the distance matrix).
 _FILTER_ROWS = 256
 _SEED = 0x5EED_D12E
@@ -678,6 +680,7 @@ def _filtered_blocks(
     workers: int,
     n: int,
     bound: _CharBound | None = None,
+    batch_size: int = _FILTER_BATCH,
 ) -> np.ndarray:
     """Candidate pairs of the bigger blocks: those whose left-out words are close.
 
@@ -694,11 +697,41 @@ def _filtered_blocks(
     (Shared words that are typo or number variants of each other use some of
     the budget too, which is why this is a filter and not the score.)
 
-    All blocks are handled at once -- members grouped by (block, left-out
-    words) in one sort, every pair of close groups expanded to member pairs
-    in one pass -- and only the distance matrices are made block by block:
-    a million memories have thousands of blocks of a hundred members.
+    Blocks are handled in batches of about ``batch_size`` members --
+    members grouped by (block, left-out words) in one sort, close pairs of
+    groups expanded to member pairs ``_SCORE_CHUNK`` at a time -- and only
+    the distance matrices are made block by block: a million memories have
+    thousands of blocks of a hundred members.
     """
+    out: list[np.ndarray] = []
+    batch: list[tuple[np.ndarray, np.ndarray]] = []
+    held = 0
+    for number, block in enumerate(blocks, start=1):
+        batch.append(block)
+        held += len(block[0])
+        if held >= batch_size or number == len(blocks):
+            out.append(
+                _filter_batch(
+                    batch, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
+                )
+            )
+            batch, held = [], 0
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
+
+def _filter_batch(
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    tokens: list[str],
+    lengths: np.ndarray,
+    unsaid: tuple[np.ndarray, list[str]],
+    *,
+    fresh: np.ndarray | None,
+    threshold: float,
+    workers: int,
+    n: int,
+    bound: _CharBound | None,
+) -> np.ndarray:
+    """:func:`_filtered_blocks` for some blocks at once (see there)."""
     if not blocks:
         return np.empty(0, dtype=np.int64)
     # members leaving out the same words are compared once, as those words:
@@ -730,27 +763,6 @@ def _filtered_blocks(
     longest = np.maximum.reduceat(lengths[members], block_start).tolist()
     slack = (100.0 - threshold) / 100.0
     group_fresh = None if fresh is None else np.logical_or.reduceat(fresh[members[order]], group_start)
-    found_p: list[np.ndarray] = []
-    found_q: list[np.ndarray] = []
-    found_d: list[np.ndarray] = []
-    for b, longest_b in enumerate(longest):
-        g0, g1 = first_group[b], first_group[b + 1]
-        words_b = [texts[k] for k in text_of[g0:g1].tolist()]
-        rows = np.arange(g1 - g0) if group_fresh is None else np.flatnonzero(group_fresh[g0:g1])
-        if not rows.size:
-            continue
-        cutoff = int(slack * 2 * longest_b) + 1
-        for p, q, close in _close_words(words_b, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
-            # each pair of groups once: (q, p) for q < p comes as its own row
-            # unless q is not a row (an old group, with ``fresh``)
-            once = q >= p if group_fresh is None else (q >= p) | ~group_fresh[q + g0]
-            found_p.append(p[once] + g0)
-            found_q.append(q[once] + g0)
-            found_d.append(close[once].astype(np.int32))
-    if not found_p:
-        return np.empty(0, dtype=np.int64)
-    p, q, close = np.concatenate(found_p), np.concatenate(found_q), np.concatenate(found_d)
-    del found_p, found_q, found_d
     out: list[np.ndarray] = []
 
     def keep(a: np.ndarray, b: np.ndarray, distance: np.ndarray) -> None:
@@ -767,31 +779,53 @@ def _filtered_blocks(
             lo, hi = lo[kept], hi[kept]
         out.append(lo.astype(np.int64) * n + hi)
 
-    pairs = group_size[p] * group_size[q]
-    # most groups are one member: those pairs of groups are pairs of members
-    single = pairs == 1
     head = members[order[group_start]]
-    for start in range(0, int(single.sum()), _SCORE_CHUNK):
-        at = np.flatnonzero(single)[start : start + _SCORE_CHUNK]
-        keep(head[p[at]], head[q[at]], close[at])
-    p, q, close, pairs = p[~single], q[~single], close[~single], pairs[~single]
-    if not p.size:
-        return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
-    # every member of group p against every member of group q, in pieces
-    # of about _SCORE_CHUNK member pairs
-    ends = np.cumsum(pairs)
-    cuts = np.searchsorted(ends, np.arange(_SCORE_CHUNK, int(ends[-1]), _SCORE_CHUNK), side="right")
-    for lo_g, hi_g in zip([0, *cuts.tolist()], [*cuts.tolist(), p.size]):
-        if lo_g >= hi_g:
+
+    def expand(p: np.ndarray, q: np.ndarray, close: np.ndarray) -> None:
+        """Every member of group p against every member of group q."""
+        pairs = group_size[p] * group_size[q]
+        # most groups are one member: those pairs of groups are pairs of members
+        single = pairs == 1
+        keep(head[p[single]], head[q[single]], close[single])
+        p, q, close, pairs = p[~single], q[~single], close[~single], pairs[~single]
+        if not p.size:
+            return
+        # in pieces of about _SCORE_CHUNK member pairs
+        ends = np.cumsum(pairs)
+        cuts = np.searchsorted(ends, np.arange(_SCORE_CHUNK, int(ends[-1]), _SCORE_CHUNK), side="right").tolist()
+        for lo_g, hi_g in zip([0, *cuts], [*cuts, p.size]):
+            if lo_g >= hi_g:
+                continue
+            gp, gq, counts = p[lo_g:hi_g], q[lo_g:hi_g], pairs[lo_g:hi_g]
+            which = np.repeat(np.arange(gp.size), counts)
+            offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            width = group_size[gq][which]
+            i = order[group_start[gp][which] + offset // width]
+            j = order[group_start[gq][which] + offset % width]
+            keep(members[i], members[j], close[lo_g:hi_g][which])
+
+    # close pairs of groups, gathered over blocks and expanded a chunk at a time
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    waiting = 0
+    for b, longest_b in enumerate(longest):
+        g0, g1 = first_group[b], first_group[b + 1]
+        words_b = [texts[k] for k in text_of[g0:g1].tolist()]
+        rows = np.arange(g1 - g0) if group_fresh is None else np.flatnonzero(group_fresh[g0:g1])
+        if not rows.size:
             continue
-        gp, gq, counts = p[lo_g:hi_g], q[lo_g:hi_g], pairs[lo_g:hi_g]
-        which = np.repeat(np.arange(gp.size), counts)
-        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        width = group_size[gq][which]
-        i = order[group_start[gp][which] + offset // width]
-        j = order[group_start[gq][which] + offset % width]
-        keep(members[i], members[j], close[lo_g:hi_g][which])
-    return np.concatenate(out)
+        cutoff = int(slack * 2 * longest_b) + 1
+        for p, q, close in _close_words(words_b, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
+            # each pair of groups once: (q, p) for q < p comes as its own row
+            # unless q is not a row (an old group, with ``fresh``)
+            once = q >= p if group_fresh is None else (q >= p) | ~group_fresh[q + g0]
+            found.append((p[once] + g0, q[once] + g0, close[once].astype(np.int32)))
+            waiting += int(once.sum())
+            if waiting >= _SCORE_CHUNK:
+                expand(*(np.concatenate(part) for part in zip(*found)))
+                found, waiting = [], 0
+    if found:
+        expand(*(np.concatenate(part) for part in zip(*found)))
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
 def _close_words(
