@@ -462,11 +462,18 @@ class Store:
         # in the unstemmed index; the two bm25 scores of a memory are summed.
         exact = [t for t in terms if t not in STOP_WORDS and stems_to_stop_word(t)]
         stemmed = [t for t in terms if t not in exact]
-        branches = [(table, " OR ".join(f'"{t}"' for t in words)) for table, words in (("memories_fts", stemmed), ("memories_words", exact)) if words]
+        branches = [
+            (table, " OR ".join(f'"{t}"' for t in words))
+            for table, words in (("memories_fts", stemmed), ("memories_words", exact))
+            if words
+        ]
         params: dict[str, Any] = {f"q{i}": match for i, (_, match) in enumerate(branches)}
         if len(branches) == 1:
             table = branches[0][0]
-            ranked = f"SELECT rowid AS rid, bm25({table}) AS score FROM {table} WHERE {table} MATCH :q0 ORDER BY score LIMIT :depth"
+            ranked = (
+                f"SELECT rowid AS rid, bm25({table}) AS score FROM {table} "
+                f"WHERE {table} MATCH :q0 ORDER BY score LIMIT :depth"
+            )
         else:
             # summed over every match (no per-branch limit), so each sum is whole
             ranked = (
