@@ -64,7 +64,6 @@ _add("born", "born", SINGLE, particles="in on at")
 _add("called named", "name", SINGLE)
 _add("work", "work", MULTI, particles="at for on with")
 _add("use", "use", MULTI)
-_add("happen occur", "happen", UNSURE, particles="on at in")
 _add("have own", "have", MULTI)
 _add(
     """speak know play visit want need eat drink read watch study attend follow drive run
@@ -254,7 +253,7 @@ def _main_verb(tokens: list[Token], verb: int, label_end: int) -> int:
     """The sentence's own verb when the first one found is not it.
 
     * A relative clause before the main verb: "The laptop Ana works on is a
-      ThinkPad", "The standup Ana leads happens on Monday".  The first verb
+      ThinkPad", "The editor Ana uses is Helix".  The first verb
       is followed (after its particle, prepositions and adverbs) by a copula
       or another verb, and a noun comes before the clause ("laptop Ana"); the
       clause joins the subject: (Ana, laptop, work) is a ThinkPad.
