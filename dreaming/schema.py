@@ -202,5 +202,23 @@ def m004_dream_lock(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_memories_words(db: Database) -> None:
+    # A second full-text index over the same states, without the porter
+    # stemmer.  Porter reduces some names to a function word ("Ines" -> "in",
+    # "Wills" -> "will"), so in ``memories_fts`` such a name matches every
+    # memory saying "in"; search looks those words up here instead.
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE memories_words USING fts5(
+            content, path, key,
+            content='memories', content_rowid='rid',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        INSERT INTO memories_words(memories_words) VALUES ('rebuild');
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]

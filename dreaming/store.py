@@ -24,6 +24,7 @@ tip's snapshot.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -438,7 +439,10 @@ class Store:
 
         ``query`` is plain text: it is split into words (see :func:`fts_terms`),
         stop words are dropped unless nothing else is left, and a memory
-        matching any word is a candidate; bm25 ranks them.  Ties are broken by
+        matching any word is a candidate; bm25 ranks them.  Words are matched
+        stemmed ("lives" finds "live"), except a word the stemmer would turn
+        into a stop word ("Ines" -> "in", see :func:`stems_to_stop_word`),
+        which is matched as written in the unstemmed index.  Ties are broken by
         memory id, so the order is deterministic.  Returns ``(memory, score)``
         pairs, best first (higher score = better).
 
@@ -454,22 +458,45 @@ class Store:
         terms = fts_terms(query, drop=STOP_WORDS) or fts_terms(query)
         if not terms or limit <= 0:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
+        # A word that stems to a function word ("Ines" -> "in") is looked up
+        # in the unstemmed index; the two bm25 scores of a memory are summed.
+        exact = [t for t in terms if t not in STOP_WORDS and stems_to_stop_word(t)]
+        stemmed = [t for t in terms if t not in exact]
+        branches = [
+            (table, " OR ".join(f'"{t}"' for t in words))
+            for table, words in (("memories_fts", stemmed), ("memories_words", exact))
+            if words
+        ]
+        params: dict[str, Any] = {f"q{i}": match for i, (_, match) in enumerate(branches)}
+        if len(branches) == 1:
+            table = branches[0][0]
+            ranked = (
+                f"SELECT rowid AS rid, bm25({table}) AS score FROM {table} "
+                f"WHERE {table} MATCH :q0 ORDER BY score LIMIT :depth"
+            )
+        else:
+            # summed over every match (no per-branch limit), so each sum is whole
+            ranked = (
+                "SELECT rid, sum(score) AS score FROM ("
+                + " UNION ALL ".join(
+                    f"SELECT rowid AS rid, bm25({table}) AS score FROM {table} WHERE {table} MATCH :q{i}"
+                    for i, (table, _) in enumerate(branches)
+                )
+                + ") GROUP BY rid ORDER BY score LIMIT :depth"
+            )
         cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
         depth = max(limit * 4, 50)
         while True:
             rows = self.db.conn.execute(
-                f"SELECT {cols}, f.score FROM (SELECT rowid AS rid, bm25(memories_fts) AS score FROM memories_fts "
-                f"WHERE memories_fts MATCH :q ORDER BY score LIMIT :depth) f "
+                f"SELECT {cols}, f.score FROM ({ranked}) f "
                 f"JOIN memories m ON m.rid = f.rid JOIN memory_ranges r ON r.rid = m.rid "
                 f"WHERE {self._in_version_sql()} ORDER BY f.score, m.id LIMIT :limit",
-                {"q": match, "v": v, "limit": limit, "depth": depth},
+                {**params, "v": v, "limit": limit, "depth": depth},
             ).fetchall()
             if len(rows) >= limit:
                 break
             matched = self.db.conn.execute(
-                "SELECT count(*) FROM (SELECT rowid FROM memories_fts WHERE memories_fts MATCH :q LIMIT :depth)",
-                {"q": match, "depth": depth},
+                f"SELECT count(*) FROM ({ranked})", {**params, "depth": depth}
             ).fetchone()[0]
             if matched < depth:
                 break  # every match was looked at
@@ -629,10 +656,9 @@ class Store:
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             new_rows,
         )
-        conn.executemany(
-            "INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)",
-            [(r[0], r[5], r[2], r[4]) for r in new_rows],
-        )
+        fts_rows = [(r[0], r[5], r[2], r[4]) for r in new_rows]
+        conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
+        conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         self._open_ranges(conn, [r[0] for r in new_rows], number)
         self._close_ranges(conn, closed, number)
 
@@ -1367,6 +1393,26 @@ def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
     return words
 
 
+@functools.cache
+def stems_to_stop_word(word: str) -> bool:
+    """Whether the porter stemmer makes ``word`` one of the stop words' stems.
+
+    "Ines" stems to "in", "Wills" to "will": in the stemmed index such a name
+    matches every memory that uses the function word.  Decided by the same
+    tokenizer the index uses (an in-memory FTS5 table holding the stop
+    words), so it can never disagree with the index.
+    """
+    return _stop_word_index().execute("SELECT 1 FROM stop WHERE stop MATCH ?", (f'"{word}"',)).fetchone() is not None
+
+
+@functools.cache
+def _stop_word_index() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(STOP_WORDS)),))
+    return conn
+
+
 def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
     """Open the store at ``path`` (default ``$DREAMING_STORE`` or ``./memory_store/memory.db``)."""
     return Store.open(path, create=create)
@@ -1381,5 +1427,6 @@ __all__ = [
     "open_store",
     "default_store_path",
     "fts_terms",
+    "stems_to_stop_word",
     "STOP_WORDS",
 ]

@@ -55,6 +55,27 @@ def test_a_newer_value_in_another_phrasing_supersedes_with_the_evidence_named() 
     assert ("a1", "a2") not in supersedes(memories, slot_support=0)  # the same phrasing only
 
 
+def test_a_passive_label_is_read_with_the_agent_as_its_subject() -> None:
+    """"Shell used by Ana: bash" is about Ana, not about someone called Shell."""
+    memories = [
+        mem("e1", "Shell used by Bruno: zsh.", 1),
+        mem("e2", "Bruno's login shell is zsh.", 5),
+        mem("e3", "Shell used by Chen: fish.", 2),
+        mem("e4", "Chen's login shell is fish.", 6),
+        mem("e5", "Shell used by Dara: bash.", 3),
+        mem("e6", "Shell used by Dara: fish.", 30),
+        mem("e7", "Eli's login shell is zsh.", 4),
+        mem("e8", "Eli's login shell is bash.", 31),
+        mem("a1", "Shell used by Ana: zsh.", 3),
+        mem("a2", "Ana's login shell is nushell.", 20),
+    ]
+    result = consolidate(memories)
+    (sup,) = [s for s in result.supersedes if s.old_id == "a1"]
+    assert sup.new_id == "a2" and sup.subject.startswith("Ana")
+    assert ("e5", "e6") in supersedes(memories)  # the same phrasing, read by the parser
+    assert not any(s.old_id in ("e1", "e3") or s.new_id in ("e1", "e3") for s in result.supersedes)
+
+
 def test_one_person_is_not_evidence() -> None:
     memories = EVIDENCE[:2] + EVIDENCE[4:] + [mem("a1", "Ana lives in Lisbon.", 3), mem("a2", "Ana's home city is Quito.", 20)]
     assert ("a1", "a2") not in supersedes(memories)

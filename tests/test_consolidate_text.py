@@ -84,6 +84,31 @@ def test_statements_name_subject_predicate_value_and_context() -> None:
     assert s.predicate == "be" and "drink" in s.subject
 
 
+def test_a_relative_clause_before_the_main_verb_joins_the_subject() -> None:
+    s = statement("The laptop Ana works on is a ThinkPad.")
+    assert (s.subject, s.predicate, s.value) == (tuple(sorted(("ana", "laptop", "work"))), "be", ("thinkpad",))
+    assert kind_of(s, names={"ana"}) == SINGLE  # one laptop at a time, unlike "works on" a team
+    s = statement("The programming language Ana works in most is Rust.")
+    assert s.predicate == "be" and s.value == ("rust",) and "work" in s.subject
+    s = statement("The editor Ana uses is Helix.")
+    assert (s.subject, s.predicate, s.value) == (tuple(sorted(("ana", "editor", "use"))), "be", ("helix",))
+    # the first verb stays the verb when no second one follows, or no noun precedes it
+    s = statement("Ana works on the platform team.")
+    assert (s.subject, s.predicate, s.value) == (("ana",), "work", ("platform", "team"))
+    s = statement("Ana uses vim as the editor.")
+    assert (s.predicate, s.value, s.context) == ("use", ("vim",), ("editor",))
+    assert statement("The project lead is Priya.").subject == tuple(sorted((stem("lead"), stem("project"))))
+
+
+def test_a_passive_label_before_a_colon_is_a_label() -> None:
+    s = statement("Shell used by Ana: bash.")
+    assert (s.subject, s.predicate, s.value, s.labelled) == (tuple(sorted(("ana", "shell", "use"))), "be", ("bash",), True)
+    assert kind_of(s, names={"ana"}) == SINGLE
+    # a verb after the colon makes the colon a plain label again
+    s = statement("Shell used by Ana: she likes bash.")
+    assert s.predicate != "be"
+
+
 def test_kind_of_be_depends_on_the_subject() -> None:
     assert kind_of(statement("The user is a teacher."), names=set()) == UNSURE
     assert kind_of(statement("The deadline is May 5."), names=set()) == SINGLE

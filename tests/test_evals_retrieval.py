@@ -8,7 +8,7 @@ import pytest
 
 from dreaming.evals.retrieval import Hit, evidence_ids, evidence_recall, version_index
 from dreaming.records import Evidence, Memory
-from dreaming.store import STOP_WORDS, Store, fts_terms
+from dreaming.store import STOP_WORDS, Store, fts_terms, stems_to_stop_word
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -52,6 +52,58 @@ def test_stop_words_do_not_pull_in_unrelated_memories(store):
     # "the" and "of" would have matched mem_a alone; only "deploy" and "target" count
     ranked = [m.id for m, _ in store.search("the target of the deploy")]
     assert ranked[0] == "mem_b"
+
+
+def test_words_the_stemmer_turns_into_stop_words_are_known():
+    # porter: "Ines" -> "in", "Wills" -> "will"; ordinary words and names keep their own stem
+    assert [w for w in ("ines", "wills", "caroline", "lives", "editor", "in") if stems_to_stop_word(w)] == [
+        "ines", "wills", "in"
+    ]
+
+
+def test_a_name_that_stems_to_a_stop_word_finds_only_its_own_memories(store):
+    store.import_memories([
+        mem("mem_hugo", "Hugo lives in Tallinn."),
+        mem("mem_jonas", "Jonas lives in Oslo."),
+        mem("mem_ines", "Ines's home city is Nairobi."),
+        mem("mem_run", "Tests run in Docker."),
+    ])
+    # stemmed alone, "Ines" would match every memory saying "in"
+    assert [m.id for m, _ in store.search("Ines")] == ["mem_ines"]
+    ranked = [m.id for m, _ in store.search("Which city does Ines live in?")]
+    assert ranked[0] == "mem_ines"
+    assert set(ranked) == {"mem_ines", "mem_hugo", "mem_jonas"}  # "live" still matches stemmed
+    assert "mem_run" not in ranked
+
+
+def test_a_memory_scores_the_sum_of_both_indexes_past_the_first_depth(store):
+    store.import_memories(
+        [mem(f"mem_{i:03}", f"note {i} about the city") for i in range(120)]
+        + [mem("mem_ines", "Ines moved to another city last spring and likes it there")]
+    )
+    found = dict((m.id, score) for m, score in store.search("Ines city", limit=200))
+    conn = store.db.conn
+    rid = conn.execute("SELECT rid FROM memories WHERE id = 'mem_ines'").fetchone()[0]
+    city = conn.execute(
+        "SELECT bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH '\"city\"' AND rowid = ?", (rid,)
+    ).fetchone()[0]
+    ines = conn.execute(
+        "SELECT bm25(memories_words) FROM memories_words WHERE memories_words MATCH '\"ines\"' AND rowid = ?", (rid,)
+    ).fetchone()[0]
+    assert len(found) == 121
+    assert found["mem_ines"] == pytest.approx(-(city + ines))
+    assert max(found, key=found.get) == "mem_ines"
+
+
+def test_the_unstemmed_index_is_rebuilt_for_a_store_written_before_it(store_path):
+    with Store.open(store_path) as s:
+        s.import_memories([mem("mem_ines", "Ines's home city is Nairobi."), mem("mem_hugo", "Hugo lives in Tallinn.")])
+        # the store as an older release left it: no unstemmed index, no record of its migration
+        s.db.conn.execute("DROP TABLE memories_words")
+        s.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_memories_words'")
+        s.db.conn.commit()
+    with Store.open(store_path) as s:
+        assert [m.id for m, _ in s.search("Ines")] == ["mem_ines"]
 
 
 def test_index_holds_one_version_alone(store):

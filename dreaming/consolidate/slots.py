@@ -507,6 +507,8 @@ def _parts(content: str, names: Collection[str]) -> tuple[tuple[str, ...], str, 
         after = tokens[j] if j < n else None
         if after is None or not (after.cls in (POSS, COPULA) or (after.cls == WORD and after.stem in PREDICATE_WORDS)):
             start = -1
+        elif after.cls == WORD and j + 1 < n and tokens[j + 1].stem == "by":
+            start = -1  # "Shell used by Ana: bash": a passive, the subject is the agent
         elif tokens[0].stem not in PREDICATE_WORDS:
             subject = tuple([tok.stem for tok in tokens[:j]])
             subject_text = " ".join([tok.surface for tok in tokens[:j]])

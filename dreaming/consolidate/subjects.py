@@ -9,7 +9,9 @@ people.  This module reads a tokenized memory as a small statement:
     "User prefers tabs for indentation."  () -- the user    prefer     (tab)    (indentation)
     "Alice likes tea."                    (alice)           like       (tea)    ()
 
-from a fixed lexicon of predicates, and says how many values the predicate
+from a fixed lexicon of predicates (a relative clause before the main verb
+joins the subject: "The laptop Ana works on is a ThinkPad" is about (Ana,
+laptop, work)), and says how many values the predicate
 can hold at once (:data:`SINGLE`, :data:`MULTI` or :data:`UNSURE`).  A memory
 whose sentence does not fit (no known predicate) has no statement: it can
 still be a duplicate, and it is retired only through an explicit ``key``.
@@ -38,7 +40,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, stem
+from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, PREP, SELF, WORD, Token, stem
 
 SINGLE = "single"
 MULTI = "multi"
@@ -174,6 +176,7 @@ def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> St
         break
     if verb < 0:
         return None
+    verb = _main_verb(tokens, verb, label_end)
     head = tokens[verb]
     negated = False
     for t in tokens:
@@ -239,6 +242,53 @@ def parse(tokens: list[Token], intern: Callable[[Any], Any] = lambda x: x) -> St
         subject_text=intern(" ".join([t.surface for t in subject_tokens])),
         value_text=intern(" ".join([t.surface for t in value_tokens])),
     )
+
+
+#: adverbs that may sit between a relative clause's verb and the main verb
+#: ("the language Ana works in most is Rust")
+_CLAUSE_ADVERBS = frozenset({"most", "mostly", "often", "mainly"})
+
+
+def _main_verb(tokens: list[Token], verb: int, label_end: int) -> int:
+    """The sentence's own verb when the first one found is not it.
+
+    * A relative clause before the main verb: "The laptop Ana works on is a
+      ThinkPad", "The editor Ana uses is Helix".  The first verb
+      is followed (after its particle, prepositions and adverbs) by a copula
+      or another verb, and a noun comes before the clause ("laptop Ana"); the
+      clause joins the subject: (Ana, laptop, work) is a ThinkPad.
+    * A passive label before a colon: "Shell used by Ana: bash" is labelled
+      "Editor: vim" style, the colon is the verb when nothing after it is one.
+    """
+    head = tokens[verb]
+    if head.cls == COPULA:
+        return verb
+    n = len(tokens)
+    if verb + 1 < n and tokens[verb + 1].stem == "by":
+        for k in range(verb + 2, n):
+            if tokens[k].cls == COPULA and tokens[k].surface == ":":
+                after = tokens[k + 1 :]
+                if not any(t.cls == COPULA or (t.cls == WORD and t.stem in _LEXICON) for t in after):
+                    return k
+                break
+    particles = _LEXICON[head.stem][3]
+    j = verb + 1
+    while j < n and (
+        tokens[j].cls in (FILLER, PREP)
+        or tokens[j].stem in particles
+        or tokens[j].surface.casefold() in _CLAUSE_ADVERBS
+    ):
+        j += 1
+    if j >= n:
+        return verb
+    nouns = sum(1 for t in tokens[label_end:verb] if t.cls == WORD or t.cls == NUMBER)
+    if nouns < 2:
+        return verb
+    if tokens[j].cls == COPULA and tokens[j].surface != ":":
+        return j
+    if tokens[j].cls == WORD and tokens[j].stem in _LEXICON and _is_verb(tokens, j):
+        return j
+    return verb
 
 
 def _passive_agent(tokens: list[Token], start: int, auxiliaries: list[int]) -> int | None:
