@@ -269,21 +269,30 @@ def _signatures(
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_words]
         totals[has_words] = np.add.reduceat(weights[tok], starts)
     full_nodes = np.flatnonzero(has_words).astype(np.int32)
-    two_nodes, two_keys, two_left = _leave_two_out(tok, spelt, owner, totals, weights, counts)
-    # filled part by part (leave one out, full, leave two out): one copy at a time
-    words, full, two = tok.size, full_nodes.size, two_nodes.size
-    size = words + full + two
+    # filled part by part (leave one out, full, leave two out) in place: one copy at a time
+    words, full = tok.size, full_nodes.size
+    size = words + full + sum(int((counts >= _template_size(second)).sum()) for second, _ in _PAIRS_OF_RAREST)
     keys = np.empty(size, dtype=np.uint64)
     nodes = np.empty(size, dtype=np.int32)
     removed = np.empty(size, dtype=np.int32)
     left = np.full((size, 2), -1, dtype=np.int32)
+    _leave_two_out(tok, spelt, owner, totals, weights, counts, out=(keys[words + full :], nodes[words + full :], left[words + full :]))
+    removed[words + full :] = _TWO_OUT
     with np.errstate(over="ignore"):
         np.subtract(totals[owner], weights[tok], out=keys[:words])
     nodes[:words], removed[:words], left[:words, 0] = owner, tok, spelt
     del owner, tok, spelt
     keys[words : words + full], nodes[words : words + full], removed[words : words + full] = totals[full_nodes], full_nodes, -1
-    keys[words + full :], nodes[words + full :], removed[words + full :], left[words + full :] = two_keys, two_nodes, _TWO_OUT, two_left
     return keys, nodes, removed, left, (unsaid, unsaid_texts), tokens
+
+
+#: (second, first) ranks of the rarest words each leave-two-out signature drops
+_PAIRS_OF_RAREST = [(second, first) for second in range(1, _RAREST) for first in range(second)]
+
+
+def _template_size(second: int) -> int:
+    """Texts of at least this many words have a leave-two-out signature dropping their ``second`` rarest."""
+    return max(_TEMPLATE_WORDS, second + 1)
 
 
 def _word_ids(norms: Sequence[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
@@ -321,42 +330,55 @@ def _word_ids(norms: Sequence[str]) -> tuple[dict[str, int], np.ndarray, np.ndar
 
 
 def _leave_two_out(
-    tok: np.ndarray, spelt: np.ndarray, owner: np.ndarray, totals: np.ndarray, weights: np.ndarray, counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tok: np.ndarray,
+    spelt: np.ndarray,
+    owner: np.ndarray,
+    totals: np.ndarray,
+    weights: np.ndarray,
+    counts: np.ndarray,
+    *,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     """More signatures per text of three or more words: without two of its
     ``_RAREST`` rarest blocking words (every pair of them).  Two texts that
     differ in the words that make them particular ("Carla Krain" / "Chiara
     Krizan" ... "plays squash on weekends") share one; the block it makes is
     the template, compared as a whole (see :func:`_filtered_blocks`).  The
     rarest words are not always the differing ones -- a first name is
-    commoner than "phabricator" -- hence more than the rarest three.  Also
-    returns the two words as written that each signature leaves out (two
-    columns).
+    commoner than "phabricator" -- hence more than the rarest three.  Fills
+    ``out``: the keys, their nodes, and the two words as written that each
+    signature leaves out (two columns), one ``_PAIRS_OF_RAREST`` at a time.
     """
+    keys_out, nodes_out, left_out = out
     # rarity as written: a spelling class can gather many rare words ("mon",
     # "mona", "moni" ...) into one common blocking word
     frequency = np.bincount(spelt, minlength=weights.size)
-    rarity = frequency[spelt]
-    vocabulary, rarest = max(weights.size, 1), int(rarity.max()) + 1 if rarity.size else 1
+    vocabulary, rarest = max(weights.size, 1), int(frequency.max()) + 1 if frequency.size else 1
     if len(counts) * rarest * vocabulary < 1 << 62:
-        # by text, then rarest first, as one int64 key: the words come in
-        # text order already, and a stable sort of near-sorted keys is quick
-        order = np.argsort((owner.astype(np.int64) * rarest + rarity) * vocabulary + tok, kind="stable")
+        # by text, then rarest first, as one int64 key (made in place): the
+        # words come in text order already, and a stable sort of near-sorted
+        # keys is quick
+        key = owner.astype(np.int64)
+        key *= rarest
+        key += frequency[spelt]
+        key *= vocabulary
+        key += tok
+        order = np.argsort(key, kind="stable")
+        del key
     else:
-        order = np.lexsort((tok, rarity, owner))
+        order = np.lexsort((tok, frequency[spelt], owner))
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    nodes: list[np.ndarray] = []
-    keys: list[np.ndarray] = []
-    left: list[np.ndarray] = []
-    for second in range(1, _RAREST):
-        for first in range(second):
-            eligible = np.flatnonzero(counts >= max(_TEMPLATE_WORDS, second + 1))
-            a, b = order[starts[eligible] + first], order[starts[eligible] + second]
-            with np.errstate(over="ignore"):
-                keys.append(totals[eligible] - weights[tok[a]] - weights[tok[b]])
-            nodes.append(eligible.astype(np.int32))
-            left.append(np.column_stack((spelt[a], spelt[b])))
-    return np.concatenate(nodes), np.concatenate(keys), np.concatenate(left)
+    at = 0
+    for second, first in _PAIRS_OF_RAREST:
+        eligible = np.flatnonzero(counts >= _template_size(second))
+        a, b = order[starts[eligible] + first], order[starts[eligible] + second]
+        end = at + eligible.size
+        with np.errstate(over="ignore"):
+            np.subtract(totals[eligible], weights[tok[a]], out=keys_out[at:end])
+            keys_out[at:end] -= weights[tok[b]]
+        nodes_out[at:end] = eligible
+        left_out[at:end, 0], left_out[at:end, 1] = spelt[a], spelt[b]
+        at = end
 
 
 def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
