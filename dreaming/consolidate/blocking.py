@@ -44,6 +44,12 @@ two words within one edit share one).  Pieces still bigger than
 ``block_cap`` are dropped and counted, and so are template blocks bigger
 than ``_TEMPLATE_CAP``.
 
+Before a pair is de-duplicated and scored, an exact bound on character
+counts (:class:`_CharBound`: a pair whose texts share too few characters
+cannot reach the threshold) turns away four candidates out of five.  The
+big blocks' filter runs on a second thread beside the small blocks' pairs,
+and the scoring is shared out over threads too.
+
 Every candidate is scored with rapidfuzz ``ratio`` on the normal forms and
 kept at ``>= threshold``: the fast path can only miss pairs, never invent
 one the exact path (:mod:`.oracle`) would reject.  Pairs that differ in two
@@ -66,6 +72,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
+from .quiet import quiet_gc
 from .text import FUNCTION_WORDS
 
 #: Candidate pairs scored per cpdist call (bounds the temporary lists).
@@ -121,6 +128,13 @@ def similar_pairs(
     restricts the result to pairs with at least one fresh side.  Returns
     ``(i, j, score, stats)`` sorted by ``(i, j)``.
     """
+    with quiet_gc():  # a few million short-lived objects, none in a cycle
+        return _similar_pairs(norms, threshold=threshold, fresh=fresh, block_cap=block_cap, workers=workers)
+
+
+def _similar_pairs(
+    norms: Sequence[str], *, threshold: float, fresh: np.ndarray | None, block_cap: int, workers: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockingStats]:
     n = len(norms)
     keys, nodes, removed, left, unsaid, tokens = _signatures(norms)
     signatures = int(keys.size)

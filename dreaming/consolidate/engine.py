@@ -33,12 +33,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import chain
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
@@ -50,6 +48,7 @@ from ..errors import DreamingError
 from ..records import Memory, ensure_aware, merge_provenance
 from . import blocking, oracle, rules, slots
 from .clusters import tight_clusters
+from .quiet import quiet_gc
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
 from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
@@ -77,7 +76,7 @@ def consolidate(
     ``memories`` are ignored.
     """
     timings: dict[str, float] = {}
-    with _quiet_gc():
+    with quiet_gc():
         work = _Work.build(memories, fresh, config, timings)
         clock = perf_counter()
         groups = work.groups()
@@ -135,24 +134,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
 _MALLOC_TRIM = _malloc_trim()
 
 
-@contextmanager
-def _quiet_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the core allocates.
-
-    The core builds millions of small acyclic objects (tuples, records);
-    with a big heap each automatic collection rescans all of them, which
-    costs a quarter of the run at 100k memories.  Reference counting still
-    frees everything; the collector's previous state is restored.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
     """Pairs of memories the engine would call duplicates (for evals).
 
@@ -160,7 +141,7 @@ def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationCo
     threshold, exact ones (same normal form) included; after a good dream it
     is zero.
     """
-    with _quiet_gc():
+    with quiet_gc():
         work = _Work.build(memories, None, config, {})
     sizes = work.node_members.sizes.tolist()
     within = sum(s * (s - 1) // 2 for s, norm in zip(sizes, work.node_norm) if norm)
