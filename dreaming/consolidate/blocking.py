@@ -457,13 +457,13 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     if key.size:
         # rank: more frequent first, then alphabetically first (smaller index)
         rank = frequency.astype(np.int64)[owner] * (size + 1) + (size - owner)
-        order = np.argsort(key, kind="stable")
-        key, owner, rank = key[order], owner[order], rank[order]
-        starts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
-        group_best = np.repeat(np.maximum.reduceat(rank, starts), np.diff(np.append(starts, key.size)))
-        # each word's best over all its variants' groups
-        by_owner = np.argsort(owner, kind="stable")
-        owner, group_best = owner[by_owner], group_best[by_owner]
+        order = np.argsort(key)
+        sorted_key = key[order]
+        starts = np.concatenate(([0], np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1))
+        group_best = np.empty_like(rank)
+        group_best[order] = np.repeat(np.maximum.reduceat(rank[order], starts), np.diff(np.append(starts, key.size)))
+        # each word's best over all its variants' groups (a word's variants
+        # are next to each other)
         owner_starts = np.concatenate(([0], np.flatnonzero(owner[1:] != owner[:-1]) + 1))
         top = np.maximum.reduceat(group_best, owner_starts)
         best[owner[owner_starts]] = size - (top % (size + 1))
@@ -478,7 +478,8 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
 
 def _deletion_variants(words: list[str], owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hashes of every word and of each of its one-deletion variants,
-    with the owner of each (``owners[k]`` for ``words[k]``).
+    with the owner of each (``owners[k]`` for ``words[k]``); a word's hashes
+    are next to each other (without position 0, 1, ..., then the word).
 
     Computed with numpy, a length at a time, on the words' code points: a
     string's hash is ``sum(char[i] * weight[i])`` over its positions
