@@ -204,6 +204,9 @@ def test_blocked_finds_look_alikes_two_words_apart_in_big_template_blocks() -> N
     ei, ej, es = exact_pairs(norms, threshold=THRESHOLD)
     fast, exact = _pairs(fi, fj), _pairs(ei, ej)
     assert stats.filtered_pairs > 0, "the blocks must be big enough to go through the filter"
+    # one thread or two (the filter beside the small blocks): the same answer
+    si, sj, ss, single = similar_pairs(norms, threshold=THRESHOLD, workers=1)
+    assert (si.tolist(), sj.tolist(), ss.tolist(), single) == (fi.tolist(), fj.tolist(), fs.tolist(), stats)
     assert len(exact) > 200
     assert len(fast & exact) >= 0.99 * len(exact), f"recall {len(fast & exact) / len(exact):.4f}"
     assert fast <= exact
@@ -218,33 +221,146 @@ def test_blocked_finds_look_alikes_two_words_apart_in_big_template_blocks() -> N
 @given(
     st.lists(st.tuples(st.lists(WORDS, min_size=0, max_size=2), st.integers(0, 2)), min_size=2, max_size=40),
     st.integers(0, 2),
+    st.lists(st.integers(1, 39), max_size=3),
 )
-def test_block_filter_keeps_every_pair_within_the_bound(members: list[tuple[list[str], int]], fresh_step: int) -> None:
-    """``_filtered_block`` against a plain double loop over the same block:
-    every pair whose left-out words and noise words are within the bound."""
+def test_block_filter_keeps_every_pair_within_the_bound(
+    members: list[tuple[list[str], int]], fresh_step: int, cuts: list[int]
+) -> None:
+    """``_filtered_blocks`` against a plain double loop over each block:
+    every pair of one block whose left-out words and noise words are within
+    the bound, for one block or several filtered at once."""
     from rapidfuzz.distance import Indel
 
-    from dreaming.consolidate.blocking import _filtered_block
+    from dreaming.consolidate.blocking import _filtered_blocks
 
     noise_texts = ["", "teh", "fro tje"]
     tokens = sorted({w for words, _ in members for w in words})
     left = np.array([[tokens.index(w) for w in words] + [-1] * (2 - len(words)) for words, _ in members], dtype=np.int32)
     n = len(members) + 3
-    block = np.arange(3, n)
+    nodes = np.arange(3, n)
+    edges = [0, *sorted({c for c in cuts if c < len(members)}), len(members)]
+    blocks = [(nodes[a:b], left[a:b]) for a, b in zip(edges, edges[1:])]
     unsaid = np.array([0, 0, 0] + [k for _, k in members], dtype=np.int32)
     lengths = np.array([20 + k % 7 for k in range(n)], dtype=np.int64)
     fresh = None if fresh_step == 0 else (np.arange(n) % (fresh_step + 1) == 0)
-    codes = _filtered_block(
-        block, left, tokens, lengths, (unsaid, noise_texts), fresh=fresh, threshold=THRESHOLD, workers=1, n=n
+    codes = _filtered_blocks(
+        blocks, tokens, lengths, (unsaid, noise_texts), fresh=fresh, threshold=THRESHOLD, workers=1, n=n
     )
-    got = {(int(c) // n, int(c) % n) for c in codes}
+    one_by_one = _filtered_blocks(
+        blocks, tokens, lengths, (unsaid, noise_texts), fresh=fresh, threshold=THRESHOLD, workers=1, n=n, batch_size=1
+    )
+    assert sorted(codes.tolist()) == sorted(one_by_one.tolist())
+    got = [(int(c) // n, int(c) % n) for c in codes]
     text = [" ".join([*sorted(words), noise_texts[k]]).strip() for words, k in members]
     want = set()
-    for x in range(len(members)):
-        for y in range(x + 1, len(members)):
-            a, b = int(block[x]), int(block[y])
-            if fresh is not None and not (fresh[a] or fresh[b]):
-                continue
-            if Indel.distance(text[x], text[y]) <= (100 - THRESHOLD) / 100 * (lengths[a] + lengths[b]) + 1e-9:
-                want.add((a, b))
-    assert got == want
+    for first, stop in zip(edges, edges[1:]):
+        for x in range(first, stop):
+            for y in range(x + 1, stop):
+                a, b = int(nodes[x]), int(nodes[y])
+                if fresh is not None and not (fresh[a] or fresh[b]):
+                    continue
+                if Indel.distance(text[x], text[y]) <= (100 - THRESHOLD) / 100 * (lengths[a] + lengths[b]) + 1e-9:
+                    want.add((a, b))
+    assert set(got) == want
+    assert all(a < b for a, b in got)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=2, max_size=12), st.integers(60, 100))
+def test_character_bound_never_rejects_a_pair_that_reaches_the_threshold(words: list[str], threshold: int) -> None:
+    """``_CharBound`` is exact: every pair it turns away scores below the threshold."""
+    from rapidfuzz import fuzz
+
+    from dreaming.consolidate.blocking import _CharBound
+
+    texts = [*words, *(w[1:] + w[:1] + "x" for w in words), "a" * 300, "a" * 299 + "b"]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    bound = _CharBound(texts, lengths, float(threshold))
+    lo, hi = np.triu_indices(len(texts), k=1)
+    admitted = bound.admits(lo, hi)
+    for a, b, ok in zip(lo.tolist(), hi.tolist(), admitted.tolist()):
+        score = fuzz.ratio(texts[a], texts[b], processor=None, score_cutoff=0)
+        assert ok or score < threshold, (texts[a], texts[b], score)
+    # and it does turn pairs away: texts with no character in common
+    far = _CharBound(["abcdef", "uvwxyz"], np.array([6, 6]), 88.0)
+    assert not far.admits(np.array([0]), np.array([1]))[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="abcdeé漢", min_size=3, max_size=9), min_size=1, max_size=30, unique=True))
+def test_deletion_variant_hashes_match_the_strings(words: list[str]) -> None:
+    """``_deletion_variants`` against the variants as Python strings: two
+    hashes are equal exactly when the strings are (no collision here)."""
+    from dreaming.consolidate.blocking import _deletion_variants
+
+    hashes, owners = _deletion_variants(words, np.arange(len(words)) + 10)
+    assert sorted(owners.tolist()) == [10 + k for k, w in enumerate(words) for _ in range(len(w) + 1)]
+    # each word's hashes in order: without position 0, 1, ... then the word itself
+    strings: list[str] = []
+    for owner in dict.fromkeys(owners.tolist()):
+        w = words[owner - 10]
+        strings += [*(w[:k] + w[k + 1 :] for k in range(len(w))), w]
+    by_string: dict[str, int] = {}
+    by_hash: dict[int, str] = {}
+    for text, h in zip(strings, hashes.tolist()):
+        assert by_string.setdefault(text, h) == h
+        assert by_hash.setdefault(h, text) == text
+
+
+def _plain_spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
+    """The spelling classes the plain way: a dict from each one-deletion variant
+    (as a string) to the words that have it, then the climb."""
+    from dreaming.consolidate.blocking import _DIGIT
+
+    best = np.arange(len(tokens))
+    numbers = [k for k, w in enumerate(tokens) if _DIGIT.search(w)]
+    best[numbers] = numbers[0] if numbers else 0
+    groups: dict[str, list[int]] = {}
+    for k, w in enumerate(tokens):
+        if len(w) >= 3 and w.isalpha():
+            for v in {w} | {w[:i] + w[i + 1 :] for i in range(len(w))}:
+                groups.setdefault(v, []).append(k)
+    top: dict[int, int] = {}
+    for members in groups.values():
+        winner = max(members, key=lambda k: (frequency[k], -k))
+        for k in members:
+            if k not in top or (frequency[winner], -winner) > (frequency[top[k]], -top[k]):
+                top[k] = winner
+    for k, winner in top.items():
+        best[k] = winner
+    while not np.array_equal(best[best], best):
+        best = best[best]
+    return best
+
+
+def _plain_noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
+    from dreaming.consolidate.text import FUNCTION_WORDS
+
+    near = set(FUNCTION_WORDS) | {w[:i] + w[i + 1 :] for w in FUNCTION_WORDS if len(w) >= 3 for i in range(len(w))}
+    common = max(3, int(frequency.sum()) // 5000)
+    return np.array(
+        [
+            2 <= len(w) <= 6
+            and w.isalpha()
+            and (len(w) <= 4 or frequency[k] <= common)
+            and (w in near or any(w[:i] + w[i + 1 :] in near for i in range(len(w))))
+            for k, w in enumerate(tokens)
+        ],
+        dtype=bool,
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(WORDS, st.text(alphabet="aehortsnfé1", min_size=1, max_size=8)), min_size=1, max_size=60, unique=True
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_spelling_classes_and_noise_match_the_plain_versions(words: list[str], rng) -> None:
+    from dreaming.consolidate.blocking import _noise, _spelling_classes
+
+    tokens = sorted(set(words) | {"the", "teh", "fro", "for", "thhe", "tabs", "tbas", "tab"})
+    frequency = np.array([rng.randint(1, 9) for _ in tokens], dtype=np.int64)
+    assert _spelling_classes(tokens, frequency).tolist() == _plain_spelling_classes(tokens, frequency).tolist()
+    assert _noise(tokens, frequency).tolist() == _plain_noise(tokens, frequency).tolist()

@@ -281,3 +281,39 @@ def test_fast_choice_breaks_ties_as_the_plain_one() -> None:
     chosen = dict(zip(kept.index, kept.value))
     assert chosen[0] == ("milk",)  # more values
     assert chosen[4] == ("cola",)  # "\0S drink \0V with ice" sorts first
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 4), st.integers(0, 3)),
+        min_size=0,
+        max_size=80,
+    ),
+    st.integers(1, 17),
+)
+def test_fast_evidence_equals_the_plain_one(said: list[tuple[int, int, int, int]], phrasings_count: int) -> None:
+    """``slots._supporters`` against ``oracle.slot_supporters`` on random
+    statements (person, value, phrasing, day), including people who state
+    one value in more phrasings than count as evidence."""
+    from datetime import datetime, timedelta, timezone
+
+    people = [("ana",), ("bruno",), ("user",), ("chen", "li"), ("dara",), ("eli",)]
+    values = [("oslo",), ("42",), ("green", "tea"), ("ana",)]
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    keys = [f"\x00S phrasing {k} \x00V" for k in range(phrasings_count)]
+    # a person restating one value in many phrasings (more than _MAX_PHRASINGS with 17)
+    rows = [*said, *((0, 0, k, k % 2) for k in range(phrasings_count))]
+    kept = slots._Kept(
+        index=list(range(len(rows))),
+        key=[keys[k % phrasings_count] for _, _, k, _ in rows],
+        subject=[people[p] for p, _, _, _ in rows],
+        value=[values[v] for _, v, _, _ in rows],
+        option=[0] * len(rows),
+    )
+    phrasings: dict[str, list[int]] = {}
+    for position, key in enumerate(kept.key):
+        phrasings.setdefault(key, []).append(position)
+    observed = [start + timedelta(days=day) for _, _, _, day in rows]
+    fast = slots._supporters(kept, phrasings, observed)
+    assert dict(fast) == dict(oracle.slot_supporters(kept, phrasings, observed))

@@ -37,12 +37,18 @@ Bigger blocks, up to ``block_cap`` members (``_TEMPLATE_CAP`` for
 templates), are compared all against all on what their members leave out --
 one word, two for a template -- with a cheap Indel distance under the bound
 the threshold implies, and only the close pairs become candidates
-(:func:`_filtered_block`).  Bigger leave-one-out blocks come from templates
+(:func:`_filtered_blocks`).  Bigger leave-one-out blocks come from templates
 ("prefers X" for a thousand X) and are split again by the left-out word's
 deletion neighbourhood (the word and every way of deleting one character:
 two words within one edit share one).  Pieces still bigger than
 ``block_cap`` are dropped and counted, and so are template blocks bigger
 than ``_TEMPLATE_CAP``.
+
+Before a pair is de-duplicated and scored, an exact bound on character
+counts (:class:`_CharBound`: a pair whose texts share too few characters
+cannot reach the threshold) turns away four candidates out of five.  The
+big blocks' filter runs on a second thread beside the small blocks' pairs,
+and the scoring is shared out over threads too.
 
 Every candidate is scored with rapidfuzz ``ratio`` on the normal forms and
 kept at ``>= threshold``: the fast path can only miss pairs, never invent
@@ -54,16 +60,19 @@ and the benchmark measure how many there are against the exact path.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from array import array
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
+from .quiet import quiet_gc
 from .text import FUNCTION_WORDS
 
 #: Candidate pairs scored per cpdist call (bounds the temporary lists).
@@ -82,6 +91,8 @@ _TEMPLATE_CAP = 250
 _SHARDED = 1 << 21
 #: Distance matrices smaller than this are computed on one thread.
 _THREADED = 1 << 18
+#: Members of the big blocks filtered together (bounds the filter's tables).
+_FILTER_BATCH = 1 << 16
 #: Rows of a block filtered per cdist call (bounds the distance matrix).
 _FILTER_ROWS = 256
 _SEED = 0x5EED_D12E
@@ -117,17 +128,20 @@ def similar_pairs(
     restricts the result to pairs with at least one fresh side.  Returns
     ``(i, j, score, stats)`` sorted by ``(i, j)``.
     """
+    with quiet_gc():  # a few million short-lived objects, none in a cycle
+        return _similar_pairs(norms, threshold=threshold, fresh=fresh, block_cap=block_cap, workers=workers)
+
+
+def _similar_pairs(
+    norms: Sequence[str], *, threshold: float, fresh: np.ndarray | None, block_cap: int, workers: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockingStats]:
     n = len(norms)
     keys, nodes, removed, left, unsaid, tokens = _signatures(norms)
     signatures = int(keys.size)
-    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap, n=n)
-    del keys, nodes, removed, left
     lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
-    parts = found.codes
-    for block, words in found.blocks:
-        parts.append(
-            _filtered_block(block, words, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n)
-        )
+    bound = _CharBound(norms, lengths, threshold)
+    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap)
+    del keys, nodes, removed, left
     stats = BlockingStats(
         signatures=signatures,
         candidates=0,
@@ -135,7 +149,20 @@ def similar_pairs(
         refined_blocks=found.refined,
         dropped_pairs=found.dropped,
     )
-    del found
+    filtering = partial(
+        _filtered_blocks, found.blocks, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
+    )
+    if _threads(workers) > 1:
+        # the big blocks' filter (mostly rapidfuzz, which lets go of the GIL)
+        # runs on a thread beside the small blocks' pairs (numpy)
+        with ThreadPoolExecutor(1) as pool:
+            filtered = pool.submit(filtering)
+            parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
+            parts.append(filtered.result())
+    else:
+        parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
+        parts.append(filtering())
+    del found, bound, filtering
     codes = distinct_codes(parts)
     i, j, s = score_pairs(norms, codes, n=n, threshold=threshold, workers=workers)
     return i, j, s, replace(stats, candidates=int(codes.size))
@@ -162,12 +189,16 @@ def distinct_codes(parts: list[np.ndarray]) -> np.ndarray:
 def score_pairs(
     norms: Sequence[str], codes: np.ndarray, *, n: int, threshold: float, workers: int = -1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score candidate pairs (codes ``i * n + j``) with rapidfuzz; keep those ``>= threshold``."""
+    """Score candidate pairs (codes ``i * n + j``) with rapidfuzz; keep those ``>= threshold``.
+
+    ``cpdist`` spends most of its time reading the Python strings, which
+    its own ``workers`` do not share out; chunks scored on our threads
+    (one rapidfuzz worker each) do run side by side, as rapidfuzz lets go
+    of the GIL while it scores.
+    """
     table = np.asarray(norms, dtype=object)
-    keep_a: list[np.ndarray] = []
-    keep_b: list[np.ndarray] = []
-    keep_s: list[np.ndarray] = []
-    for start in range(0, codes.size, _SCORE_CHUNK):
+
+    def score(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = codes[start : start + _SCORE_CHUNK]
         ca, cb = chunk // n, chunk % n
         scores = process.cpdist(
@@ -176,17 +207,30 @@ def score_pairs(
             scorer=fuzz.ratio,
             processor=None,
             score_cutoff=threshold,
-            workers=workers,
+            workers=1,
             dtype=np.float32,
         )
         hit = scores >= threshold
-        keep_a.append(ca[hit])
-        keep_b.append(cb[hit])
-        keep_s.append(scores[hit])
-    if not keep_a:
+        return ca[hit], cb[hit], scores[hit]
+
+    starts = range(0, codes.size, _SCORE_CHUNK)
+    threads = min(_threads(workers), len(starts))
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            kept = list(pool.map(score, starts))
+    else:
+        kept = [score(start) for start in starts]
+    if not kept:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0, dtype=np.float32)
-    return np.concatenate(keep_a), np.concatenate(keep_b), np.concatenate(keep_s)
+    return tuple(np.concatenate(part) for part in zip(*kept))  # type: ignore[return-value]
+
+
+def _threads(workers: int) -> int:
+    """rapidfuzz's meaning of ``workers``: -1 (or any negative) is every core we may use."""
+    if workers > 0:
+        return workers
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _signatures(
@@ -200,24 +244,17 @@ def _signatures(
     :func:`_leave_two_out`); ``removed`` indexes ``tokens``, the sorted
     vocabulary, by blocking word.  ``left`` (two columns, -1 for none) holds
     the words as written that each entry leaves out: what two members of a
-    block differ in (see :func:`_filtered_block`).  ``unsaid`` are the
+    block differ in (see :func:`_filtered_blocks`).  ``unsaid`` are the
     noise words no signature has: per node an index into a list of their
     texts (0: none).
     """
-    vocab: dict[str, int] = {}
-    flat = array("l")  # C longs: a million texts' words without a Python str or int each
-    counts = np.zeros(len(norms), dtype=np.int64)
-    setdefault = vocab.setdefault
-    for index, norm in enumerate(norms):
-        words = norm.split()
-        counts[index] = len(words)
-        flat.extend([setdefault(w, len(vocab)) for w in words])
+    vocab, ids, counts = _word_ids(norms)
     tokens = sorted(vocab)
     position = {t: r for r, t in enumerate(tokens)}
     # vocab iterates in first-seen order, i.e. by id: id -> rank in sorted order
     rank = np.fromiter((position[t] for t in vocab), dtype=np.int32, count=len(vocab))
-    spelt = rank[np.frombuffer(flat, dtype=np.int_)] if len(flat) else np.empty(0, dtype=np.int32)
-    del flat, vocab, position, rank
+    spelt = rank[ids] if ids.size else np.empty(0, dtype=np.int32)
+    del ids, vocab, position, rank
     frequency = np.bincount(spelt, minlength=len(tokens))
     tok = _spelling_classes(tokens, frequency).astype(np.int32)[spelt]
     noise = _noise(tokens, frequency)
@@ -246,53 +283,116 @@ def _signatures(
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[has_words]
         totals[has_words] = np.add.reduceat(weights[tok], starts)
     full_nodes = np.flatnonzero(has_words).astype(np.int32)
-    two_nodes, two_keys, two_left = _leave_two_out(tok, spelt, owner, totals, weights, counts)
-    # filled part by part (leave one out, full, leave two out): one copy at a time
-    words, full, two = tok.size, full_nodes.size, two_nodes.size
-    size = words + full + two
+    # filled part by part (leave one out, full, leave two out) in place: one copy at a time
+    words, full = tok.size, full_nodes.size
+    size = words + full + sum(int((counts >= _template_size(second)).sum()) for second, _ in _PAIRS_OF_RAREST)
     keys = np.empty(size, dtype=np.uint64)
     nodes = np.empty(size, dtype=np.int32)
     removed = np.empty(size, dtype=np.int32)
     left = np.full((size, 2), -1, dtype=np.int32)
+    _leave_two_out(tok, spelt, owner, totals, weights, counts, out=(keys[words + full :], nodes[words + full :], left[words + full :]))
+    removed[words + full :] = _TWO_OUT
     with np.errstate(over="ignore"):
         np.subtract(totals[owner], weights[tok], out=keys[:words])
     nodes[:words], removed[:words], left[:words, 0] = owner, tok, spelt
     del owner, tok, spelt
     keys[words : words + full], nodes[words : words + full], removed[words : words + full] = totals[full_nodes], full_nodes, -1
-    keys[words + full :], nodes[words + full :], removed[words + full :], left[words + full :] = two_keys, two_nodes, _TWO_OUT, two_left
     return keys, nodes, removed, left, (unsaid, unsaid_texts), tokens
 
 
+#: (second, first) ranks of the rarest words each leave-two-out signature drops
+_PAIRS_OF_RAREST = [(second, first) for second in range(1, _RAREST) for first in range(second)]
+
+
+def _template_size(second: int) -> int:
+    """Texts of at least this many words have a leave-two-out signature dropping their ``second`` rarest."""
+    return max(_TEMPLATE_WORDS, second + 1)
+
+
+def _word_ids(norms: Sequence[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Every word of every text as an id (first seen first), and each text's word count.
+
+    Texts are split a slice at a time, joined by spaces and split as one
+    string (the same words as splitting each text), so a million texts
+    never hold a Python string per word at once; the ids are a flat int32
+    array.  Normal forms are words joined by single spaces, so a text's
+    words are its spaces plus one -- checked on the joined slice (nothing
+    but single spaces between printable characters), else counted by
+    splitting each text.
+    """
+    vocab: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    step = 1 << 16
+    for start in range(0, len(norms), step):
+        chunk = norms[start : start + step]
+        joined = " ".join(filter(None, chunk))
+        words = joined.split()
+        for word in dict.fromkeys(words):
+            if word not in vocab:
+                vocab[word] = len(vocab)
+        ids.append(np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words)))
+        if joined.isprintable() and "  " not in joined and joined[:1] != " " and joined[-1:] != " ":
+            count = np.fromiter(map(str.count, chunk, [" "] * len(chunk)), dtype=np.int64, count=len(chunk))
+            count += np.fromiter(map(bool, chunk), dtype=np.int64, count=len(chunk))
+        else:
+            count = np.fromiter(map(len, map(str.split, chunk)), dtype=np.int64, count=len(chunk))
+        counts.append(count)
+    if not ids:
+        return vocab, np.empty(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    return vocab, np.concatenate(ids), np.concatenate(counts)
+
+
 def _leave_two_out(
-    tok: np.ndarray, spelt: np.ndarray, owner: np.ndarray, totals: np.ndarray, weights: np.ndarray, counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tok: np.ndarray,
+    spelt: np.ndarray,
+    owner: np.ndarray,
+    totals: np.ndarray,
+    weights: np.ndarray,
+    counts: np.ndarray,
+    *,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     """More signatures per text of three or more words: without two of its
     ``_RAREST`` rarest blocking words (every pair of them).  Two texts that
     differ in the words that make them particular ("Carla Krain" / "Chiara
     Krizan" ... "plays squash on weekends") share one; the block it makes is
-    the template, compared as a whole (see :func:`_filtered_block`).  The
+    the template, compared as a whole (see :func:`_filtered_blocks`).  The
     rarest words are not always the differing ones -- a first name is
-    commoner than "phabricator" -- hence more than the rarest three.  Also
-    returns the two words as written that each signature leaves out (two
-    columns).
+    commoner than "phabricator" -- hence more than the rarest three.  Fills
+    ``out``: the keys, their nodes, and the two words as written that each
+    signature leaves out (two columns), one ``_PAIRS_OF_RAREST`` at a time.
     """
+    keys_out, nodes_out, left_out = out
     # rarity as written: a spelling class can gather many rare words ("mon",
     # "mona", "moni" ...) into one common blocking word
     frequency = np.bincount(spelt, minlength=weights.size)
-    order = np.lexsort((tok, frequency[spelt], owner))  # by text, then rarest first
+    vocabulary, rarest = max(weights.size, 1), int(frequency.max()) + 1 if frequency.size else 1
+    if len(counts) * rarest * vocabulary < 1 << 62:
+        # by text, then rarest first, as one int64 key (made in place): the
+        # words come in text order already, and a stable sort of near-sorted
+        # keys is quick
+        key = owner.astype(np.int64)
+        key *= rarest
+        key += frequency[spelt]
+        key *= vocabulary
+        key += tok
+        order = np.argsort(key, kind="stable")
+        del key
+    else:
+        order = np.lexsort((tok, frequency[spelt], owner))
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    nodes: list[np.ndarray] = []
-    keys: list[np.ndarray] = []
-    left: list[np.ndarray] = []
-    for second in range(1, _RAREST):
-        for first in range(second):
-            eligible = np.flatnonzero(counts >= max(_TEMPLATE_WORDS, second + 1))
-            a, b = order[starts[eligible] + first], order[starts[eligible] + second]
-            with np.errstate(over="ignore"):
-                keys.append(totals[eligible] - weights[tok[a]] - weights[tok[b]])
-            nodes.append(eligible.astype(np.int32))
-            left.append(np.column_stack((spelt[a], spelt[b])))
-    return np.concatenate(nodes), np.concatenate(keys), np.concatenate(left)
+    at = 0
+    for second, first in _PAIRS_OF_RAREST:
+        eligible = np.flatnonzero(counts >= _template_size(second))
+        a, b = order[starts[eligible] + first], order[starts[eligible] + second]
+        end = at + eligible.size
+        with np.errstate(over="ignore"):
+            np.subtract(totals[eligible], weights[tok[a]], out=keys_out[at:end])
+            keys_out[at:end] -= weights[tok[b]]
+        nodes_out[at:end] = eligible
+        left_out[at:end, 0], left_out[at:end, 1] = spelt[a], spelt[b]
+        at = end
 
 
 def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
@@ -309,10 +409,18 @@ def _noise(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
             near.update(word[:k] + word[k + 1 :] for k in range(len(word)))
     common = max(3, int(frequency.sum()) // 5000)
     out = np.zeros(len(tokens), dtype=bool)
-    for index, word in enumerate(tokens):
-        if 2 <= len(word) <= 6 and word.isalpha() and (len(word) <= 4 or frequency[index] <= common):
-            if word in near or any(word[:k] + word[k + 1 :] in near for k in range(len(word))):
-                out[index] = True
+    short = [index for index, word in enumerate(tokens) if 2 <= len(word) <= 6 and word.isalpha()]
+    chosen = np.array(short, dtype=np.int64)
+    if chosen.size:
+        chosen = chosen[(np.array([len(tokens[k]) for k in short]) <= 4) | (frequency[chosen] <= common)]
+    if not chosen.size:
+        return out
+    # a word is noise when it or one of its one-deletion variants is near a
+    # function word: compared as hashes (see :func:`_deletion_variants`)
+    near_hashes, near_owner = _deletion_variants(sorted(near), np.arange(len(near)))
+    itself = np.append(near_owner[1:] != near_owner[:-1], True)  # each word's last hash is its own
+    hashes, owner = _deletion_variants([tokens[k] for k in chosen.tolist()], chosen)
+    out[owner[np.isin(hashes, near_hashes[itself])]] = True
     return out
 
 
@@ -332,39 +440,30 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
     Neighbours are found through the deletion neighbourhood (two words within
     one edit share a one-deletion variant), held as two numpy arrays of
     variant hashes and owners rather than a dictionary of strings: a million
-    texts have ~3 million variants.  Only equality of hashes matters, so the
-    per-process string hash is fine (a 64-bit collision merely widens a block).
+    texts have ~3 million variants (see :func:`_deletion_variants`).
     """
     size = len(tokens)
     best = np.arange(size, dtype=np.int64)
-    number = -1
-    hashes = array("q")
-    owners = array("l")
-    for index, word in enumerate(tokens):
-        if _DIGIT.search(word):
-            # numbers are values, not typos, but "port 8080" / "port 8081",
-            # "2024-05-01" / "2024-06-01", "11 steps" / "6 steps" are
-            # near-identical texts: every number is one blocking word, so a
-            # number change plus another difference is still one difference
-            number = index if number < 0 else number
-            best[index] = number
-        elif len(word) >= 3 and word.isalpha():  # one- and two-letter words: never typos
-            variant_hashes = [hash(word[:k] + word[k + 1 :]) for k in range(len(word))]
-            variant_hashes.append(hash(word))
-            hashes.extend(variant_hashes)
-            owners.extend([index] * len(variant_hashes))
-    if len(hashes):
-        key = np.frombuffer(hashes, dtype=np.int64)
-        owner = np.frombuffer(owners, dtype=np.int_).astype(np.int64)
+    # numbers are values, not typos, but "port 8080" / "port 8081",
+    # "2024-05-01" / "2024-06-01", "11 steps" / "6 steps" are near-identical
+    # texts: every number is one blocking word, so a number change plus
+    # another difference is still one difference
+    numbers = [index for index, word in enumerate(tokens) if _DIGIT.search(word)]
+    if numbers:
+        best[numbers] = numbers[0]
+    # one- and two-letter words are never typos
+    typable = np.array([len(word) >= 3 and word.isalpha() for word in tokens], dtype=bool)
+    key, owner = _deletion_variants([tokens[k] for k in np.flatnonzero(typable).tolist()], np.flatnonzero(typable))
+    if key.size:
         # rank: more frequent first, then alphabetically first (smaller index)
         rank = frequency.astype(np.int64)[owner] * (size + 1) + (size - owner)
-        order = np.argsort(key, kind="stable")
-        key, owner, rank = key[order], owner[order], rank[order]
-        starts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
-        group_best = np.repeat(np.maximum.reduceat(rank, starts), np.diff(np.append(starts, key.size)))
-        # each word's best over all its variants' groups
-        by_owner = np.argsort(owner, kind="stable")
-        owner, group_best = owner[by_owner], group_best[by_owner]
+        order = np.argsort(key)
+        sorted_key = key[order]
+        starts = np.concatenate(([0], np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1))
+        group_best = np.empty_like(rank)
+        group_best[order] = np.repeat(np.maximum.reduceat(rank[order], starts), np.diff(np.append(starts, key.size)))
+        # each word's best over all its variants' groups (a word's variants
+        # are next to each other)
         owner_starts = np.concatenate(([0], np.flatnonzero(owner[1:] != owner[:-1]) + 1))
         top = np.maximum.reduceat(group_best, owner_starts)
         best[owner[owner_starts]] = size - (top % (size + 1))
@@ -377,9 +476,110 @@ def _spelling_classes(tokens: list[str], frequency: np.ndarray) -> np.ndarray:
         best = nxt
 
 
+def _deletion_variants(words: list[str], owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every word and of each of its one-deletion variants,
+    with the owner of each (``owners[k]`` for ``words[k]``); a word's hashes
+    are next to each other (without position 0, 1, ..., then the word).
+
+    Computed with numpy, a length at a time, on the words' code points: a
+    string's hash is ``sum(char[i] * weight[i])`` over its positions
+    (random odd 64-bit weights, modulo 2**64), so the variant without
+    position ``k`` is the prefix sum before ``k`` plus the suffix after it
+    shifted by one place -- no Python string per variant.  Only equality
+    matters: a 64-bit collision merely joins two words' neighbourhoods,
+    which widens a block.
+    """
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    if not words:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    weights = np.random.default_rng(_SEED + 1).integers(0, 1 << 63, size=int(lengths.max()), dtype=np.uint64)
+    weights = weights * np.uint64(2) + np.uint64(1)
+    hashes: list[np.ndarray] = []
+    owned: list[np.ndarray] = []
+    with np.errstate(over="ignore"):
+        for m in np.unique(lengths).tolist():
+            chosen = np.flatnonzero(lengths == m)
+            chars = np.array([words[k] for k in chosen.tolist()], dtype=f"<U{m}").view(np.uint32).reshape(-1, m)
+            chars = chars.astype(np.uint64)
+            prefix = np.zeros((chars.shape[0], m + 1), dtype=np.uint64)
+            np.cumsum(chars * weights[:m], axis=1, out=prefix[:, 1:])
+            suffix = np.zeros((chars.shape[0], m), dtype=np.uint64)  # after k, one place left
+            suffix[:, : m - 1] = np.cumsum((chars[:, 1:] * weights[: m - 1])[:, ::-1], axis=1)[:, ::-1]
+            variants = np.empty((chars.shape[0], m + 1), dtype=np.uint64)
+            variants[:, :m] = prefix[:, :m] + suffix
+            variants[:, m] = prefix[:, m]  # the word itself
+            hashes.append(variants.reshape(-1))
+            owned.append(np.repeat(owners[chosen], m + 1))
+    return np.concatenate(hashes), np.concatenate(owned).astype(np.int64)
+
+
+class _CharBound:
+    """A cheap, exact test that a pair cannot reach the threshold, on
+    character counts.
+
+    ``ratio`` is ``100 * (1 - d / (len(a) + len(b)))`` with ``d`` the Indel
+    distance, ``len(a) + len(b) - 2 * LCS``.  Every character of a common
+    subsequence is in both texts, so ``LCS`` is at most ``sum(min(count_a,
+    count_b))`` over characters -- or over any buckets of characters.  Each
+    text's counts in 32 buckets (a letter each, digits, space, other ASCII,
+    everything else) are 32 bytes; a pair whose bound already exceeds the threshold's
+    distance is never scored.  Four out of five candidates go here at 100k
+    memories, before they are de-duplicated and scored.  A text with more
+    than 255 characters in one bucket has no counts and is always admitted.
+    """
+
+    _BUCKETS = 32
+    #: pairs tested per numpy pass (the temporaries stay in the cache)
+    _CHUNK = 1 << 15
+    _LANES = np.uint64(0x00FF00FF00FF00FF)
+    _ONES = np.uint64(0x0001000100010001)
+
+    def __init__(self, norms: Sequence[str], lengths: np.ndarray, threshold: float) -> None:
+        n = len(norms)
+        # a letter each, digits, space, other ASCII, everything else
+        bucket_of = np.full(129, self._BUCKETS - 2, dtype=np.uint8)
+        bucket_of[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = np.arange(26)
+        bucket_of[np.frombuffer(b"0123456789", dtype=np.uint8)] = 26
+        bucket_of[ord(" ")] = 27
+        bucket_of[128] = self._BUCKETS - 1
+        counts = np.zeros((n, self._BUCKETS), dtype=np.uint8)
+        wide = np.zeros(n, dtype=bool)
+        step = 1 << 14  # texts per pass: the temporaries stay small
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            chars = np.frombuffer("".join(norms[start:stop]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            bucket = bucket_of[np.minimum(chars, 128)].astype(np.intp)
+            bucket += np.repeat(np.arange(0, (stop - start) * self._BUCKETS, self._BUCKETS), lengths[start:stop])
+            full = np.bincount(bucket, minlength=(stop - start) * self._BUCKETS).reshape(-1, self._BUCKETS)
+            wide[start:stop] = full.max(axis=1) > 255
+            counts[start:stop] = np.minimum(full, 255)
+        self.counts = counts.view(np.uint64)  # four words of eight counts per text
+        # a pair may reach the threshold when its shared count is at least
+        # half[a] + half[b]; a wide text asks for nothing
+        self.half = (1.0 - (100.0 - threshold) / 100.0) * lengths / 2.0 - 5e-10
+        self.half[wide] = -1.0
+
+    def admits(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Which pairs ``(lo[k], hi[k])`` may score ``>= threshold``."""
+        out = np.empty(lo.size, dtype=bool)
+        for start in range(0, lo.size, self._CHUNK):
+            a, b = lo[start : start + self._CHUNK], hi[start : start + self._CHUNK]
+            common = np.minimum(self.counts[a].view(np.uint8), self.counts[b].view(np.uint8)).view(np.uint64)
+            # sum the bytes: pairs of bytes into 16-bit lanes, the words, then the lanes
+            lanes = (common & self._LANES) + ((common >> np.uint64(8)) & self._LANES)
+            shared = lanes[:, 0] + lanes[:, 1]
+            shared += lanes[:, 2]
+            shared += lanes[:, 3]
+            shared *= self._ONES
+            shared >>= np.uint64(48)
+            np.greater_equal(shared, self.half[a] + self.half[b], out=out[start : start + a.size])
+        return out
+
+
 class _Candidates(NamedTuple):
-    #: pair codes ``lo * n + hi`` of the small blocks (with repeats), in parts
-    codes: list[np.ndarray]
+    #: per shard of the key space, the small blocks whose pairs are all
+    #: candidates: (members, start, size) of runs, see :func:`_small_pairs`
+    small: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
     #: bigger blocks, filtered on what their members leave out: (nodes, left)
     blocks: list[tuple[np.ndarray, np.ndarray]]
     #: pairs of those blocks the filter looks at
@@ -397,13 +597,12 @@ def _candidates(
     *,
     fresh: np.ndarray | None,
     cap: int,
-    n: int,
 ) -> _Candidates:
     """Blocks of two or more entries sharing a signature, by size:
 
     * up to ``_PAIR_BLOCK`` members: every pair is a candidate;
     * up to ``cap``: the whole block, filtered on the words its members
-      leave out (:func:`_filtered_block`);
+      leave out (:func:`_filtered_blocks`);
     * bigger: split by the left-out word's deletion neighbourhood, and the
       pieces treated the same way; a piece still bigger than ``cap`` is
       dropped (and counted).
@@ -412,7 +611,7 @@ def _candidates(
     ``_TEMPLATE_CAP`` members; beyond, their template entries are dropped
     (and counted) and the rest is treated as above.
     """
-    codes: list[np.ndarray] = []
+    small: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
     blocks: list[tuple[np.ndarray, np.ndarray]] = []
     dropped = refined = 0
     # blocks never straddle shards of the key space: sorting one shard at a
@@ -420,19 +619,31 @@ def _candidates(
     bits = 2 if keys.size > _SHARDED else 0
     shard_of = (keys >> np.uint64(64 - bits)).astype(np.int8) if bits else np.zeros(keys.size, dtype=np.int8)
     for shard in range(1 << bits):
-        found: list[np.ndarray] = []
+        small.append([])
         entries = np.flatnonzero(shard_of == shard)
-        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, found, blocks, fresh=fresh, cap=cap, n=n)
+        d, r = _shard_candidates(entries, keys, nodes, removed, left, tokens, small[-1], blocks, fresh=fresh, cap=cap)
         dropped, refined = dropped + d, refined + r
-        if bits:  # de-duplicated shard by shard: one shard's raw codes at a time
-            codes.append(distinct_codes(found))
-        else:
-            codes.extend(found)
     if fresh is None:
         block_pairs = sum(len(block) * (len(block) - 1) // 2 for block, _ in blocks)
     else:
         block_pairs = sum(int(fresh[block].sum()) * (len(block) - 1) for block, _ in blocks)
-    return _Candidates(codes, blocks, block_pairs, refined, dropped)
+    return _Candidates(small, blocks, block_pairs, refined, dropped)
+
+
+def _small_pairs(
+    shards: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]], *, n: int, fresh: np.ndarray | None, bound: _CharBound
+) -> list[np.ndarray]:
+    """Every pair of the small blocks that ``bound`` admits, as codes; with
+    several shards, de-duplicated shard by shard (one shard's raw codes at a
+    time)."""
+    codes: list[np.ndarray] = []
+    for runs in shards:
+        found = [_all_pairs(members, starts, sizes, n=n, fresh=fresh, bound=bound) for members, starts, sizes in runs]
+        if len(shards) > 1:
+            codes.append(distinct_codes(found))
+        else:
+            codes.extend(found)
+    return codes
 
 
 def _shard_candidates(
@@ -442,20 +653,19 @@ def _shard_candidates(
     removed: np.ndarray,
     left: np.ndarray,
     tokens: list[str],
-    codes: list[np.ndarray],
+    small: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     blocks: list[tuple[np.ndarray, np.ndarray]],
     *,
     fresh: np.ndarray | None,
     cap: int,
-    n: int,
 ) -> tuple[int, int]:
     """:func:`_candidates` over some ``entries``; returns (dropped pairs, refined blocks)."""
     # one key space: a text's leave-two-out key meets another's leave-one-out
     # key when they differ by two words against one
-    entries = entries[np.argsort(keys[entries], kind="stable")]
+    entries = entries[np.argsort(keys[entries])]  # the order within a block does not matter
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     whole = sizes <= min(cap, _TEMPLATE_CAP)
-    _take(entries, starts[whole], sizes[whole], nodes, left, codes, blocks, n=n, fresh=fresh)
+    _take(entries, starts[whole], sizes[whole], nodes, left, small, blocks)
     # bigger blocks lose their template entries, and the rest goes on
     entries = entries[_expand(starts[~whole], sizes[~whole])]
     dropped = int((sizes[~whole] * (sizes[~whole] - 1) // 2).sum())
@@ -463,7 +673,7 @@ def _shard_candidates(
     starts, sizes = _runs(keys[entries], fresh=fresh, nodes=nodes[entries])
     dropped -= int((sizes * (sizes - 1) // 2).sum())
     big = sizes > cap
-    _take(entries, starts[~big], sizes[~big], nodes, left, codes, blocks, n=n, fresh=fresh)
+    _take(entries, starts[~big], sizes[~big], nodes, left, small, blocks)
     if big.any():
         member = entries[_expand(starts[big], sizes[big])]
         sub_keys, sub_entry = _deletion_keys(keys[member], removed[member], tokens)
@@ -472,7 +682,7 @@ def _shard_candidates(
         s_starts, s_sizes = _runs(sub_keys, fresh=fresh, nodes=nodes[sub_entries])
         too_big = s_sizes > cap
         dropped += int((s_sizes[too_big] * (s_sizes[too_big] - 1) // 2).sum())
-        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, codes, blocks, n=n, fresh=fresh)
+        _take(sub_entries, s_starts[~too_big], s_sizes[~too_big], nodes, left, small, blocks)
     return dropped, int(big.sum())
 
 
@@ -482,24 +692,22 @@ def _take(
     sizes: np.ndarray,
     nodes: np.ndarray,
     left: np.ndarray,
-    codes: list[np.ndarray],
+    small_runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     blocks: list[tuple[np.ndarray, np.ndarray]],
-    *,
-    n: int,
-    fresh: np.ndarray | None,
 ) -> None:
     """Runs of ``entries`` (positions into ``nodes`` / ``left``): small ones
-    as pair codes, the others as blocks to filter."""
+    kept as their members, packed (for :func:`_small_pairs`), the others as
+    blocks to filter."""
     small = sizes <= _PAIR_BLOCK
-    codes.append(_all_pairs(nodes[entries], starts[small], sizes[small], n=n, fresh=fresh))
+    kept = sizes[small]
+    small_runs.append((nodes[entries[_expand(starts[small], kept)]], np.cumsum(kept) - kept, kept))
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
         run = entries[start : start + size]
         blocks.append((nodes[run], left[run]))
 
 
-def _filtered_block(
-    block: np.ndarray,
-    left: np.ndarray,
+def _filtered_blocks(
+    blocks: list[tuple[np.ndarray, np.ndarray]],
     tokens: list[str],
     lengths: np.ndarray,
     unsaid: tuple[np.ndarray, list[str]],
@@ -508,8 +716,10 @@ def _filtered_block(
     threshold: float,
     workers: int,
     n: int,
+    bound: _CharBound | None = None,
+    batch_size: int = _FILTER_BATCH,
 ) -> np.ndarray:
-    """Candidate pairs of one bigger block: those whose left-out words are close.
+    """Candidate pairs of the bigger blocks: those whose left-out words are close.
 
     Members of a block share every blocking word but the ones they leave out
     (one word, two for a template, none for a full multiset), so what tells
@@ -517,50 +727,141 @@ def _filtered_block(
     index into their texts), which no signature has.  ``ratio >= threshold``
     means an Indel distance of at most ``(100 - threshold)% * (len(a) +
     len(b))`` between the whole texts; with the shared words aligned, the
-    distance of what they leave out is within that bound too.  So the block
+    distance of what they leave out is within that bound too.  So each block
     is compared all against all on those few words alone -- short strings,
     several times cheaper than the whole texts -- with ``Indel.distance``
     under the bound, and only the survivors are scored on the whole texts.
     (Shared words that are typo or number variants of each other use some of
     the budget too, which is why this is a filter and not the score.)
+
+    Blocks are handled in batches of about ``batch_size`` members --
+    members grouped by (block, left-out words) in one sort, close pairs of
+    groups expanded to member pairs ``_SCORE_CHUNK`` at a time -- and only
+    the distance matrices are made block by block: a million memories have
+    thousands of blocks of a hundred members.
     """
+    out: list[np.ndarray] = []
+    batch: list[tuple[np.ndarray, np.ndarray]] = []
+    held = 0
+    for number, block in enumerate(blocks, start=1):
+        batch.append(block)
+        held += len(block[0])
+        if held >= batch_size or number == len(blocks):
+            out.append(
+                _filter_batch(
+                    batch, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
+                )
+            )
+            batch, held = [], 0
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
+
+def _filter_batch(
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    tokens: list[str],
+    lengths: np.ndarray,
+    unsaid: tuple[np.ndarray, list[str]],
+    *,
+    fresh: np.ndarray | None,
+    threshold: float,
+    workers: int,
+    n: int,
+    bound: _CharBound | None,
+) -> np.ndarray:
+    """:func:`_filtered_blocks` for some blocks at once (see there)."""
+    if not blocks:
+        return np.empty(0, dtype=np.int64)
     # members leaving out the same words are compared once, as those words:
     # code of (lower, higher) token id, each shifted by one (-1 is none),
     # and of the noise words
     unsaid_of, unsaid_texts = unsaid
     base, kinds = len(tokens) + 1, len(unsaid_texts)
+    members = np.concatenate([block for block, _ in blocks])
+    left = np.concatenate([words for _, words in blocks])
+    block_of = np.repeat(np.arange(len(blocks)), [len(block) for block, _ in blocks])
     low, high = np.minimum(left[:, 0], left[:, 1]), np.maximum(left[:, 0], left[:, 1])
-    codes, word_of, group_size = np.unique(
-        ((low.astype(np.int64) + 1) * base + (high + 1)) * kinds + unsaid_of[block], return_inverse=True, return_counts=True
-    )
-    word_of = word_of.reshape(-1)
-    by_word = np.argsort(word_of, kind="stable")
-    group_start = np.concatenate(([0], np.cumsum(group_size)[:-1]))
-    pair_codes, noise = np.divmod(codes, kinds)
-    distinct_words = [
+    word = ((low.astype(np.int64) + 1) * base + (high + 1)) * kinds + unsaid_of[members]
+    del left, low, high
+    order = np.lexsort((word, block_of))  # by block, then left-out words
+    new = np.ones(members.size, dtype=bool)
+    new[1:] = (word[order[1:]] != word[order[:-1]]) | (block_of[order[1:]] != block_of[order[:-1]])
+    group_start = np.flatnonzero(new)
+    group_size = np.diff(np.append(group_start, members.size))
+    distinct, text_of = np.unique(word[order[group_start]], return_inverse=True)
+    text_of = text_of.reshape(-1)
+    pair_codes, noise = np.divmod(distinct, kinds)
+    texts = [
         " ".join(filter(None, ("" if not a else tokens[a - 1], "" if not b else tokens[b - 1], unsaid_texts[k])))
         for a, b, k in zip(*(part.tolist() for part in (*np.divmod(pair_codes, base), noise)))
     ]
-    sizes = lengths[block]
+    # each block's groups are a run: first_group[b] up to first_group[b + 1]
+    first_group = np.searchsorted(block_of[order[group_start]], np.arange(len(blocks) + 1)).tolist()
+    block_start = np.concatenate(([0], np.cumsum([len(block) for block, _ in blocks])[:-1]))
+    longest = np.maximum.reduceat(lengths[members], block_start).tolist()
     slack = (100.0 - threshold) / 100.0
-    cutoff = int(slack * 2 * int(sizes.max())) + 1
-    rows = np.arange(len(distinct_words)) if fresh is None else np.unique(word_of[fresh[block]])
+    group_fresh = None if fresh is None else np.logical_or.reduceat(fresh[members[order]], group_start)
     out: list[np.ndarray] = []
-    for p, q, close in _close_words(distinct_words, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
-        # every member of word p against every member of word q
-        pairs = group_size[p] * group_size[q]
-        which = np.repeat(np.arange(p.size), pairs)
-        offset = np.arange(int(pairs.sum())) - np.repeat(np.cumsum(pairs) - pairs, pairs)
-        width = group_size[q][which]
-        i = by_word[group_start[p][which] + offset // width]
-        j = by_word[group_start[q][which] + offset % width]
-        keep = close[which] <= slack * (sizes[i] + sizes[j]) + 1e-9
-        a, b = block[i[keep]], block[j[keep]]
+
+    def keep(a: np.ndarray, b: np.ndarray, distance: np.ndarray) -> None:
+        """Member pairs whose own bound holds, as codes."""
+        close = distance <= slack * (lengths[a] + lengths[b]) + 1e-9
+        a, b = a[close], b[close]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keep = lo != hi
+        kept = lo != hi
         if fresh is not None:
-            keep &= fresh[lo] | fresh[hi]
-        out.append(lo[keep].astype(np.int64) * n + hi[keep])
+            kept &= fresh[lo] | fresh[hi]
+        lo, hi = lo[kept], hi[kept]
+        if bound is not None:
+            kept = bound.admits(lo, hi)
+            lo, hi = lo[kept], hi[kept]
+        out.append(lo.astype(np.int64) * n + hi)
+
+    head = members[order[group_start]]
+
+    def expand(p: np.ndarray, q: np.ndarray, close: np.ndarray) -> None:
+        """Every member of group p against every member of group q."""
+        pairs = group_size[p] * group_size[q]
+        # most groups are one member: those pairs of groups are pairs of members
+        single = pairs == 1
+        keep(head[p[single]], head[q[single]], close[single])
+        p, q, close, pairs = p[~single], q[~single], close[~single], pairs[~single]
+        if not p.size:
+            return
+        # in pieces of about _SCORE_CHUNK member pairs
+        ends = np.cumsum(pairs)
+        cuts = np.searchsorted(ends, np.arange(_SCORE_CHUNK, int(ends[-1]), _SCORE_CHUNK), side="right").tolist()
+        for lo_g, hi_g in zip([0, *cuts], [*cuts, p.size]):
+            if lo_g >= hi_g:
+                continue
+            gp, gq, counts = p[lo_g:hi_g], q[lo_g:hi_g], pairs[lo_g:hi_g]
+            which = np.repeat(np.arange(gp.size), counts)
+            offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            width = group_size[gq][which]
+            i = order[group_start[gp][which] + offset // width]
+            j = order[group_start[gq][which] + offset % width]
+            keep(members[i], members[j], close[lo_g:hi_g][which])
+
+    # close pairs of groups, gathered over blocks and expanded a chunk at a time
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    waiting = 0
+    for b, longest_b in enumerate(longest):
+        g0, g1 = first_group[b], first_group[b + 1]
+        words_b = [texts[k] for k in text_of[g0:g1].tolist()]
+        rows = np.arange(g1 - g0) if group_fresh is None else np.flatnonzero(group_fresh[g0:g1])
+        if not rows.size:
+            continue
+        cutoff = int(slack * 2 * longest_b) + 1
+        for p, q, close in _close_words(words_b, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
+            # each pair of groups once: (q, p) for q < p comes as its own row
+            # unless q is not a row (an old group, with ``fresh``)
+            once = q >= p if group_fresh is None else (q >= p) | ~group_fresh[q + g0]
+            found.append((p[once] + g0, q[once] + g0, close[once].astype(np.int32)))
+            waiting += int(once.sum())
+            if waiting >= _SCORE_CHUNK:
+                expand(*(np.concatenate(part) for part in zip(*found)))
+                found, waiting = [], 0
+    if found:
+        expand(*(np.concatenate(part) for part in zip(*found)))
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
@@ -618,10 +919,17 @@ def _expand(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def _all_pairs(
-    values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, *, n: int, fresh: np.ndarray | None
+    values: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    n: int,
+    fresh: np.ndarray | None,
+    bound: _CharBound | None = None,
 ) -> np.ndarray:
     """All pairs within each run, vectorised offset by offset (work = pairs),
-    as codes ``lo * n + hi`` with ``lo < hi`` and, with ``fresh``, a fresh side."""
+    as codes ``lo * n + hi`` with ``lo < hi`` and, with ``fresh``, a fresh
+    side; with ``bound``, only those it admits."""
     positions = _expand(starts, sizes)
     ends = np.repeat(starts + sizes, sizes)
     out: list[np.ndarray] = []
@@ -634,7 +942,11 @@ def _all_pairs(
         keep = lo != hi
         if fresh is not None:
             keep &= fresh[lo] | fresh[hi]
-        out.append(lo[keep].astype(np.int64) * n + hi[keep])
+        lo, hi = lo[keep], hi[keep]
+        if bound is not None:
+            keep = bound.admits(lo, hi)
+            lo, hi = lo[keep], hi[keep]
+        out.append(lo.astype(np.int64) * n + hi)
         offset += 1
         live = (ends - positions) > offset
         positions, ends = positions[live], ends[live]

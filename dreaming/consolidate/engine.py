@@ -31,11 +31,12 @@ text or id, so any order of the same memories gives the same result.
 
 from __future__ import annotations
 
-import gc
+import ctypes
+import ctypes.util
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
@@ -47,6 +48,7 @@ from ..errors import DreamingError
 from ..records import Memory, ensure_aware, merge_provenance
 from . import blocking, oracle, rules, slots
 from .clusters import tight_clusters
+from .quiet import quiet_gc
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
 from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
@@ -74,13 +76,14 @@ def consolidate(
     ``memories`` are ignored.
     """
     timings: dict[str, float] = {}
-    with _quiet_gc():
+    with quiet_gc():
         work = _Work.build(memories, fresh, config, timings)
         clock = perf_counter()
         groups = work.groups()
         reps, merges = work.representatives(groups)
         del groups
         work.release_grouping()
+        _give_back_free_memory()
         timings["groups"] = perf_counter() - clock
         clock = perf_counter()
         supersedes, conflicts, subject_ambiguous = work.subjects(reps)
@@ -107,22 +110,28 @@ def consolidate(
     )
 
 
-@contextmanager
-def _quiet_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the core allocates.
+def _give_back_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim``).
 
-    The core builds millions of small acyclic objects (tuples, records);
-    with a big heap each automatic collection rescans all of them, which
-    costs a quarter of the run at 100k memories.  Reference counting still
-    frees everything; the collector's previous state is restored.
+    numpy's big temporaries (signatures, candidate codes: hundreds of MB at
+    a million memories) are freed at the end of their stage, but glibc keeps
+    the pages, scattered between live blocks; Python objects made later come
+    from pools of their own, so the process would hold both.  Elsewhere
+    (another C library) this does nothing.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
     try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+        return getattr(ctypes.CDLL(name), "malloc_trim") if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
 
 
 def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
@@ -132,9 +141,9 @@ def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationCo
     threshold, exact ones (same normal form) included; after a good dream it
     is zero.
     """
-    with _quiet_gc():
+    with quiet_gc():
         work = _Work.build(memories, None, config, {})
-    sizes = [len(m) for m in work.node_members]
+    sizes = work.node_members.sizes.tolist()
     within = sum(s * (s - 1) // 2 for s, norm in zip(sizes, work.node_norm) if norm)
     across = sum(sizes[u] * sizes[v] for u, v, _ in work.duplicate_edges)
     return within + across
@@ -170,6 +179,32 @@ class _Rep:
     size: int
 
 
+class _Members(Sequence[np.ndarray]):
+    """The memories of each node (indices into the sorted input), packed:
+    one flat int32 array and where each node's run starts.  A list per node
+    costs ~85 bytes a node plus ~36 per member at a million memories, held
+    until the end of the run for a handful of look-ups."""
+
+    def __init__(self, groups: list[list[int]]) -> None:
+        self.sizes = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+        self.start = np.zeros(len(groups) + 1, dtype=np.int64)
+        np.cumsum(self.sizes, out=self.start[1:])
+        self.flat = np.fromiter(chain.from_iterable(groups), dtype=np.int32, count=int(self.start[-1]))
+
+    def __len__(self) -> int:
+        return int(self.sizes.size)
+
+    def __getitem__(self, node):  # type: ignore[override]  # ints only
+        return self.flat[self.start[node] : self.start[node + 1]]
+
+    def first(self, node: int) -> int:
+        return int(self.flat[self.start[node]])
+
+    def all(self, nodes: Collection[int]) -> list[int]:
+        """The members of several nodes."""
+        return [i for u in nodes for i in self[u].tolist()]
+
+
 @dataclass(slots=True)
 class _Work:
     """Analysed input and pair verdicts, shared by the public functions."""
@@ -179,7 +214,7 @@ class _Work:
     fresh: list[bool]
     texts: dict[str, Text]
     lexicon: rules.Lexicon
-    node_members: list[list[int]]
+    node_members: _Members
     node_norm: list[str]
     node_key: list[str | None]
     node_text: list[Text]
@@ -189,7 +224,7 @@ class _Work:
     similar_ambiguous: list[tuple[int, int, float, str]]
     stats: dict[str, object]
     #: memory index -> index of its representative (filled by ``representatives``)
-    rep_of: list[int] = field(default_factory=list)
+    rep_of: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
     #: normal form -> how well spelt its words are (see ``_canonical``)
     spelling_scores: dict[str, float] = field(default_factory=dict)
     #: similar pairs of nodes (u < v), each stated more than once, judged different
@@ -229,6 +264,9 @@ class _Work:
         node_text = [texts[ordered[members[0]].content] for members in node_members]
         node_fresh = [any(is_fresh[i] for i in members) for members in node_members]
         del by_node, signature, node_ids  # large, and no longer needed
+        packed = _Members(node_members)
+        del node_members
+        _give_back_free_memory()
         timings["nodes"] = perf_counter() - clock
 
         work = cls(
@@ -237,7 +275,7 @@ class _Work:
             fresh=is_fresh,
             texts=texts,
             lexicon=lexicon,
-            node_members=node_members,
+            node_members=packed,
             node_norm=node_norm,
             node_key=node_key,
             node_text=node_text,
@@ -245,7 +283,7 @@ class _Work:
             duplicate_edges=[],
             edge_reasons={},
             similar_ambiguous=[],
-            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(node_members)},
+            stats={"memories": len(ordered), "texts": len(texts), "nodes": len(packed)},
         )
         work._verdicts(fresh_set is not None, timings)
         return work
@@ -290,6 +328,7 @@ class _Work:
                 dropped_pairs=found.dropped_pairs,
             )
         self.stats.update(norms=n, similar_pairs=int(i.size))
+        _give_back_free_memory()
         timings["pairs"] = perf_counter() - clock
 
         clock = perf_counter()
@@ -302,6 +341,7 @@ class _Work:
             for u in range(runs[k], runs[k + 1]):
                 for v in range(u + 1, runs[k + 1]):
                     node_pairs.append((u, v, 100.0))
+        sizes = self.node_members.sizes
         for u, v, score in node_pairs:
             if not (self.node_fresh[u] or self.node_fresh[v]) or not self.node_norm[u]:
                 continue
@@ -315,12 +355,14 @@ class _Work:
                 continue
             if verdict.kind == rules.AMBIGUOUS:
                 self.similar_ambiguous.append((u, v, score, verdict.reason))
-            elif len(self.node_members[u]) > 1 and len(self.node_members[v]) > 1:
+            elif sizes[u] > 1 and sizes[v] > 1:
                 # two established wordings told apart: never one group, even
                 # through a third text (a one-off text differing from another
                 # is more often a typo the rules could not prove)
                 self.apart.add((u, v))
         self.stats.update(duplicate_edges=len(self.duplicate_edges))
+        del node_pairs
+        _give_back_free_memory()
         timings["verdicts"] = perf_counter() - clock
 
     def groups(self) -> Iterator[tuple[int, tuple[int, ...], float]]:
@@ -329,7 +371,7 @@ class _Work:
         singletons, and a list of them all would be ~80 MB held for nothing."""
         clusters = tight_clusters(
             self.duplicate_edges,
-            weights=[len(m) for m in self.node_members],
+            weights=self.node_members.sizes.tolist(),
             keys=self.node_key,
             apart=self.apart,
         )
@@ -354,9 +396,10 @@ class _Work:
         """Fold each group into its canonical memory (stage 5)."""
         reps: list[_Rep] = []
         merges: list[Merge] = []
-        self.rep_of = [-1] * len(self.memories)
+        self.rep_of = np.full(len(self.memories), -1, dtype=np.int32)
+        node_members = self.node_members
         for centre, nodes, score in groups:
-            members = sorted(i for u in nodes for i in self.node_members[u])
+            members = node_members[nodes[0]].tolist() if len(nodes) == 1 else sorted(node_members.all(nodes))
             fresh = any(self.fresh[i] for i in members)
             if len(members) == 1 or not fresh or not self.node_norm[centre]:
                 for i in members:
@@ -395,12 +438,10 @@ class _Work:
 
     def subjects(self, reps: list[_Rep]) -> tuple[list[Supersede], list[Conflict], list[Ambiguous]]:
         """Same subject, changed value: supersede, conflict or flag (stage 6)."""
-        slots: dict[tuple, list[int]] = defaultdict(list)
-        kinds: dict[tuple, str] = {}
+        slots = _SlotTable()
         for index, rep in enumerate(reps):
             if rep.memory.key is not None:
-                slots[("key", rep.memory.key)].append(index)
-                kinds[("key", rep.memory.key)] = "key"
+                slots.add(("key", rep.memory.key), index, "key")
             st = rep.text.statement
             if st is None or not rep.text.norm:
                 continue
@@ -409,17 +450,16 @@ class _Work:
                 slot = ("value", st.subject, st.predicate, st.masked_value, st.context)
             else:
                 slot = ("subject", st.subject, st.predicate, st.context)
-            slots[slot].append(index)
-            kinds[slot] = kind
-        self._attribute_slots(reps, slots, kinds)
+            slots.add(slot, index, kind)
+        self._attribute_slots(reps, slots)
         successor: dict[int, tuple[int, Supersede]] = {}
         conflicts: list[Conflict] = []
         ambiguous: list[Ambiguous] = []
         limit = self.config.unsure_group_limit
-        groups = [slot for slot, members in slots.items() if len(members) > 1 and any(reps[r].fresh for r in members)]
+        groups = [slot for slot, members in slots.shared() if any(reps[r].fresh for r in members)]
         for slot in sorted(groups, key=repr):
-            members = slots[slot]
-            kind = kinds[slot]
+            members = slots.members[slot]
+            kind = slots.kinds[slot]
             members.sort(key=lambda r: (reps[r].observed, reps[r].memory.id))
             latest = reps[members[-1]].observed
             tied = [r for r in members if reps[r].observed == latest]
@@ -477,15 +517,15 @@ class _Work:
         supersedes = _resolve_chains(successor, reps)
         return supersedes, conflicts, ambiguous
 
-    def _attribute_slots(self, reps: list[_Rep], slots_: dict[tuple, list[int]], kinds: dict[tuple, str]) -> None:
+    def _attribute_slots(self, reps: list[_Rep], slots_: _SlotTable) -> None:
         """Add the cross-phrasing slots (:mod:`.slots`): one per attribute and subject."""
         if not self.config.slot_support:
             return
         self.slot_found = found = slots.infer(_Entries(reps), self.lexicon.names, support=self.config.slot_support)
+        _give_back_free_memory()
         for index, filled in found.filled.items():
             slot = ("attribute", filled.attribute, filled.subject, filled.label)
-            slots_[slot].append(index)
-            kinds[slot] = "attribute"
+            slots_.add(slot, index, "attribute")
             self.filled[reps[index].memory.id] = filled
         self.stats.update(slot_attributes=len(found.attributes), slot_links=len(found.links), slot_filled=len(found.filled))
 
@@ -685,8 +725,8 @@ def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], re
     """Similar-but-unsettled pairs in terms of representatives, minus settled ones."""
     out: dict[tuple[str, str], Ambiguous] = {}
     for u, v, score, why in sorted(work.similar_ambiguous, key=lambda item: (-item[2], item[0], item[1])):
-        ru = work.rep_of[work.node_members[u][0]]
-        rv = work.rep_of[work.node_members[v][0]]
+        ru = int(work.rep_of[work.node_members.first(u)])
+        rv = int(work.rep_of[work.node_members.first(v)])
         if ru == rv:
             continue
         ids = tuple(sorted((reps[ru].memory.id, reps[rv].memory.id)))
@@ -695,6 +735,35 @@ def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], re
     for item in subject_pairs:
         out.setdefault(item.ids, item)
     return [a for a in out.values() if not retired.intersection(a.ids)]
+
+
+class _SlotTable:
+    """Slot -> the representatives in it, and the slot's kind (the last
+    one given, as a plain dict would keep it).
+
+    Most slots hold one representative -- at a million memories ~400k of
+    ~470k -- and only slots of two or more are compared, so a lone member is
+    kept as its index, with no list and no kind (~120 bytes a slot less).
+    """
+
+    def __init__(self) -> None:
+        self.members: dict[tuple, int | list[int]] = {}
+        self.kinds: dict[tuple, str] = {}
+
+    def add(self, slot: tuple, index: int, kind: str) -> None:
+        held = self.members.get(slot)
+        if held is None:
+            self.members[slot] = index
+            return
+        if type(held) is int:
+            self.members[slot] = [held, index]
+        else:
+            held.append(index)  # type: ignore[union-attr]
+        self.kinds[slot] = kind
+
+    def shared(self) -> list[tuple[tuple, list[int]]]:
+        """The slots of two or more representatives, with them."""
+        return [(slot, held) for slot, held in self.members.items() if type(held) is list]
 
 
 class _Entries(Sequence[slots.Entry]):

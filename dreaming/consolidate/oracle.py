@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -131,3 +132,25 @@ def slot_choices(
         if real:
             chosen[index] = min(real, key=lambda o: (-len(key_subjects[o.key]), -len(key_values[o.key]), o.key))
     return subjects, chosen
+
+
+def slot_supporters(
+    kept: slots._Kept, phrasings: dict[str, list[int]], observed: Sequence[datetime | None]
+) -> dict[tuple[str, str], set[tuple[str, ...]]]:
+    """The evidence, the plain way: per person and value, the times each
+    phrasing stated it, then every pair of phrasings (module doc of
+    :mod:`.slots`, point 2).  The reference for ``slots._supporters``."""
+    said: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, set[datetime | None]]] = defaultdict(dict)
+    for key, idx in phrasings.items():
+        for p in idx:
+            said[(kept.subject[p], kept.value[p])].setdefault(key, set()).add(observed[p])
+    supporters: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
+    for (subject, _), by_key in said.items():
+        if not 2 <= len(by_key) <= slots._MAX_PHRASINGS:
+            continue
+        keys = sorted(by_key)
+        for x, a in enumerate(keys):
+            for b in keys[x + 1 :]:
+                if len(by_key[a] | by_key[b]) > 1:  # at different times
+                    supporters[(a, b)].add(subject)
+    return supporters

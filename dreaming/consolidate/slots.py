@@ -61,7 +61,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from itertools import groupby
 from typing import NamedTuple
 
 import numpy as np
@@ -230,26 +229,8 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
         changes[key] = any(len(values) > 1 for values in values_of.values())
 
     # evidence: one person, one value, two phrasings, different times
-    # (one flat list sorted by person and value, not a dict of dicts of sets:
-    # at a million memories the nested containers cost ~100 MB)
-    said = sorted(
-        ((kept.subject[p], kept.value[p], key, observed[p]) for key, idx in phrasings.items() for p in idx),
-        key=_person_value_key,
-    )
-    supporters: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
-    for (subject, _), group in groupby(said, key=_person_value):
-        by_key: dict[str, set[datetime]] = defaultdict(set)
-        for _, _, key, when in group:
-            by_key[key].add(when)
-        if len(by_key) < 2 or len(by_key) > _MAX_PHRASINGS:
-            continue
-        keys = sorted(by_key)
-        for x, a in enumerate(keys):
-            for b in keys[x + 1 :]:
-                times_a, times_b = by_key[a], by_key[b]
-                if len(times_a | times_b) > 1:  # at different times
-                    supporters[(a, b)].add(subject)
-    del said, observed
+    supporters = _supporters(kept, phrasings, observed)
+    del observed
     subjects_of: dict[str, set[tuple[str, ...]]] = {
         key: {kept.subject[p] for p in idx} for key, idx in phrasings.items()
     }
@@ -419,12 +400,69 @@ def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
     )
 
 
-def _person_value(said: tuple) -> tuple:
-    return said[:2]
+def _supporters(
+    kept: _Kept, phrasings: dict[str, list[int]], observed: Sequence[datetime | None]
+) -> dict[tuple[str, str], set[tuple[str, ...]]]:
+    """Per pair of phrasings ``(a, b)``, ``a < b``: the people who stated one
+    value in both, at two or more different times (module doc, point 2).  A
+    value one person states in more than ``_MAX_PHRASINGS`` phrasings is
+    not evidence.
 
+    Each statement is four ints (person, value, phrasing, time: ids of the
+    shared objects) sorted together with numpy -- no tuple per memory, which
+    at a million memories made this step the peak of the subject stage.  The
+    plain version is :func:`.oracle.slot_supporters`.
+    """
+    people: dict[tuple[str, ...], int] = {}
+    values: dict[tuple[str, ...], int] = {}
+    times: dict[datetime | None, int] = {}
+    names = sorted(phrasings)  # phrasing ids in text order: pairs come out as (a, b), a < b
+    person, value, phrasing, time = array("i"), array("i"), array("i"), array("i")
+    for number, key in enumerate(names):
+        for p in phrasings[key]:
+            person.append(people.setdefault(kept.subject[p], len(people)))
+            value.append(values.setdefault(kept.value[p], len(values)))
+            phrasing.append(number)
+            time.append(times.setdefault(observed[p], len(times)))
+    if not person:
+        return {}
+    columns = [np.frombuffer(column, dtype=np.int32) for column in (person, value, phrasing, time)]
+    order = np.lexsort(columns[::-1])  # by person, value, phrasing, time
+    person_, value_, phrasing_, time_ = (column[order] for column in columns)
+    del columns, order
 
-def _person_value_key(said: tuple) -> tuple:
-    return said[:3]
+    def starts(*keys: np.ndarray) -> np.ndarray:
+        """Where each run of equal ``keys`` (rows sorted by them) begins."""
+        new = np.zeros(keys[0].size, dtype=bool)
+        new[0] = True
+        for column in keys:
+            new[1:] |= column[1:] != column[:-1]
+        return np.flatnonzero(new)
+
+    # one row per (person, value, phrasing): how many different times, and the first
+    statement = starts(person_, value_, phrasing_, time_)
+    person_, value_, phrasing_, time_ = person_[statement], value_[statement], phrasing_[statement], time_[statement]
+    first = starts(person_, value_, phrasing_)
+    several = np.diff(np.append(first, person_.size)) > 1
+    person_, value_, phrasing_, time_ = person_[first], value_[first], phrasing_[first], time_[first]
+    # one group per (person, value): its phrasings, in text order
+    group = starts(person_, value_)
+    size = np.diff(np.append(group, person_.size))
+    end = np.repeat(group + size, size)
+    usable = np.repeat((size >= 2) & (size <= _MAX_PHRASINGS), size)
+    found: list[np.ndarray] = []
+    for offset in range(1, _MAX_PHRASINGS):
+        x = np.flatnonzero(usable & (np.arange(person_.size) + offset < end))
+        if not x.size:
+            break
+        y = x + offset
+        apart = several[x] | several[y] | (time_[x] != time_[y])  # at different times
+        found.append(np.stack((phrasing_[x[apart]], phrasing_[y[apart]], person_[x[apart]])))
+    person_list = list(people)
+    supporters: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
+    for a, b, who in np.concatenate(found, axis=1).T.tolist() if found else ():
+        supporters[(names[a], names[b])].add(person_list[who])
+    return supporters
 
 
 def _compatible(a: str, b: str, kind: dict[str, str], verb: dict[str, str | None], words: dict[str, frozenset[str]]) -> bool:
