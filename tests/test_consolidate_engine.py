@@ -4,6 +4,7 @@ no unrelated fact is ever retired."""
 
 from __future__ import annotations
 
+import platform
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -237,3 +238,12 @@ def test_bad_configuration_is_a_dreaming_error(fields) -> None:
 def test_texts_without_content_words_are_never_merged() -> None:
     result = consolidate([mem("a", "The user."), mem("b", "the user"), mem("c", "Note: ...")])
     assert not result.merges and not result.supersedes
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is a glibc function")
+def test_free_memory_is_handed_back_on_glibc() -> None:
+    """The 1M memory figure relies on it: a lookup that silently failed would cost ~200 MB."""
+    from dreaming.consolidate.engine import _give_back_free_memory, _malloc_trim
+
+    assert _malloc_trim() is not None
+    _give_back_free_memory()

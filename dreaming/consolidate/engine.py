@@ -32,7 +32,7 @@ text or id, so any order of the same memories gives the same result.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -119,19 +119,20 @@ def _give_back_free_memory() -> None:
     from pools of their own, so the process would hold both.  Elsewhere
     (another C library) this does nothing.
     """
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
+@functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
+    """glibc's ``malloc_trim``, looked up once when first needed (not at import:
+    every CLI command imports this module).  The process's own symbols hold
+    libc's on Linux; elsewhere there is no such function."""
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim") if name else None
-    except (OSError, AttributeError):
+        return getattr(ctypes.CDLL(None), "malloc_trim")
+    except (OSError, AttributeError, TypeError):
         return None
-
-
-_MALLOC_TRIM = _malloc_trim()
 
 
 def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
