@@ -364,3 +364,31 @@ def test_spelling_classes_and_noise_match_the_plain_versions(words: list[str], r
     frequency = np.array([rng.randint(1, 9) for _ in tokens], dtype=np.int64)
     assert _spelling_classes(tokens, frequency).tolist() == _plain_spelling_classes(tokens, frequency).tolist()
     assert _noise(tokens, frequency).tolist() == _plain_noise(tokens, frequency).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=300), st.integers(min_value=0, max_value=7))
+def test_key_order_sorts_by_the_top_48_bits(values: list[int], repeats: int) -> None:
+    """The radix order against Python's sort: runs of equal top bits are the blocks."""
+    from dreaming.consolidate.blocking import _key_order
+
+    keys = np.array(values + values[:repeats] + [v ^ 0xFFFF for v in values[:repeats]], dtype=np.uint64)
+    order, grouped = _key_order(keys)
+    assert sorted(order.tolist()) == list(range(keys.size))
+    assert grouped.tolist() == sorted(int(k) >> 16 for k in keys.tolist())
+    assert (keys[order] >> np.uint64(16)).tolist() == grouped.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 3)), min_size=1, max_size=40))
+def test_left_out_texts_match_the_plain_join(codes: list[tuple[int, int, int]]) -> None:
+    """The element-wise sums against joining the non-empty parts by spaces."""
+    from dreaming.consolidate.blocking import _left_out_texts
+
+    tokens = ["alpha", "b", "ccc", "dé", "e漢"]
+    unsaid = ["", "teh", "fro thhe", "fpr"]
+    codes = [(min(a, b) if b else 0, max(a, b), k) for a, b, k in codes]
+    low, high, noise = (np.array(part, dtype=np.int64) for part in zip(*codes))
+    got = _left_out_texts(low, high, noise, tokens, unsaid).tolist()
+    words = ["", *tokens]
+    assert got == [" ".join(filter(None, (words[a], words[b], unsaid[k]))) for a, b, k in codes]
