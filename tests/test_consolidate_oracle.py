@@ -273,7 +273,11 @@ def test_character_bound_never_rejects_a_pair_that_reaches_the_threshold(words: 
 
     from dreaming.consolidate.blocking import _CharBound
 
-    texts = [*words, *(w[1:] + w[:1] + "x" for w in words), "a" * 300, "a" * 299 + "b"]
+    # and long texts: 256 or more characters in one group of eight buckets
+    # ("a" to "h") is too many for the counts' sums, with or without a
+    # partner that has fewer
+    long = ["a" * 300, "a" * 299 + "b", "abcdefgh" * 40, "abcdefgh" * 39 + "abcdefgx", "ab" * 130, "ab" * 120 + "c" * 10]
+    texts = [*words, *(w[1:] + w[:1] + "x" for w in words), *long]
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     bound = _CharBound(texts, lengths, float(threshold))
     lo, hi = np.triu_indices(len(texts), k=1)
@@ -392,3 +396,26 @@ def test_left_out_texts_match_the_plain_join(codes: list[tuple[int, int, int]]) 
     got = _left_out_texts(low, high, noise, tokens, unsaid).tolist()
     words = ["", *tokens]
     assert got == [" ".join(filter(None, (words[a], words[b], unsaid[k]))) for a, b, k in codes]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), min_size=0, max_size=9), max_size=25), st.integers(0, 3))
+def test_all_pairs_of_runs_match_a_double_loop(runs: list[list[int]], fresh_step: int) -> None:
+    """``_all_pairs`` against a plain double loop over each run: every pair of
+    distinct members, as (lower, higher), with a fresh side when asked."""
+    from dreaming.consolidate.blocking import _all_pairs
+
+    n = 31
+    values = np.array([v for run in runs for v in run], dtype=np.int32)
+    sizes = np.array([len(run) for run in runs], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    fresh = None if fresh_step == 0 else (np.arange(n) % (fresh_step + 1) == 0)
+    codes = _all_pairs(values, starts, sizes, n=n, fresh=fresh)
+    want = sorted(
+        min(x, y) * n + max(x, y)
+        for run in runs
+        for k, x in enumerate(run)
+        for y in run[k + 1 :]
+        if x != y and (fresh is None or fresh[x] or fresh[y])
+    )
+    assert sorted(codes.tolist()) == want
