@@ -32,18 +32,18 @@ blocking word, modulo 2**64), so a node's ``k`` leave-one-out keys are
 hash collision can only add a candidate, which the scorer then rejects, so
 collisions cost time, never correctness.
 
-Blocks (entries sharing a key) of up to ``_PAIR_BLOCK`` (192) members are
-expanded into pairs: the character bound below turns a pair away in a few
-nanoseconds.  Bigger blocks come from templates ("prefers X" for a thousand
-X); up to ``block_cap`` members (``_TEMPLATE_CAP`` for templates) they are
-compared all against all on what their members leave out -- one word, two
-for a template -- with a cheap Indel distance under the bound the
-threshold implies, and only the close pairs become candidates
-(:func:`_filtered_blocks`).  Bigger leave-one-out blocks are split again by
-the left-out word's deletion neighbourhood (the word and every way of
-deleting one character: two words within one edit share one).  Pieces still
-bigger than ``block_cap`` are dropped and counted, and so are template
-blocks bigger than ``_TEMPLATE_CAP``.
+Blocks (entries sharing a key) are expanded into pairs up to
+``_TEMPLATE_CAP`` (250) members when they hold leave-two-out entries
+(templates), up to ``_PAIR_BLOCK`` (256) otherwise: the character bound
+below turns a pair away in a few nanoseconds.  Bigger leave-one-out blocks
+come from templates ("prefers X" for a thousand X); up to ``block_cap``
+members they are compared all against all on the word their members leave
+out, with a cheap Indel distance under the bound the threshold implies, and
+only the close pairs become candidates (:func:`_filtered_blocks`).  Bigger
+still, they are split by the left-out word's deletion neighbourhood (the
+word and every way of deleting one character: two words within one edit
+share one).  Pieces still bigger than ``block_cap`` are dropped and counted,
+and so are the template entries of blocks bigger than ``_TEMPLATE_CAP``.
 
 Before a pair is de-duplicated and scored, an exact bound on character
 counts (:class:`_CharBound`: a pair whose texts share too few characters
@@ -78,10 +78,10 @@ from .text import FUNCTION_WORDS
 
 #: Candidate pairs scored per cpdist call (bounds the temporary lists).
 _SCORE_CHUNK = 1 << 17
-#: Blocks up to this size are expanded into pairs; bigger ones are filtered
-#: with cdist first.  Each way is about as quick at this size, and it shares
-#: the work evenly between the two threads at 100k memories.
-_PAIR_BLOCK = 192
+#: Leave-one-out blocks up to this size are expanded into pairs; bigger ones
+#: are filtered with cdist first.  Each way is about as quick at this size,
+#: and it shares the work evenly between the two threads at 100k memories.
+_PAIR_BLOCK = 256
 #: Pairs of small blocks made per numpy pass (the temporaries stay small).
 _PAIR_PIECE = 1 << 16
 #: ``removed`` marker of leave-two-out entries (not split further)
@@ -90,7 +90,7 @@ _TWO_OUT = -2
 _RAREST = 4
 #: Texts of fewer blocking words get no leave-two-out signatures.
 _TEMPLATE_WORDS = 4
-#: Leave-two-out (template) blocks up to this size are compared whole.
+#: Leave-two-out (template) blocks up to this size are expanded into pairs.
 _TEMPLATE_CAP = 250
 #: Signatures beyond this many are blocked in four shards of the key space.
 _SHARDED = 1 << 21
@@ -247,9 +247,9 @@ def _signatures(
     left-out word), one per node with ``removed == -1`` (the full multiset)
     and three per node of three or more words with ``removed == -2`` (see
     :func:`_leave_two_out`); ``removed`` indexes ``tokens``, the sorted
-    vocabulary, by blocking word.  ``left`` (two columns, -1 for none) holds
-    the words as written that each entry leaves out: what two members of a
-    block differ in (see :func:`_filtered_blocks`).  ``unsaid`` are the
+    vocabulary, by blocking word.  ``left`` holds the word as written that a
+    leave-one-out entry leaves out (-1 for the others): what two members of
+    a block differ in (see :func:`_filtered_blocks`).  ``unsaid`` are the
     noise words no signature has: per node an index into a list of their
     texts (0: none).
     """
@@ -294,12 +294,12 @@ def _signatures(
     keys = np.empty(size, dtype=np.uint64)
     nodes = np.empty(size, dtype=np.int32)
     removed = np.empty(size, dtype=np.int32)
-    left = np.full((size, 2), -1, dtype=np.int32)
-    _leave_two_out(tok, spelt, owner, totals, weights, counts, out=(keys[words + full :], nodes[words + full :], left[words + full :]))
+    left = np.full(size, -1, dtype=np.int32)
+    _leave_two_out(tok, spelt, owner, totals, weights, counts, out=(keys[words + full :], nodes[words + full :]))
     removed[words + full :] = _TWO_OUT
     with np.errstate(over="ignore"):
         np.subtract(totals[owner], weights[tok], out=keys[:words])
-    nodes[:words], removed[:words], left[:words, 0] = owner, tok, spelt
+    nodes[:words], removed[:words], left[:words] = owner, tok, spelt
     del owner, tok, spelt
     keys[words : words + full], nodes[words : words + full], removed[words : words + full] = totals[full_nodes], full_nodes, -1
     return keys, nodes, removed, left, (unsaid, unsaid_texts), tokens
@@ -356,19 +356,19 @@ def _leave_two_out(
     weights: np.ndarray,
     counts: np.ndarray,
     *,
-    out: tuple[np.ndarray, np.ndarray, np.ndarray],
+    out: tuple[np.ndarray, np.ndarray],
 ) -> None:
     """More signatures per text of three or more words: without two of its
     ``_RAREST`` rarest blocking words (every pair of them).  Two texts that
     differ in the words that make them particular ("Carla Krain" / "Chiara
     Krizan" ... "plays squash on weekends") share one; the block it makes is
-    the template, compared as a whole (see :func:`_filtered_blocks`).  The
-    rarest words are not always the differing ones -- a first name is
-    commoner than "phabricator" -- hence more than the rarest three.  Fills
-    ``out``: the keys, their nodes, and the two words as written that each
-    signature leaves out (two columns), one ``_PAIRS_OF_RAREST`` at a time.
+    the template, whose pairs are all candidates (up to ``_TEMPLATE_CAP``
+    members).  The rarest words are not always the differing ones -- a first
+    name is commoner than "phabricator" -- hence more than the rarest three.
+    Fills ``out``: the keys and their nodes, one ``_PAIRS_OF_RAREST`` at a
+    time.
     """
-    keys_out, nodes_out, left_out = out
+    keys_out, nodes_out = out
     # rarity as written: a spelling class can gather many rare words ("mon",
     # "mona", "moni" ...) into one common blocking word
     frequency = np.bincount(spelt, minlength=weights.size)
@@ -396,7 +396,6 @@ def _leave_two_out(
             np.subtract(totals[eligible], weights[tok[a]], out=keys_out[at:end])
             keys_out[at:end] -= weights[tok[b]]
         nodes_out[at:end] = eligible
-        left_out[at:end, 0], left_out[at:end, 1] = spelt[a], spelt[b]
         at = end
 
 
@@ -612,15 +611,16 @@ def _candidates(
     """Blocks of two or more entries sharing a signature, by size:
 
     * up to ``_PAIR_BLOCK`` members: every pair is a candidate;
-    * up to ``cap``: the whole block, filtered on the words its members
+    * up to ``cap``: the whole block, filtered on the word its members
       leave out (:func:`_filtered_blocks`);
     * bigger: split by the left-out word's deletion neighbourhood, and the
       pieces treated the same way; a piece still bigger than ``cap`` is
       dropped (and counted).
 
-    Blocks holding leave-two-out entries (templates) are taken whole up to
-    ``_TEMPLATE_CAP`` members; beyond, their template entries are dropped
-    (and counted) and the rest is treated as above.
+    Every pair of a block holding leave-two-out entries (templates) is a
+    candidate up to ``_TEMPLATE_CAP`` members (or ``cap``, if smaller);
+    beyond, its template entries are dropped (and counted) and the rest is
+    treated as above.
     """
     small: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
     blocks: list[tuple[np.ndarray, np.ndarray]] = []
@@ -677,7 +677,7 @@ def _shard_candidates(
     entries = entries[order]
     starts, sizes = _runs(grouped, fresh=fresh, nodes=nodes[entries])
     whole = sizes <= min(cap, _TEMPLATE_CAP)
-    _take(entries, starts[whole], sizes[whole], nodes, left, small, blocks)
+    _take(entries, starts[whole], sizes[whole], nodes, left, small, blocks, expand=_TEMPLATE_CAP)
     # bigger blocks lose their template entries, and the rest goes on
     rest = _expand(starts[~whole], sizes[~whole])
     entries, grouped = entries[rest], grouped[rest]
@@ -723,11 +723,13 @@ def _take(
     left: np.ndarray,
     small_runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     blocks: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    expand: int = _PAIR_BLOCK,
 ) -> None:
-    """Runs of ``entries`` (positions into ``nodes`` / ``left``): small ones
-    kept as their members, packed (for :func:`_small_pairs`), the others as
-    blocks to filter."""
-    small = sizes <= _PAIR_BLOCK
+    """Runs of ``entries`` (positions into ``nodes`` / ``left``): those of up
+    to ``expand`` members kept as their members, packed (for
+    :func:`_small_pairs`), the others as blocks to filter."""
+    small = sizes <= expand
     kept = sizes[small]
     small_runs.append((nodes[entries[_expand(starts[small], kept)]], np.cumsum(kept) - kept, kept))
     for start, size in zip(starts[~small].tolist(), sizes[~small].tolist()):
@@ -750,9 +752,9 @@ def _filtered_blocks(
 ) -> np.ndarray:
     """Candidate pairs of the bigger blocks: those whose left-out words are close.
 
-    Members of a block share every blocking word but the ones they leave out
-    (one word, two for a template, none for a full multiset), so what tells
-    them apart is there -- with their noise words (``unsaid``: per node an
+    Members of a block share every blocking word but the one they leave out
+    (none for a full multiset), so what tells them apart is there -- with
+    their noise words (``unsaid``: per node an
     index into their texts), which no signature has.  ``ratio >= threshold``
     means an Indel distance of at most ``(100 - threshold)% * (len(a) +
     len(b))`` between the whole texts; with the shared words aligned, the
@@ -764,7 +766,7 @@ def _filtered_blocks(
     the budget too, which is why this is a filter and not the score.)
 
     Blocks are handled in batches of about ``batch_size`` members --
-    members grouped by (block, left-out words) in one sort, close pairs of
+    members grouped by (block, left-out word) in one sort, close pairs of
     groups expanded to member pairs ``_SCORE_CHUNK`` at a time -- and only
     the distance matrices are made block by block: a million memories have
     thousands of blocks of a hundred members.
@@ -800,26 +802,21 @@ def _filter_batch(
     """:func:`_filtered_blocks` for some blocks at once (see there)."""
     if not blocks:
         return np.empty(0, dtype=np.int64)
-    # members leaving out the same words are compared once, as those words:
-    # code of (lower, higher) token id, each shifted by one (-1 is none),
-    # and of the noise words
+    # members leaving out the same word are compared once, as that word:
+    # code of its token id shifted by one (-1 is none), and of the noise words
     unsaid_of, unsaid_texts = unsaid
-    base, kinds = len(tokens) + 1, len(unsaid_texts)
+    kinds = len(unsaid_texts)
     members = np.concatenate([block for block, _ in blocks])
-    left = np.concatenate([words for _, words in blocks])
     block_of = np.repeat(np.arange(len(blocks)), [len(block) for block, _ in blocks])
-    low, high = np.minimum(left[:, 0], left[:, 1]), np.maximum(left[:, 0], left[:, 1])
-    word = ((low.astype(np.int64) + 1) * base + (high + 1)) * kinds + unsaid_of[members]
-    del left, low, high
-    order = np.lexsort((word, block_of))  # by block, then left-out words
+    word = (np.concatenate([words for _, words in blocks]).astype(np.int64) + 1) * kinds + unsaid_of[members]
+    order = np.lexsort((word, block_of))  # by block, then left-out word
     new = np.ones(members.size, dtype=bool)
     new[1:] = (word[order[1:]] != word[order[:-1]]) | (block_of[order[1:]] != block_of[order[:-1]])
     group_start = np.flatnonzero(new)
     group_size = np.diff(np.append(group_start, members.size))
     distinct, text_of = np.unique(word[order[group_start]], return_inverse=True)
     text_of = text_of.reshape(-1)
-    pair_codes, noise = np.divmod(distinct, kinds)
-    texts = _left_out_texts(*np.divmod(pair_codes, base), noise, tokens, unsaid_texts)
+    texts = _left_out_texts(*np.divmod(distinct, kinds), tokens, unsaid_texts)
     # each block's groups are a run: first_group[b] up to first_group[b + 1]
     first_group = np.searchsorted(block_of[order[group_start]], np.arange(len(blocks) + 1)).tolist()
     block_start = np.concatenate(([0], np.cumsum([len(block) for block, _ in blocks])[:-1]))
@@ -891,22 +888,16 @@ def _filter_batch(
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
-def _left_out_texts(
-    low: np.ndarray, high: np.ndarray, noise: np.ndarray, tokens: list[str], unsaid_texts: list[str]
-) -> np.ndarray:
-    """What members leave out, as text: the words ``low`` and ``high``
-    (token ids shifted by one, 0 for none; ``low`` is 0 when ``high`` is)
-    and their noise words, joined by spaces -- an object array, built with
-    numpy's element-wise string sums (most are two words and no noise).
+def _left_out_texts(word: np.ndarray, noise: np.ndarray, tokens: list[str], unsaid_texts: list[str]) -> np.ndarray:
+    """What members leave out, as text: the word ``word`` (token id shifted
+    by one, 0 for none) and the noise words, joined by a space -- an object
+    array, built with numpy's element-wise string sums (most have no noise).
     """
-    words = np.array(["", *tokens], dtype=object)
-    texts = words[high]
-    two = low > 0
-    texts[two] = words[low[two]] + " " + texts[two]
+    texts = np.array(["", *tokens], dtype=object)[word]
     noisy = np.flatnonzero(noise > 0)
     if noisy.size:
         said = texts[noisy]
-        said[high[noisy] > 0] += " "
+        said[word[noisy] > 0] += " "
         texts[noisy] = said + np.array(unsaid_texts, dtype=object)[noise[noisy]]
     return texts
 
