@@ -63,11 +63,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -102,6 +102,7 @@ _FILTER_BATCH = 1 << 16
 _FILTER_ROWS = 256
 _SEED = 0x5EED_D12E
 _DIGIT = re.compile(r"\d")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,9 +145,29 @@ def _similar_pairs(
     keys, nodes, removed, left, unsaid, tokens = _signatures(norms)
     signatures = int(keys.size)
     lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
-    bound = _CharBound(norms, lengths, threshold)
-    found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap)
-    del keys, nodes, removed, left
+    # with two threads, numpy and rapidfuzz work (which lets go of the GIL)
+    # runs on the second: the character counts beside the blocks' sort, then
+    # the big blocks' filter beside the small blocks' pairs
+    with ThreadPoolExecutor(1) if _threads(workers) > 1 else nullcontext() as pool:
+        counting = _later(pool, _CharBound, norms, lengths, threshold)
+        found = _candidates(keys, nodes, removed, left, tokens, fresh=fresh, cap=block_cap)
+        del keys, nodes, removed, left
+        bound = counting()
+        filtering = _later(
+            pool,
+            _filtered_blocks,
+            found.blocks,
+            tokens,
+            lengths,
+            unsaid,
+            fresh=fresh,
+            threshold=threshold,
+            workers=workers,
+            n=n,
+            bound=bound,
+        )
+        parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
+        parts.append(filtering())
     stats = BlockingStats(
         signatures=signatures,
         candidates=0,
@@ -154,23 +175,19 @@ def _similar_pairs(
         refined_blocks=found.refined,
         dropped_pairs=found.dropped,
     )
-    filtering = partial(
-        _filtered_blocks, found.blocks, tokens, lengths, unsaid, fresh=fresh, threshold=threshold, workers=workers, n=n, bound=bound
-    )
-    if _threads(workers) > 1:
-        # the big blocks' filter (mostly rapidfuzz, which lets go of the GIL)
-        # runs on a thread beside the small blocks' pairs (numpy)
-        with ThreadPoolExecutor(1) as pool:
-            filtered = pool.submit(filtering)
-            parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
-            parts.append(filtered.result())
-    else:
-        parts = _small_pairs(found.small, n=n, fresh=fresh, bound=bound)
-        parts.append(filtering())
-    del found, bound, filtering
+    del found, bound
     codes = distinct_codes(parts)
     i, j, s = score_pairs(norms, codes, n=n, threshold=threshold, workers=workers)
     return i, j, s, replace(stats, candidates=int(codes.size))
+
+
+def _later(pool: ThreadPoolExecutor | None, function: Callable[..., T], *args: Any, **kwargs: Any) -> Callable[[], T]:
+    """``function(*args, **kwargs)`` started on ``pool`` -- or called now, with
+    no pool; the result is a function that waits for the value."""
+    if pool is None:
+        value = function(*args, **kwargs)
+        return lambda: value
+    return pool.submit(function, *args, **kwargs).result
 
 
 def distinct_codes(parts: list[np.ndarray]) -> np.ndarray:
