@@ -298,7 +298,8 @@ def test_character_bound_never_rejects_a_pair_that_reaches_the_threshold(words: 
     # ("a" to "h") is too many for the counts' sums, with or without a
     # partner that has fewer
     long = ["a" * 300, "a" * 299 + "b", "abcdefgh" * 40, "abcdefgh" * 39 + "abcdefgx", "ab" * 130, "ab" * 120 + "c" * 10]
-    texts = [*words, *(w[1:] + w[:1] + "x" for w in words), *long]
+    dates = ["2024-05-01 deadline", "2024-06-01 deadline", "2025-05-03 deadline", "port 8080", "port 8081", "v1.2.3"]
+    texts = [*words, *(w[1:] + w[:1] + "x" for w in words), *long, *dates]
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     bound = _CharBound(texts, lengths, float(threshold))
     lo, hi = np.triu_indices(len(texts), k=1)
