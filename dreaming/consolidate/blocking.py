@@ -834,15 +834,21 @@ def _filter_batch(
     new[1:] = (word[order[1:]] != word[order[:-1]]) | (block_of[order[1:]] != block_of[order[:-1]])
     group_start = np.flatnonzero(new)
     group_size = np.diff(np.append(group_start, members.size))
+    # within a block, the groups with the longest texts first: each chunk of
+    # rows is compared with a cutoff for its own lengths (see _close_words)
+    group_block = block_of[order[group_start]]
+    group_length = np.maximum.reduceat(lengths[members[order]], group_start)
+    group_fresh = None if fresh is None else np.logical_or.reduceat(fresh[members[order]], group_start)
+    regroup = np.lexsort((-group_length, group_block))
+    group_start, group_size, group_length = group_start[regroup], group_size[regroup], group_length[regroup]
+    group_fresh = None if group_fresh is None else group_fresh[regroup]
     distinct, text_of = np.unique(word[order[group_start]], return_inverse=True)
     text_of = text_of.reshape(-1)
     texts = _left_out_texts(*np.divmod(distinct, kinds), tokens, unsaid_texts)
     # each block's groups are a run: first_group[b] up to first_group[b + 1]
-    first_group = np.searchsorted(block_of[order[group_start]], np.arange(len(blocks) + 1)).tolist()
-    block_start = np.concatenate(([0], np.cumsum([len(block) for block, _ in blocks])[:-1]))
-    longest = np.maximum.reduceat(lengths[members], block_start).tolist()
+    first_group = np.searchsorted(group_block, np.arange(len(blocks) + 1)).tolist()
     slack = (100.0 - threshold) / 100.0
-    group_fresh = None if fresh is None else np.logical_or.reduceat(fresh[members[order]], group_start)
+    reach = slack * group_length
     out: list[np.ndarray] = []
 
     def keep(a: np.ndarray, b: np.ndarray, distance: np.ndarray) -> None:
@@ -887,14 +893,14 @@ def _filter_batch(
     # close pairs of groups, gathered over blocks and expanded a chunk at a time
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     waiting = 0
-    for b, longest_b in enumerate(longest):
+    for b in range(len(blocks)):
         g0, g1 = first_group[b], first_group[b + 1]
         words_b = texts[text_of[g0:g1]].tolist()
         rows = np.arange(g1 - g0) if group_fresh is None else np.flatnonzero(group_fresh[g0:g1])
         if not rows.size:
             continue
-        cutoff = int(slack * 2 * longest_b) + 1
-        for p, q, close in _close_words(words_b, rows, symmetric=fresh is None, cutoff=cutoff, workers=workers):
+        close_words = _close_words(words_b, rows, symmetric=fresh is None, reach=reach[g0:g1], workers=workers)
+        for p, q, close in close_words:
             # each pair of groups once: (q, p) for q < p comes as its own row
             # unless q is not a row (an old group, with ``fresh``)
             once = q >= p if group_fresh is None else (q >= p) | ~group_fresh[q + g0]
@@ -923,14 +929,20 @@ def _left_out_texts(word: np.ndarray, noise: np.ndarray, tokens: list[str], unsa
 
 
 def _close_words(
-    words: list[str], rows: np.ndarray, *, symmetric: bool, cutoff: int, workers: int
+    words: list[str], rows: np.ndarray, *, symmetric: bool, reach: np.ndarray, workers: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """``(p, q, distance)`` of ``rows`` against all ``words`` with
-    ``Indel.distance <= cutoff`` (``symmetric``: only ``q >= p``), by chunks."""
-    dtype = np.uint8 if cutoff < 255 else np.int32
+    ``Indel.distance <= reach[p] + reach[q]`` or a little more
+    (``symmetric``: only ``q >= p``), by chunks.
+
+    ``reach`` must not increase: a chunk's cutoff is that of its first row
+    and first column, the biggest it holds.
+    """
     for start in range(0, rows.size, _FILTER_ROWS):
         chunk = rows[start : start + _FILTER_ROWS]
         first = int(chunk[0]) if symmetric else 0
+        cutoff = int(reach[chunk[0]] + reach[first]) + 1
+        dtype = np.uint8 if cutoff < 255 else np.int32
         distances = process.cdist(
             [words[k] for k in chunk.tolist()],
             words[first:],
