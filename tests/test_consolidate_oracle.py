@@ -444,3 +444,15 @@ def test_all_pairs_of_runs_match_a_double_loop(runs: list[list[int]], fresh_step
         if x != y and (fresh is None or fresh[x] or fresh[y])
     )
     assert sorted(codes.tolist()) == want
+
+
+def test_texts_are_copied_side_by_side_unless_one_holds_a_line_break() -> None:
+    from dreaming.consolidate.blocking import _side_by_side
+
+    texts = ["".join(["user prefers tabs", str(k)]) for k in range(5)]  # strings made one by one
+    copied = _side_by_side(texts)
+    assert copied == texts and all(a is not b for a, b in zip(copied, texts))
+    broken = [*texts, "two\nlines"]
+    assert _side_by_side(broken) is broken
+    assert _side_by_side(["one"]) == ["one"] and list(_side_by_side([])) == []
+    assert _side_by_side(["", ""]) == ["", ""]

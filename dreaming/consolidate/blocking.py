@@ -135,7 +135,18 @@ def similar_pairs(
     ``(i, j, score, stats)`` sorted by ``(i, j)``.
     """
     with quiet_gc():  # a few million short-lived objects, none in a cycle
-        return _similar_pairs(norms, threshold=threshold, fresh=fresh, block_cap=block_cap, workers=workers)
+        return _similar_pairs(_side_by_side(norms), threshold=threshold, fresh=fresh, block_cap=block_cap, workers=workers)
+
+
+def _side_by_side(norms: Sequence[str]) -> Sequence[str]:
+    """The texts again, as new strings made one after the other (one join,
+    one split) when none holds a line break.  Every stage reads them; a
+    caller's are often scattered over a big heap, and reading them in place
+    cost 20-30 ms more at 100k memories than this copy (5 ms)."""
+    joined = "\n".join(norms)
+    if len(norms) < 2 or joined.count("\n") != len(norms) - 1:
+        return norms
+    return joined.split("\n")
 
 
 def _similar_pairs(
