@@ -19,6 +19,9 @@ The stages, each in its own module:
    beyond.  With ``fresh``, pairs of two old entries are skipped: HEAD was
    consolidated already, so the cost follows the new work.
 4. **verdicts** per pair (:mod:`.rules`): duplicate, ambiguous or nothing.
+   Entries sharing an explicit key are also compared all against all: the
+   same value with the same polarity is a duplicate, however far apart the
+   wording (``rules.keyed_duplicate``).
 5. **groups**: tight star clusters over the duplicate edges
    (:mod:`.clusters`), each folded into a canonical memory.
 6. **subjects**: groups sharing an explicit key, or a subject / predicate /
@@ -59,6 +62,8 @@ _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 _DEFAULT_CONFIG = ConsolidationConfig()
 #: how many of a subject's newest entries each older entry is checked against
 _SCAN = 8
+#: An explicit key's nodes are compared all against all up to this many.
+_KEYED_GROUP = 64
 
 
 def consolidate(
@@ -343,12 +348,15 @@ class _Work:
                 for v in range(u + 1, runs[k + 1]):
                     node_pairs.append((u, v, 100.0))
         sizes = self.node_members.sizes
+        keyed = self._keyed_duplicates()
         for u, v, score in node_pairs:
             if not (self.node_fresh[u] or self.node_fresh[v]) or not self.node_norm[u]:
                 continue
             key_u, key_v = self.node_key[u], self.node_key[v]
             if key_u is not None and key_v is not None and key_u != key_v:
                 continue  # explicit keys say: different subjects
+            if (u, v) in keyed:
+                continue  # decided below
             verdict = rules.duplicate(self.node_text[u], self.node_text[v], self.lexicon)
             if verdict.kind == rules.DUPLICATE:
                 self.duplicate_edges.append((u, v, score))
@@ -361,10 +369,36 @@ class _Work:
                 # through a third text (a one-off text differing from another
                 # is more often a typo the rules could not prove)
                 self.apart.add((u, v))
-        self.stats.update(duplicate_edges=len(self.duplicate_edges))
+        for (u, v), reason in keyed.items():
+            self.duplicate_edges.append((u, v, fuzz.ratio(self.node_norm[u], self.node_norm[v], processor=None)))
+            self.edge_reasons[(u, v)] = reason
+        self.stats.update(duplicate_edges=len(self.duplicate_edges), keyed_duplicates=len(keyed))
         del node_pairs
         _give_back_free_memory()
         timings["verdicts"] = perf_counter() - clock
+
+    def _keyed_duplicates(self) -> dict[tuple[int, int], str]:
+        """Pairs of nodes sharing an explicit key that state the same value
+        (:func:`.rules.keyed_duplicate`), however far apart their wording --
+        too far, often, to be a similar pair: ``(u, v)`` with ``u < v`` ->
+        reason.  A key's nodes are compared all against all, with a fresh
+        side, up to ``_KEYED_GROUP`` of them (a key restated more often than
+        that is compared through its similar pairs only)."""
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for node, key in enumerate(self.node_key):
+            if key is not None and self.node_norm[node]:
+                by_key[key].append(node)
+        found: dict[tuple[int, int], str] = {}
+        for key, nodes in by_key.items():
+            if len(nodes) < 2 or len(nodes) > _KEYED_GROUP:
+                continue
+            for a, u in enumerate(nodes):
+                for v in nodes[a + 1 :]:
+                    if self.node_fresh[u] or self.node_fresh[v]:
+                        verdict = rules.keyed_duplicate(self.node_text[u], self.node_text[v], key, self.lexicon)
+                        if verdict.kind == rules.DUPLICATE:
+                            found[(u, v)] = verdict.reason
+        return found
 
     def groups(self) -> Iterator[tuple[int, tuple[int, ...], float]]:
         """(centre node, nodes, score) of every group of duplicates, singletons

@@ -351,6 +351,23 @@ def _unsure_change(only_old: list[str], only_new: list[str], lexicon: Lexicon) -
     return None
 
 
+def keyed_duplicate(a: Text, b: Text, key: str, lexicon: Lexicon) -> Verdict:
+    """Do two texts sharing an explicit key state the same thing, however far
+    apart their wording?  The key names the subject, so the same value with
+    the same polarity is one fact ("tabs over spaces for indentation" / "tabs
+    over spaces, as always"), unless each is said of a different context
+    ("for Go" / "for Python"): merging would lose one."""
+    if a.statement is None or b.statement is None or a.negated != b.negated:
+        return Verdict(NONE, "no value to compare")
+    ca, cb = a.statement.context, b.statement.context
+    if ca and cb and sorted(ca) != sorted(cb):
+        return Verdict(NONE, "the same key said of different contexts")
+    only_a, only_b, _ = _value_change(a.statement.value, a.statement.value_text, b.statement.value, b.statement.value_text, lexicon)
+    if only_a or only_b or a.statement.negated != b.statement.negated:
+        return Verdict(NONE, "a different value")
+    return Verdict(DUPLICATE, f"same key '{key}', the same value")
+
+
 def keyed_update(older: Text, newer: Text, key: str, lexicon: Lexicon) -> Verdict:
     """Does ``newer`` replace ``older``?  They share an explicit key: one subject."""
     if older.statement is not None and newer.statement is not None:
