@@ -37,6 +37,21 @@ def mem(mid: str, content: str, day: int = 0, **fields) -> Memory:
 # --- canonical memories -------------------------------------------------------
 
 
+def test_a_keyed_merge_keeps_the_fullest_wording_and_a_typo_merge_the_best_spelt() -> None:
+    keyed = consolidate([
+        mem("mem_a", "User prefers tabs over spaces for indentation.", 0, key="user.indentation"),
+        mem("mem_b", "User prefers tabs over spaces, as always.", 30, key="user.indentation"),
+        mem("mem_c", "User prefers tabs over spaces, as always.", 31, key="user.indentation"),
+    ])
+    (merge,) = keyed.merges
+    assert merge.memory.content == "User prefers tabs over spaces for indentation."
+    assert merge.members == ("mem_a", "mem_b", "mem_c") and "same key 'user.indentation'" in merge.reason
+    typo = consolidate([mem("mem_a", "User prefers tabs over spaces."), mem("mem_b", "User prefers tabs ovr spaces.", 1),
+                        mem("mem_c", "User prefers tabs over spaces.", 2)])
+    (merge,) = typo.merges
+    assert merge.memory.content == "User prefers tabs over spaces."
+
+
 def test_merge_keeps_the_earliest_id_and_folds_times_mentions_and_provenance() -> None:
     a = mem("mem_b", "user prefers tbas", 10, mentions=2, first_seen=T0 + timedelta(days=9),
             provenance=(Evidence(session_id="s2", turn_ids=("t9",)),))

@@ -440,8 +440,12 @@ class _Work:
                 for i in members:
                     self._add_rep(reps, [i], self.memories[i])
                 continue
-            canonical = _canonical([self.memories[i] for i in members], self.texts, self.lexicon, self.spelling_scores)
             reasons = sorted({self.edge_reasons.get((min(u, v), max(u, v)), "") for u in nodes for v in nodes} - {""})
+            # wordings joined by a key can differ in more than typos: keep the fullest
+            fullest = any(reason.startswith("same key") for reason in reasons)
+            canonical = _canonical(
+                [self.memories[i] for i in members], self.texts, self.lexicon, self.spelling_scores, fullest=fullest
+            )
             if len(nodes) == 1 or not reasons:
                 reasons = ["same words after normalisation"] + reasons
             merges.append(
@@ -667,14 +671,23 @@ def _node_order(node: tuple) -> tuple:
 
 
 def _canonical(
-    members: list[Memory], texts: dict[str, Text], lexicon: rules.Lexicon, scores: dict[str, float]
+    members: list[Memory],
+    texts: dict[str, Text],
+    lexicon: rules.Lexicon,
+    scores: dict[str, float],
+    *,
+    fullest: bool = False,
 ) -> Memory:
     """One memory for a group of duplicates (see ``Merge.memory``).
 
     The wording is the best spelt (highest mean log-frequency of its words in
     the whole input: a typo is a rare word), then the one with the most
     content words, then the tidiest (capitalised, punctuated, single-spaced,
-    not shouting), then the most repeated, then the most concise.
+    not shouting), then the most repeated, then the most concise.  With
+    ``fullest`` (a group joined by an explicit key, whose wordings may say
+    more than each other) the most content words come first: "tabs over
+    spaces for indentation" over "tabs over spaces, as always", though
+    "indentation" is the rarer word.
     Times are taken as given (the records are timezone-aware).
     """
     keeper = members[0]
@@ -700,7 +713,9 @@ def _canonical(
     if len(repeats) == 1:
         wording = keeper.content
     else:
-        wording = min(repeats, key=lambda content: _informative(content, repeats[content], texts[content], lexicon, scores))
+        wording = min(
+            repeats, key=lambda content: _informative(content, repeats[content], texts[content], lexicon, scores, fullest)
+        )
     return keeper.replace(
         content=wording,
         key=keeper.key if keeper.key is not None else (min(keys) if keys else None),
@@ -712,7 +727,9 @@ def _canonical(
     )
 
 
-def _informative(content: str, repeats: int, text: Text, lexicon: rules.Lexicon, scores: dict[str, float]) -> tuple:
+def _informative(
+    content: str, repeats: int, text: Text, lexicon: rules.Lexicon, scores: dict[str, float], fullest: bool = False
+) -> tuple:
     """Sort key for the canonical wording (smallest first, see ``_canonical``)."""
     words = text.norm.split()
     spelling = scores.get(text.norm)
@@ -726,6 +743,8 @@ def _informative(content: str, repeats: int, text: Text, lexicon: rules.Lexicon,
         + ("  " not in content and stripped == content)
         + (not content.isupper())
     )
+    if fullest:
+        return (-len(set(words)), -spelling, -tidy, -repeats, len(content), content)
     return (-spelling, -len(set(words)), -tidy, -repeats, len(content), content)
 
 
