@@ -54,7 +54,7 @@ from .clusters import tight_clusters
 from .quiet import quiet_gc
 from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from .rules import Text
-from .subjects import MULTI, SINGLE, UNSURE, kind_of, parse
+from .subjects import MULTI, UNSURE, kind_of, parse
 from .text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
 
 _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
