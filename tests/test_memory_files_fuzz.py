@@ -46,8 +46,7 @@ FUZZ = settings(
 
 def _seed_memories() -> list[Memory]:
     """The sample store's memories, given every field an export writes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        items = read_jsonl(REPO / "memory_store" / "sample_memories.jsonl")
+    items = read_jsonl(REPO / "memory_store" / "sample_memories.jsonl")
     out = []
     for i, item in enumerate(items[:12]):
         out.append(item.memory.replace(

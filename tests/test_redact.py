@@ -155,7 +155,7 @@ def test_turns_tool_calls_and_sessions_are_redacted_everywhere():
         id="t1", session_id="s", seq=1, role="assistant", text=f"Using {GITHUB} now",
         tool_calls=(ToolCall(
             name="Bash", input_summary=f"export ANTHROPIC_API_KEY={ANTHROPIC}", result_excerpt=f"token: {SLACK}",
-            input={"command": f"psql postgres://u:Sup3rS3cretPw@h/db", "args": [f"--token={GITHUB_PAT}"]},
+            input={"command": "psql postgres://u:Sup3rS3cretPw@h/db", "args": [f"--token={GITHUB_PAT}"]},
         ),),
         metadata={"note": f"key {AWS_ID}"},
     )
