@@ -20,6 +20,8 @@ from dreaming.consolidate.text import stem, tokenize
         ["Bob's favourite colour is blue.", "Bob's favorite color is blue", "The favorite color of Bob is blue."],
         ["User doesn't like tea.", "User does not like tea", "user dont like tea"],
         ["The server port is 8,080.", "Server port: 8080"],
+        ["User wants short answers without emojis.", "User wants short answers, no emojis.", "user wants short answers; no emojis"],
+        ["User doesn't like tea.", "No, the user does not like tea.", "Nope, user doesn't like tea"],
     ],
 )
 def test_wordings_of_one_fact_share_a_normal_form(variants: list[str]) -> None:
@@ -34,6 +36,9 @@ def test_wordings_of_one_fact_share_a_normal_form(variants: list[str]) -> None:
         ("The server port is 8080.", "The server port is 8081."),
         ("Alice likes tea.", "Bob likes tea."),
         ("Deploy before merging.", "Deploy after merging."),
+        ("User likes tea.", "No, the user does not like tea."),
+        ("The user has pets.", "The user has no pets."),
+        ("Alice lives in Berlin.", "Alice lives in Berlin, no longer in Paris."),
     ],
 )
 def test_different_facts_keep_different_normal_forms(a: str, b: str) -> None:
@@ -128,3 +133,19 @@ def test_the_documented_examples_hold() -> None:
     from dreaming.consolidate import text
 
     assert doctest.testmod(text).failed == 0
+
+
+def test_a_contrast_after_a_comma_denies_only_its_own_item() -> None:
+    """", no emojis" / ", not npm" qualify the value; "No," answers; neither
+    denies the statement.  A denial of the verb still does."""
+    for text, negated in [
+        ("User wants short answers, no emojis.", False),
+        ("Use pnpm, not npm.", False),
+        ("User prefers tabs; not spaces.", False),
+        ("No, the user does not like tea.", True),
+        ("No, my name is Dana.", False),
+        ("The user has no pets.", True),
+        ("Deploys are not allowed on Fridays, no exceptions.", True),
+    ]:
+        statement = parse(tokenize(text))
+        assert statement is not None and statement.negated is negated, text

@@ -172,6 +172,12 @@ _LABEL_RE = re.compile(r"^\s*([A-Za-z]{2,6})\s*:\s+")
 _REAL_LABELS = frozenset("node nose none nope vote tone nate mote rote nota".split())
 #: "For indentation, the user prefers tabs": a fronted qualifier is moved to
 #: the end so the subject parser finds the subject first.
+#: ", no emojis", ", not npm" after a clause: a contrast inside the value
+#: ("short answers, no emojis" = "short answers without emojis"; "use pnpm,
+#: not npm" is about pnpm), not a denial of the whole statement.
+_CONTRAST_RE = re.compile(r"(?<=\w)[,;]\s*(?:no|not)\s+(?!longer\b|anymore\b|more\b|one\b)(?=[^\W\d_])", re.I)
+#: "No, ..." opening a sentence answers what came before; it denies nothing in it
+_ANSWER_RE = re.compile(r"^\s*(?:no|nope)\s*,\s*(?=\S)", re.I)
 _FRONTED_RE = re.compile(
     r"^\s*((?:for|in|on|at|when|during|with|as|while|before|after)\b[^,.;:!?]{1,60}),\s*(.+)$", re.I | re.S
 )
@@ -311,6 +317,10 @@ def tokenize(content: str) -> list[Token]:
         text = text.replace("\u2019", "'")
     if "," in text:
         text = _THOUSANDS_RE.sub("", text)
+        text = _ANSWER_RE.sub("", text)
+    if "," in text or ";" in text:
+        text = _CONTRAST_RE.sub(", without ", text)
+    if "," in text:
         fronted = _FRONTED_RE.match(text)
         if fronted:
             text = f"{fronted[2]} {fronted[1]}"
