@@ -3,7 +3,7 @@
     python -m benchmarks.consolidation [--quick] [--sizes 10000,100000,1000000]
 
 For each size (10k, 100k, 1M; ``--quick``: 10k only) a child process
-generates the store (``dreaming.consolidate.synthetic``: duplicates of seven
+generates the store (``dreaming.testing.synthetic``: duplicates of seven
 kinds, updates, conflicts, look-alikes, unrelated notes), runs
 ``consolidate`` on all of it (a first dream: everything fresh) and reports:
 
@@ -43,7 +43,7 @@ from rapidfuzz import fuzz, process
 
 from dreaming.consolidate import ConsolidationConfig, consolidate, normalise
 from dreaming.consolidate import blocking, oracle
-from dreaming.consolidate.synthetic import Truth, evaluate, generate
+from dreaming.testing.synthetic import Truth, evaluate, generate
 from dreaming.records import Memory
 
 from .common import peak_rss_mb, report

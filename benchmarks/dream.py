@@ -18,9 +18,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from dreaming import Changeset, Memory, Store
-from dreaming.pipeline import DreamConfig, dream
+from dreaming.pipeline.dream import DreamConfig, dream
 from dreaming.records import Evidence
-from dreaming.transcripts import ingest_paths
+from dreaming.ingest import ingest_paths
 
 from .common import report
 

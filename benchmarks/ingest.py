@@ -127,8 +127,8 @@ def write_synthetic(path: Path, target_bytes: int, seed: int = 7) -> int:
 def child(mode: str, path: str, store_path: str) -> None:
     """Run one measurement in this (fresh) process and print it as JSON."""
     from dreaming.records import Turn
-    from dreaming.store import Store
-    from dreaming.transcripts import IngestConfig, ReadOptions, ingest_paths, read_transcript
+    from dreaming.store.core import Store
+    from dreaming.ingest import IngestConfig, ReadOptions, ingest_paths, read_transcript
 
     with timed() as t:
         if mode == "read":
@@ -140,7 +140,7 @@ def child(mode: str, path: str, store_path: str) -> None:
 
 
 _COLD_REDACTOR = (
-    "import json, time, dreaming.records; t = time.perf_counter(); from dreaming.redact import find; find('x = 1' * 4); "
+    "import json, time, dreaming.records; t = time.perf_counter(); from dreaming.ingest.redact import find; find('x = 1' * 4); "
     "print(json.dumps(time.perf_counter() - t))"
 )
 
@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         if REAL_SESSION.is_file():
-            from dreaming.store import Store
-            from dreaming.transcripts import IngestConfig, ingest_paths
+            from dreaming.store.core import Store
+            from dreaming.ingest import IngestConfig, ingest_paths
 
             runs: dict[bool, list[float]] = {True: [], False: []}
             turns = 0

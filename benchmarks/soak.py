@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from dreaming import Store, import_file
-from dreaming.lock import dream_lock
-from dreaming.pipeline import DreamConfig, dream
+from dreaming.unattended.lock import dream_lock
+from dreaming.pipeline.dream import DreamConfig, dream
 
 from .common import report
 

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from dreaming import Changeset, Memory, Store
-from dreaming.memory_files import read_memories
+from dreaming.store.files import read_memories
 
 from .common import report, timed
 

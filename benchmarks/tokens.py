@@ -4,13 +4,13 @@
 
 A store of 10k memories (then the same store grown to 100k) and the same 5
 new sessions; each dream runs with ``--llm sync`` against the fake server
-(``dreaming.llm.fake_server`` with the ``fake_claude`` responder: no
+(``dreaming.testing.fake_server`` with the ``fake_claude`` responder: no
 network), and the tokens are the ``usage`` the server returned, counted by
 the same rule as the naive request (``dreaming.llm.tokens``).  "Sent" means
 every input token the model reads: uncached, cache writes and cache reads.
 
 The naive design sends the whole store plus every new transcript in one
-request (``dreaming.bill.naive_input_tokens``).  The store is written as
+request (``dreaming.cost.bill.naive_input_tokens``).  The store is written as
 the version an earlier dream left (consolidated): the dream measured is the
 steady state, new sessions against a store that was dreamed before.
 
@@ -29,10 +29,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from dreaming import Changeset, Memory, Store
-from dreaming.cost import CostReport
-from dreaming.llm import fake_claude
-from dreaming.llm.fake_server import FakeAnthropicServer
-from dreaming.pipeline import DreamConfig, dream
+from dreaming.cost.meter import CostReport
+from dreaming.testing import responders as fake_claude
+from dreaming.testing.fake_server import FakeAnthropicServer
+from dreaming.pipeline.dream import DreamConfig, dream
 
 from .common import report, timed
 

@@ -4,10 +4,10 @@ The public Python API.  ``Store`` opens a versioned memory store; the records
 in ``dreaming.records`` are what every function takes and returns.
 """
 
-from .errors import DreamingError, InputError, StoreError, VersionNotFound
-from .memory_files import export_file, import_file, read_memories
-from .records import Change, Changeset, Evidence, Memory, Run, Session, ToolCall, Turn, Version
-from .store import Store, open_store
+from dreaming.errors import DreamingError, InputError, StoreError, VersionNotFound
+from dreaming.store.files import export_file, import_file, read_memories
+from dreaming.records import Change, Changeset, Evidence, Memory, Run, Session, ToolCall, Turn, Version
+from dreaming.store.core import Store, open_store
 
 __version__ = "0.1.0"
 

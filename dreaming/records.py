@@ -1,7 +1,7 @@
 """Typed records shared by every part of dreaming.
 
 These are plain, frozen dataclasses: the pure core (parsers, consolidation,
-pipeline stages) takes and returns them, and only ``dreaming.store`` turns them
+pipeline stages) takes and returns them, and only ``dreaming.store.core`` turns them
 into SQL rows and back.  Nothing here does I/O.
 
 Times are always timezone-aware ``datetime`` objects (UTC when the source did

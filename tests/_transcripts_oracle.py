@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dreaming.transcripts import claude_code
-from dreaming.transcripts.blocks import block_text, input_summary, split_blocks
-from dreaming.transcripts.common import clip, to_time
+from dreaming.ingest import claude_code
+from dreaming.ingest.blocks import block_text, input_summary, split_blocks
+from dreaming.ingest.common import clip, to_time
 
 CONVERSATIONAL = {"user", "assistant"}
 

@@ -33,8 +33,8 @@ def shared_data() -> Path:
 @pytest.fixture
 def server():
     """The project's fake Anthropic API on 127.0.0.1, answering like Claude would (offline rules)."""
-    from dreaming.llm import fake_claude
-    from dreaming.llm.fake_server import FakeAnthropicServer
+    from dreaming.testing import responders as fake_claude
+    from dreaming.testing.fake_server import FakeAnthropicServer
 
     with FakeAnthropicServer(responder=fake_claude.respond) as fake:
         yield fake

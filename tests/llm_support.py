@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from dreaming.cost import CostMeter, Usage
+from dreaming.cost.meter import CostMeter, Usage
 from dreaming.llm.client import LLMClient, LLMConfig
 from dreaming.llm.requests import LLMRequest, ToolSpec
-from dreaming.pricing import load_prices
+from dreaming.cost.prices import load_prices
 
 SYSTEM = "You consolidate an agent's memories. Follow the rules below exactly.\n" + "Rule: be precise. " * 60
 

@@ -20,7 +20,7 @@ from dreaming.consolidate import (
     count_stale,
 )
 from dreaming.consolidate.clusters import tight_clusters
-from dreaming.consolidate.synthetic import evaluate, generate
+from dreaming.testing.synthetic import evaluate, generate
 from dreaming.errors import DreamingError
 from dreaming.records import Evidence, Memory
 

@@ -19,7 +19,7 @@ from dreaming.consolidate import ConsolidationConfig, consolidate, normalise
 from dreaming.consolidate.blocking import similar_pairs
 from dreaming.consolidate.engine import _Work
 from dreaming.consolidate.oracle import exact_memory_pairs, exact_pairs
-from dreaming.consolidate.synthetic import generate
+from dreaming.testing.synthetic import generate
 
 THRESHOLD = ConsolidationConfig().similarity
 

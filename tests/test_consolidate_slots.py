@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, oracle, slots, synthetic
+from dreaming.consolidate import ConsolidationConfig, consolidate, oracle, slots
+from dreaming.testing import synthetic
 from dreaming.consolidate.engine import _analyse
-from dreaming.consolidate.heldout import HeldoutConfig, generate, score
+from dreaming.testing.heldout import HeldoutConfig, generate, score
 from dreaming.errors import DreamingError
 from dreaming.records import Memory
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dreaming.cost import (
+from dreaming.cost.meter import (
     CostMeter,
     CostReport,
     Usage,
@@ -16,7 +16,7 @@ from dreaming.cost import (
     token_cost,
     worst_case_cost,
 )
-from dreaming.pricing import load_prices
+from dreaming.cost.prices import load_prices
 from .llm_support import FakeClock
 
 PRICES = load_prices(env={})

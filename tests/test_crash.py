@@ -33,9 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from dreaming import Store, import_file, launch
-from dreaming.lock import dream_lock
-from dreaming.pipeline import DreamConfig, dream
+from dreaming import Store, import_file
+from dreaming.unattended import launch
+from dreaming.unattended.lock import dream_lock
+from dreaming.pipeline.dream import DreamConfig, dream
 from dreaming.records import Memory
 
 from .conftest import REPO
@@ -208,8 +209,8 @@ def test_sigkill_while_polling_a_batch_leaves_the_store_intact(world, tmp_path):
     """``--llm batch`` against the fake server, whose batches stay in progress
     for many polls: each child is killed after its first poll, while it waits.
     The store is intact, and a new batch dream gives what an uninterrupted one does."""
-    from dreaming.llm import fake_claude
-    from dreaming.llm.fake_server import FakeAnthropicServer
+    from dreaming.testing import responders as fake_claude
+    from dreaming.testing.fake_server import FakeAnthropicServer
 
     def batch_args(store: Path) -> list[str]:
         return [*launch.command(), "--store", str(store), "run", "--transcripts", str(world.inbox), "--llm", "batch",

@@ -8,10 +8,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from dreaming import Store, import_file, stages
+from dreaming import Store, import_file
+from dreaming.pipeline import stages
 from dreaming.cli import cli
 from dreaming.errors import CandidatePending
-from dreaming.pipeline import DreamConfig, dream
+from dreaming.pipeline.dream import DreamConfig, dream
 
 from .conftest import REPO
 

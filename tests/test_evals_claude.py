@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from dreaming.cli import cli
-from dreaming.cost import CostReport
-from dreaming.llm.fake_server import FakeAnthropicServer, FakeRequest, Reply
+from dreaming.cost.meter import CostReport
+from dreaming.testing.fake_server import FakeAnthropicServer, FakeRequest, Reply
 
 from .test_evals_versions import dreamed_store, tasks_file  # noqa: F401  (fixtures)
 from .llm_support import total_usage

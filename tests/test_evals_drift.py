@@ -8,8 +8,8 @@ import pytest
 
 from dreaming.errors import DreamingError
 from dreaming.evals.drift import ATTRIBUTES, PEOPLE, DriftConfig, build_store, generate
-from dreaming.evals.normalise import contains
-from dreaming.store import Store
+from dreaming.evals.answer_match import contains
+from dreaming.store.core import Store
 
 SMALL = DriftConfig(people=3, days=20, mention_rate=0.2)
 

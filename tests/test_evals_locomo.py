@@ -10,8 +10,8 @@ import pytest
 
 from dreaming.errors import InputError
 from dreaming.evals.locomo import build_before, observation_memories, read_locomo
-from dreaming.store import Store
-from dreaming.transcripts import ingest_paths
+from dreaming.store.core import Store
+from dreaming.ingest import ingest_paths
 
 MINI = Path(__file__).parent / "fixtures" / "locomo_mini.json"
 
@@ -50,7 +50,7 @@ def test_before_store_appends_each_session_as_a_version(store_path):
 
 
 def test_observation_provenance_names_turns_the_transcript_reader_stores(store_path):
-    """Coordination with dreaming.transcripts.locomo: same session ids, dia_ids as turn ids."""
+    """Coordination with dreaming.ingest.locomo: same session ids, dia_ids as turn ids."""
     (conv,) = read_locomo(MINI)
     with Store.open(store_path) as store:
         ingest_paths(store, [MINI])

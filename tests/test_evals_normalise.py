@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dreaming.evals.normalise import answer_items, contains, find, normalise, ordinal
+from dreaming.evals.answer_match import answer_items, contains, find, normalise, ordinal
 
 
 def test_case_and_unicode():

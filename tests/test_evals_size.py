@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from dreaming.evals.size import measure, prompt_tokens
 from dreaming.records import Memory
-from dreaming.store import Store
+from dreaming.store.core import Store
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 

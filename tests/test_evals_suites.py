@@ -12,7 +12,7 @@ from dreaming.cli import cli
 from dreaming.evals import EvalConfig, OfflineAnswerer, write_results
 from dreaming.evals.drift import DriftConfig, eval_drift, generate
 from dreaming.evals.locomo import eval_locomo
-from dreaming.store import Store
+from dreaming.store.core import Store
 
 MINI = Path(__file__).parent / "fixtures" / "locomo_mini.json"
 SMALL = DriftConfig(people=3, days=20, mention_rate=0.2)
@@ -110,7 +110,7 @@ def test_locomo_dev_split_runs_in_full(shared_data, tmp_path):
 def test_tasks_suite_after_a_real_dream_over_the_samples(store_path, tmp_path):
     """The shipped samples: import, dream (a candidate for review), then the sample tasks by default versions."""
     from dreaming import import_file
-    from dreaming.pipeline import DreamConfig, dream
+    from dreaming.pipeline.dream import DreamConfig, dream
 
     repo = Path(__file__).resolve().parent.parent
     with Store.open(store_path) as store:

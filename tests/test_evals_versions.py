@@ -15,7 +15,7 @@ from dreaming.errors import DreamingError
 from dreaming.evals import EvalConfig, OfflineAnswerer, eval_tasks, load_tasks, print_report, to_markdown, write_results
 from dreaming.evals.versions import default_versions
 from dreaming.records import Change, Changeset, Evidence, Memory
-from dreaming.store import Store
+from dreaming.store.core import Store
 
 T0 = datetime(2024, 3, 1, tzinfo=timezone.utc)
 SUMMARY_KEYS = ["suite", "answerer", "k", "overall", "categories", "size"]

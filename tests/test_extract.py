@@ -12,7 +12,7 @@ from dreaming.extract.phrasing import conjugate, third_person
 from dreaming.extract.statements import speaker_statements, user_statements
 from dreaming.extract.workarounds import find_workarounds
 from dreaming.records import PendingSession, Session, ToolCall, Turn
-from dreaming.timeexpr import absolutize
+from dreaming.normalise.times import absolutize
 
 FRIDAY = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import urllib.request
 import anthropic
 import pytest
 
-from dreaming.llm.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
+from dreaming.testing.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 from dreaming.llm.tokens import split_request_tokens
 
 MODEL = "claude-haiku-4-5"
@@ -152,7 +152,7 @@ def test_batch_cancel_and_injected_endpoint_faults(server, sdk):
 
 
 def test_runs_as_a_module_for_the_demo(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "dreaming.llm.fake_server", "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "dreaming.testing.fake_server", "--port", "0"],
                                stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()

@@ -12,12 +12,12 @@ import json
 
 import pytest
 
-from dreaming.llm import fake_claude
-from dreaming.llm.fake_server import FakeAnthropicServer, Reply
+from dreaming.testing import responders as fake_claude
+from dreaming.testing.fake_server import FakeAnthropicServer, Reply
 from dreaming.llm.runtime import ClaudeConfig
-from dreaming.memory_files import import_file
-from dreaming.pipeline import DreamConfig, dream
-from dreaming.store import Store
+from dreaming.store.files import import_file
+from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming.store.core import Store
 
 from .conftest import REPO
 

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dreaming.cost import Usage, worst_case_cost
+from dreaming.cost.meter import Usage, worst_case_cost
 from dreaming.errors import DreamingError
 from dreaming.llm.client import LLMClient, LLMConfig
-from dreaming.llm.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
+from dreaming.testing.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 from dreaming.llm.requests import LLMRequest, LLMResult, build_params
 from dreaming.llm.tokens import split_request_tokens
-from dreaming.pricing import load_prices
+from dreaming.cost.prices import load_prices
 from .llm_support import SYSTEM, FakeClock, ask, make_client, total_usage, usage_of
 
 GOOD = {"facts": [{"text": "prefers vim", "turn": "t1"}]}
@@ -209,7 +209,7 @@ def test_bad_config_is_a_clear_error(bad):
 
 
 def make_meter():
-    from dreaming.cost import CostMeter
+    from dreaming.cost.meter import CostMeter
 
     return CostMeter(load_prices(env={}), clock=FakeClock())
 

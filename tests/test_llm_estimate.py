@@ -3,10 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from dreaming.cost import Usage, naive_cost
-from dreaming.llm.estimate import estimate_run, project_usage
-from dreaming.llm.fake_server import FakeAnthropicServer
-from dreaming.pricing import load_prices
+from dreaming.cost.meter import Usage, naive_cost
+from dreaming.cost.estimate import estimate_run, project_usage
+from dreaming.testing.fake_server import FakeAnthropicServer
+from dreaming.cost.prices import load_prices
 from .llm_support import FakeClock, ask, make_client, usage_of
 
 PRICES = load_prices(env={})

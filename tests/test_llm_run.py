@@ -10,15 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from dreaming.cli import cli
-from dreaming.cost import MICRO, CostReport
-from dreaming.llm import fake_claude
-from dreaming.llm.fake_server import FakeAnthropicServer, Fault, Reply
+from dreaming.cost.meter import MICRO, CostReport
+from dreaming.testing import responders as fake_claude
+from dreaming.testing.fake_server import FakeAnthropicServer, Fault, Reply
 from dreaming.llm.runtime import ClaudeConfig
-from dreaming.memory_files import import_file
-from dreaming.pipeline import DreamConfig, dream
-from dreaming.pricing import load_prices
-from dreaming.stages import StageContext
-from dreaming.store import Store
+from dreaming.store.files import import_file
+from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming.cost.prices import load_prices
+from dreaming.pipeline.stages import StageContext
+from dreaming.store.core import Store
 
 from .conftest import REPO
 from .llm_support import CENT, FakeClock, make_client, total_usage, usage_of

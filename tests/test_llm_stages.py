@@ -8,18 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dreaming import stages
+from dreaming.pipeline import stages
 from dreaming.extract import OfflineExtractor
-from dreaming.llm.extraction import ClaudeExtractor, chunk_session, key_grounded
-from dreaming.llm.fake_server import Fault, Reply
-from dreaming.llm.judging import ClaudeJudge
-from dreaming.llm.pattern_writing import ClaudePatternWriter
-from dreaming.llm.prompts import read_blocks
-from dreaming.llm.stages import DEFAULT_MODELS
+from dreaming.extract.claude import ClaudeExtractor, chunk_session, key_grounded
+from dreaming.testing.fake_server import Fault, Reply
+from dreaming.judge.claude import ClaudeJudge
+from dreaming.patterns.claude import ClaudePatternWriter
+from dreaming.pipeline.prompts import read_blocks
+from dreaming.pipeline.claude import DEFAULT_MODELS
 from dreaming.llm.tokens import approx_tokens
-from dreaming.patterns import TemplatePatternWriter
+from dreaming.patterns.communities import TemplatePatternWriter
 from dreaming.records import Evidence, Memory, PendingSession, Session, ToolCall, Turn
-from dreaming.stages import Community, JudgeCase, StageContext
+from dreaming.pipeline.stages import Community, JudgeCase, StageContext
 
 from .llm_support import make_client, total_usage
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from dreaming.errors import StoreError
-from dreaming.lock import LockConfig, LockHeld, acquire, dream_lock, is_stale, process_start
+from dreaming.unattended.lock import LockConfig, LockHeld, acquire, dream_lock, is_stale, process_start
 from dreaming.records import Changeset, Memory, utcnow
-from dreaming.store import LockHolder, Store
+from dreaming.store.core import LockHolder, Store
 
 from .conftest import REPO
 
@@ -27,7 +27,7 @@ FAST = LockConfig(heartbeat=0.05, stale_after=30, poll=0.01)
 
 CONTENDER = """
 import json, os, sys, time
-from dreaming.lock import LockConfig, LockHeld, acquire
+from dreaming.unattended.lock import LockConfig, LockHeld, acquire
 store, go, hold, wait = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 while not os.path.exists(go):
     time.sleep(0.001)
@@ -181,7 +181,7 @@ def test_processes_creating_one_store_at_once_all_open_it(tmp_path):
     same moment: every one of them opens the same store."""
     target = tmp_path / "fresh" / "memory.db"
     code = (
-        "import sys\nfrom dreaming.store import Store\n"
+        "import sys\nfrom dreaming.store.core import Store\n"
         "with Store.open(sys.argv[1]) as s:\n"
         "    print(s.db.conn.execute(\"SELECT value FROM meta WHERE key = 'store_id'\").fetchone()[0])\n"
     )

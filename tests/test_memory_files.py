@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dreaming import Memory, Store
 from dreaming.errors import InputError
-from dreaming.memory_files import (
+from dreaming.store.files import (
     read_memories,
     render_jsonl,
     render_markdown,

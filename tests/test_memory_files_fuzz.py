@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dreaming.errors import DreamingError, InputError
-from dreaming.memory_files import (
+from dreaming.store.files import (
     ImportedMemory,
     import_file,
     read_jsonl,
@@ -34,7 +34,7 @@ from dreaming.memory_files import (
     render_memory_dir,
 )
 from dreaming.records import Evidence, Memory, dumps, parse_time
-from dreaming.store import Store
+from dreaming.store.core import Store
 
 from .conftest import REPO
 

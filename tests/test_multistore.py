@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from dreaming import Store, import_file
 from dreaming.cli import cli
-from dreaming.multistore import transcripts_for
+from dreaming.unattended.many import transcripts_for
 
 from .conftest import REPO
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from dreaming.consolidate import consolidate
-from dreaming.plan import plan_changes
+from dreaming.plan.changes import plan_changes
 from dreaming.records import Candidate, Evidence, Memory
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from dreaming.errors import InputError
-from dreaming.pricing import canonical_model, default_prices_data, load_prices
+from dreaming.cost.prices import canonical_model, default_prices_data, load_prices
 
 # The table in ANTHROPIC_NOTES.md (USD per million tokens).
 NOTES = {

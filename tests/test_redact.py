@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dreaming.records import Session, ToolCall, Turn
-from dreaming.redact import (
+from dreaming.ingest.redact import (
     IGNORECASE_FOLDS,
     Haystack,
     Redactor,
@@ -28,7 +28,7 @@ from dreaming.redact import (
     reference_find,
     sensitive_name,
 )
-from dreaming.redact import _ASSIGNMENT, _keyword_regexes, _Plan
+from dreaming.ingest.redact import _ASSIGNMENT, _keyword_regexes, _Plan
 
 
 def _b64url(data: dict) -> str:
@@ -240,7 +240,7 @@ def test_ignorecase_folds_are_complete():
 @pytest.mark.integration
 def test_real_transcripts_lose_nothing(shared_data):
     """Real sessions (sanitised upstream) and LoCoMo conversations: no redaction at all."""
-    from dreaming.transcripts import FORMATS, ReadOptions, Source, detect
+    from dreaming.ingest import FORMATS, ReadOptions, Source, detect
 
     turns = 0
     redactor = Redactor()
@@ -279,7 +279,7 @@ def test_ingest_stores_no_secret_and_counts_them(tmp_path, store_path):
     from click.testing import CliRunner
 
     from dreaming.cli import cli
-    from dreaming.store import Store
+    from dreaming.store.core import Store
 
     session = tmp_path / "in" / "sess-secret.jsonl"
     session.parent.mkdir()

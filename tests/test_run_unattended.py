@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from dreaming import Store, import_file
 from dreaming.cli import cli
-from dreaming.hook import log_path
+from dreaming.unattended.hook import log_path
 from dreaming.records import Session, Turn, utcnow
-from dreaming.store import LockHolder, SourceState
+from dreaming.store.core import LockHolder, SourceState
 
 from .conftest import REPO
 

@@ -13,7 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from dreaming import launch
+from dreaming.unattended import launch
 from dreaming.cli import cli
 
 CRON_FIELD = re.compile(r"^(\*|\d+|\*/\d+)$")

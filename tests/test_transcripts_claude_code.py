@@ -10,8 +10,8 @@ import pytest
 
 from tests._transcripts_oracle import claude_code_turns, turn_tuple
 from dreaming.records import Session, Turn
-from dreaming.transcripts import ReadOptions, Skip, read_transcript
-from dreaming.transcripts.claude_code import parent_source
+from dreaming.ingest import ReadOptions, Skip, read_transcript
+from dreaming.ingest.claude_code import parent_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts" / "claude-code" / "-home-ada-proj"
 MAIN = FIXTURES / "sess-main.jsonl"

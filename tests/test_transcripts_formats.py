@@ -11,7 +11,7 @@ import pytest
 
 from dreaming.errors import InputError
 from dreaming.records import Session, Turn
-from dreaming.transcripts import ReadOptions, Skip, Source, check_file, detect, iter_files, read_transcript
+from dreaming.ingest import ReadOptions, Skip, Source, check_file, detect, iter_files, read_transcript
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 

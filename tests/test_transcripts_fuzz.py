@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from tests.conftest import SHARED_DATA
 from dreaming.errors import DreamingError
 from dreaming.records import Session, Turn, dumps
-from dreaming.store import Store
-from dreaming.transcripts import FORMATS, IngestConfig, ReadOptions, Skip, Source, check_file, detect, ingest_paths
+from dreaming.store.core import Store
+from dreaming.ingest import FORMATS, IngestConfig, ReadOptions, Skip, Source, check_file, detect, ingest_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 EXAMPLES = int(os.environ.get("DREAMING_FUZZ_EXAMPLES", "120"))

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dreaming.transcripts import Skip, Source
-from dreaming.transcripts.jsonstream import iter_json_array
+from dreaming.ingest import Skip, Source
+from dreaming.ingest.jsonstream import iter_json_array
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from dreaming.errors import InputError
 from dreaming.records import Changeset, Memory, Session, Turn, utcnow
-from dreaming.store import SourceState, Store
-from dreaming.triggers import Trigger, check, format_duration, parse_duration
+from dreaming.store.core import SourceState, Store
+from dreaming.unattended.triggers import Trigger, check, format_duration, parse_duration
 
 
 def _add_sessions(store: Store, *ids: str) -> None:

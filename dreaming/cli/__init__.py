@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
-from .common import App, DreamingGroup, resolve_store_path
+from dreaming import __version__
+from dreaming.cli.common import App, DreamingGroup, resolve_store_path
 
 
 @click.group(cls=DreamingGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +30,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
     ctx.obj = App(store_path=resolve_store_path(store))
 
 
-from . import cost_cmds, eval_cmds, hook_cmd, ingest_cmd, run_cmds, schedule_cmd, store_cmds  # noqa: E402  (registers commands)
+from dreaming.cli import cost_cmds, eval_cmds, hook_cmd, ingest_cmd, run_cmds, schedule_cmd, store_cmds  # noqa: E402  (registers commands)
 
 store_cmds.register(cli)
 ingest_cmd.register(cli)

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..llm.runtime import ClaudeConfig, parse_models, parse_usd
-from ..llm.stages import DEFAULT_MODELS
+from dreaming.llm.runtime import ClaudeConfig, parse_models, parse_usd
+from dreaming.pipeline.claude import DEFAULT_MODELS
 
 _DEFAULTS = ", ".join(f"{stage}={model}" for stage, model in DEFAULT_MODELS.items())
 

@@ -14,8 +14,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from ..errors import DreamingError
-from ..store import Store, default_store_path
+from dreaming.errors import DreamingError
+from dreaming.store.core import Store, default_store_path
 
 
 @dataclass(kw_only=True)

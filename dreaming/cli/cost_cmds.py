@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..cost import CostReport
-from ..errors import DreamingError
-from ..render import print_cost_report, print_estimate
-from .claude_options import claude_config, claude_options
-from .common import App, emit_json, json_option, pass_app
+from dreaming.cost.meter import CostReport
+from dreaming.errors import DreamingError
+from dreaming.cli.render import print_cost_report, print_estimate
+from dreaming.cli.claude_options import claude_config, claude_options
+from dreaming.cli.common import App, emit_json, json_option, pass_app
 
 
 @click.command()
@@ -36,8 +36,8 @@ def estimate(app: App, transcripts: tuple[Path, ...], no_ingest: bool, max_sessi
     the offline extraction leads to. Shown next to the naive design: the
     whole store and every new transcript sent to the model.
     """
-    from ..bill import estimate_dream
-    from ..pipeline import DreamConfig
+    from dreaming.cost.bill import estimate_dream
+    from dreaming.pipeline.dream import DreamConfig
 
     config = DreamConfig(
         transcripts=() if no_ingest else (transcripts or (Path("transcripts"),)),

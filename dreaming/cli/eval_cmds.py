@@ -17,8 +17,8 @@ import click
 from click.core import ParameterSource
 from rich.progress import Progress
 
-from ..errors import DreamingError
-from ..evals import (
+from dreaming.errors import DreamingError
+from dreaming.evals import (
     Answerer,
     DreamSettings,
     DriftConfig,
@@ -32,11 +32,11 @@ from ..evals import (
     print_report,
     write_results,
 )
-from ..evals.output import DEFAULT_RESULTS
-from ..evals.progress import make_progress
-from ..pipeline import LLM_MODES
-from ..store import Store
-from .common import App, emit_json, pass_app
+from dreaming.evals.output import DEFAULT_RESULTS
+from dreaming.evals.progress import make_progress
+from dreaming.pipeline.dream import LLM_MODES
+from dreaming.store.core import Store
+from dreaming.cli.common import App, emit_json, pass_app
 
 ANSWERERS = ("offline", "claude")
 _COMMON = ("ks", "answerer", "model", "max_cost", "out", "no_write", "as_json")
@@ -76,10 +76,10 @@ def _answerer(name: str, model: str | None, max_cost: str | None) -> Iterator[An
             raise DreamingError("--model and --max-cost apply to --answerer claude only")
         yield OfflineAnswerer()
         return
-    from ..cost import CostMeter
-    from ..evals.claude import DEFAULT_MODEL, ClaudeAnswerer
-    from ..llm.client import LLMClient, LLMConfig
-    from ..pricing import load_prices
+    from dreaming.cost.meter import CostMeter
+    from dreaming.evals.claude import DEFAULT_MODEL, ClaudeAnswerer
+    from dreaming.llm.client import LLMClient, LLMConfig
+    from dreaming.cost.prices import load_prices
 
     try:
         cap = Decimal(max_cost) if max_cost is not None else None

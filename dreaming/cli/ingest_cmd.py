@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
-from ..transcripts import FORMATS, IngestConfig, IngestReport, ingest_paths
-from .common import App, emit_json, json_option, pass_app
+from dreaming.errors import InputError
+from dreaming.ingest import FORMATS, IngestConfig, IngestReport, ingest_paths
+from dreaming.cli.common import App, emit_json, json_option, pass_app
 
 #: what ``dreaming ingest`` reads when given no PATH
 DEFAULT_INBOX = Path("transcripts")

@@ -1,4 +1,4 @@
-"""`dreaming schedule`: print schedule definitions (see ``dreaming.schedule``)."""
+"""`dreaming schedule`: print schedule definitions (see ``dreaming.unattended.schedule``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
-from ..schedule import ScheduleSpec, launchd_label, render
-from ..triggers import Trigger, parse_duration
-from .common import App, pass_app
+from dreaming.errors import InputError
+from dreaming.unattended.schedule import ScheduleSpec, launchd_label, render
+from dreaming.unattended.triggers import Trigger, parse_duration
+from dreaming.cli.common import App, pass_app
 
 _INSTALL = {
     "cron": "Install: `crontab -e` and paste the line.",

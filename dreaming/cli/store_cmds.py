@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..diffing import build_diff, cited_evidence
-from ..errors import DreamingError, StoreError
-from ..memory_files import FORMATS, export_file, import_file, render_jsonl, render_markdown
-from ..render import print_diff, print_memories, stats_table, versions_table
-from ..store import Store
-from .common import App, emit_json, json_option, pass_app
+from dreaming.review.diff import build_diff, cited_evidence
+from dreaming.errors import DreamingError, StoreError
+from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
+from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
+from dreaming.store.core import Store
+from dreaming.cli.common import App, emit_json, json_option, pass_app
 
 
 def _version_json(store: Store, number: int) -> dict:

@@ -5,9 +5,9 @@ Pure functions over :class:`dreaming.records.Memory`; see :mod:`.engine`.
 
 from __future__ import annotations
 
-from .engine import consolidate, count_duplicate_pairs, count_stale
-from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
-from .text import normalise
+from dreaming.consolidate.engine import consolidate, count_duplicate_pairs, count_stale
+from dreaming.consolidate.results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
+from dreaming.consolidate.text import normalise
 
 __all__ = [
     "Ambiguous",

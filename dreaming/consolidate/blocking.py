@@ -77,8 +77,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
-from .quiet import quiet_gc
-from .text import FUNCTION_WORDS
+from dreaming.consolidate.quiet import quiet_gc
+from dreaming.consolidate.text import FUNCTION_WORDS
 
 #: Candidate pairs scored per cpdist call (bounds the temporary lists).
 _SCORE_CHUNK = 1 << 17

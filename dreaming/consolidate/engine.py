@@ -47,15 +47,15 @@ from time import perf_counter
 import numpy as np
 from rapidfuzz import fuzz
 
-from ..errors import DreamingError
-from ..records import Memory, ensure_aware, merge_provenance
-from . import blocking, oracle, rules, slots
-from .clusters import tight_clusters
-from .quiet import quiet_gc
-from .results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
-from .rules import Text
-from .subjects import MULTI, UNSURE, kind_of, parse
-from .text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
+from dreaming.errors import DreamingError
+from dreaming.records import Memory, ensure_aware, merge_provenance
+from dreaming.consolidate import blocking, oracle, rules, slots
+from dreaming.consolidate.clusters import tight_clusters
+from dreaming.consolidate.quiet import quiet_gc
+from dreaming.consolidate.results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
+from dreaming.consolidate.rules import Text
+from dreaming.consolidate.subjects import MULTI, UNSURE, kind_of, parse
+from dreaming.consolidate.text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
 
 _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 

@@ -17,8 +17,8 @@ from datetime import datetime
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from . import slots
-from .text import normalise
+from dreaming.consolidate import slots
+from dreaming.consolidate.text import normalise
 
 #: Rows per cdist call; 512 x 1M uint8 scores = 512 MB at most.
 _ROWS = 512

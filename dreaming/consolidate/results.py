@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import DreamingError
-from ..records import Memory
+from dreaming.errors import DreamingError
+from dreaming.records import Memory
 
 CANDIDATE_STRATEGIES = ("auto", "blocked", "exact")
 

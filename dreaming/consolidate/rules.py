@@ -56,8 +56,8 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from .subjects import MULTI, SINGLE, UNSURE, Statement, kind_of
-from .text import FUNCTION_WORDS
+from dreaming.consolidate.subjects import MULTI, SINGLE, UNSURE, Statement, kind_of
+from dreaming.consolidate.text import FUNCTION_WORDS
 
 DUPLICATE = "duplicate"
 UPDATE = "update"

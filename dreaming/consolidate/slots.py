@@ -65,8 +65,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .subjects import MULTI, PREDICATE_WORDS, SINGLE, Statement, kind_of
-from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize, trim_cache
+from dreaming.consolidate.subjects import MULTI, PREDICATE_WORDS, SINGLE, Statement, kind_of
+from dreaming.consolidate.text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, SELF, WORD, Token, tokenize, trim_cache
 
 _SUBJECT = "\x00S"
 _USER = ("user",)

@@ -40,7 +40,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from .text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, PREP, SELF, WORD, Token, stem
+from dreaming.consolidate.text import AUX, COPULA, FILLER, NEG, NUMBER, POSS, PREP, SELF, WORD, Token, stem
 
 SINGLE = "single"
 MULTI = "multi"

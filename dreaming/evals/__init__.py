@@ -13,18 +13,18 @@ The Claude answerer is ``dreaming.evals.claude.ClaudeAnswerer`` (kept out of
 this namespace so that offline runs never import ``anthropic``).
 """
 
-from .answerer import Answerer, Asked, Outcome
-from .dreamer import DreamSettings
-from .drift import DriftConfig, eval_drift
-from .engine import EvalConfig
-from .locomo import eval_locomo, read_locomo
-from .offline import OfflineAnswerer
-from .output import write_results
-from .render import print_report, to_markdown
-from .report import CaseResult, Comparison, SuiteReport, TargetCheck, UnitSizes
-from .size import SizeFigures
-from .tasks import Dataset, Task, load_tasks
-from .versions import eval_tasks
+from dreaming.evals.answerer import Answerer, Asked, Outcome
+from dreaming.evals.dreamer import DreamSettings
+from dreaming.evals.drift import DriftConfig, eval_drift
+from dreaming.evals.engine import EvalConfig
+from dreaming.evals.locomo import eval_locomo, read_locomo
+from dreaming.evals.offline import OfflineAnswerer
+from dreaming.evals.output import write_results
+from dreaming.evals.render import print_report, to_markdown
+from dreaming.evals.report import CaseResult, Comparison, SuiteReport, TargetCheck, UnitSizes
+from dreaming.evals.size import SizeFigures
+from dreaming.evals.tasks import Dataset, Task, load_tasks
+from dreaming.evals.versions import eval_tasks
 
 __all__ = [
     "Answerer",

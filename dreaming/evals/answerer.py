@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .retrieval import Hit
-from .tasks import Task
+from dreaming.evals.retrieval import Hit
+from dreaming.evals.tasks import Task
 
 
 @dataclass(frozen=True, kw_only=True)

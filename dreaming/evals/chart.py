@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import DreamingError
-from .render import heading
-from .report import OVERALL, SuiteReport
+from dreaming.errors import DreamingError
+from dreaming.evals.render import heading
+from dreaming.evals.report import OVERALL, SuiteReport
 
 
 def _must_not_answer(report: SuiteReport, category: str) -> bool:

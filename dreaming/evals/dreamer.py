@@ -1,4 +1,4 @@
-"""The one place the eval suites run a dream (``dreaming.pipeline``).
+"""The one place the eval suites run a dream (``dreaming.pipeline.dream``).
 
 The suites need only the version a dream wrote; this keeps the pipeline's
 configuration surface out of them.
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from ..pipeline import DreamConfig, dream
-from ..store import Store
-from .progress import bar
+from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming.store.core import Store
+from dreaming.evals.progress import bar
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from ..consolidate import ConsolidationConfig
-from ..errors import DreamingError
-from ..store import Store
-from .answerer import Answerer, Asked, Outcome
-from .progress import bar
-from .report import CaseResult, SuiteReport, UnitSizes
-from .retrieval import version_index
-from .size import measure
-from .tasks import Task
+from dreaming.consolidate import ConsolidationConfig
+from dreaming.errors import DreamingError
+from dreaming.store.core import Store
+from dreaming.evals.answerer import Answerer, Asked, Outcome
+from dreaming.evals.progress import bar
+from dreaming.evals.report import CaseResult, SuiteReport, UnitSizes
+from dreaming.evals.retrieval import version_index
+from dreaming.evals.size import measure
+from dreaming.evals.tasks import Task
 
 #: The k whose completion the summary and ``--json`` report, when requested.
 MAIN_K = 10

@@ -1,7 +1,7 @@
 """The offline answerer: deterministic, no model, no network.
 
 It does not generate an answer; it checks whether the top-k retrieved
-memories hold it (see :mod:`dreaming.evals.normalise` for how texts are
+memories hold it (see :mod:`dreaming.evals.answer_match` for how texts are
 compared; each memory is matched on its own, so a phrase never spans two
 memories).
 
@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .answerer import Asked, Outcome
-from .normalise import answer_items, find, normalise
-from .retrieval import evidence_recall
+from dreaming.evals.answerer import Asked, Outcome
+from dreaming.evals.answer_match import answer_items, find, normalise
+from dreaming.evals.retrieval import evidence_recall
 
 
 def _mention(hit_tokens: Sequence[tuple[str, ...]], answer: str) -> tuple[int, int] | None:

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DreamingError
-from .chart import write_chart
-from .render import to_markdown
-from .report import SuiteReport
+from dreaming.errors import DreamingError
+from dreaming.evals.chart import write_chart
+from dreaming.evals.render import to_markdown
+from dreaming.evals.report import SuiteReport
 
 DEFAULT_RESULTS = Path("evals") / "results"
 

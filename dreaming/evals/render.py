@@ -13,8 +13,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..cost import CostReport
-from .report import OVERALL, Comparison, SuiteReport
+from dreaming.cost.meter import CostReport
+from dreaming.evals.report import OVERALL, Comparison, SuiteReport
 
 _NUMERIC = {"n", "before", "after", "delta", "ratio", "requests", "USD"}
 

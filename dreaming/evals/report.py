@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .answerer import Outcome
-from .size import SizeFigures
-from .tasks import Task
+from dreaming.evals.answerer import Outcome
+from dreaming.evals.size import SizeFigures
+from dreaming.evals.tasks import Task
 
 OVERALL = "overall"
 EMPTY = SizeFigures(memories=0, tokens=0, duplicates=0, superseded=0)

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..records import Memory
-from ..store import Store
+from dreaming.records import Memory
+from dreaming.store.core import Store
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..consolidate import ConsolidationConfig, count_duplicate_pairs, count_stale
-from ..llm.tokens import approx_tokens
-from ..records import Memory
-from ..store import Store
+from dreaming.consolidate import ConsolidationConfig, count_duplicate_pairs, count_stale
+from dreaming.llm.tokens import approx_tokens
+from dreaming.records import Memory
+from dreaming.store.core import Store
 
 
 def prompt_tokens(memories: Iterable[Memory]) -> int:

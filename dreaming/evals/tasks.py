@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from dreaming.errors import InputError
 
 DEFAULT_CATEGORY = "uncategorised"
 _FIELDS = {"id", "question", "answer", "evidence", "category"}

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from rich.progress import Progress
 
-from ..errors import DreamingError
-from ..store import Store
-from .answerer import Answerer
-from .engine import EvalConfig, ask_pair, build_report
-from .report import SuiteReport
-from .tasks import Dataset
+from dreaming.errors import DreamingError
+from dreaming.store.core import Store
+from dreaming.evals.answerer import Answerer
+from dreaming.evals.engine import EvalConfig, ask_pair, build_report
+from dreaming.evals.report import SuiteReport
+from dreaming.evals.tasks import Dataset
 
 
 def default_versions(store: Store, *, before: int | None = None, after: int | None = None) -> tuple[int, int]:

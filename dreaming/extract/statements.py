@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .phrasing import third_person
+from dreaming.extract.phrasing import third_person
 
 _NOISE_MARKERS = ("<command-", "<local-command", "<system-reminder>", "Caveat:", "[Request interrupted", "<bash-")
 _HEDGES = re.compile(
@@ -60,7 +60,7 @@ class Statement:
     key: str | None = None
     standalone: bool = True
     """False when it points at something outside itself ("I made it yesterday"): it may only
-    add to a memory drawn from the same turn that names the thing (see :mod:`dreaming.restatements`)."""
+    add to a memory drawn from the same turn that names the thing (see :mod:`dreaming.normalise.restatements`)."""
 
 
 _TAG_QUESTION = re.compile(r",\s*(?:remember|right|ok|okay|you know|as you know)\?$", re.I)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from ..records import ToolCall
+from dreaming.records import ToolCall
 
 LOOKAHEAD = 4
 _REFUSED = re.compile(

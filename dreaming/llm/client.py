@@ -43,11 +43,11 @@ from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 
 import anthropic
 
-from ..cost import CostMeter, Usage, worst_case_cost
-from ..errors import DreamingError
-from .replies import Validator, read_reply
-from .requests import LLMRequest, LLMResult, build_params, cache_group, follow_up
-from .tokens import split_request_tokens
+from dreaming.cost.meter import CostMeter, Usage, worst_case_cost
+from dreaming.errors import DreamingError
+from dreaming.llm.replies import Validator, read_reply
+from dreaming.llm.requests import LLMRequest, LLMResult, build_params, cache_group, follow_up
+from dreaming.llm.tokens import split_request_tokens
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from . import schema as json_schema
-from .requests import LLMRequest
+from dreaming.llm import schema as json_schema
+from dreaming.llm.requests import LLMRequest
 
 #: A stage's semantic check: None when the data is acceptable, else why not.
 #: Raising ``ValueError`` (e.g. a pydantic ``ValidationError``) counts as a "why not".

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from ..cost import Usage
-from . import schema as json_schema
+from dreaming.cost.meter import Usage
+from dreaming.llm import schema as json_schema
 
 #: The Batches API's rule for custom ids (also used for tool names).
 ID_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

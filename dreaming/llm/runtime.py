@@ -19,12 +19,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
-from ..cost import CostMeter
-from ..errors import DreamingError
-from ..pricing import PriceTable, load_prices
-from .replies import Validator
-from .requests import LLMRequest, LLMResult
-from .stages import DEFAULT_MODELS, STAGES
+from dreaming.cost.meter import CostMeter
+from dreaming.errors import DreamingError
+from dreaming.cost.prices import PriceTable, load_prices
+from dreaming.llm.replies import Validator
+from dreaming.llm.requests import LLMRequest, LLMResult
+from dreaming.pipeline.claude import DEFAULT_MODELS, STAGES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,7 +97,7 @@ def parse_usd(value: str | None, option: str) -> Decimal | None:
 
 def open_client(mode: str, config: ClaudeConfig, env: Mapping[str, str] | None = None, **client_options: Any) -> Any:
     """An ``LLMClient`` for ``mode`` (sync or batch) with a fresh meter; the key and base URL come from ``env``."""
-    from .client import LLMClient, LLMConfig
+    from dreaming.llm.client import LLMClient, LLMConfig
 
     env = os.environ if env is None else env
     meter = CostMeter(config.price_table(env), max_cost=config.max_cost)

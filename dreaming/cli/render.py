@@ -1,0 +1,353 @@
+"""Terminal rendering with rich.  Renderers take finished records and print;
+nothing here computes anything the JSON output would not also carry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from dreaming.review.diff import DiffReport
+from dreaming.records import Memory, Version
+
+OP_STYLE = {
+    "add": "green",
+    "merge": "cyan",
+    "supersede": "yellow",
+    "update": "yellow",
+    "remove": "red",
+    "pattern": "magenta",
+    "conflict": "bold red",
+    "move": "blue",
+    "rollback": "bright_blue",
+}
+
+
+def _short(text: str, width: int = 90) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def _when(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)
+
+
+def versions_table(versions: Sequence[Version], *, head: int) -> Table:
+    table = Table(title="Versions", title_justify="left")
+    table.add_column("version", justify="right")
+    table.add_column("status")
+    table.add_column("origin")
+    table.add_column("created (UTC)")
+    table.add_column("memories", justify="right")
+    table.add_column("+ / ~ / -", justify="right")
+    table.add_column("message")
+    for v in reversed(versions):
+        status = v.status + (" (HEAD)" if v.number == head else "")
+        style = {"candidate": "yellow", "rejected": "dim"}.get(v.status, "")
+        c = v.counts
+        table.add_row(
+            str(v.number),
+            Text(status, style=style or ("bold green" if v.number == head else "")),
+            v.origin,
+            _when(v.created_at),
+            str(c.get("memories", "")),
+            f"{c.get('added', 0)} / {c.get('updated', 0)} / {c.get('retired', 0)}",
+            escape(_short(v.message, 60)),
+        )
+    return table
+
+
+def print_memories(console: Console, memories: Sequence[Memory], *, version: int) -> None:
+    """A version's memories grouped by topic path, one line each, wrapped softly."""
+    console.print(Text(f"version {version}: {len(memories)} memories", style="bold"))
+    current = None
+    for m in memories:
+        if m.path != current:
+            current = m.path
+            console.print(Text(f"\n{m.path}", style="bold blue"))
+        line = Text("  • ")
+        line.append(" ".join(m.content.split()))
+        tags = [m.kind]
+        if m.key:
+            tags.append(f"key={m.key}")
+        if m.observed_at:
+            tags.append(_when(m.observed_at)[:10])
+        if m.mentions > 1:
+            tags.append(f"×{m.mentions}")
+        tags.append(m.id)
+        line.append(f"  [{' · '.join(tags)}]", style="dim")
+        console.print(line)
+
+
+def print_diff(console: Console, report: DiffReport) -> None:
+    counts = report.op_counts
+    summary = ", ".join(f"{n} {op}" for op, n in counts.items()) or "no changes"
+    console.print(Text(f"diff version {report.from_version} → {report.to_version}: {summary}", style="bold"))
+    for entry in report.entries:
+        change = entry.change
+        style = OP_STYLE.get(change.op, "")
+        head = Text()
+        head.append(f"\n{change.op}", style=f"bold {style}")
+        if change.score is not None:
+            head.append(f"  score {change.score:.2f}", style="dim")
+        if change.version != report.to_version:
+            head.append(f"  (in version {change.version})", style="dim")
+        head.append(f"  {change.reason}")
+        console.print(head)
+        for m in change.before:
+            console.print(Text(f"  - {_short(m.content, 110)}", style="red"), Text(f"  {m.path} {m.id[-8:]}", style="dim"))
+        for m in change.after:
+            console.print(
+                Text(f"  + {_short(m.content, 110)}", style="green"), Text(f"  {m.path} {m.id[-8:]}", style="dim")
+            )
+        for q in entry.quotes[:3]:
+            who = q.speaker or q.role
+            when = (q.timestamp or "")[:10]
+            console.print(Text(f"    ▏{who} {when} [{q.session_id}#{q.turn_id}]: ", style="dim"), Text(_short(q.text, 100), style="italic dim"))
+        if len(entry.quotes) > 3:
+            console.print(Text(f"    ▏… {len(entry.quotes) - 3} more quotes (see --json)", style="dim"))
+        if not entry.quotes:
+            sources = [e.source for e in entry.evidence if e.source]
+            if sources:
+                console.print(Text(f"    ▏source: {', '.join(sources[:3])}", style="dim"))
+
+
+def stats_table(stats: dict[str, Any]) -> Table:
+    table = Table(title="Store", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("file", stats["store"])
+    table.add_row("HEAD", str(stats["head"]))
+    table.add_row("candidate awaiting review", str(stats["candidate"]) if stats["candidate"] else "none")
+    table.add_row("memories at HEAD", f"{stats['memories']:,}")
+    for kind, n in stats["kinds"].items():
+        table.add_row(f"  {kind}", f"{n:,}")
+    v = stats["versions"]
+    table.add_row("versions", f"{v['accepted']} accepted, {v['candidate']} candidate, {v['rejected']} rejected")
+    table.add_row("memory states kept (history)", f"{stats['memory_states']:,}")
+    table.add_row("sessions / turns", f"{stats['sessions']:,} / {stats['turns']:,}")
+    table.add_row("pending for the next dream", f"{stats['pending_sessions']:,} sessions, {stats['pending_turns']:,} turns")
+    table.add_row("runs", f"{stats['runs']:,}")
+    table.add_row("file size", f"{stats['file_bytes'] / 1e6:,.2f} MB")
+    return table
+
+
+#: look-alike pairs listed in a dream's summary (``--json`` has every one)
+_UNSETTLED_SHOWN = 5
+
+
+def print_dream_report(console: Console, report: Any) -> None:
+    """The summary of a dream (``dreaming.pipeline.dream.DreamReport``)."""
+    if report.status == "nothing":
+        console.print(f"Nothing to dream: no new sessions or memories since the last dream (HEAD is version {report.parent}).")
+        return
+    c = report.counts
+    where = "none"
+    if report.version is not None:
+        where = f"version {report.version} ({report.version_status})"
+    console.print(Text(f"Dream {report.run_id}: {report.status}, wrote {where}", style="bold"))
+    console.print(f"  sessions consumed   {report.sessions} ({report.turns} turns)")
+    console.print(f"  memories            {report.memories_before} -> {report.memories_after}")
+    console.print(
+        f"  changes             {c.get('added', 0)} added, {c.get('merged', 0)} merged "
+        f"({c.get('merged_memories', 0)} memories), {c.get('superseded', 0)} superseded, "
+        f"{c.get('conflicts', 0)} conflicts, {c.get('patterns', 0)} patterns, {c.get('moved', 0)} moved"
+    )
+    unsettled = report.unsettled
+    if unsettled:
+        who = "offline" if report.llm == "off" else "(Claude did not decide)"
+        console.print(f"  left as they were   {len(unsettled)} look-alike pairs nobody could settle {who}; both kept:")
+        for pair in unsettled[:_UNSETTLED_SHOWN]:
+            a, b = pair["texts"]
+            console.print(Text(f"    {_short(a, 60)}  ~  {_short(b, 60)}  ({pair['why']})", style="dim"))
+        if len(unsettled) > _UNSETTLED_SHOWN:
+            console.print(Text(f"    ... {len(unsettled) - _UNSETTLED_SHOWN} more (all of them: --json)", style="dim"))
+    stages = "  ".join(f"{name} {secs:.2f}s" for name, secs in report.timings.items())
+    console.print(Text(f"  time per stage      {stages}", style="dim"))
+    if report.cost:
+        from dreaming.cost.meter import CostReport
+
+        bill = CostReport.from_json(report.cost)
+        console.print(
+            f"  cost                {_usd(bill.total)}: tokens {_usd(bill.usd.tokens)}, runtime {_usd(bill.usd.runtime)}, "
+            f"web search {_usd(bill.usd.web_search)}; {bill.usage.requests} requests "
+            f"(see `dreaming cost {report.run_id}`)"
+        )
+        line = naive_line(bill)
+        if line:
+            console.print(Text(f"  {line}", style="dim"))
+    if report.status == "partial":
+        stages = ", ".join(report.partial) or "some stages"
+        console.print(Text(f"  partial: Claude could not do all of {stages}; the offline result was used there "
+                           "(see the warnings)", style="yellow"))
+    for warning in report.warnings[:5]:
+        console.print(Text(f"  warning: {warning}", style="yellow"))
+    if len(report.warnings) > 5:
+        console.print(Text(f"  ... and {len(report.warnings) - 5} more warnings (see --json)", style="yellow"))
+    if report.version_status == "candidate":
+        console.print(
+            f"Review it with `dreaming diff`, then `dreaming accept {report.version}` or `dreaming reject {report.version}`."
+        )
+    elif report.version is not None:
+        console.print(f"See what changed with `dreaming diff {report.version}`; undo with `dreaming rollback {report.parent}`.")
+
+
+# --- the bill ----------------------------------------------------------------------
+
+TOKEN_COLUMNS = (
+    ("requests", "requests"),
+    ("input", "input_tokens"),
+    ("output", "output_tokens"),
+    ("cache write 5m", "cache_write_5m_tokens"),
+    ("cache write 1h", "cache_write_1h_tokens"),
+    ("cache read", "cache_read_tokens"),
+    ("web searches", "web_search_requests"),
+)
+#: shown even when zero; the others only when some stage used them
+_ALWAYS = {"requests", "input_tokens", "output_tokens", "cache_read_tokens"}
+
+
+def _usd(value: Any) -> str:
+    """Dollars: to the cent from $1 up, to the hundredth of a cent below (a small bill is still legible)."""
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    return f"{sign}${amount:,.2f}" if amount >= 1 or amount == 0 else f"{sign}${amount:.4f}"
+
+
+def tokens_table(report: Any, *, title: str = "Tokens") -> Table:
+    """Tokens by type, per stage, with the total (``report`` is a ``dreaming.cost.meter.CostReport``)."""
+    columns = [(label, attr) for label, attr in TOKEN_COLUMNS if attr in _ALWAYS or getattr(report.usage, attr)]
+    table = Table(title=title, title_justify="left")
+    table.add_column("stage", no_wrap=True)
+    for label, _ in columns:
+        table.add_column(label, justify="right")
+    table.add_column("USD", justify="right", no_wrap=True)
+    rows = [(name, part.usage, part.usd.tokens + part.usd.web_search) for name, part in sorted(report.by_stage.items())]
+    rows.append(("total", report.usage, report.usd.tokens + report.usd.web_search))
+    for name, usage, usd in rows:
+        style = "bold" if name == "total" else ""
+        table.add_row(name, *(f"{getattr(usage, attr):,}" for _, attr in columns), _usd(usd), style=style)
+    return table
+
+
+def usd_lines(report: Any, *, discount: bool = False) -> list[tuple[str, str]]:
+    """USD by line, as (label, amount), the way the bill reads (the batch discount when there is one, or ``discount``)."""
+    u = report.usd
+    lines = [("input", _usd(u.input)), ("output", _usd(u.output)), ("cache write", _usd(u.cache_write)),
+             ("cache read", _usd(u.cache_read))]
+    if u.batch_discount or discount:
+        lines.append(("batch discount", _usd(u.batch_discount)))
+    lines.append(("tokens", _usd(u.tokens)))
+    lines.append(("web search", _usd(u.web_search)))
+    rate = f"${float(report.runtime_per_hour):.2f}/h"
+    lines.append((f"runtime ({report.active_seconds:,.1f} s active at {rate})", _usd(u.runtime)))
+    lines.append(("total", _usd(u.total)))
+    return lines
+
+
+def naive_line(report: Any) -> str | None:
+    """This run next to the naive whole-store design, in tokens sent and dollars."""
+    naive = report.naive
+    if naive is None:
+        return None
+    sent = report.usage.total_input_tokens
+    share = f"{sent / naive.input_tokens:.1%}" if naive.input_tokens else "n/a"
+    return (
+        f"naive whole-store dream ({naive.model}, every memory and transcript in one request): "
+        f"{naive.input_tokens:,} input tokens, {_usd(naive.usd)} ({_usd(naive.usd_batch)} batched); "
+        f"this {'estimate' if report.estimate else 'run'} sends {sent:,} ({share} of it)"
+    )
+
+
+def print_cost_report(console: Console, report: Any, *, heading: str) -> None:
+    """The bill of one run (a ``dreaming.cost.meter.CostReport``)."""
+    console.print(Text(heading, style="bold"))
+    console.print(tokens_table(report))
+    table = Table(title="USD", title_justify="left", show_header=False)
+    table.add_column("line")
+    table.add_column("amount", justify="right")
+    for label, amount in usd_lines(report):
+        table.add_row(label, amount, style="bold" if label == "total" else "")
+    console.print(table)
+    line = naive_line(report)
+    if line:
+        console.print(line)
+    if report.max_cost is not None:
+        refused = f"; {report.refused_requests} request(s) not sent to stay within it" if report.refused_requests else ""
+        console.print(f"budget --max-cost {_usd(report.max_cost)}{refused}")
+    for warning in report.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    console.print(Text(f"prices as of {report.prices_as_of}", style="dim"))
+
+
+def print_estimate(console: Console, projected: Any) -> None:
+    """``dreaming estimate`` (a ``dreaming.cost.bill.DreamEstimate``): sync and batch side by side."""
+    est = projected.estimate
+    how = {"api": "counted by the token-counting endpoint", "approx": "approximated (1 token per 3 bytes; no API key)",
+           "mixed": "partly counted, partly approximated"}[est.counted_by]
+    console.print(Text(
+        f"Estimate for the next dream: {projected.sessions} sessions ({projected.turns} turns), "
+        f"{projected.memories:,} memories at HEAD", style="bold"))
+    if not est.sync.usage.requests:
+        console.print("Nothing would be sent to Claude.")
+    console.print(tokens_table(est.sync, title=f"Tokens per stage (input {how}; output at {projected.output_ratio:g} x max_tokens)"))
+    table = Table(title="Projected bill", title_justify="left")
+    table.add_column("line")
+    table.add_column("sync", justify="right")
+    table.add_column("batch", justify="right")
+    for (label, sync), (_, batch) in zip(usd_lines(est.sync, discount=True), usd_lines(est.batch, discount=True)):
+        if label.startswith("runtime"):
+            label = "runtime (not projected)"
+        table.add_row(label, sync, batch, style="bold" if label == "total" else "")
+    naive = est.sync.naive
+    if naive is not None:
+        table.add_row("naive whole-store dream", _usd(naive.usd), _usd(naive.usd_batch), style="dim")
+    console.print(table)
+    line = naive_line(est.sync)
+    if line:
+        console.print(line)
+    for warning in est.sync.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    console.print(Text(f"prices as of {est.sync.prices_as_of}", style="dim"))
+
+
+def print_many(console: Console, outcomes: Sequence[Any]) -> None:
+    """The summary of ``dreaming run --stores`` (``dreaming.unattended.many.StoreOutcome``)."""
+    import os
+
+    root = os.path.commonpath([os.path.dirname(os.path.abspath(o.store)) for o in outcomes]) if outcomes else ""
+    table = Table(title=f"Dreams over {len(outcomes)} stores in {root}", title_justify="left")
+    for col in ("store", "result", "version", "sessions", "memories", "changes", "seconds"):
+        table.add_column(col, justify="right" if col in ("version", "sessions", "seconds") else "left",
+                         no_wrap=col in ("store", "memories"))
+    for o in outcomes:
+        r = o.report or {}
+        counts = r.get("counts", {})
+        memories = r.get("memories", {})
+        name = os.path.relpath(os.path.abspath(o.store), root) if root else o.store
+        if not o.ok:
+            error = (o.error or "").replace(o.store, name)
+            result = Text(f"failed: {error}", style="red")
+        elif r.get("status") == "nothing":
+            result = Text("nothing to dream", style="dim")
+        elif r.get("status") == "skipped":
+            result = Text("not dreaming: trigger not met", style="dim")
+        else:
+            result = Text(f"{r.get('status')}" + (" (candidate)" if r.get("version_status") == "candidate" else ""),
+                          style="green" if r.get("status") == "completed" else "yellow")
+        table.add_row(
+            name, result, str(r.get("version") or ""), str(r.get("sessions", "")),
+            f"{memories.get('before', '')} -> {memories.get('after', '')}" if memories else "",
+            ", ".join(f"{counts[k]} {k}" for k in ("added", "merged", "superseded", "patterns") if counts.get(k)),
+            f"{o.seconds:.1f}",
+        )
+    console.print(table)
+    failed = sum(1 for o in outcomes if not o.ok)
+    console.print(f"{len(outcomes) - failed} dreamed, {failed} failed" if failed else f"all {len(outcomes)} stores done")

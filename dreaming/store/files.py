@@ -1,0 +1,661 @@
+"""Reading and writing memories as files: JSONL, a memory directory, one markdown file.
+
+Formats
+-------
+``jsonl``
+    One JSON object per line.  ``content`` is required; ``id``, ``path``,
+    ``kind``, ``key``, ``observed_at`` (ISO 8601), ``source`` and ``metadata``
+    are optional, and the fields ``dreaming export`` writes (``created_at``,
+    ``first_seen``, ``last_seen``, ``mentions``, ``content_sha256``,
+    ``provenance``) are accepted so that an export imports back unchanged.
+    Unknown fields are an error (a typo should not silently lose data).
+
+``memory-dir``
+    A directory tree of markdown files, laid out like Claude's memory tool
+    (``/memories/...``) or a mounted Managed Agents memory store.  Each file is
+    one topic path (``user/preferences.md`` -> ``/user/preferences.md``); each
+    bullet or paragraph in it is one memory.  Export adds ``_index.md`` and a
+    trailing ``<!-- dreaming {...} -->`` comment per entry carrying its id,
+    kind, key and times, so that an exported directory imports back exactly;
+    hand-written files need no comments.
+
+``markdown``
+    One CLAUDE.md-style file: ``## /topic/path.md`` sections holding bullets.
+    Sections whose heading is not a path get a path from the heading
+    (``## Code style`` -> ``/code-style.md``).
+
+Readers are pure apart from reading the file they are given; they return
+:class:`ImportedMemory` records with ``file:line`` locations, or raise
+:class:`~dreaming.errors.InputError` naming the first bad line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from dreaming.errors import InputError
+from dreaming.ids import new_id
+from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
+
+if TYPE_CHECKING:
+    from dreaming.store.core import Store
+
+FORMATS = ("jsonl", "memory-dir", "markdown")
+INDEX_FILE = "_index.md"
+DEFAULT_PATH = "/notes.md"
+
+_JSONL_FIELDS = {
+    "id", "path", "kind", "key", "content", "observed_at", "source", "metadata",
+    "created_at", "first_seen", "last_seen", "mentions", "content_sha256", "provenance",
+}
+_COMMENT_RE = re.compile(r"<!-- dreaming (\{.*\}) -->\s*$", re.DOTALL)
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportedMemory:
+    """A memory read from a file, with where it came from."""
+
+    memory: Memory
+    location: str
+    #: True when the file gave ``created_at`` (otherwise a re-import keeps
+    #: the stored memory's creation time)
+    explicit_created: bool = False
+
+
+# --- paths -----------------------------------------------------------------
+
+
+def normalise_path(raw: str, *, location: str | None = None) -> str:
+    """A memory path: ``/``-rooted, no empty, ``.`` or ``..`` segments."""
+    if isinstance(raw, str) and raw in _CLEAN_PATHS:
+        return raw
+    if not isinstance(raw, str) or not raw.strip():
+        raise InputError("path must be a non-empty string such as /user/preferences.md", location=location)
+    text = raw.strip().replace("\\", "/")
+    if text.startswith("/memories/"):
+        text = text[len("/memories"):]
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        raise InputError(f"invalid memory path {raw!r}: use a path like /user/preferences.md", location=location)
+    clean = "/" + "/".join(parts)
+    if len(_CLEAN_PATHS) < 10_000:
+        _CLEAN_PATHS.add(clean)
+    return clean
+
+
+_CLEAN_PATHS: set[str] = set()  # paths already known to be normalised (imports repeat a few paths many times)
+
+
+def slug(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:60] or "notes"
+
+
+# --- JSONL ---------------------------------------------------------------
+
+
+def _seeded_id(name: str, lineno: int, content: str, at: datetime) -> str:
+    return new_id("mem", at=at, seed=f"{name}:{lineno}:{sha256_text(content)}")
+
+
+def memory_from_json(
+    data: Any, *, location: str, default_source: str | None, id_seed: tuple[str, int]
+) -> ImportedMemory:
+    """Validate one JSON object as a memory (the JSONL import/export format)."""
+    if not isinstance(data, dict):
+        raise InputError(f"expected a JSON object, got {type(data).__name__}", location=location)
+    unknown = sorted(set(data) - _JSONL_FIELDS)
+    if unknown:
+        raise InputError(
+            f"unknown field {unknown[0]!r} (known fields: {', '.join(sorted(_JSONL_FIELDS))})", location=location
+        )
+    content = data.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise InputError("'content' is required and must be a non-empty string", location=location)
+    content = content.replace("\r\n", "\n").strip()
+
+    def text_field(name: str) -> str | None:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{name!r} must be a string", location=location)
+        return value
+
+    def time_field(name: str) -> datetime | None:
+        try:
+            return parse_time(data.get(name))
+        except ValueError as err:
+            raise InputError(f"{name!r}: {err}", location=location) from None
+
+    mem_id = text_field("id")
+    if mem_id is not None and not _ID_RE.match(mem_id):
+        raise InputError(f"invalid id {mem_id!r}: use letters, digits and _.:- only", location=location)
+    path = normalise_path(data["path"], location=location) if data.get("path") is not None else DEFAULT_PATH
+    kind = text_field("kind") or "fact"
+    key = text_field("key") or None
+    observed_at = time_field("observed_at")
+    created_at = time_field("created_at")
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise InputError("'metadata' must be a JSON object", location=location)
+    mentions = data.get("mentions", 1)
+    if not isinstance(mentions, int) or isinstance(mentions, bool) or mentions < 1:
+        raise InputError("'mentions' must be a positive integer", location=location)
+    sha = data.get("content_sha256")
+    if sha is not None and sha != sha256_text(content):
+        raise InputError("'content_sha256' does not match 'content' (was the content edited?)", location=location)
+    provenance: tuple[Evidence, ...]
+    if data.get("provenance") is not None:
+        raw = data["provenance"]
+        if not isinstance(raw, list):
+            raise InputError("'provenance' must be a list of objects", location=location)
+        try:
+            provenance = tuple(Evidence.from_json(e) if isinstance(e, dict) else _bad_evidence() for e in raw)
+        except ValueError as err:
+            raise InputError(f"'provenance': {err}", location=location) from None
+    else:
+        provenance = ()
+    source = text_field("source")
+    if source is not None:
+        provenance = provenance + (Evidence(source=source),)
+    elif not provenance and default_source is not None:
+        provenance = (Evidence(source=default_source),)
+    if mem_id is None:
+        # reproducible: the same line of the same file always gets the same id,
+        # so importing a file twice adds nothing.  The id's time part is the
+        # entry's own time when it has one (ids then sort by it).
+        mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or created_at or _EPOCH)
+    memory = Memory(
+        id=mem_id,
+        content=content,
+        path=path,
+        kind=kind,
+        key=key,
+        observed_at=observed_at,
+        created_at=created_at or utcnow(),
+        first_seen=time_field("first_seen"),
+        last_seen=time_field("last_seen"),
+        mentions=mentions,
+        metadata=metadata,
+        provenance=provenance,
+    )
+    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None)
+
+
+def _bad_evidence() -> Evidence:
+    raise ValueError("each provenance entry must be a JSON object")
+
+
+def read_jsonl(path: Path) -> list[ImportedMemory]:
+    """Read a JSONL memory file; the first bad line raises ``InputError``."""
+    out: list[ImportedMemory] = []
+    name = path.name
+    errors: list[InputError] = []
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
+    seen_ids: dict[str, str] = {}
+    with handle:
+        for lineno, raw in enumerate(handle, start=1):
+            location = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                errors.append(InputError(f"invalid UTF-8 at byte {err.start}", location=location))
+                continue
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as err:
+                errors.append(InputError(f"invalid JSON: {err.msg} (column {err.colno})", location=location))
+                continue
+            except RecursionError:
+                errors.append(InputError("invalid JSON: nested too deeply", location=location))
+                continue
+            try:
+                item = memory_from_json(
+                    data, location=location, default_source=f"{name}:{lineno}", id_seed=(name, lineno)
+                )
+            except InputError as err:
+                errors.append(err)
+                continue
+            if item.memory.id in seen_ids:
+                errors.append(
+                    InputError(f"id {item.memory.id!r} already used at {seen_ids[item.memory.id]}", location=location)
+                )
+                continue
+            seen_ids[item.memory.id] = location
+            out.append(item)
+    _raise_first(errors)
+    return out
+
+
+def _raise_first(errors: Sequence[InputError]) -> None:
+    if not errors:
+        return
+    first = errors[0]
+    more = len(errors) - 1
+    suffix = f" (and {more} more bad line{'s' if more != 1 else ''}; nothing was imported)" if more else (
+        " (nothing was imported)"
+    )
+    raise InputError(first.reason + suffix, location=first.location)
+
+
+# --- markdown entries --------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Entry:
+    text: str
+    lineno: int
+    meta: dict[str, Any] | None
+    section: str | None
+
+
+def _split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[_Entry]:
+    """Bullets (``-``/``*``/``+``, continuation lines indented) and paragraphs.
+
+    Headings set the current section; HTML comments on their own line and
+    blank lines separate entries.
+    """
+    section: str | None = None
+    buf: list[str] = []
+    start = 0
+    bullet = False
+
+    def flush() -> Iterator[_Entry]:
+        nonlocal buf
+        if buf:
+            text = "\n".join(buf)
+            meta = None
+            at = text.rfind("<!-- dreaming ")
+            match = _COMMENT_RE.match(text, at) if at >= 0 else None
+            if match:
+                try:
+                    meta = json.loads(match.group(1))
+                except (json.JSONDecodeError, RecursionError):
+                    raise InputError(
+                        "malformed <!-- dreaming {...} --> comment (invalid JSON)",
+                        location=f"{location_prefix}:{start}",
+                    ) from None
+                text = text[: match.start()]
+            text = text.strip()
+            if text:
+                yield _Entry(text=text, lineno=start, meta=meta, section=section)
+        buf = []
+
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\n").rstrip("\r")
+        stripped = line.strip()
+        is_bullet = bool(re.match(r"^[-*+]\s+", line))
+        if bullet and buf and line.startswith("  "):
+            buf.append(line[2:])  # a continuation line ("  " alone: an empty line in the entry)
+            continue
+        if stripped.startswith("#") and re.match(r"^#{1,6}\s", stripped):
+            yield from flush()
+            bullet = False
+            section = stripped.lstrip("#").strip()
+            continue
+        if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->") and not buf):
+            yield from flush()
+            bullet = False
+            continue
+        if is_bullet:
+            yield from flush()
+            bullet = True
+            start = lineno
+            buf.append(re.sub(r"^[-*+]\s+", "", line))
+            continue
+        if bullet:
+            yield from flush()
+            bullet = False
+        if not buf:
+            start = lineno
+        buf.append(line)
+    yield from flush()
+
+
+def split_markdown(text: str) -> list[str]:
+    """The entries (bullets or paragraphs) of a markdown text, headings dropped."""
+    return [e.text for e in _split_entries(text.split("\n"), location_prefix="<text>")]
+
+
+def _memory_from_entry(entry: _Entry, *, path: str, location: str, name: str) -> ImportedMemory:
+    if entry.meta is None:
+        return memory_from_json(
+            {"content": entry.text, "path": path},
+            location=location, default_source=f"{name}:{entry.lineno}", id_seed=(name, entry.lineno)
+        )
+    data = dict(entry.meta)
+    if "content" in data or "path" in data:
+        raise InputError("the dreaming comment must not carry 'content' or 'path'", location=location)
+    data["content"] = entry.text
+    data["path"] = path
+    return memory_from_json(data, location=location, default_source=None, id_seed=(name, entry.lineno))
+
+
+def _read_text_lines(path: Path) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 at byte {err.start}", location=f"{path}:{line}") from None
+
+
+def read_memory_dir(root: Path) -> list[ImportedMemory]:
+    """Read a directory of markdown memory files (``_index.md`` is skipped)."""
+    if not root.is_dir():
+        raise InputError("not a directory", location=str(root))
+    out: list[ImportedMemory] = []
+    errors: list[InputError] = []
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for file in files:
+        rel = file.relative_to(root).as_posix()
+        if rel == INDEX_FILE or file.suffix.lower() not in (".md", ".markdown", ".txt"):
+            continue
+        path = normalise_path("/" + rel, location=str(file))
+        try:
+            for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
+                location = f"{file}:{entry.lineno}"
+                try:
+                    out.append(
+                        _memory_from_entry(entry, path=path, location=location, name=rel)
+                    )
+                except InputError as err:
+                    errors.append(err)
+        except InputError as err:
+            errors.append(err)
+    _raise_first(errors)
+    _check_unique_ids(out)
+    return out
+
+
+def read_markdown(file: Path) -> list[ImportedMemory]:
+    """Read one CLAUDE.md-style file: ``## /path`` sections of bullets."""
+    out: list[ImportedMemory] = []
+    errors: list[InputError] = []
+    for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
+        location = f"{file}:{entry.lineno}"
+        section = entry.section
+        if section and section.startswith("/"):
+            path = section
+        elif section:
+            path = f"/{slug(section)}.md"
+        else:
+            path = DEFAULT_PATH
+        try:
+            path = normalise_path(path, location=location)
+            out.append(_memory_from_entry(entry, path=path, location=location, name=file.name))
+        except InputError as err:
+            errors.append(err)
+    _raise_first(errors)
+    _check_unique_ids(out)
+    return out
+
+
+def _check_unique_ids(items: Sequence[ImportedMemory]) -> None:
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.memory.id in seen:
+            raise InputError(
+                f"id {item.memory.id!r} already used at {seen[item.memory.id]} (nothing was imported)",
+                location=item.location,
+            )
+        seen[item.memory.id] = item.location
+
+
+def detect_format(path: Path) -> str:
+    if path.is_dir():
+        return "memory-dir"
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip()
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
+    if head.startswith(b"{"):
+        return "jsonl"
+    if head.startswith(b"#") or head.startswith(b"-"):
+        return "markdown"
+    raise InputError(f"cannot tell the format; pass --format ({' | '.join(FORMATS)})", location=str(path))
+
+
+def read_memories(path: Path, fmt: str | None = None) -> list[ImportedMemory]:
+    """Read memories from ``path`` in ``fmt`` (detected when ``None``)."""
+    if not path.exists():
+        raise InputError("no such file or directory", location=str(path))
+    fmt = fmt or detect_format(path)
+    if fmt == "memory-dir":
+        return read_memory_dir(path)
+    if path.is_dir():
+        raise InputError("is a directory; use --format memory-dir", location=str(path))
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "markdown":
+        return read_markdown(path)
+    raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def _meta_comment(memory: Memory) -> str:
+    data = memory.to_json()
+    for name in ("content", "path", "content_sha256"):
+        data.pop(name)
+    data = {k: v for k, v in data.items() if v not in (None, {}, [])}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = text.replace("-->", "--\\u003e")  # keep the comment closed where we close it
+    return f"<!-- dreaming {text} -->"
+
+
+def _bullet(memory: Memory, *, with_meta: bool) -> str:
+    lines = memory.content.split("\n")
+    body = "- " + lines[0] + "".join("\n  " + line for line in lines[1:])
+    return f"{body} {_meta_comment(memory)}" if with_meta else body
+
+
+def _title(path: str) -> str:
+    stem = path.rsplit("/", 1)[-1]
+    stem = re.sub(r"\.(md|markdown|txt)$", "", stem)
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Notes"
+
+
+def _by_path(memories: Iterable[Memory]) -> dict[str, list[Memory]]:
+    groups: dict[str, list[Memory]] = {}
+    for mem in memories:
+        groups.setdefault(mem.path, []).append(mem)
+    for mems in groups.values():
+        mems.sort(key=lambda m: (m.kind, m.key or "", m.content, m.id))
+    return dict(sorted(groups.items()))
+
+
+def render_jsonl(memories: Iterable[Memory], out: TextIO) -> int:
+    n = 0
+    for mem in memories:
+        out.write(json.dumps(mem.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+        n += 1
+    return n
+
+
+def render_markdown(memories: Iterable[Memory], *, version: int, title: str = "Memory") -> str:
+    groups = _by_path(memories)
+    parts = [f"# {title}", "", f"<!-- exported by dreaming from version {version}; one bullet per memory -->", ""]
+    for path, mems in groups.items():
+        parts.append(f"## {path}")
+        parts.append("")
+        parts.extend(_bullet(m, with_meta=True) for m in mems)
+        parts.append("")
+    return "\n".join(parts)
+
+
+def render_memory_dir(memories: Iterable[Memory], *, version: int) -> dict[str, str]:
+    """``{relative file path: text}`` for a memory directory, with ``_index.md``."""
+    groups = _by_path(memories)
+    files: dict[str, str] = {}
+    index = ["# Memory index", "", f"<!-- exported by dreaming from version {version} -->", ""]
+    tree: dict[str, list[str]] = {}
+    for path, mems in groups.items():
+        rel = path.lstrip("/")
+        if rel == INDEX_FILE:
+            rel = "_index-notes.md"
+        body = [f"# {_title(path)}", ""]
+        body.extend(_bullet(m, with_meta=True) for m in mems)
+        files[rel] = "\n".join(body) + "\n"
+        folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        kinds = sorted({m.kind for m in mems})
+        tree.setdefault(folder, []).append(
+            f"- [{_title(path)}]({rel}) — {len(mems)} memor{'y' if len(mems) == 1 else 'ies'} ({', '.join(kinds)})"
+        )
+    for folder in sorted(tree):
+        index.append(f"## /{folder}" if folder else "## /")
+        index.append("")
+        index.extend(tree[folder])
+        index.append("")
+    files[INDEX_FILE] = "\n".join(index)
+    return files
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file and a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_memory_dir(files: dict[str, str], out: Path, *, force: bool = False) -> Path | None:
+    """Write a memory directory; an existing non-empty ``out`` needs ``force``
+    and is kept as ``out.bak-<time>`` (returned), never overwritten."""
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", location=str(out))
+    nonempty = out.is_dir() and any(out.iterdir())
+    if nonempty and not force:
+        raise InputError("directory is not empty; choose a new directory or pass --force", location=str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for rel, text in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
+        backup = None
+        if out.exists():
+            if nonempty:
+                backup = out.with_name(f"{out.name}.bak-{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
+                out.rename(backup)
+            else:
+                out.rmdir()
+        tmp.rename(out)
+        return backup
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportResult:
+    read: int
+    version: Version | None
+
+    @property
+    def unchanged(self) -> int:
+        if self.version is None:
+            return self.read
+        return self.read - self.version.counts["added"] - self.version.counts["updated"]
+
+
+def import_file(store: "Store", path: Path, *, fmt: str | None = None, message: str | None = None) -> ImportResult:
+    """Read ``path`` and add its memories to ``store`` as one accepted version
+    (``version`` is ``None`` when the store already held all of them)."""
+    items = read_memories(path, fmt)
+    version = store.import_memories(
+        [i.memory for i in items],
+        message=message or f"import {path.name}",
+        explicit_created=[i.memory.id for i in items if i.explicit_created],
+    )
+    return ImportResult(read=len(items), version=version)
+
+
+def export_format_for(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix in (".jsonl", ".ndjson") or str(out) == "-":
+        return "jsonl"
+    return "markdown" if suffix in (".md", ".markdown") else "memory-dir"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportResult:
+    memories: int
+    version: int
+    format: str
+    backup: Path | None = None
+
+
+def export_file(
+    store: "Store", out: Path, *, fmt: str | None = None, version: int | None = None, force: bool = False
+) -> ExportResult:
+    """Write a version's memories to ``out`` (atomically; an existing memory
+    directory is only replaced with ``force`` and kept as a backup)."""
+    fmt = fmt or export_format_for(out)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    v = store.head if version is None else version
+    memories = store.snapshot(v)
+    backup = None
+    if fmt == "jsonl":
+        import io
+
+        buf = io.StringIO()
+        render_jsonl(memories, buf)
+        atomic_write_text(out, buf.getvalue())
+    elif fmt == "markdown":
+        atomic_write_text(out, render_markdown(memories, version=v))
+    else:
+        backup = write_memory_dir(render_memory_dir(memories, version=v), out, force=force)
+    return ExportResult(memories=len(memories), version=v, format=fmt, backup=backup)
+
+
+__all__ = [
+    "ExportResult",
+    "ImportResult",
+    "export_file",
+    "import_file",
+    "FORMATS",
+    "ImportedMemory",
+    "atomic_write_text",
+    "detect_format",
+    "format_time",
+    "normalise_path",
+    "read_memories",
+    "render_jsonl",
+    "render_markdown",
+    "render_memory_dir",
+    "write_memory_dir",
+]
