@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from dreaming import Changeset, Memory, Store
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 from dreaming.records import Evidence
 from dreaming.ingest import ingest_paths
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from dreaming import Store, import_file
 from dreaming.unattended.lock import dream_lock
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 
 from .common import report
 

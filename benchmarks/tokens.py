@@ -32,7 +32,7 @@ from dreaming import Changeset, Memory, Store
 from dreaming.cost.meter import CostReport
 from dreaming.testing import responders as fake_claude
 from dreaming.testing.fake_server import FakeAnthropicServer
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 
 from .common import report, timed
 

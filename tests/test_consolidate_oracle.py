@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from dreaming.consolidate import ConsolidationConfig, consolidate, normalise
 from dreaming.consolidate.blocking import similar_pairs
 from dreaming.consolidate.engine import _Work
-from dreaming.consolidate.oracle import exact_memory_pairs, exact_pairs
+from dreaming.consolidate.oracle import exact_pairs
+from dreaming.testing.oracles import exact_memory_pairs
 from dreaming.testing.synthetic import generate
 
 THRESHOLD = ConsolidationConfig().similarity

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dreaming.consolidate import ConsolidationConfig, consolidate, oracle, slots
-from dreaming.testing import synthetic
+from dreaming.testing import oracles, synthetic
 from dreaming.consolidate.engine import _analyse
 from dreaming.testing.heldout import HeldoutConfig, generate, score
 from dreaming.errors import DreamingError
@@ -212,10 +212,10 @@ def _entries(memories: list[Memory]) -> tuple[list[slots.Entry], frozenset[str]]
 
 
 def _same_choices(memories: list[Memory]) -> int:
-    """``slots._choose`` equals ``oracle.slot_choices`` restricted to phrasings
+    """``slots._choose`` equals ``oracles.slot_choices`` restricted to phrasings
     two subjects choose (all the rest of ``infer`` reads); returns how many."""
     entries, names = _entries(memories)
-    subjects, chosen = oracle.slot_choices(entries, names)
+    subjects, chosen = oracles.slot_choices(entries, names)
     by_key: dict[str, set[tuple[str, ...]]] = {}
     for index, reading in chosen.items():
         by_key.setdefault(reading.key, set()).add(subjects[index][0])
@@ -294,7 +294,7 @@ def test_fast_choice_breaks_ties_as_the_plain_one() -> None:
     st.integers(1, 17),
 )
 def test_fast_evidence_equals_the_plain_one(said: list[tuple[int, int, int, int]], phrasings_count: int) -> None:
-    """``slots._supporters`` against ``oracle.slot_supporters`` on random
+    """``slots._supporters`` against ``oracles.slot_supporters`` on random
     statements (person, value, phrasing, day), including people who state
     one value in more phrasings than count as evidence."""
     from datetime import datetime, timedelta, timezone
@@ -317,4 +317,4 @@ def test_fast_evidence_equals_the_plain_one(said: list[tuple[int, int, int, int]
         phrasings.setdefault(key, []).append(position)
     observed = [start + timedelta(days=day) for _, _, _, day in rows]
     fast = slots._supporters(kept, phrasings, observed)
-    assert dict(fast) == dict(oracle.slot_supporters(kept, phrasings, observed))
+    assert dict(fast) == dict(oracles.slot_supporters(kept, phrasings, observed))

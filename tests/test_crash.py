@@ -36,7 +36,7 @@ import pytest
 from dreaming import Store, import_file
 from dreaming.unattended import launch
 from dreaming.unattended.lock import dream_lock
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 from dreaming.records import Memory
 
 from .conftest import REPO

@@ -12,7 +12,7 @@ from dreaming import Store, import_file
 from dreaming.pipeline import stages
 from dreaming.cli import cli
 from dreaming.errors import CandidatePending
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 
 from .conftest import REPO
 

@@ -15,7 +15,7 @@ from dreaming.testing import responders as fake_claude
 from dreaming.testing.fake_server import FakeAnthropicServer, Fault, Reply
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.store.files import import_file
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 from dreaming.cost.prices import load_prices
 from dreaming.pipeline.stages import StageContext
 from dreaming.store.core import Store

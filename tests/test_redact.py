@@ -25,10 +25,10 @@ from dreaming.ingest.redact import (
     Redactor,
     apply,
     find,
-    reference_find,
     sensitive_name,
 )
 from dreaming.ingest.redact import _ASSIGNMENT, _keyword_regexes, _Plan
+from dreaming.testing.oracles import reference_find
 
 
 def _b64url(data: dict) -> str:

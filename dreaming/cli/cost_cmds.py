@@ -37,7 +37,7 @@ def estimate(app: App, transcripts: tuple[Path, ...], no_ingest: bool, max_sessi
     whole store and every new transcript sent to the model.
     """
     from dreaming.cost.bill import estimate_dream
-    from dreaming.pipeline.dream import DreamConfig
+    from dreaming.pipeline.run import DreamConfig
 
     config = DreamConfig(
         transcripts=() if no_ingest else (transcripts or (Path("transcripts"),)),

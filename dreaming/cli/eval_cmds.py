@@ -34,7 +34,7 @@ from dreaming.evals import (
 )
 from dreaming.evals.output import DEFAULT_RESULTS
 from dreaming.evals.progress import make_progress
-from dreaming.pipeline.dream import LLM_MODES
+from dreaming.pipeline.run import LLM_MODES
 from dreaming.store.core import Store
 from dreaming.cli.common import App, emit_json, pass_app
 

@@ -143,7 +143,7 @@ _UNSETTLED_SHOWN = 5
 
 
 def print_dream_report(console: Console, report: Any) -> None:
-    """The summary of a dream (``dreaming.pipeline.dream.DreamReport``)."""
+    """The summary of a dream (``dreaming.pipeline.run.DreamReport``)."""
     if report.status == "nothing":
         console.print(f"Nothing to dream: no new sessions or memories since the last dream (HEAD is version {report.parent}).")
         return

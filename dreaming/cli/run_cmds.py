@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from dreaming.errors import DreamingError
-from dreaming.pipeline.dream import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
-from dreaming.pipeline.progress import NullProgress, RichProgress
+from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
+from dreaming.cli.progress import RichProgress
+from dreaming.pipeline.progress import NullProgress
 from dreaming.cli.render import print_dream_report
 from dreaming.ingest import IngestReport, ingest_paths
 from dreaming.unattended.triggers import Trigger, TriggerCheck, check, parse_duration

@@ -329,7 +329,7 @@ def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
     and the counts and the choice are numpy sorts over those.  What is kept
     per chosen memory is five references to shared objects (``_Kept``); the
     few readings needed in full later are read again.  The plain version,
-    one dict of readings per memory, is :func:`.oracle.slot_choices`; both
+    one dict of readings per memory, is :func:`dreaming.testing.oracles.slot_choices`; both
     choose alike.
     """
     key_ids: dict[str, int] = {}
@@ -411,7 +411,7 @@ def _supporters(
     Each statement is four ints (person, value, phrasing, time: ids of the
     shared objects) sorted together with numpy -- no tuple per memory, which
     at a million memories made this step the peak of the subject stage.  The
-    plain version is :func:`.oracle.slot_supporters`.
+    plain version is :func:`dreaming.testing.oracles.slot_supporters`.
     """
     people: dict[tuple[str, ...], int] = {}
     values: dict[tuple[str, ...], int] = {}

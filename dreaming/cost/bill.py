@@ -95,7 +95,7 @@ class DreamEstimate:
 
 def estimate_dream(store: Any, config: Any, *, env: Mapping[str, str] | None = None, output_ratio: float = 1.0) -> DreamEstimate:
     """Project the bill of ``dream(store, config)`` with Claude, sending nothing but token counts."""
-    from dreaming.pipeline.dream import dream
+    from dreaming.pipeline.run import dream
 
     if not 0 < output_ratio <= 1:
         raise ValueError("output_ratio must be in (0, 1]")

@@ -1,4 +1,4 @@
-"""The one place the eval suites run a dream (``dreaming.pipeline.dream``).
+"""The one place the eval suites run a dream (``dreaming.pipeline.run``).
 
 The suites need only the version a dream wrote; this keeps the pipeline's
 configuration surface out of them.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from dreaming.pipeline.dream import DreamConfig, dream
+from dreaming import DreamConfig, dream
 from dreaming.store.core import Store
 from dreaming.evals.progress import bar
 

@@ -26,7 +26,7 @@ Fast path: most regexes contain literal text that every match must contain
 (``AKIA``, ``eyJ``, ``password``...) and long runs of one character class
 (``[a-f0-9]{64}``), found by reading the regex with the standard library's
 own parser; a turn without them is not scanned with that regex (one check
-per turn for all its strings).  :func:`reference_find` scans everything with
+per turn for all its strings).  :func:`dreaming.testing.oracles.reference_find` scans everything with
 everything and is the test oracle.
 """
 
@@ -582,13 +582,8 @@ def _merge(findings: Iterable[Finding]) -> list[Finding]:
     return [Finding(start=a, end=b, kind=k[1]) for (a, b), k in zip(spans, kinds)]
 
 
-def reference_find(text: str) -> list[Finding]:
-    """The oracle: every scanner over the whole text and every line, no shortcuts."""
-    return _find(text, _Plan.full(), gated=False)
-
-
 def find(text: str, *, plan: _Plan | None = None) -> list[Finding]:
-    """The secrets in ``text``: the same answer as :func:`reference_find`,
+    """The secrets in ``text``: the same answer as :func:`dreaming.testing.oracles.reference_find`,
     faster.  ``plan``: made for a haystack that includes ``text`` (one per
     turn: which regexes to run is then decided once for all its strings)."""
     return _find(text, plan or _Plan.for_(Haystack(text)), gated=True)

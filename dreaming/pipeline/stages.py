@@ -135,19 +135,10 @@ class _OfflineExtractor:
         return self._inner.extract(sessions)
 
 
-class OfflineJudge:
-    """Offline, an unsure case stays as it is: both memories are kept."""
+def _offline_judge(**options: Any) -> Any:
+    from dreaming.judge.offline import OfflineJudge
 
-    name = "offline"
-
-    def __init__(self, **options: Any):
-        pass
-
-    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[Verdict]:
-        return [
-            Verdict(case_id=c.case_id, decision="undecided", reason="left for review: no model to judge it offline")
-            for c in cases
-        ]
+    return OfflineJudge(**options)
 
 
 def _offline_patterns(**options: Any) -> Any:
@@ -168,7 +159,7 @@ def _claude(module: str, cls: str) -> Callable[..., Any]:
 
 
 register("extract", "offline", _OfflineExtractor)
-register("judge", "offline", OfflineJudge)
+register("judge", "offline", _offline_judge)
 register("patterns", "offline", _offline_patterns)
 register("extract", "claude", _claude("dreaming.extract.claude", "ClaudeExtractor"))
 register("judge", "claude", _claude("dreaming.judge.claude", "ClaudeJudge"))

@@ -26,6 +26,7 @@ from typing import Any
 from dreaming.pipeline import stages
 from dreaming.cost.bill import run_cost
 from dreaming.consolidate import ConsolidationConfig, consolidate
+from dreaming.normalise import normalise
 from dreaming.errors import CandidatePending, DreamingError
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
@@ -36,7 +37,6 @@ from dreaming.normalise.restatements import fold_restatements
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.store.core import Store
-from dreaming.normalise.times import absolutize, tidy
 
 LLM_MODES = ("off", "auto", "sync", "batch")
 STAGE_ORDER = ("ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write")
@@ -154,27 +154,6 @@ class _Clock:
         if self._stage is not None:
             self.timings[self._stage] = self.timings.get(self._stage, 0.0) + self.now() - self._start
             self._stage = None
-
-
-def normalise(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """Relative dates made absolute against each candidate's own time; text tidied."""
-    out = []
-    for c in candidates:
-        memory = c.memory
-        content = memory.content
-        notes: list[str] = []
-        if memory.observed_at is not None and memory.kind != "summary":
-            content, rewrites = absolutize(content, memory.observed_at)
-            notes = [f"{r.original} -> {r.replacement}" for r in rewrites]
-        content = tidy(content)
-        if content != memory.content:
-            metadata = dict(memory.metadata)
-            if notes:
-                metadata["normalised"] = notes
-            memory = memory.replace(content=content, metadata=metadata)
-            c = replace(c, memory=memory)
-        out.append(c)
-    return out
 
 
 def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[str], config: DreamConfig) -> list[Memory]:

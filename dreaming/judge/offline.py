@@ -1,0 +1,23 @@
+"""The offline judge: a case the core could not settle stays as it is, for review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dreaming.pipeline.stages import JudgeCase, StageContext, Verdict
+
+
+class OfflineJudge:
+    """Offline, an unsure case stays as it is: both memories are kept."""
+
+    name = "offline"
+
+    def __init__(self, **options: Any):
+        pass
+
+    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[Verdict]:
+        return [
+            Verdict(case_id=c.case_id, decision="undecided", reason="left for review: no model to judge it offline")
+            for c in cases
+        ]

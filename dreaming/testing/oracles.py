@@ -1,0 +1,109 @@
+"""Reference implementations kept as test oracles of the fast paths.
+
+Each function here is the plain, obviously-correct way to compute what a
+fast path in the product computes; the tests compare the two on the same
+inputs (differential tests, hypothesis).  They are public so that users who
+extend a fast path can test it the same way.  ``dreaming.consolidate.oracle.exact_pairs``
+stays in the product: the engine uses it while all-pairs scoring is cheap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from dreaming.consolidate import slots
+from dreaming.consolidate.text import normalise
+from dreaming.ingest.redact import Finding, _find, _Plan
+
+
+def reference_find(text: str) -> list[Finding]:
+    """The redaction oracle: every scanner over the whole text and every line, no shortcuts
+    (the reference for :func:`dreaming.ingest.redact.find`)."""
+    return _find(text, _Plan.full(), gated=False)
+
+
+def exact_memory_pairs(contents: Sequence[str], *, threshold: float, workers: int = -1) -> set[tuple[int, int]]:
+    """Pairs of raw texts whose normal forms score ``>= threshold``.
+
+    Independent of the engine's own normalisation bookkeeping: rapidfuzz
+    applies :func:`.text.normalise` as the ``processor`` here, so tests can
+    check the whole fast path (normalise, group, block, score) against it.
+    """
+    scores = process.cdist(
+        contents,
+        contents,
+        scorer=fuzz.ratio,
+        processor=normalise,
+        score_cutoff=threshold,
+        workers=workers,
+        dtype=np.float32,
+    )
+    i, j = np.nonzero(np.triu(scores, k=1))
+    return set(zip(i.tolist(), j.tolist()))
+
+
+def slot_choices(
+    entries: Sequence[slots.Entry], names: Collection[str]
+) -> tuple[dict[int, tuple[tuple[str, ...], str]], dict[int, slots._Reading]]:
+    """Every memory's phrasing, the plain way: all readings of every memory
+    kept in dicts, then counted and chosen (module doc of :mod:`.slots`,
+    point 1).  The reference for ``slots._choose``, which returns the same
+    choices restricted to phrasings that two subjects choose."""
+    subjects: dict[int, tuple[tuple[str, ...], str]] = {}
+    readings: dict[int, list[slots._Reading]] = {}
+    key_count: dict[str, int] = defaultdict(int)
+    for index, entry in enumerate(entries):
+        content = entry.content
+        if entry.statement is not None and entry.statement.negated:
+            continue
+        if not entry.capitals and not slots._SELF_RE.search(content):
+            continue
+        found = slots._read(content, names)
+        if found is None:
+            continue
+        subject, subject_text, options = found
+        subjects[index] = (subject, subject_text)
+        readings[index] = options
+        for option in options:
+            key_count[option.key] += 1
+    key_subjects: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    key_values: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for index, options in readings.items():
+        subject = subjects[index][0]
+        for option in options:
+            if key_count[option.key] >= 2:
+                key_subjects[option.key].add(subject)
+                key_values[option.key].add(option.value)
+    chosen: dict[int, slots._Reading] = {}
+    for index, options in readings.items():
+        real = [o for o in options if len(key_subjects.get(o.key, ())) >= 2 and len(key_values[o.key]) >= 2]
+        if real:
+            chosen[index] = min(real, key=lambda o: (-len(key_subjects[o.key]), -len(key_values[o.key]), o.key))
+    return subjects, chosen
+
+
+def slot_supporters(
+    kept: slots._Kept, phrasings: dict[str, list[int]], observed: Sequence[datetime | None]
+) -> dict[tuple[str, str], set[tuple[str, ...]]]:
+    """The evidence, the plain way: per person and value, the times each
+    phrasing stated it, then every pair of phrasings (module doc of
+    :mod:`.slots`, point 2).  The reference for ``slots._supporters``."""
+    said: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, set[datetime | None]]] = defaultdict(dict)
+    for key, idx in phrasings.items():
+        for p in idx:
+            said[(kept.subject[p], kept.value[p])].setdefault(key, set()).add(observed[p])
+    supporters: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
+    for (subject, _), by_key in said.items():
+        if not 2 <= len(by_key) <= slots._MAX_PHRASINGS:
+            continue
+        keys = sorted(by_key)
+        for x, a in enumerate(keys):
+            for b in keys[x + 1 :]:
+                if len(by_key[a] | by_key[b]) > 1:  # at different times
+                    supporters[(a, b)].add(subject)
+    return supporters
