@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, normalise
+from dreaming.consolidate import ConsolidationConfig, consolidate, normal_form
 from dreaming.consolidate import blocking, oracle
 from dreaming.testing.synthetic import Truth, evaluate, generate
 from dreaming.records import Memory
@@ -60,7 +60,7 @@ def _rss_mb() -> float:
 
 def _pair_recall(memories, config: ConsolidationConfig) -> dict[str, Any]:
     """Blocked vs exact similar pairs on the distinct normal forms of ``memories``."""
-    norms = sorted({normalise(m.content) for m in memories} - {""})
+    norms = sorted({normal_form(m.content) for m in memories} - {""})
     start = time.perf_counter()
     i, j, _, stats = blocking.similar_pairs(norms, threshold=config.similarity, block_cap=config.block_cap)
     blocked_s = time.perf_counter() - start
@@ -83,7 +83,7 @@ def _pair_recall(memories, config: ConsolidationConfig) -> dict[str, Any]:
 
 def _naive_exact_estimate(memories, config: ConsolidationConfig) -> float:
     """Seconds for cdist over every memory (no de-duplication), from 2,000 timed rows."""
-    norms = [normalise(m.content) for m in memories]
+    norms = [normal_form(m.content) for m in memories]
     rows = 2_000
     start = time.perf_counter()
     process.cdist(

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, normalise
+from dreaming.consolidate import ConsolidationConfig, consolidate, normal_form
 from dreaming.consolidate.blocking import similar_pairs
 from dreaming.consolidate.engine import _Work
 from dreaming.consolidate.oracle import exact_pairs
@@ -72,7 +72,7 @@ def _compare(norms: list[str]) -> tuple[float, set, set]:
 
 def test_blocked_finds_99_percent_of_exact_pairs_on_random_text() -> None:
     for seed in (1, 2, 3):
-        norms = sorted({normalise(t) for t in _random_texts(seed, 2500)} - {""})
+        norms = sorted({normal_form(t) for t in _random_texts(seed, 2500)} - {""})
         recall, fast, exact = _compare(norms)
         assert len(exact) > 300, "the random set must contain similar pairs to be a test"
         assert recall >= 0.99, f"seed {seed}: recall {recall:.4f}"
@@ -81,7 +81,7 @@ def test_blocked_finds_99_percent_of_exact_pairs_on_random_text() -> None:
 
 def test_blocked_finds_99_percent_of_exact_pairs_on_synthetic_memories() -> None:
     synthetic = generate(8000, seed=5)
-    norms = sorted({normalise(m.content) for m in synthetic.memories} - {""})
+    norms = sorted({normal_form(m.content) for m in synthetic.memories} - {""})
     recall, fast, exact = _compare(norms)
     assert len(exact) > 500
     assert recall >= 0.99, f"recall {recall:.4f}"
@@ -89,7 +89,7 @@ def test_blocked_finds_99_percent_of_exact_pairs_on_synthetic_memories() -> None
 
 
 def test_fresh_mask_keeps_only_pairs_with_a_fresh_side() -> None:
-    norms = sorted({normalise(t) for t in _random_texts(7, 1500)} - {""})
+    norms = sorted({normal_form(t) for t in _random_texts(7, 1500)} - {""})
     fresh = np.zeros(len(norms), dtype=bool)
     fresh[::7] = True
     fi, fj, _, _ = similar_pairs(norms, threshold=THRESHOLD, fresh=fresh)
@@ -125,7 +125,7 @@ def texts(draw) -> list[str]:
 @settings(max_examples=150, deadline=None)
 @given(texts())
 def test_blocked_pairs_are_exact_pairs(contents: list[str]) -> None:
-    norms = sorted({normalise(t) for t in contents} - {""})
+    norms = sorted({normal_form(t) for t in contents} - {""})
     fi, fj, fs, _ = similar_pairs(norms, threshold=THRESHOLD, block_cap=4)
     ei, ej, es = exact_pairs(norms, threshold=THRESHOLD)
     oracle = dict(zip(zip(ei.tolist(), ej.tolist()), es.tolist()))
@@ -201,7 +201,7 @@ def _look_alikes(seed: int) -> list[str]:
 
 
 def test_blocked_finds_look_alikes_two_words_apart_in_big_template_blocks() -> None:
-    norms = sorted({normalise(t) for t in _look_alikes(3)} - {""})
+    norms = sorted({normal_form(t) for t in _look_alikes(3)} - {""})
     fi, fj, fs, stats = similar_pairs(norms, threshold=THRESHOLD)
     ei, ej, es = exact_pairs(norms, threshold=THRESHOLD)
     fast, exact = _pairs(fi, fj), _pairs(ei, ej)
@@ -227,7 +227,7 @@ def test_blocked_finds_pairs_in_big_leave_one_out_blocks_through_the_filter() ->
     texts = [f"the team deploys with {v} every friday" for v in values]
     texts += [f"the team deploys with {v[:2] + v[3:]} every friday" for v in values[::9]]  # typos
     texts += [f"the team deploys with {v}x every friday" for v in values[1::9]]
-    norms = sorted({normalise(t) for t in texts} - {""})
+    norms = sorted({normal_form(t) for t in texts} - {""})
     fi, fj, fs, stats = similar_pairs(norms, threshold=THRESHOLD)
     assert stats.filtered_pairs > 0, "the block must be big enough to go through the filter"
     si, sj, ss, single = similar_pairs(norms, threshold=THRESHOLD, workers=1)

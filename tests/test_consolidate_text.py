@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dreaming.consolidate import normalise
+from dreaming.consolidate import normal_form
 from dreaming.consolidate.subjects import MULTI, SINGLE, UNSURE, kind_of, parse
 from dreaming.consolidate.text import stem, tokenize
 
@@ -25,7 +25,7 @@ from dreaming.consolidate.text import stem, tokenize
     ],
 )
 def test_wordings_of_one_fact_share_a_normal_form(variants: list[str]) -> None:
-    assert len({normalise(v) for v in variants}) == 1, [normalise(v) for v in variants]
+    assert len({normal_form(v) for v in variants}) == 1, [normal_form(v) for v in variants]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_wordings_of_one_fact_share_a_normal_form(variants: list[str]) -> None:
     ],
 )
 def test_different_facts_keep_different_normal_forms(a: str, b: str) -> None:
-    assert normalise(a) != normalise(b)
+    assert normal_form(a) != normal_form(b)
 
 
 def test_stemming_is_consistent_across_inflections() -> None:
@@ -61,7 +61,7 @@ def test_case_order_spacing_and_punctuation_do_not_change_the_normal_form(words,
     shuffled = list(words)
     rnd.shuffle(shuffled)
     restyled = gap.join(w.upper() if rnd.random() < 0.3 else w.title() for w in shuffled) + rnd.choice(["", ".", "!", "?"])
-    assert normalise(restyled) == normalise(" ".join(words))
+    assert normal_form(restyled) == normal_form(" ".join(words))
 
 
 def statement(text: str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dreaming.consolidate.engine import consolidate, count_duplicate_pairs, count_stale
 from dreaming.consolidate.results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
-from dreaming.consolidate.text import normalise
+from dreaming.consolidate.text import normal_form
 
 __all__ = [
     "Ambiguous",
@@ -19,5 +19,5 @@ __all__ = [
     "consolidate",
     "count_duplicate_pairs",
     "count_stale",
-    "normalise",
+    "normal_form",
 ]

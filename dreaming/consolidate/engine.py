@@ -517,7 +517,7 @@ class _Work:
                     break
                 # the newest later entry that replaces r's value (a later typo
                 # of r's own value does not, so look past it)
-                unsure: rules.Verdict | None = None
+                unsure: rules.PairDecision | None = None
                 for m in newest:
                     if reps[m].observed <= reps[r].observed or not (reps[r].fresh or reps[m].fresh):
                         continue
@@ -571,7 +571,7 @@ class _Work:
     def _value(self, slot: tuple, rep: _Rep) -> str:
         return self.filled[rep.memory.id].value_text if slot[0] == "attribute" else _value(rep)
 
-    def _update_verdict(self, older: _Rep, newer: _Rep, kind: str) -> rules.Verdict:
+    def _update_verdict(self, older: _Rep, newer: _Rep, kind: str) -> rules.PairDecision:
         if kind == "attribute":
             assert self.slot_found is not None
             a, b = self.filled[older.memory.id], self.filled[newer.memory.id]

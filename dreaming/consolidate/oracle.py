@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from dreaming.consolidate import slots
-from dreaming.consolidate.text import normalise
+from dreaming.consolidate.text import normal_form
 
 #: Rows per cdist call; 512 x 1M uint8 scores = 512 MB at most.
 _ROWS = 512

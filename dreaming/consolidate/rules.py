@@ -77,7 +77,7 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class PairDecision:
     kind: str
     reason: str
 
@@ -237,12 +237,12 @@ def _words(norm: str) -> list[str]:
     return [w for w in norm.split() if w != "not"]
 
 
-def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
+def duplicate(a: Text, b: Text, lexicon: Lexicon) -> PairDecision:
     """Is this similar pair one fact said twice?  (See module doc.)"""
     if a.negated != b.negated:
         if _same_slot(a.statement, b.statement, lexicon.names):
-            return Verdict(NONE, "opposite polarity (a possible update)")
-        return Verdict(AMBIGUOUS, "one states what the other denies")
+            return PairDecision(NONE, "opposite polarity (a possible update)")
+        return PairDecision(AMBIGUOUS, "one states what the other denies")
     names = lexicon.names
     only_a, only_b, typos, slipped = _leftovers(_words(a.norm), _words(b.norm), lexicon)
     if not only_a and not only_b:
@@ -250,32 +250,32 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> Verdict:
         named_a = [fix.get(w, w) for w in a.capitals if w in names]
         named_b = [w for w in b.capitals if w in names]
         if len(named_a) >= 2 and len(named_b) >= 2 and named_a != named_b:
-            return Verdict(AMBIGUOUS, "same words, names in a different order")
+            return PairDecision(AMBIGUOUS, "same words, names in a different order")
         if a.statement and b.statement:
             noise = set(slipped)
             subject_a = sorted(fix.get(w, w) for w in a.statement.subject if w not in noise)
             subject_b = sorted(w for w in b.statement.subject if w not in noise)
             if subject_a != subject_b:
-                return Verdict(AMBIGUOUS, "same words, different subject")
+                return PairDecision(AMBIGUOUS, "same words, different subject")
         if typos or slipped:
             spelled = ", ".join([f"{x}/{y}" for x, y in typos] + [f"'{w}'" for w in slipped])
-            return Verdict(DUPLICATE, f"same words up to typos ({spelled})")
-        return Verdict(DUPLICATE, "same words after normalisation")
+            return PairDecision(DUPLICATE, f"same words up to typos ({spelled})")
+        return PairDecision(DUPLICATE, "same words after normalisation")
     left = only_a + only_b
     if _same_slot(a.statement, b.statement, names):
-        return Verdict(NONE, "same subject, different value")
+        return PairDecision(NONE, "same subject, different value")
     if len(only_a) == 1 and len(only_b) == 1 and one_letter_apart(only_a[0], only_b[0], lexicon):
         x, y = only_a[0], only_b[0]
         if x in names or y in names:
-            return Verdict(AMBIGUOUS, f"names one letter apart ({x} / {y}): a typo or someone else?")
-        return Verdict(AMBIGUOUS, f"words one letter apart ({x} / {y}): a typo or a different word?")
+            return PairDecision(AMBIGUOUS, f"names one letter apart ({x} / {y}): a typo or someone else?")
+        return PairDecision(AMBIGUOUS, f"words one letter apart ({x} / {y}): a typo or a different word?")
     if a.statement and b.statement and a.statement.subject != b.statement.subject:
-        return Verdict(NONE, "different subjects")
+        return PairDecision(NONE, "different subjects")
     if all(is_number(w) for w in left) and only_a and only_b:
-        return Verdict(AMBIGUOUS, f"only numbers differ ({' '.join(only_a)} / {' '.join(only_b)}) and the subject is unclear")
+        return PairDecision(AMBIGUOUS, f"only numbers differ ({' '.join(only_a)} / {' '.join(only_b)}) and the subject is unclear")
     if len(left) == 1 and not is_number(left[0]) and left[0] not in names:
-        return Verdict(AMBIGUOUS, f"one says more ('{left[0]}'): a duplicate or a narrower fact?")
-    return Verdict(NONE, "different words")
+        return PairDecision(AMBIGUOUS, f"one says more ('{left[0]}'): a duplicate or a narrower fact?")
+    return PairDecision(NONE, "different words")
 
 
 def _same_slot(a: Statement | None, b: Statement | None, names: frozenset[str]) -> bool:
@@ -286,17 +286,17 @@ def _same_slot(a: Statement | None, b: Statement | None, names: frozenset[str]) 
     return kind_of(a, names) != MULTI or a.masked_value == b.masked_value
 
 
-def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> Verdict:
+def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> PairDecision:
     """Does ``newer`` replace ``older``?  Both share subject, predicate and context."""
     only_old, only_new, lexicon = _value_change(older.value, older.value_text, newer.value, newer.value_text, lexicon)
     same_value = not only_old and not only_new
     if same_value:
         if older.negated != newer.negated:
-            return Verdict(UPDATE, "the same fact with its polarity reversed")
-        return Verdict(NONE, "same value")
+            return PairDecision(UPDATE, "the same fact with its polarity reversed")
+        return PairDecision(NONE, "same value")
     if older.negated or newer.negated:
         # "does not live in Paris" says nothing against "lives in Berlin"
-        return Verdict(NONE, "denying one value does not replace another")
+        return PairDecision(NONE, "denying one value does not replace another")
     unsure = _unsure_change(only_old, only_new, lexicon)
     if unsure is not None:
         return unsure
@@ -305,26 +305,26 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> V
         and older.masked_value == newer.masked_value
         and not (older.imperative or newer.imperative)
     ):
-        return Verdict(UPDATE, "a number changed")
+        return PairDecision(UPDATE, "a number changed")
     if kind == SINGLE:
-        return Verdict(UPDATE, "a single-valued subject has a new value")
+        return PairDecision(UPDATE, "a single-valued subject has a new value")
     if kind == UNSURE:
-        return Verdict(AMBIGUOUS, "same subject and predicate, a different value: replaced or added?")
-    return Verdict(NONE, "values of a multi-valued predicate accumulate")
+        return PairDecision(AMBIGUOUS, "same subject and predicate, a different value: replaced or added?")
+    return PairDecision(NONE, "values of a multi-valued predicate accumulate")
 
 
-def slot_update(older: tuple[tuple[str, ...], str], newer: tuple[tuple[str, ...], str], evidence: str, lexicon: Lexicon) -> Verdict:
+def slot_update(older: tuple[tuple[str, ...], str], newer: tuple[tuple[str, ...], str], evidence: str, lexicon: Lexicon) -> PairDecision:
     """Does ``newer`` replace ``older``?  Two values (stems, as written) of
     one attribute of one subject, perhaps in different phrasings (see
     :mod:`.slots`); ``evidence`` says why they are one attribute.  Both are
     positive statements (negated ones are never slotted)."""
     only_old, only_new, lexicon = _value_change(older[0], older[1], newer[0], newer[1], lexicon)
     if not only_old and not only_new:
-        return Verdict(NONE, "same value")
+        return PairDecision(NONE, "same value")
     unsure = _unsure_change(only_old, only_new, lexicon)
     if unsure is not None:
-        return Verdict(AMBIGUOUS, f"{evidence}; {unsure.reason}")
-    return Verdict(UPDATE, f"{evidence}; a new value")
+        return PairDecision(AMBIGUOUS, f"{evidence}; {unsure.reason}")
+    return PairDecision(UPDATE, f"{evidence}; a new value")
 
 
 def _value_change(
@@ -339,43 +339,43 @@ def _value_change(
     return only_old, only_new, lexicon
 
 
-def _unsure_change(only_old: list[str], only_new: list[str], lexicon: Lexicon) -> Verdict | None:
+def _unsure_change(only_old: list[str], only_new: list[str], lexicon: Lexicon) -> PairDecision | None:
     """A changed value that may not be a new one: a typo, or a value that only says more."""
     if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
         # "Dubai" / "Duai": retiring the right value for a typo would be worse than asking
-        return Verdict(AMBIGUOUS, f"values nearly alike ({only_old[0]} / {only_new[0]}): a typo or a new value?")
+        return PairDecision(AMBIGUOUS, f"values nearly alike ({only_old[0]} / {only_new[0]}): a typo or a new value?")
     if not (only_old and only_new) and not any(is_number(w) or w in lexicon.names for w in only_old + only_new):
         # "100 requests per minute" / "100 requests a minute": one says more, nothing was replaced
         extra = " ".join(only_old or only_new)
-        return Verdict(AMBIGUOUS, f"one value says more ('{extra}'): the same value or a new one?")
+        return PairDecision(AMBIGUOUS, f"one value says more ('{extra}'): the same value or a new one?")
     return None
 
 
-def keyed_duplicate(a: Text, b: Text, key: str, lexicon: Lexicon) -> Verdict:
+def keyed_duplicate(a: Text, b: Text, key: str, lexicon: Lexicon) -> PairDecision:
     """Do two texts sharing an explicit key state the same thing, however far
     apart their wording?  The key names the subject, so the same value with
     the same polarity is one fact ("tabs over spaces for indentation" / "tabs
     over spaces, as always"), unless each is said of a different context
     ("for Go" / "for Python"): merging would lose one."""
     if a.statement is None or b.statement is None or a.negated != b.negated:
-        return Verdict(NONE, "no value to compare")
+        return PairDecision(NONE, "no value to compare")
     ca, cb = a.statement.context, b.statement.context
     if ca and cb and sorted(ca) != sorted(cb):
-        return Verdict(NONE, "the same key said of different contexts")
+        return PairDecision(NONE, "the same key said of different contexts")
     only_a, only_b, _ = _value_change(a.statement.value, a.statement.value_text, b.statement.value, b.statement.value_text, lexicon)
     if only_a or only_b or a.statement.negated != b.statement.negated:
-        return Verdict(NONE, "a different value")
-    return Verdict(DUPLICATE, f"same key '{key}', the same value")
+        return PairDecision(NONE, "a different value")
+    return PairDecision(DUPLICATE, f"same key '{key}', the same value")
 
 
-def keyed_update(older: Text, newer: Text, key: str, lexicon: Lexicon) -> Verdict:
+def keyed_update(older: Text, newer: Text, key: str, lexicon: Lexicon) -> PairDecision:
     """Does ``newer`` replace ``older``?  They share an explicit key: one subject."""
     if older.statement is not None and newer.statement is not None:
         verdict = update(older.statement, newer.statement, SINGLE, lexicon)
-        return Verdict(verdict.kind, f"same key '{key}': {verdict.reason}")
+        return PairDecision(verdict.kind, f"same key '{key}': {verdict.reason}")
     only_old, only_new, _, _ = _leftovers(_words(older.norm), _words(newer.norm), lexicon)
     if not only_old and not only_new and older.negated == newer.negated:
-        return Verdict(NONE, "same text")
+        return PairDecision(NONE, "same text")
     if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
-        return Verdict(AMBIGUOUS, f"same key '{key}', texts nearly alike ({only_old[0]} / {only_new[0]})")
-    return Verdict(UPDATE, f"same key '{key}', a different value")
+        return PairDecision(AMBIGUOUS, f"same key '{key}', texts nearly alike ({only_old[0]} / {only_new[0]})")
+    return PairDecision(UPDATE, f"same key '{key}', a different value")

@@ -6,7 +6,7 @@ not count.  This module turns a memory's text into
 
 * a sequence of :class:`Token` (stem, class, capitalisation) that the subject
   parser (:mod:`.subjects`) reads in order, and
-* its *normal form* (:func:`normalise`): the content stems, sorted and joined
+* its *normal form* (:func:`normal_form`): the content stems, sorted and joined
   by single spaces.  Sorting makes word order irrelevant; the stems make
   inflection irrelevant; dropping fillers, articles, copulas and the default
   subject ("the user", "I") makes phrasing irrelevant.  Typos are the one
@@ -339,14 +339,14 @@ def norm_of(tokens: list[Token]) -> str:
     return " ".join(sorted([t.stem for t in tokens if t.cls in CONTENT or t.cls == NEG]))
 
 
-def normalise(content: str) -> str:
+def normal_form(content: str) -> str:
     """The normal form of a memory's text; also the rapidfuzz ``processor``.
 
-    >>> normalise("The user really prefers using Tabs.")
+    >>> normal_form("The user really prefers using Tabs.")
     'prefer tab'
-    >>> normalise("tabs, preferred by user")
+    >>> normal_form("tabs, preferred by user")
     'prefer tab'
-    >>> normalise("User doesn't like tea")
+    >>> normal_form("User doesn't like tea")
     'lik not tea'
     """
     return norm_of(tokenize(content))

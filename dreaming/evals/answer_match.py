@@ -1,6 +1,6 @@
 """How the offline answerer compares a gold answer with retrieved text.
 
-Both sides go through the same :func:`normalise`, and a gold answer counts as
+Both sides go through the same :func:`answer_terms`, and a gold answer counts as
 *contained* when its tokens appear as one contiguous run in the text's
 tokens (:func:`contains`).  The rules, in the order they apply:
 
@@ -134,7 +134,7 @@ def _tokens(canonical: str) -> tuple[str, ...]:
     return tuple(w for w in words if w not in _ARTICLES)
 
 
-def normalise(text: str) -> tuple[str, ...]:
+def answer_terms(text: str) -> tuple[str, ...]:
     """The tokens of ``text`` under the documented rules."""
     return _tokens(_canonical_text(text))
 
@@ -166,6 +166,6 @@ def find(haystack: Sequence[str], needle: Sequence[str]) -> int:
 
 def contains(text: str, answer: str) -> bool:
     """True when ``text`` contains the gold ``answer`` (every item of a list answer)."""
-    haystack = normalise(text)
+    haystack = answer_terms(text)
     items = answer_items(answer)
     return bool(items) and all(find(haystack, item) >= 0 for item in items)

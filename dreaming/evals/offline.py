@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dreaming.evals.answerer import Asked, Outcome
-from dreaming.evals.answer_match import answer_items, find, normalise
+from dreaming.evals.answer_match import answer_items, answer_terms, find
 from dreaming.evals.retrieval import evidence_recall
 
 
@@ -66,7 +66,7 @@ class OfflineAnswerer:
         return None
 
     def score_one(self, asked: Asked, *, ks: Sequence[int]) -> tuple[Outcome, ...]:
-        tokens = [normalise(hit.content) for hit in asked.hits]
+        tokens = [answer_terms(hit.content) for hit in asked.hits]
         return tuple(self._at(asked, tokens[:k], k) for k in ks)
 
     @staticmethod

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, utils
 
-from dreaming.pipeline.stages import JudgeCase, StageContext, Verdict
+from dreaming.pipeline.stages import JudgeCase, StageContext, JudgeVerdict
 from dreaming.pipeline.prompts import JUDGE_SYSTEM, data_block, json_line, memory_record
 from dreaming.llm.requests import LLMRequest, ToolSpec
 from dreaming.pipeline.claude import checked, fell_back, model_for, send
@@ -131,13 +131,13 @@ def keeps_both(merged: str, case: JudgeCase) -> bool:
     )
 
 
-def to_verdicts(group: CaseGroup, data: Mapping[str, Any], *, model: str) -> list[Verdict]:
+def to_verdicts(group: CaseGroup, data: Mapping[str, Any], *, model: str) -> list[JudgeVerdict]:
     out = []
     for v in data["verdicts"]:
         case = group.cases[v["case"]]
         decision = v["decision"]
         out.append(
-            Verdict(
+            JudgeVerdict(
                 case_id=case.case_id,
                 decision=decision,
                 reason=f"{' '.join(v['reason'].split())} ({model})",
@@ -149,8 +149,8 @@ def to_verdicts(group: CaseGroup, data: Mapping[str, Any], *, model: str) -> lis
     return out
 
 
-def undecided(case: JudgeCase, why: str) -> Verdict:
-    return Verdict(case_id=case.case_id, decision="undecided", reason=f"left for review: {why}")
+def undecided(case: JudgeCase, why: str) -> JudgeVerdict:
+    return JudgeVerdict(case_id=case.case_id, decision="undecided", reason=f"left for review: {why}")
 
 
 class ClaudeJudge:
@@ -178,14 +178,14 @@ class ClaudeJudge:
         model = model_for(ctx, "judge")
         return [self.request(g, model) for g in self.groups(cases)]
 
-    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[Verdict]:
+    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[JudgeVerdict]:
         ids = [c.case_id for c in cases]
         if len(set(ids)) != len(ids):
             raise ValueError("judge case ids must be unique")
         model = model_for(ctx, "judge")
         groups = self.groups(cases)
         results = send(ctx, "judge", [self.request(g, model) for g in groups], checked(check_reply, {g.custom_id: g for g in groups}))
-        out: list[Verdict] = []
+        out: list[JudgeVerdict] = []
         failures = []
         for group, result in zip(groups, results):
             if result.ok and result.data is not None:

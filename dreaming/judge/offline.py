@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dreaming.pipeline.stages import JudgeCase, StageContext, Verdict
+from dreaming.pipeline.stages import JudgeCase, StageContext, JudgeVerdict
 
 
 class OfflineJudge:
@@ -16,8 +16,8 @@ class OfflineJudge:
     def __init__(self, **options: Any):
         pass
 
-    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[Verdict]:
+    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[JudgeVerdict]:
         return [
-            Verdict(case_id=c.case_id, decision="undecided", reason="left for review: no model to judge it offline")
+            JudgeVerdict(case_id=c.case_id, decision="undecided", reason="left for review: no model to judge it offline")
             for c in cases
         ]

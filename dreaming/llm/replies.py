@@ -22,7 +22,7 @@ MAX_SHOWN_ERRORS = 3
 
 
 @dataclass(frozen=True, kw_only=True)
-class Verdict:
+class ReplyCheck:
     data: Mapping[str, Any] | None
     text: str
     problem: str | None = None
@@ -37,31 +37,31 @@ def _one_line(text: str) -> str:
 
 def read_reply(
     request: LLMRequest, content: list[dict[str, Any]], stop_reason: str | None, validate: Validator | None
-) -> Verdict:
+) -> ReplyCheck:
     text = "".join(b.get("text", "") for b in content if b.get("type") == "text")
     if stop_reason == "refusal":
-        return Verdict(data=None, text=text, problem="the model declined to answer (stop_reason refusal)", kind="refused")
+        return ReplyCheck(data=None, text=text, problem="the model declined to answer (stop_reason refusal)", kind="refused")
     truncated = f" (reply cut off at max_tokens={request.max_tokens})" if stop_reason == "max_tokens" else ""
     if request.tool is None:
         if truncated:
-            return Verdict(data=None, text=text, problem=f"incomplete answer{truncated}", kind="invalid")
-        return Verdict(data=None, text=text)
+            return ReplyCheck(data=None, text=text, problem=f"incomplete answer{truncated}", kind="invalid")
+        return ReplyCheck(data=None, text=text)
     call = next((b for b in content if b.get("type") == "tool_use" and b.get("name") == request.tool.name), None)
     if call is None:
-        return Verdict(data=None, text=text, problem=f"no call to tool {request.tool.name}{truncated}", kind="invalid")
+        return ReplyCheck(data=None, text=text, problem=f"no call to tool {request.tool.name}{truncated}", kind="invalid")
     data = call.get("input")
     if not isinstance(data, dict):
-        return Verdict(data=None, text=text, problem=f"tool input is {type(data).__name__}, not an object{truncated}", kind="invalid")
+        return ReplyCheck(data=None, text=text, problem=f"tool input is {type(data).__name__}, not an object{truncated}", kind="invalid")
     errors = json_schema.errors(data, request.tool.input_schema)
     if errors:
         more = f" (+{len(errors) - MAX_SHOWN_ERRORS} more)" if len(errors) > MAX_SHOWN_ERRORS else ""
         shown = "; ".join(errors[:MAX_SHOWN_ERRORS])
-        return Verdict(data=None, text=text, problem=f"tool input does not match the schema: {shown}{more}{truncated}", kind="invalid")
+        return ReplyCheck(data=None, text=text, problem=f"tool input does not match the schema: {shown}{more}{truncated}", kind="invalid")
     if validate is not None:
         try:
             problem = validate(request, data)
         except ValueError as exc:
             problem = _one_line(str(exc)) or type(exc).__name__
         if problem:
-            return Verdict(data=None, text=text, problem=_one_line(problem), kind="invalid")
-    return Verdict(data=data, text=text)
+            return ReplyCheck(data=None, text=text, problem=_one_line(problem), kind="invalid")
+    return ReplyCheck(data=data, text=text)

@@ -59,7 +59,7 @@ class JudgeCase:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Verdict:
+class JudgeVerdict:
     """``duplicate`` (``merged`` holds the wording), ``update`` (``current``
     names the id that stays true), ``distinct``, or ``undecided``."""
 
@@ -74,7 +74,7 @@ class Verdict:
 class Judge(Protocol):
     name: str
 
-    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[Verdict]: ...
+    def judge(self, cases: Sequence[JudgeCase], ctx: StageContext) -> list[JudgeVerdict]: ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,7 @@ from dreaming.store.files import DEFAULT_PATH
 from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
 from dreaming.plan.reorganise import best_path, topic_path
 from dreaming.normalise.restatements import Fold
-from dreaming.pipeline.stages import Verdict
+from dreaming.pipeline.stages import JudgeVerdict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +56,7 @@ def plan_changes(
     store_memories: Sequence[Memory],
     candidates: Sequence[Candidate],
     consolidation: Consolidation,
-    verdicts: Sequence[Verdict] = (),
+    verdicts: Sequence[JudgeVerdict] = (),
     verdict_pairs: Mapping[str, tuple[str, str]] | None = None,
     patterns: Sequence[Candidate] = (),
     fresh: Iterable[str] = (),

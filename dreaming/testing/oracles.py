@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from dreaming.consolidate import slots
-from dreaming.consolidate.text import normalise
+from dreaming.consolidate.text import normal_form
 from dreaming.ingest.redact import Finding, _find, _Plan
 
 
@@ -38,7 +38,7 @@ def exact_memory_pairs(contents: Sequence[str], *, threshold: float, workers: in
         contents,
         contents,
         scorer=fuzz.ratio,
-        processor=normalise,
+        processor=normal_form,
         score_cutoff=threshold,
         workers=workers,
         dtype=np.float32,
