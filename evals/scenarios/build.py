@@ -24,8 +24,8 @@ The script format, line by line::
     +5m                               (advance the clock: +30s, +5m, +2h)
 
 Every line advances the clock by 20 seconds; ``tool`` lines belong to the
-preceding assistant message; each ``result`` answers the latest unanswered
-``tool``.  ``cwd=`` defaults to the previous session's.  Text after
+preceding assistant message; each ``result`` answers the earliest unanswered
+``tool`` (first in, first out, as parallel tool calls are answered).  ``cwd=`` defaults to the previous session's.  Text after
 ``user:``/``assistant:``/``result:`` may continue on following lines that
 start with two spaces.
 """
