@@ -104,6 +104,18 @@ def _write_candidate(session: PendingSession, turn: Turn, write: MemoryWrite) ->
     return Candidate(memory=memory, rule=candidate.rule, confidence=candidate.confidence)
 
 
+def memory_edit_candidates(session: PendingSession) -> list[Candidate]:
+    """The session's memory edits that change what is stored (replace, retract, delete, rename, overwrite):
+    replayed exactly in every mode, so a model-backed extractor adds these to what the model proposes."""
+    out = []
+    for turn in session.turns:
+        for call in turn.tool_calls:
+            for write in memory_writes(call):
+                if write.op != "add":
+                    out.append(_write_candidate(session, turn, write))
+    return out
+
+
 class OfflineExtractor:
     """The default extractor: rules, no model."""
 
@@ -170,4 +182,4 @@ class OfflineExtractor:
                                            key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
 
 
-__all__ = ["EDIT_KIND", "ExtractConfig", "OfflineExtractor", "project_of"]
+__all__ = ["EDIT_KIND", "ExtractConfig", "OfflineExtractor", "memory_edit_candidates", "project_of"]
