@@ -203,7 +203,10 @@ def generate(r: random.Random) -> tuple[list[Memory], list[Memory], list[str], l
             writer[n] = len(intents) - 1
         elif kind in ("update", "move"):
             p = free.pop()
-            upserts[p] = mem(p, f"parent fact {p} updated") if kind == "update" else mem(p, f"parent fact {p[1:]}", path="/moved.md")
+            if kind == "update":
+                upserts[p] = mem(p, f"parent fact {p} updated")
+            else:
+                upserts[p] = mem(p, f"parent fact {p[1:]}", path="/moved.md")
             intents.append(Intent(change=Change(op=kind, inputs=(p,), outputs=(p,)), writes={p}))
             writer[p] = len(intents) - 1
         elif kind == "merge":

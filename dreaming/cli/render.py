@@ -62,7 +62,7 @@ def versions_table(versions: Sequence[Version], *, head: int, decisions: Mapping
         status = v.status + (" (HEAD)" if v.number == head else "")
         style = {"candidate": "yellow", "rejected": "dim"}.get(v.status, "")
         c = v.counts
-        cells = [
+        cells: list[Any] = [
             str(v.number),
             Text(status, style=style or ("bold green" if v.number == head else "")),
             v.origin,

@@ -854,7 +854,7 @@ class Store:
         everything = set(graph.ops)
         if not chosen and everything:
             return self._reject(conn, c, who=who, via=via)
-        now = format_time(utcnow())
+        now = format_time(utcnow()) or ""
         released = 0
         counts = dict(cand.counts)
         if chosen != everything:
@@ -984,7 +984,7 @@ class Store:
             [c + 1, c, c],
         )
         released = conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c]).rowcount
-        now = format_time(utcnow())
+        now = format_time(utcnow()) or ""
         conn.execute("UPDATE versions SET status = 'rejected', decided_at = ? WHERE number = ?", [now, c])
         seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [c])]
         self._record_decision(conn, c, now, who, via, [], seqs, released)
