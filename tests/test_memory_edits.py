@@ -75,7 +75,7 @@ def test_edits_replay_in_order_within_one_dream() -> None:
     first = _mem("c1", "on call: Bea", "/team.md", minutes=0, rule="memory-tool:create")
     second = _mem("c2", "on call: Kofi", "/team.md", minutes=5,
                   edit={"op": "replace", "path": "/team.md", "replaces": ["on call: Bea"]})
-    third = _mem("c3", "on call: Kofi", "/team.md", minutes=10, edit={"op": "retract", "path": "/team.md"}, rule="memory-tool:str_replace")
+    third = _mem("c3", "on call: Kofi", "/team.md", minutes=10, edit={"op": "retract", "path": "/team.md"})
     out = replay([first, second], [second, third])
     assert [(r.old_id, r.new_id) for r in out.replacements] == [("c1", "c2")]
     assert [r.memory_id for r in out.removals] == ["c2"]

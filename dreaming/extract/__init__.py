@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from dreaming.ids import new_id
-from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
-from dreaming.normalise.restatements import NEEDS_CONTEXT
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
 from dreaming.extract.statements import is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
+from dreaming.ids import new_id
+from dreaming.normalise.restatements import NEEDS_CONTEXT
+from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
 
 SUMMARY_LIMIT = 8000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -93,10 +93,7 @@ def _write_candidate(session: PendingSession, turn: Turn, write: MemoryWrite) ->
         edit["new_path"] = write.new_path
     if write.op == "write-file":
         edit["entries"] = list(write.file_entries)
-    if write.op in ("add", "replace"):
-        kind = "note" if write.path else "procedure"
-    else:
-        kind = EDIT_KIND
+    kind = ("note" if write.path else "procedure") if write.op in ("add", "replace") else EDIT_KIND
     candidate = _candidate(session, [turn], write.content, kind=kind, rule=write.rule, confidence=0.95, path=write.path)
     if write.op == "add":
         return candidate

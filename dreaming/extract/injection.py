@@ -38,7 +38,8 @@ from dataclasses import dataclass
 _SYSTEM = re.compile(
     r"\b(?:system prompt|(?:your|the|my|all|previous|prior|earlier|above|original)\s+(?:\w+\s+)?(?:rules|instructions|guidelines|"
     r"directives|programming|configuration|settings|prompt)|memory store|memory bank|memory file|memories|your memory|"
-    r"the memory|long[- ]term memory|knowledge base|this assistant|you are now|you must now|new persona|developer mode|jailbreak)\b"
+    r"the memory|long[- ]term memory|knowledge base|this assistant|you are now|you must now|new persona|"
+    r"developer mode|jailbreak)\b"
     # a reader addressed as a machine: "note to any AI reading this", "AI assistants processing this document"
     r"|\b(?:ais?|llms?|assistants?|models?|bots?|agents?)\b(?:\s+\w+){0,2}?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\b",
     re.I,

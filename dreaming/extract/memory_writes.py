@@ -26,8 +26,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, utils
 
-from dreaming.store.files import split_markdown
 from dreaming.records import ToolCall
+from dreaming.store.files import split_markdown
 
 MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}
 MEMORY_FILES = {"claude.md", "memory.md", "claude.local.md"}
