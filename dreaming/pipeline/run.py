@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate import ConsolidationConfig, consolidate, edits, meaning, scope
+from dreaming.consolidate.meaning import MeaningConfig
 from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
@@ -62,6 +63,8 @@ class DreamConfig:
     pattern_writer: str | None = None
     stage_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     consolidation: ConsolidationConfig = field(default_factory=ConsolidationConfig)
+    #: the second pass by meaning (sentence vectors and the pair model)
+    meaning: MeaningConfig = field(default_factory=MeaningConfig)
     patterns: PatternConfig = field(default_factory=PatternConfig)
     #: dream over at most this many pending sessions (oldest first); the rest wait
     max_sessions: int | None = None
@@ -316,6 +319,7 @@ def dream(
                         for m in all_memories if m.kind != EDIT_KIND and m.id not in replayed.retired]
         fresh_ids = set(fresh) | {c.memory.id for c in candidates}
         decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
+        decisions = meaning.refine(decisions, all_memories, fresh=fresh_ids, config=config.meaning)
         decisions, _ = scope.apply(decisions, all_memories)
         decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
             Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
