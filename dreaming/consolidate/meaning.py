@@ -13,9 +13,10 @@ could be the same fact or an older value of it:
 2. **scored** by the pair model (:mod:`.pairs`): duplicate / update /
    distinct with a probability;
 3. **acted on** only above a confidence: a duplicate at ``merge_at`` is
-   merged (the newer wording kept, so that a pair that was really a change of
-   value ends with the newer value), an update at ``update_at`` retires the
-   older memory; a call between ``review_at`` and those becomes an
+   merged (the wording that says more is kept -- more dates, numbers, names;
+   the newer on a tie -- and never a pair whose numbers differ), an update at
+   ``update_at`` retires the older memory unless the older one narrates an
+   event (events add up; they do not replace each other); a call between ``review_at`` and those becomes an
    *ambiguous* pair for the judge (Claude when enabled; offline, listed for
    review).  Everything below ``review_at`` is left alone.
 
@@ -34,7 +35,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dreaming.consolidate import scope
-from dreaming.consolidate.pairs import DocumentFrequency, PairModel, Side, content_words, features, shipped_model
+from dreaming.consolidate.pairs import (
+    DocumentFrequency,
+    PairModel,
+    Side,
+    content_words,
+    features,
+    narrates,
+    shipped_model,
+    value_words,
+)
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
 from dreaming.records import Memory, merge_provenance
@@ -58,6 +68,8 @@ class MeaningConfig:
     merge_at: float = 0.65
     #: act on an update call at this probability or above
     update_at: float = 0.62
+    #: an update is acted on only between memories at least this close in meaning (a shared word alone is not enough)
+    update_min_cosine: float = 0.25
     #: a duplicate or update call at this probability or above (but below acting) goes to the judge
     review_at: float = 0.45
     #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
@@ -117,6 +129,14 @@ def _numbers_differ(a: str, b: str) -> bool:
     na = {w for w in content_words(a) if any(c.isdigit() for c in w)}
     nb = {w for w in content_words(b) if any(c.isdigit() for c in w)}
     return bool(na - nb) and bool(nb - na)
+
+
+def _fuller(newer: Memory, older: Memory) -> Memory:
+    """The wording a merge keeps: the one that says more (dates, numbers, names), the newer on a tie."""
+    def said(m: Memory) -> tuple[int, int]:
+        return len(value_words(m.content)), len(content_words(m.content))
+
+    return older if said(older) > said(newer) else newer
 
 
 def _merged(keep: Memory, drop: Memory) -> Memory:
@@ -181,14 +201,15 @@ def refine(
         why = f"cosine {cos:.2f}; pair model: {probs}"
         if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
                 and not merged_members & {older.id} and not _numbers_differ(a.content, b.content):
-            keep = newer if newer.id not in merged_members else older
+            keep = _fuller(newer, older) if newer.id not in merged_members else older
             drop = older if keep is newer else newer
             taken |= {a.id, b.id}
             merges.append(Merge(memory=_merged(keep, drop), members=tuple(sorted((keep.id, drop.id))),
                                 score=round(confidence * 100, 2),
                                 reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})"))
         elif call.label == "update" and confidence >= config.update_at and not taken & {a.id, b.id} \
-                and _observed(older) != _observed(newer):
+                and _observed(older) != _observed(newer) and not narrates(older.content) \
+                and cos >= config.update_min_cosine:
             taken.add(older.id)
             supersedes.append(Supersede(
                 old_id=older.id, new_id=newer.id, subject="", old_value=older.content, new_value=newer.content,

@@ -57,14 +57,28 @@ FUNCTION_WORDS = frozenset(
 )
 _NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot can't don't doesn't didn't "
                        "isn't aren't wasn't weren't won't wouldn't shouldn't couldn't hasn't haven't hadn't".split())
-#: words and signs that mark a change of value ("now", "from X to Y", "moved", "no longer", "->")
+#: words and signs that mark a change of value ("now", "from X to Y", "moved to", "no longer", "->")
 _CHANGE = re.compile(
-    r"\b(?:now|no longer|anymore|any more|instead(?: of)?|switched|switching|moved|moving|migrated|migrating|changed|"
-    r"changing|replaced|replacing|swapped|upgraded|downgraded|bumped|renamed|took over|taken over|takes over|since|"
-    r"from now on|as of|starting|from \S+ to|used to|was|were|previously|formerly|new|latest|updated|became|becomes)\b"
+    r"\b(?:now|no longer|anymore|any more|instead(?: of)?|switched|switching|migrated|migrating|changed|"
+    r"changing|replaced|replacing|swapped|upgraded|downgraded|bumped|renamed|took over|taken over|takes over|"
+    r"from now on|as of|used to|previously|formerly|moved (?:to|from|back|up|forward)|from \S+(?: \S+)? to)\b"
     r"|->|→|=>",
     re.I,
 )
+#: a sentence that narrates what happened ("Caroline attended a support group", "we went to Rome"):
+#: a past-tense verb in the first words and no key-value colon -- events add up, they do not replace each other
+_NARRATION = re.compile(r"^\W*(?:[\w'’-]+\s+){0,3}?(?:[a-z]+ed|" + "|".join(sorted({
+    "went", "got", "made", "took", "came", "saw", "gave", "found", "told", "became", "left", "began", "brought",
+    "bought", "built", "wrote", "ran", "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "held",
+    "heard", "drove", "flew", "grew", "chose", "fell", "did", "had", "ate", "sang", "swam", "rode", "wore", "broke",
+    "spoke", "woke", "threw", "drew", "read"})) + r")\b", re.I)
+
+
+def narrates(text: str) -> bool:
+    """``text`` tells an event in the past tense (see ``_NARRATION``), rather than a state or a rule."""
+    return ":" not in text[:60] and bool(_NARRATION.match(text))
+
+
 _WORD = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 _RAW_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+'-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _DIGIT = re.compile(r"\d")
@@ -73,7 +87,7 @@ _DIGIT = re.compile(r"\d")
 FEATURES = (
     "bias", "cos", "cos2", "tsr", "ratio", "jaccard", "shared_idf", "only_min_idf", "only_max_idf", "only_a_values",
     "values_both_sides", "numbers_both_sides", "same_path", "same_first", "negation_differs", "change_marker",
-    "time_apart", "short", "contained", "substitution", "substitution_first", "edit_spans",
+    "time_apart", "short", "contained", "substitution", "substitution_first", "edit_spans", "older_narrates",
 )
 
 
@@ -174,6 +188,7 @@ def features(a: Side, b: Side, *, cos: float, df: DocumentFrequency) -> list[flo
         float(swap),
         float(swap and at == 0),
         min(spans, 6) / 6.0,
+        float(narrates((b if newer is a else a).text)),
     ]
 
 
