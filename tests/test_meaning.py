@@ -96,7 +96,7 @@ def test_refine_merges_paraphrases_and_keeps_apart_what_it_must() -> None:
     assert frozenset({"m7", "m8"}) in merged | {frozenset(a.ids) for a in out.ambiguous}
     retired = {i for m in out.merges for i in m.retired} | {s.old_id for s in out.supersedes}
     assert not retired & {"m3", "m4", "m5", "m6"}
-    assert scope.apart(store[2], store[3])
+    assert scope.apart(store[4], store[5])
 
 
 def test_refine_looks_only_at_pairs_with_a_fresh_side() -> None:
