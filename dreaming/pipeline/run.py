@@ -182,6 +182,13 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
 DEFAULT_GUARD = 0.2
 
 
+def _people(store: Store) -> set[str]:
+    """The accounts the store's sessions ran under (``/home/mei/...`` -> ``mei``)."""
+    from dreaming.extract.declaratives import account_of
+
+    return {a for s in store.sessions() if (a := account_of((s.metadata or {}).get("cwd")))}
+
+
 def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
     """Why this dream must wait for review, or ``None``.
 
@@ -288,6 +295,7 @@ def dream(
     if not config.dry_run:
         store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
+        ctx.people |= _people(store)
         clock.stage("extract", total=max(1, len(pending)))
         candidates: list[Candidate] = []
         if getattr(extractor, "whole_run", False):  # a model-backed extractor sends every session at once (one batch)
