@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dreaming.consolidate import scope
+from dreaming.consolidate import scope, updates
 from dreaming.consolidate.pairs import (
     DocumentFrequency,
     PairModel,
@@ -195,6 +195,21 @@ def refine(
     merges: list[Merge] = []
     supersedes: list[Supersede] = []
     ambiguous: list[Ambiguous] = []
+    # first what the memories' form says outright: the same label with a new value, a newer one naming the old value
+    by_id = {m.id: m for m in alive}
+    form = [u for u in updates.label_updates(alive) if u.old_id in fresh_set or u.new_id in fresh_set]
+    for _, a, b, _, _ in calls:
+        older, newer = sorted((a, b), key=lambda m: (_observed(m), m.id))
+        named = updates.names_old_value(older, newer)
+        if named is not None:
+            form.append(named)
+    for u in form:
+        old, new = by_id[u.old_id], by_id[u.new_id]
+        if u.old_id in taken or frozenset((u.old_id, u.new_id)) in decided or scope.apart(old, new):
+            continue
+        taken.add(u.old_id)
+        supersedes.append(Supersede(old_id=u.old_id, new_id=u.new_id, subject=", ".join(u.words), old_value=old.content,
+                                    new_value=new.content, score=100.0, rule=u.rule, reason=u.reason))
     for confidence, a, b, call, cos in calls:
         older, newer = sorted((a, b), key=lambda m: (_observed(m), m.id))
         probs = ", ".join(f"{k} {v:.2f}" for k, v in call.probabilities.items())
