@@ -73,7 +73,7 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json:
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from OUT).")
 @click.option("--version", "number", type=int, default=None, help="Version to export (default HEAD).")
-@click.option("--force", is_flag=True, help="Replace a non-empty memory directory (the old one is kept as OUT.bak-*).")
+@click.option("--force", is_flag=True, help="Replace an existing file or non-empty memory directory (the old one is kept as OUT.bak-*).")
 @pass_app
 def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool) -> None:
     """Write a version's memories to OUT (`-` for stdout).

@@ -39,6 +39,7 @@ from typing import Any
 from dreaming.errors import InputError
 from dreaming.records import Session, Turn
 from dreaming.ingest.redact import Redactor
+from dreaming.text.unicode import fix_value
 from dreaming.store.core import IngestCounts, SourceState, Store
 from dreaming.ingest.common import ReadOptions, Skip, Source
 from dreaming.ingest.detect import FORMATS, check_file, check_format, detect, iter_files
@@ -240,6 +241,7 @@ def _stream(planned: _Planned, config: IngestConfig, tally: _Tally) -> Iterator[
                 raise InputError(f"{item.reason} (--strict: nothing was written)", location=item.location)
             tally.skip(str(item))
             continue
+        item = fix_value(item)  # "\ud83c" alone (a string cut inside an emoji) cannot be stored
         redactor = tally.redactor
         if redactor is not None:
             if isinstance(item, Turn):

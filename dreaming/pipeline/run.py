@@ -32,6 +32,7 @@ from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.patterns.communities import PatternConfig, find_communities
 from dreaming.plan.changes import plan_changes
+from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.normalise.restatements import fold_restatements
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
@@ -343,6 +344,7 @@ def dream(
             fresh=fresh,
             folds=folds,
         )
+        plan = replace(plan, upserts=settle_path_clashes(plan.upserts, store.paths()))
 
         clock.stage("write")
         review = config.review if config.review is not None else bool(store.get_config("review", False))

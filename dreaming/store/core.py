@@ -71,6 +71,20 @@ def default_store_path() -> Path:
     return Path(os.environ.get("DREAMING_STORE") or Path("memory_store") / "memory.db")
 
 
+#: a store holds every transcript it read: only its owner may read it (SQLite
+#: gives the -wal and -shm files the mode of the database file)
+STORE_MODE = 0o600
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty ``path`` with mode 0600 (whatever the umask) for SQLite to fill."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, STORE_MODE))
+        os.chmod(path, STORE_MODE)
+    except OSError as err:
+        raise StoreError(f"cannot create {path}: {err.strerror or err}") from None
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -192,7 +206,7 @@ class Store:
             raise StoreError(f"no store at {target}; create one with `dreaming --store {target} init`")
         if not exists:
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as err:
                 raise StoreError(f"cannot create {target.parent}: {err.strerror or err}") from None
             if not os.access(target.parent, os.W_OK):
@@ -200,6 +214,8 @@ class Store:
             exists = cls._create(target)
         elif not os.access(target, os.R_OK):
             raise StoreError(f"cannot read {target}: permission denied")
+        if not exists:  # created in place (no hard links here): private from the start
+            _create_private(target)
         try:
             conn = sqlite3.connect(str(target), timeout=30.0)
         except sqlite3.Error as err:
@@ -231,6 +247,7 @@ class Store:
         supported it is created in place as before."""
         tmp = target.with_name(f".{target.name}.{new_id('creating')}")
         try:
+            _create_private(tmp)
             conn = sqlite3.connect(str(tmp), timeout=30.0)
             try:
                 cls(Database(conn, execute_plugins=False), tmp)._prepare(fresh=True)
@@ -383,6 +400,18 @@ class Store:
         return self.db.conn.execute(
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
         ).fetchone()[0]
+
+    def paths(self, version: int | None = None) -> set[str]:
+        """The distinct memory paths of ``version`` (default HEAD)."""
+        v = self.head if version is None else version
+        return {
+            r[0]
+            for r in self.db.conn.execute(
+                f"SELECT DISTINCT m.path FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                f"WHERE {self._in_version_sql()}",
+                {"v": v},
+            )
+        }
 
     def _rids_at(self, version: int) -> set[int]:
         return {
