@@ -12,7 +12,7 @@ from dreaming.errors import DreamingError, StoreError
 from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
 from dreaming.store.core import Store
-from dreaming.cli.common import App, emit_json, json_option, pass_app
+from dreaming.cli.common import App, emit_json, json_option, pass_app, wait_option
 
 
 def _version_json(store: Store, number: int) -> dict:
@@ -37,16 +37,17 @@ def init(app: App, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: detected).")
 @click.option("--message", "-m", default=None, help="Version message.")
+@wait_option
 @json_option
 @pass_app
-def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json: bool) -> None:
+def import_(app: App, path: Path, fmt: str | None, message: str | None, wait: float, as_json: bool) -> None:
     """Import memories from PATH as a new accepted version.
 
     JSONL (one object per line, `content` required), a memory directory of
     markdown files, or one markdown file.  A malformed line refuses the whole
     import: nothing is written.
     """
-    with app.store() as store:
+    with app.writing(wait, "dreaming import") as store:
         result = import_file(store, path, fmt=fmt, message=message)
         head = store.head
     version = result.version
@@ -164,11 +165,12 @@ def diff(app: App, a: int | None, b: int | None, quote_chars: int, as_json: bool
 
 @click.command()
 @click.argument("number", type=int, required=False)
+@wait_option
 @json_option
 @pass_app
-def accept(app: App, number: int | None, as_json: bool) -> None:
+def accept(app: App, number: int | None, wait: float, as_json: bool) -> None:
     """Accept the candidate version: it becomes HEAD."""
-    with app.store() as store:
+    with app.writing(wait, "dreaming accept") as store:
         version = store.accept(number)
     if as_json:
         emit_json(version.to_json())
@@ -178,11 +180,12 @@ def accept(app: App, number: int | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("number", type=int, required=False)
+@wait_option
 @json_option
 @pass_app
-def reject(app: App, number: int | None, as_json: bool) -> None:
+def reject(app: App, number: int | None, wait: float, as_json: bool) -> None:
     """Reject the candidate version: HEAD stays; its sessions become pending again."""
-    with app.store() as store:
+    with app.writing(wait, "dreaming reject") as store:
         version = store.reject(number)
         head = store.head
     if as_json:
@@ -194,11 +197,12 @@ def reject(app: App, number: int | None, as_json: bool) -> None:
 @click.command()
 @click.argument("number", type=int)
 @click.option("--message", "-m", default=None, help="Version message.")
+@wait_option
 @json_option
 @pass_app
-def rollback(app: App, number: int, message: str | None, as_json: bool) -> None:
+def rollback(app: App, number: int, message: str | None, wait: float, as_json: bool) -> None:
     """Write a new version whose memories equal version NUMBER (history stays)."""
-    with app.store() as store:
+    with app.writing(wait, "dreaming rollback") as store:
         version = store.rollback(number, message=message)
         head = store.head
     if as_json:

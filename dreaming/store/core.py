@@ -38,7 +38,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from dreaming.store import schema
-from dreaming.errors import CandidatePending, StoreError, VersionNotFound
+from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
     Change,
@@ -604,19 +604,24 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
-    def _write_version(
-        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
-    ) -> Version | None:
-        """``known``: states of the upserted ids at HEAD that the caller has
-        already looked up (``import_memories``), so they are not read twice."""
+    def _check_fence(self, conn: sqlite3.Connection) -> None:
+        """Inside a write: refuse when this connection writes under a dream
+        lock (``fence``) that another process has taken over."""
         if self.fence is not None:
             holder = self._lock_holder(conn)
             if holder is None or holder.token != self.fence:
                 taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
                 raise StoreError(
-                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
+                    f"this process lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
                     f"nothing was written"
                 )
+
+    def _write_version(
+        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
+    ) -> Version | None:
+        """``known``: states of the upserted ids at HEAD that the caller has
+        already looked up (``import_memories``), so they are not read twice."""
+        self._check_fence(conn)
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -624,6 +629,12 @@ class Store:
                 f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
             )
         parent = self.head
+        if cs.expected_parent is not None and parent != cs.expected_parent:
+            raise StaleParent(
+                f"HEAD moved from version {cs.expected_parent} to {parent} while this "
+                f"{'dream' if cs.origin == 'dream' else cs.origin} ran (another command wrote a version); "
+                f"nothing was written: run it again"
+            )
         number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
         upsert_ids = [m.id for m in cs.upserts]
         if len(set(upsert_ids)) != len(upsert_ids):
@@ -763,6 +774,7 @@ class Store:
     def accept(self, number: int | None = None) -> Version:
         """Accept the pending candidate (``number`` must name it, if given)."""
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "accept")
             conn.execute(
                 "UPDATE versions SET status = 'accepted', decided_at = ? WHERE number = ?",
@@ -774,6 +786,7 @@ class Store:
         """Reject the pending candidate: HEAD stays as it was, and the turns
         its dream consumed become pending again."""
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "reject")
             c = cand.number
             # states it closed come back from the next version on ...
@@ -815,6 +828,7 @@ class Store:
         """
         self._check_version(number)
         with self._write() as conn:
+            self._check_fence(conn)
             pending = self.candidate()
             if pending is not None:
                 raise CandidatePending(
@@ -1307,6 +1321,26 @@ class Store:
                     dumps(data["timings"]), dumps(data["counts"]), dumps(data["cost"]), data["error"],
                 ],
             )
+
+    def record_batch(self, run_id: str, digest: str, batch_id: str) -> None:
+        """Note in run ``run_id``'s row that it submitted ``batch_id`` for the
+        requests whose digest is ``digest`` (before it polls the batch)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET batches = json_set(batches, '$.' || json_quote(?), ?) WHERE id = ?",
+                [digest, batch_id, run_id],
+            )
+
+    def unfinished_batches(self) -> dict[str, str]:
+        """``{digest: batch id}`` submitted by runs that never finished (still
+        running, or failed: killed, interrupted): a rerun sending the same
+        requests collects these instead of paying again."""
+        found: dict[str, str] = {}
+        for (raw,) in self.db.conn.execute(
+            "SELECT batches FROM runs WHERE status IN ('running', 'failed') AND batches != '{}' ORDER BY started_at"
+        ):
+            found.update(json.loads(raw))
+        return found
 
     def close_interrupted_runs(self, *, at: datetime, reason: str) -> int:
         """Mark runs still ``running`` as failed with ``reason``.  Only for a
