@@ -37,11 +37,10 @@ FAST = LockConfig(heartbeat=0.05, stale_after=30, poll=0.02)
 def _inbox(tmp_path: Path) -> Path:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    rows = [
-        {"session_id": "s1", "role": "user", "content": "I prefer dark mode in every editor.", "timestamp": "2026-11-23T08:00:00Z"},
-        {"session_id": "s1", "role": "assistant", "content": "Noted.", "timestamp": "2026-11-23T08:00:05Z"},
-        {"session_id": "s1", "role": "user", "content": "Our staging database is PostgreSQL 16.", "timestamp": "2026-11-23T08:01:00Z"},
-    ]
+    said = [("user", "I prefer dark mode in every editor."), ("assistant", "Noted."),
+            ("user", "Our staging database is PostgreSQL 16.")]
+    rows = [{"session_id": "s1", "role": role, "content": text, "timestamp": f"2026-11-23T08:0{i}:00Z"}
+            for i, (role, text) in enumerate(said)]
     (inbox / "s1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return inbox
 

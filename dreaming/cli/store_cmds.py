@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from dreaming.review.diff import build_diff, cited_evidence
-from dreaming.errors import DreamingError, StoreError
-from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
-from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
-from dreaming.store.core import Store
 from dreaming.cli.common import App, emit_json, json_option, pass_app, wait_option
+from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
+from dreaming.errors import DreamingError, StoreError
+from dreaming.review.diff import build_diff, cited_evidence
+from dreaming.store.core import Store
+from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 
 
 def _version_json(store: Store, number: int) -> dict:
@@ -74,7 +74,8 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, wait: fl
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from OUT).")
 @click.option("--version", "number", type=int, default=None, help="Version to export (default HEAD).")
-@click.option("--force", is_flag=True, help="Replace an existing file or non-empty memory directory (the old one is kept as OUT.bak-*).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing file or non-empty memory directory (the old one is kept as OUT.bak-*).")
 @pass_app
 def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool) -> None:
     """Write a version's memories to OUT (`-` for stdout).

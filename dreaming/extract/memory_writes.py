@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dreaming.store.files import split_markdown
 from dreaming.records import ToolCall
+from dreaming.store.files import split_markdown
 from dreaming.text.paths import BadPath, memory_path
 
 MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}

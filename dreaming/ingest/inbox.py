@@ -37,12 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from dreaming.errors import InputError
-from dreaming.records import Session, Turn
-from dreaming.ingest.redact import Redactor
-from dreaming.text.unicode import fix_value
-from dreaming.store.core import IngestCounts, SourceState, Store
 from dreaming.ingest.common import ReadOptions, Skip, Source
 from dreaming.ingest.detect import FORMATS, check_file, check_format, detect, iter_files
+from dreaming.ingest.redact import Redactor
+from dreaming.records import Session, Turn
+from dreaming.store.core import IngestCounts, SourceState, Store
+from dreaming.text.unicode import fix_value
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,24 +20,25 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
-from dreaming.pipeline import stages
-from dreaming.cost.bill import run_cost
 from dreaming.consolidate import ConsolidationConfig, consolidate
-from dreaming.normalise import normalise
+from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
+from dreaming.normalise import normalise
+from dreaming.normalise.restatements import fold_restatements
 from dreaming.patterns.communities import PatternConfig, find_communities
+from dreaming.pipeline import stages
+from dreaming.pipeline.progress import NullProgress, Progress
+from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.plan.changes import plan_changes
 from dreaming.plan.reorganise import settle_path_clashes
-from dreaming.pipeline.progress import NullProgress, Progress
-from dreaming.normalise.restatements import fold_restatements
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
-from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.store.core import Store
 
 LLM_MODES = ("off", "auto", "sync", "batch")
@@ -181,7 +182,7 @@ class RunBatches:
     are recorded in the run's row before they are polled, and a batch that a
     run which never finished submitted for the same requests is found again."""
 
-    def __init__(self, store: Store, run_id: str, while_waiting: Callable[[], ContextManager[None]] | None):
+    def __init__(self, store: Store, run_id: str, while_waiting: Callable[[], AbstractContextManager[None]] | None):
         self.store = store
         self.run_id = run_id
         self.known = store.unfinished_batches()
@@ -193,7 +194,7 @@ class RunBatches:
     def record(self, digest: str, batch_id: str) -> None:
         self.store.record_batch(self.run_id, digest, batch_id)
 
-    def waiting(self) -> ContextManager[None]:
+    def waiting(self) -> AbstractContextManager[None]:
         return self._waiting() if self._waiting is not None else contextlib.nullcontext()
 
 
@@ -256,7 +257,7 @@ def dream(
     now: Callable[[], float] = time.perf_counter,
     env: Mapping[str, str] | None = None,
     context: StageContext | None = None,
-    while_waiting: Callable[[], ContextManager[None]] | None = None,
+    while_waiting: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> DreamReport:
     """Run one dream over ``store``; see the module docstring.  ``while_waiting``:
     entered around each wait for a Message Batch (the CLI lets go of the
