@@ -235,7 +235,8 @@ def make_app(review: Review) -> Starlette:
         if number != review.page.version or set(accepted) | set(rejected) != seqs or set(accepted) & set(rejected):
             return JSONResponse({"error": "decide every change of this candidate once: accept it or reject it"},
                                 status_code=400)
-        return _decide(review, number, accepted)
+        # seq 0: a net difference no recorded change explains; it stays only when every change is accepted
+        return _decide(review, number, [s for s in accepted if s])
 
     routes = [
         Route("/", index),
