@@ -1182,7 +1182,9 @@ class Store:
                         if ch.decision == "rejected":
                             continue
                         touches = any(m.rid in removed for m in ch.before) or any(m.rid in added for m in ch.after)
-                        if touches:
+                        # a conflict changes nothing, but its flag stands while its memories do
+                        flags = ch.op == "conflict" and all(m.rid in rids_b for m in ch.after)
+                        if touches or flags:
                             recorded.append(ch)
         covered = {m.rid for ch in recorded for m in (*ch.before, *ch.after)}
         rest_removed = sorted(removed - covered)
