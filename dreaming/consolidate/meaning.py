@@ -215,8 +215,14 @@ def refine(
         probs = ", ".join(f"{k} {v:.2f}" for k, v in call.probabilities.items())
         why = f"cosine {cos:.2f}; pair model: {probs}"
         if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
-                and not merged_members & {older.id} and not _numbers_differ(a.content, b.content):
-            keep = _fuller(newer, older) if newer.id not in merged_members else older
+                and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content):
+            # a memory the core already merged others into keeps its id (its merge names it)
+            if older.id in merged_members:
+                keep = older
+            elif newer.id in merged_members:
+                keep = newer
+            else:
+                keep = _fuller(newer, older)
             drop = older if keep is newer else newer
             taken |= {a.id, b.id}
             merges.append(Merge(memory=_merged(keep, drop), members=tuple(sorted((keep.id, drop.id))),
