@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,7 +16,7 @@ from dreaming.store.core import Store
 from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 
 
-def _version_json(store: Store, number: int) -> dict:
+def _version_json(store: Store, number: int) -> dict[str, Any]:
     return store.version(number).to_json() if number else {"version": 0, "status": "accepted", "counts": {}}
 
 

@@ -18,10 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreaming.records import ToolCall
-from dreaming.store.files import split_markdown
-
-MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}
-MEMORY_FILES = {"claude.md", "memory.md", "claude.local.md"}
+from dreaming.text.memory_files import MEMORY_FILES, MEMORY_TOOL_NAMES, split_markdown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +76,9 @@ def memory_writes(call: ToolCall) -> Iterator[MemoryWrite]:
     elif name == "edit":
         body = _added_lines(_text(data.get("old_string")), _text(data.get("new_string")))
     else:
-        edits = data.get("edits") if isinstance(data.get("edits"), list) else []
+        edits = data.get("edits")
+        if not isinstance(edits, list):
+            edits = []
         body = "\n".join(
             _added_lines(_text(e.get("old_string")), _text(e.get("new_string"))) for e in edits if isinstance(e, dict)
         )

@@ -40,9 +40,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import anthropic
+from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
+from anthropic.types.messages.batch_create_params import Request
 
 from dreaming.cost.meter import CostMeter, Usage, worst_case_cost
 from dreaming.errors import DreamingError
@@ -357,6 +359,7 @@ class LLMClient:
                 attempts += tries
                 if failure is not None:
                     return self._failed(request, failure, usage, attempts, False)
+                assert message is not None  # _with_retries gives a value or a failure
                 spent, batched = usage_from_api(message.usage, batched=False)
                 self.meter.record(stage=request.stage, model=request.model, usage=spent, batched=batched)
                 usage += spent
@@ -416,7 +419,9 @@ class LLMClient:
         try:
             for cid in admitted:
                 state[cid].rounds += 1
-            items = [{"custom_id": cid, "params": state[cid].params} for cid in admitted]
+            # build_params gives the Messages API's parameters as a plain dict; the SDK types them as a TypedDict
+            items = [Request(custom_id=cid, params=cast(MessageCreateParamsNonStreaming, state[cid].params))
+                     for cid in admitted]
             batch, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.create(requests=items))
             lines: list[Any] = []
             if failure is None and batch is not None:

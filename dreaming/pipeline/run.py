@@ -215,12 +215,13 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
         return False
     for stage, model in config.claude.models.items():
         ctx.models.setdefault(stage, model)
-    opened = ctx.client is None
-    if opened:
+    client = ctx.client
+    opened = client is None
+    if client is None:
         from dreaming.llm.runtime import open_client
 
-        ctx.client = open_client(llm, config.claude, env)
-    ctx.meter = ctx.client.meter
+        client = ctx.client = open_client(llm, config.claude, env)
+    ctx.meter = client.meter
     ctx.meter.start()
     return opened
 
@@ -418,6 +419,6 @@ def dream(
             pass
         raise
     finally:
-        if owned_client:
+        if owned_client and ctx.client is not None:
             ctx.client.close()
         progress.close()
