@@ -1,10 +1,10 @@
-"""The bill of a dream: what it would cost (estimate), what it cost (report), next to the naive design.
+"""The bill of a dream: what it cost (the meter's report), next to the naive design.
 
 The **naive design** is what a whole-store dream does: send every memory of
 the store plus every new transcript to the model, with instructions for all
 three jobs.  Its input is counted with the same rules and the same prompt
 rendering as this engine's requests (``dreaming.llm.tokens``,
-``dreaming.pipeline.prompts``), in one request (a lower bound: a store that does
+``dreaming.pipeline.prompts`` and the three stages' system prompts), in one request (a lower bound: a store that does
 not fit a context window would need several, each repeating the
 transcripts).  Its output is taken to be the same as this run's (it would
 have to give at least the same answers), so the comparison is about what is

@@ -29,9 +29,10 @@ from rapidfuzz import fuzz, utils
 from dreaming.llm.requests import LLMRequest, ToolSpec
 from dreaming.pipeline.claude import checked, fell_back, model_for, send
 from dreaming.pipeline.prompts import DATA_RULE, data_block, json_line, memory_record
-from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
+from dreaming.pipeline.stages import JudgeCase, JudgeDecision, JudgeVerdict, StageContext
 
-DECISIONS = ("duplicate", "update", "distinct")
+#: what Claude may answer (``undecided`` is only ever ours)
+DECISIONS: tuple[JudgeDecision, ...] = ("duplicate", "update", "distinct")
 #: least token-set similarity (0-100) of a merged wording with each memory it merges
 MERGE_KEEPS = 50.0
 

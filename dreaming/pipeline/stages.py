@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from dreaming.records import Candidate, Memory, PendingSession
 
@@ -88,13 +88,17 @@ class JudgeCase:
     why: str
 
 
+#: A judge's answer about one case (``undecided``: nobody settled it; both memories stay).
+JudgeDecision = Literal["duplicate", "update", "distinct", "undecided"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class JudgeVerdict:
     """``duplicate`` (``merged`` holds the wording), ``update`` (``current``
     names the id that stays true), ``distinct``, or ``undecided``."""
 
     case_id: str
-    decision: str
+    decision: JudgeDecision
     reason: str
     current: str | None = None
     merged: str | None = None

@@ -146,7 +146,12 @@ def render(session: dict, name: str, index: int) -> tuple[str, list[dict]]:
                     "role": "assistant",
                     "content": [block],
                     "stop_reason": None,
-                    "usage": {"input_tokens": 10, "output_tokens": 30, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+                    "usage": {
+                        "input_tokens": 10,
+                        "output_tokens": 30,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                    },
                 },
             }
         )
@@ -168,7 +173,10 @@ def render(session: dict, name: str, index: int) -> tuple[str, list[dict]]:
             tool_name, args = payload
             tid = "toolu_" + _uid(name, str(index), "t", str(lineno)).replace("-", "")[:24]
             pending_tools.append(tid)
-            assistant_block({"type": "tool_use", "id": tid, "name": tool_name, "input": args}, new_message=prev not in ("assistant", "tool"))
+            assistant_block(
+                {"type": "tool_use", "id": tid, "name": tool_name, "input": args},
+                new_message=prev not in ("assistant", "tool"),
+            )
         else:
             if not pending_tools:
                 raise ScriptError(f"{name}:{lineno}: a result with no tool call before it")
