@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, utils
 
 from dreaming.records import ToolCall
 from dreaming.text.memory_files import MEMORY_FILES, MEMORY_TOOL_NAMES, split_markdown
+from dreaming.text.paths import BadPath, memory_path
 
 #: what a write does to the store's memories
 #: ``add`` (new entries), ``replace`` (``replaces`` -> ``content``), ``retract`` (``content`` leaves the store),
@@ -52,10 +53,15 @@ class MemoryWrite:
 
 
 def _memory_path(raw: str) -> str | None:
-    if not raw.startswith("/memories"):
+    """The memory path a memory-tool path names; ``None`` for a path outside
+    ``/memories`` or one :func:`dreaming.text.paths.memory_path` refuses
+    (``/memories/../../home/me/.bashrc``): such a write is not remembered."""
+    if raw != "/memories" and not raw.startswith("/memories/"):
         return None
-    rest = raw[len("/memories"):].strip("/")
-    return "/" + rest if rest else None
+    try:
+        return memory_path(raw)
+    except BadPath:
+        return None
 
 
 def _text(value: Any) -> str:

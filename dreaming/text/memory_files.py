@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreaming.errors import InputError
+from dreaming.text.paths import BadPath, memory_path
 from dreaming.text.tokens import words
 
 #: where a memory goes when nothing better is known
@@ -33,18 +34,13 @@ _COMMENT_RE = re.compile(r"<!-- dreaming (\{.*\}) -->\s*$", re.DOTALL)
 
 
 def normalise_path(raw: str, *, location: str | None = None) -> str:
-    """A memory path: ``/``-rooted, no empty, ``.`` or ``..`` segments."""
+    """A memory path (:func:`dreaming.text.paths.memory_path`); a bad one raises ``InputError``."""
     if isinstance(raw, str) and raw in _CLEAN_PATHS:
         return raw
-    if not isinstance(raw, str) or not raw.strip():
-        raise InputError("path must be a non-empty string such as /user/preferences.md", location=location)
-    text = raw.strip().replace("\\", "/")
-    if text.startswith("/memories/"):
-        text = text[len("/memories"):]
-    parts = [p for p in text.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts):
-        raise InputError(f"invalid memory path {raw!r}: use a path like /user/preferences.md", location=location)
-    clean = "/" + "/".join(parts)
+    try:
+        clean = memory_path(raw)
+    except BadPath as err:
+        raise InputError(str(err), location=location) from None
     if len(_CLEAN_PATHS) < 10_000:
         _CLEAN_PATHS.add(clean)
     return clean
