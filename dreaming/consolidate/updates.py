@@ -91,7 +91,7 @@ def label_updates(memories: Sequence[Memory]) -> list[FormUpdate]:
         if lv:
             groups.setdefault((_place(m), lv[0]), []).append((m, lv[1]))
     out = []
-    for (place, label), held in sorted(groups.items()):
+    for (_, label), held in sorted(groups.items()):
         if len(held) != 2:
             continue  # one value, or a list of several
         (older, old_value), (newer, new_value) = sorted(held, key=lambda mv: (_when(mv[0]), mv[0].id))

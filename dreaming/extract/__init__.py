@@ -14,14 +14,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from dreaming.extract.declaratives import account_of, as_memory, declaratives, speaker_of, typed_i
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
 from dreaming.extract.statements import is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
 from dreaming.ids import new_id
-from dreaming.normalise.restatements import NEEDS_CONTEXT
-from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
+from dreaming.records import NEEDS_CONTEXT, Candidate, Evidence, Memory, PendingSession, Turn
 
 SUMMARY_LIMIT = 8000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -90,7 +90,7 @@ def _write_candidate(session: PendingSession, turn: Turn, write: MemoryWrite) ->
     """A memory write as a candidate: an added or replacing entry is a memory
     (CLAUDE.md / MEMORY.md hold how to work on the project; memory-tool files
     keep their path); the other ops are edits that carry what they do."""
-    edit = {"op": write.op, "path": write.path}
+    edit: dict[str, Any] = {"op": write.op, "path": write.path}
     if write.replaces:
         edit["replaces"] = list(write.replaces)
     if write.new_path:
@@ -127,11 +127,13 @@ class OfflineExtractor:
         self._people: set[str] = set()
         self._team = False
 
-    def extract(self, sessions: Sequence[PendingSession], *, people: Iterable[str] = ()) -> list[Candidate]:
-        """Candidates from ``sessions``; ``people``: the names the store already knows (its sessions' accounts)."""
+    def extract(self, sessions: Sequence[PendingSession], ctx: object = None, *, people: Iterable[str] = ()) -> list[Candidate]:
+        """Candidates from ``sessions``.  ``ctx``, the stage context, may carry ``people``: the names the store
+        already knows (its sessions' accounts); ``people`` adds to them."""
         # the people of these sessions: home folders, and names people give ("pedro here");
         # with two or more, statements are about a named person, not "the user"
-        self._people = set(people) | {a for s in sessions if (a := account_of((s.session.metadata or {}).get("cwd")))}
+        known = set(people) | set(getattr(ctx, "people", ()) or ())
+        self._people = known | {a for s in sessions if (a := account_of((s.session.metadata or {}).get("cwd")))}
         for s in sessions:
             for turn in s.turns:
                 if turn.role == "user" and turn.text and (name := speaker_of(turn.text, self._people)):
@@ -204,6 +206,11 @@ class OfflineExtractor:
                 yield from emit(_candidate(session, turns, describe(w), kind="workaround", rule="workaround",
                                            confidence=round(0.6 + 0.3 * w.score, 2),
                                            key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
+
+
+def offline_stage(**options: Any) -> OfflineExtractor:
+    """The ``offline`` extract stage of a dream: :class:`OfflineExtractor` with ``ExtractConfig(**options)``."""
+    return OfflineExtractor(ExtractConfig(**options))
 
 
 __all__ = ["EDIT_KIND", "ExtractConfig", "OfflineExtractor", "memory_edit_candidates", "project_of"]

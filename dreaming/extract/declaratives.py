@@ -91,7 +91,11 @@ _SUBJECT_START = re.compile(
     re.I,
 )
 _LABEL = re.compile(r"^[^:]{1,30}:\s+")
-_TIME_LEAD = re.compile(r"^(?:from|since|as of|starting|until|till|after|before|on|this|next|last)\b[\w\s]{0,20}?,?\s+(?=(?:i|we|my|our|the)\b)", re.I)
+_TIME_LEAD = re.compile(
+    r"^(?:from|since|as of|starting|until|till|after|before|on|this|next|last)\b[\w\s]{0,20}?,?\s+"
+    r"(?=(?:i|we|my|our|the)\b)",
+    re.I,
+)
 #: a short noun phrase, then a finite or past verb ("team lunch is moving", "zeiss engineer is coming")
 _NP_VERB = re.compile(r"^[\w.'/-]+(?:\s+[\w.'/-]+){0,3}?\s+(?:" + _PAST.pattern + "|" + _FINITE.pattern + ")", re.I)
 #: a sentence about a credential is never kept whole (the value may have escaped redaction)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dreaming.consolidate.pairs import FEATURES, LABELS, DocumentFrequency, PairModel, Side, features, shipped_model
+from dreaming.consolidate.pairs import LABELS, DocumentFrequency, PairModel, Side, features, shipped_model
 from dreaming.consolidate.vectors import WordLlamaEmbedder
 from dreaming.records import parse_time
 
@@ -86,9 +86,12 @@ def store_negatives(split: str, *, limit: int = 700) -> list[dict]:
                     found.append((i, j))
         for i, j in random.Random(f"{split}:{folder.name}").sample(found, min(len(found), 40)):
             a, b = store[i], store[j]
-            out.append({"id": f"{folder.name}:{a['id']}~{b['id']}", "source": f"store:{folder.name}", "split": split,
-                        "label": "distinct", "a": {"text": a["content"], "path": a.get("path"), "observed_at": a.get("observed_at")},
-                        "b": {"text": b["content"], "path": b.get("path"), "observed_at": b.get("observed_at")}})
+            out.append({
+                "id": f"{folder.name}:{a['id']}~{b['id']}", "source": f"store:{folder.name}", "split": split,
+                "label": "distinct",
+                "a": {"text": a["content"], "path": a.get("path"), "observed_at": a.get("observed_at")},
+                "b": {"text": b["content"], "path": b.get("path"), "observed_at": b.get("observed_at")},
+            })
     random.Random(split).shuffle(out)
     return out[:limit]
 
