@@ -361,3 +361,19 @@ def test_a_refused_combination_is_one_line_and_writes_nothing(store_path):
         assert reply["error"].startswith("change 2 (supersede) needs change 1 (merge), which is rejected")
     with Store.open(store_path) as store:
         assert store.candidate() is not None and store.decisions() == []
+
+
+def test_ctrl_c_stops_the_server_with_nothing_decided(candidate):
+    import signal
+
+    proc, url = start_cli(candidate)
+    try:
+        assert get(url)[0] == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert "Stopped; nothing was decided (version 2 still awaits review)." in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with Store.open(candidate) as store:
+        assert store.candidate().number == 2 and store.decisions() == []
