@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from dreaming.cli.common import App, emit_json, json_option, pass_app
+from dreaming.cli.common import App, emit_json, json_option, pass_app, wait_option
 from dreaming.cli.diff_view import print_entries, print_summary
 from dreaming.cli.render import print_memories, stats_table, versions_table
 from dreaming.errors import DreamingError, StoreError
@@ -43,16 +43,17 @@ def init(app: App, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: detected).")
 @click.option("--message", "-m", default=None, help="Version message.")
+@wait_option
 @json_option
 @pass_app
-def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json: bool) -> None:
+def import_(app: App, path: Path, fmt: str | None, message: str | None, wait: float, as_json: bool) -> None:
     """Import memories from PATH as a new accepted version.
 
     JSONL (one object per line, `content` required), a memory directory of
     markdown files, or one markdown file.  A malformed line refuses the whole
     import: nothing is written.
     """
-    with app.store() as store:
+    with app.writing(wait, "dreaming import") as store:
         result = import_file(store, path, fmt=fmt, message=message)
         head = store.head
     version = result.version
@@ -79,7 +80,8 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json:
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from OUT).")
 @click.option("--version", "number", type=int, default=None, help="Version to export (default HEAD).")
-@click.option("--force", is_flag=True, help="Replace a non-empty memory directory (the old one is kept as OUT.bak-*).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing file or non-empty memory directory (the old one is kept as OUT.bak-*).")
 @pass_app
 def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool) -> None:
     """Write a version's memories to OUT (`-` for stdout).
@@ -260,10 +262,11 @@ by_option = click.option("--by", "who", default=None, metavar="NAME",
 @click.option("--except", "exclude", multiple=True, metavar="ID...",
               help="Reject these changes; accept the rest.")
 @by_option
+@wait_option
 @json_option
 @pass_app
 def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[str, ...], who: str | None,
-           as_json: bool) -> None:
+           wait: float, as_json: bool) -> None:
     """Accept the candidate version: it becomes HEAD.
 
     With --only or --except, the candidate is accepted change by change: the
@@ -275,7 +278,7 @@ def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[s
     """
     chosen = parse_change_ids(only, "--only")
     refused = parse_change_ids(exclude, "--except")
-    with app.store() as store:
+    with app.writing(wait, "dreaming accept") as store:
         version = store.accept(number, only=chosen, exclude=refused, who=reviewer() if who is None else who, via="cli")
         decision = store.decisions(version.number)[-1]
     if as_json:
@@ -294,11 +297,12 @@ def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[s
 @click.command()
 @click.argument("number", type=int, required=False)
 @by_option
+@wait_option
 @json_option
 @pass_app
-def reject(app: App, number: int | None, who: str | None, as_json: bool) -> None:
+def reject(app: App, number: int | None, who: str | None, wait: float, as_json: bool) -> None:
     """Reject the candidate version: HEAD stays; its sessions become pending again."""
-    with app.store() as store:
+    with app.writing(wait, "dreaming reject") as store:
         version = store.reject(number, who=reviewer() if who is None else who, via="cli")
         head = store.head
     if as_json:
@@ -310,11 +314,12 @@ def reject(app: App, number: int | None, who: str | None, as_json: bool) -> None
 @click.command()
 @click.argument("number", type=int)
 @click.option("--message", "-m", default=None, help="Version message.")
+@wait_option
 @json_option
 @pass_app
-def rollback(app: App, number: int, message: str | None, as_json: bool) -> None:
+def rollback(app: App, number: int, message: str | None, wait: float, as_json: bool) -> None:
     """Write a new version whose memories equal version NUMBER (history stays)."""
-    with app.store() as store:
+    with app.writing(wait, "dreaming rollback") as store:
         version = store.rollback(number, message=message)
         head = store.head
     if as_json:
