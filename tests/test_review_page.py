@@ -377,3 +377,23 @@ def test_ctrl_c_stops_the_server_with_nothing_decided(candidate):
             proc.kill()
     with Store.open(candidate) as store:
         assert store.candidate().number == 2 and store.decisions() == []
+
+
+def test_the_submit_waits_for_a_dream_holding_the_lock(candidate):
+    from dreaming.unattended.lock import LockConfig, acquire
+
+    with Store.open(candidate) as store:
+        page_model = load_page(store)
+    review = Review(store_path=candidate, page=page_model)
+    lock = acquire(candidate, config=LockConfig(heartbeat=0.05, stale_after=30, poll=0.02), command="dreaming run")
+    try:
+        with serving(review) as running:
+            body = {"version": 2, "accepted": [1, 2, 3, 4, 5], "rejected": []}
+            code, reply = post(base(running.url) + "/api/decide", body, review.token)
+            assert code == 409 and "another dream holds the store's lock" in reply["error"]
+            assert "\n" not in reply["error"]
+            lock.release()
+            code, reply = post(base(running.url) + "/api/decide", body, review.token)
+            assert code == 200 and reply["head"] == 2
+    finally:
+        lock.release()

@@ -65,6 +65,8 @@ class Review:
     page: Page
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     who: str = ""
+    #: seconds the submit waits for a dream holding the store's lock (then a one-line refusal)
+    wait: float = 0.0
     #: set after a decision was written: (version number, message)
     outcome: tuple[int, str] | None = None
     on_decided: Callable[[], None] = lambda: None
@@ -254,7 +256,11 @@ def _decide(review: Review, number: int, accepted: list[int]) -> Response:
         if review.outcome is not None:
             return JSONResponse({"error": "this review was already submitted"}, status_code=409)
         try:
-            with Store.open(review.store_path, create=False) as store:
+            from dreaming.unattended.lock import dream_lock
+
+            with Store.open(review.store_path, create=False) as store, dream_lock(
+                store, wait=review.wait, command="dreaming review (submit)"
+            ):
                 version = store.decide(number, accepted, who=review.who, via="review")
                 head = store.head
         except DreamingError as err:
