@@ -380,11 +380,11 @@ def test_ctrl_c_stops_the_server_with_nothing_decided(candidate):
 
 
 def test_the_submit_waits_for_a_dream_holding_the_lock(candidate):
-    from dreaming.unattended.lock import LockConfig, acquire
+    from dreaming.unattended.lock import LockConfig, acquire, dream_lock
 
     with Store.open(candidate) as store:
         page_model = load_page(store)
-    review = Review(store_path=candidate, page=page_model)
+    review = Review(store_path=candidate, page=page_model, holding=lambda store: dream_lock(store, command="review"))
     lock = acquire(candidate, config=LockConfig(heartbeat=0.05, stale_after=30, poll=0.02), command="dreaming run")
     try:
         with serving(review) as running:

@@ -39,7 +39,10 @@ def review(app: App, version: int | None, against: int | None, open_browser: boo
 
     with app.store() as store:
         page = load_page(store, version, against=against)
-    session = Review(store_path=app.store_path, page=page, who=reviewer() if who is None else who, wait=wait)
+    from dreaming.unattended.lock import dream_lock
+
+    session = Review(store_path=app.store_path, page=page, who=reviewer() if who is None else who,
+                     holding=lambda store: dream_lock(store, wait=wait, command="dreaming review (submit)"))
 
     def ready(url: str) -> None:
         what = "read-only diff" if page.readonly else f"review of candidate version {page.version}"
