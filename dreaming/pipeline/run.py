@@ -206,6 +206,21 @@ class RunBatches:
 DEFAULT_GUARD = 0.2
 
 
+def _not_instructions(candidates: Sequence[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that read as instructions to the assistant or the memory system are never memories,
+    whoever proposed them (the offline rules or Claude); each one dropped is said in a warning."""
+    from dreaming.extract.injection import aimed_at_memory
+
+    kept = []
+    for c in candidates:
+        why = aimed_at_memory(c.memory.content) if c.memory.kind != "edit" else None
+        if why is None:
+            kept.append(c)
+        else:
+            ctx.warn(f"not stored: {c.memory.content[:80]!r} {why}")
+    return kept
+
+
 def _people(store: Store) -> set[str]:
     """The accounts the store's sessions ran under (``/home/mei/...`` -> ``mei``)."""
     from dreaming.extract.declaratives import account_of
@@ -336,6 +351,7 @@ def dream(
             for session in pending:
                 candidates.extend(extractor.extract([session], ctx))
                 progress.advance()
+        candidates = _not_instructions(candidates, ctx)
 
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)
