@@ -366,7 +366,7 @@ def dream(
         all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
         # the agent's own memory edits first: exact, and what they retire is not consolidated again
         edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
-        replayed = edits.replay(all_memories, edit_candidates)
+        replayed = edits.replay(all_memories, edit_candidates, new_ids={c.memory.id for c in candidates})
         ctx.warnings.extend(replayed.unmatched)
         candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
         moved = {m.memory_id: m.path for m in replayed.moves}
