@@ -50,10 +50,11 @@ from dreaming.consolidate.pairs import (
     value_words,
 )
 
-_WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
 from dreaming.records import Memory, merge_provenance
+
+_WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 
 RULE_DUPLICATE = "meaning:duplicate"
 RULE_UPDATE = "meaning:update"

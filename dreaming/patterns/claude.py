@@ -212,6 +212,8 @@ class ClaudePatternWriter:
                     out.append(candidate)
             else:
                 failures.append((result, f"community {item.community.community_id}"))
-                out.append(self._offline.write_one(item.community))
+                fallback = self._offline.write_one(item.community)
+                if fallback is not None:
+                    out.append(fallback)
         fell_back(ctx, "patterns", failures, "worded by the offline template instead")
         return out
