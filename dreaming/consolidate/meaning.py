@@ -49,7 +49,6 @@ from dreaming.consolidate.pairs import (
     substitution,
     value_words,
 )
-
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
 from dreaming.records import Memory, merge_provenance
