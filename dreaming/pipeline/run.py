@@ -42,6 +42,7 @@ from dreaming.plan.changes import plan_changes
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
+from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
 STAGE_ORDER = ("ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write")
@@ -323,6 +324,11 @@ def dream(
             for session in pending:
                 candidates.extend(extractor.extract([session], ctx))
                 progress.advance()
+
+        kept = [c for c in candidates if not has_marker(c.memory.content)]
+        if len(kept) < len(candidates):  # "the Slack token is [REDACTED:slack-token]" is noise, not a memory
+            ctx.warn(f"{len(candidates) - len(kept)} candidate memories held a redacted secret and were dropped")
+            candidates = kept
 
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)

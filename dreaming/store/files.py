@@ -46,6 +46,7 @@ from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
 from dreaming.text.paths import BadPath, folder_conflict, memory_path
+from dreaming.text.redact import Redactor
 from dreaming.text.unicode import fix_value
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class ImportedMemory:
     #: True when the file gave ``created_at`` (otherwise a re-import keeps
     #: the stored memory's creation time)
     explicit_created: bool = False
+    #: secrets replaced by a ``[REDACTED:kind]`` marker in it
+    redacted: int = 0
 
 
 # --- paths -----------------------------------------------------------------
@@ -183,6 +186,10 @@ def memory_from_json(
         # so importing a file twice adds nothing.  The id's time part is the
         # entry's own time when it has one (ids then sort by it).
         mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or created_at or _EPOCH)
+    redactor = Redactor()  # an imported file is text entering the store like a transcript
+    content = redactor.text(content)
+    key = redactor.text(key) if key else key
+    metadata = redactor.value(metadata)
     memory = Memory(
         id=mem_id,
         content=content,
@@ -197,7 +204,8 @@ def memory_from_json(
         metadata=metadata,
         provenance=provenance,
     )
-    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None)
+    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None,
+                          redacted=redactor.count)
 
 
 def _bad_evidence() -> Evidence:
@@ -651,6 +659,8 @@ def write_memory_dir(files: dict[str, str], out: Path, *, force: bool = False) -
 class ImportResult:
     read: int
     version: Version | None
+    #: secrets replaced by a marker before anything was stored
+    redacted: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -669,7 +679,7 @@ def import_file(store: Store, path: Path, *, fmt: str | None = None, message: st
         message=message or f"import {path.name}",
         explicit_created=[i.memory.id for i in items if i.explicit_created],
     )
-    return ImportResult(read=len(items), version=version)
+    return ImportResult(read=len(items), version=version, redacted=sum(i.redacted for i in items))
 
 
 def export_format_for(out: Path) -> str:

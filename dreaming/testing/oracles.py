@@ -18,12 +18,12 @@ from rapidfuzz import fuzz, process
 
 from dreaming.consolidate import slots
 from dreaming.consolidate.text import normal_form
-from dreaming.ingest.redact import Finding, _find, _Plan
+from dreaming.text.redact import Finding, _find, _Plan
 
 
 def reference_find(text: str) -> list[Finding]:
     """The redaction oracle: every scanner over the whole text and every line, no shortcuts
-    (the reference for :func:`dreaming.ingest.redact.find`)."""
+    (the reference for :func:`dreaming.text.redact.find`)."""
     return _find(text, _Plan.full(), gated=False)
 
 
