@@ -437,6 +437,16 @@ class Store:
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
         ).fetchone()[0]
 
+    def content_chars(self, version: int | None = None) -> int:
+        """The total length of the memories of ``version`` (default HEAD), in characters."""
+        v = self.head if version is None else version
+        row = self.db.conn.execute(
+            f"SELECT sum(length(m.content)) FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+            f"WHERE {self._in_version_sql()}",
+            {"v": v},
+        ).fetchone()
+        return int(row[0] or 0)
+
     def paths(self, version: int | None = None) -> set[str]:
         """The distinct memory paths of ``version`` (default HEAD)."""
         v = self.head if version is None else version
