@@ -9,9 +9,11 @@ dream would write and says why it must be reviewed, or ``None``:
 * **size of the change**: the memories it retires or rewrites, weighed by
   their length against the store's average memory (a 2 kB memory among
   100-character ones weighs 20): more than ``share`` of the store (and at
-  least ``min_touched``) waits; and the text it adds (new memories, and what
-  rewrites add): more than ``share`` of the store's text, or
-  :data:`ADD_FLOOR_CHARS` when that is more, waits (40 junk memories of 2 kB);
+  least ``min_touched``) waits; and the long text it adds (what each new or
+  lengthened memory holds past :data:`LONG_MEMORY_CHARS`): more than
+  ``share`` of the store's text, or :data:`ADD_FLOOR_CHARS` when that is
+  more, waits (40 junk memories of 2 kB); a catch-up dream adding hundreds
+  of ordinary memories does not;
 * **instructions**: any memory it adds or rewrites that reads as an
   instruction to the assistant or to the memory system waits, whatever the
   share.  What "reads as an instruction" is a predicate: the default,
@@ -100,8 +102,10 @@ class GuardInput:
     before_chars: int
 
 
-#: text a dream may add (new memories, and what rewrites add) without review, whatever the store's size
-ADD_FLOOR_CHARS = 20_000
+#: a memory longer than this is long: what a dream adds past it is counted
+LONG_MEMORY_CHARS = 400
+#: long text a dream may add (past LONG_MEMORY_CHARS per memory) without review, whatever the store's size
+ADD_FLOOR_CHARS = 10_000
 
 
 def removed_weight(data: GuardInput) -> float:
@@ -121,14 +125,15 @@ def removed_weight(data: GuardInput) -> float:
 
 
 def added_chars(data: GuardInput) -> int:
-    """Characters the dream adds: its new memories, and what rewrites add."""
+    """Characters the dream adds past :data:`LONG_MEMORY_CHARS` in each memory
+    it adds or lengthens: a catch-up dream adding hundreds of ordinary memories
+    counts nothing, 40 junk memories of 2 kB count 64,000."""
     total = 0
     for memory in data.upserts:
         old = data.head.get(memory.id)
-        if old is None:
-            total += len(memory.content)
-        elif old.content != memory.content:
-            total += max(0, len(memory.content) - len(old.content))
+        before = 0 if old is None else max(len(old.content), LONG_MEMORY_CHARS)
+        if old is None or old.content != memory.content:
+            total += max(0, len(memory.content) - max(before, LONG_MEMORY_CHARS))
     return total
 
 
@@ -161,7 +166,7 @@ def guard_reason(
     allowed = max(share * data.before_chars, ADD_FLOOR_CHARS)
     if added > allowed:
         return (
-            f"guard: this dream would add {added:,} characters of memories to a store of {data.before_chars:,}, "
-            f"more than the {allowed:,.0f} allowed without review; {review}"
+            f"guard: this dream would add {added:,} characters of long memories (past {LONG_MEMORY_CHARS} each) to a "
+            f"store of {data.before_chars:,}, more than the {allowed:,.0f} allowed without review; {review}"
         )
     return None
