@@ -32,6 +32,7 @@ from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.patterns.communities import PatternConfig, find_communities
 from dreaming.plan.changes import plan_changes
+from dreaming.pipeline.gcpause import with_gc_paused
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.normalise.restatements import fold_restatements
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
@@ -225,6 +226,7 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
     return opened
 
 
+@with_gc_paused
 def dream(
     store: Store,
     config: DreamConfig = DreamConfig(),
