@@ -10,7 +10,7 @@ stays in the product: the engine uses it while all-pairs scoring is cheap.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import networkx as nx
@@ -24,6 +24,7 @@ from dreaming.patterns.communities import PatternConfig, terms_of
 from dreaming.patterns.communities import _sessions_of as sessions_of
 from dreaming.pipeline.stages import Community
 from dreaming.records import Memory
+from dreaming.store.core import Store, fts_terms
 
 
 def reference_find(text: str) -> list[Finding]:
@@ -174,3 +175,15 @@ def reference_communities(
                       terms=terms)
         )
     return sorted(out, key=lambda c: c.community_id)
+
+
+def reference_related(store: Store, texts: Iterable[str], *, version: int | None = None, per_text: int = 20) -> list[Memory]:
+    """The related-memories oracle: every text searched with its eight
+    longest words, however common (the reference for
+    :meth:`dreaming.store.core.Store.related`)."""
+    seen: dict[str, Memory] = {}
+    queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
+    for query in sorted(q for q in queries if q):
+        for memory, _ in store.search(query, version=version, limit=per_text):
+            seen.setdefault(memory.id, memory)
+    return sorted(seen.values(), key=lambda m: m.id)
