@@ -17,6 +17,7 @@ import click
 from click.core import ParameterSource
 from rich.progress import Progress
 
+from dreaming.cli.common import App, emit_json, pass_app
 from dreaming.errors import DreamingError
 from dreaming.evals import (
     Answerer,
@@ -36,7 +37,6 @@ from dreaming.evals.output import DEFAULT_RESULTS
 from dreaming.evals.progress import make_progress
 from dreaming.pipeline.run import LLM_MODES
 from dreaming.store.core import Store
-from dreaming.cli.common import App, emit_json, pass_app
 
 ANSWERERS = ("offline", "claude")
 _COMMON = ("ks", "answerer", "model", "max_cost", "out", "no_write", "as_json")
@@ -45,14 +45,33 @@ _COMMON = ("ks", "answerer", "model", "max_cost", "out", "no_write", "as_json")
 def eval_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options every eval mode takes."""
     options = [
-        click.option("--k", "ks", type=click.IntRange(min=1), multiple=True,
-                     help="Retrieved memories to score at (repeatable; default 5 and 10; the summary uses 10)."),
-        click.option("--answerer", type=click.Choice(ANSWERERS), default="offline", show_default=True,
-                     help="offline: the gold answer must be in the retrieved memories; claude: Claude answers, a second call judges."),
-        click.option("--model", default=None, help="Model for the claude answerer and judge (default claude-haiku-4-5)."),
-        click.option("--max-cost", "max_cost", default=None, metavar="USD", help="Stop sending Claude requests past this spend."),
-        click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_RESULTS, show_default=True,
-                     help="Directory for the JSON, Markdown and PNG results."),
+        click.option(
+            "--k",
+            "ks",
+            type=click.IntRange(min=1),
+            multiple=True,
+            help="Retrieved memories to score at (repeatable; default 5 and 10; the summary uses 10).",
+        ),
+        click.option(
+            "--answerer",
+            type=click.Choice(ANSWERERS),
+            default="offline",
+            show_default=True,
+            help="offline: the gold answer must be in the retrieved memories; claude: Claude answers, a second call judges.",
+        ),
+        click.option(
+            "--model", default=None, help="Model for the claude answerer and judge (default claude-haiku-4-5)."
+        ),
+        click.option(
+            "--max-cost", "max_cost", default=None, metavar="USD", help="Stop sending Claude requests past this spend."
+        ),
+        click.option(
+            "--out",
+            type=click.Path(path_type=Path),
+            default=DEFAULT_RESULTS,
+            show_default=True,
+            help="Directory for the JSON, Markdown and PNG results.",
+        ),
         click.option("--no-write", is_flag=True, help="Do not write result files."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout."),
     ]
@@ -77,9 +96,9 @@ def _answerer(name: str, model: str | None, max_cost: str | None) -> Iterator[An
         yield OfflineAnswerer()
         return
     from dreaming.cost.meter import CostMeter
+    from dreaming.cost.prices import load_prices
     from dreaming.evals.claude import DEFAULT_MODEL, ClaudeAnswerer
     from dreaming.llm.client import LLMClient, LLMConfig
-    from dreaming.cost.prices import load_prices
 
     try:
         cap = Decimal(max_cost) if max_cost is not None else None
@@ -103,9 +122,8 @@ def _run(
     workdir: Path | None = None,
 ) -> None:
     config = EvalConfig(ks=tuple(options["ks"]) or EvalConfig().ks, workdir=workdir)
-    with _answerer(options["answerer"], options["model"], options["max_cost"]) as answerer:
-        with make_progress(app.err) as progress:
-            report = produce(answerer, config, progress)
+    with _answerer(options["answerer"], options["model"], options["max_cost"]) as answerer, make_progress(app.err) as progress:
+        report = produce(answerer, config, progress)
     if not options["no_write"]:
         stem = name if options["answerer"] == "offline" else f"{name}-{options['answerer']}"
         written = write_results(report, options["out"], name=stem)
@@ -141,6 +159,7 @@ def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, 
     dreaming eval --tasks FILE [--before N] [--after M]   your tasks on two versions of the store
     dreaming eval locomo PATH                             the LoCoMo suite (a file in LoCoMo's format)
     dreaming eval drift                                   the generated drift suite
+    dreaming eval scenarios [DIR]                         realistic deployments with a truth file
 
     Each writes JSON, Markdown and a PNG chart into --out (default evals/results)
     and prints a before/after table (or, with --json, the summary).
@@ -210,6 +229,43 @@ def drift_cmd(app: App, seed: int, people: int, days: int, llm: str, workdir: Pa
         return eval_drift(drift, answerer=answerer, config=config, dream=DreamSettings(llm=llm), progress=progress)
 
     _run(app, options, name="drift", produce=produce, workdir=workdir)
+
+
+@eval_group.command("scenarios")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=Path("evals/scenarios"))
+@click.option("--split", type=click.Choice(("dev", "validation")), default=None,
+              help="Only this half (default: both, reported apart).")
+@dream_options
+@click.option("--out", type=click.Path(path_type=Path), default=Path("evals/results"), show_default=True,
+              help="Directory for scenarios.json and scenarios.md.")
+@click.option("--no-write", is_flag=True, help="Do not write result files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@pass_app
+def scenarios_cmd(app: App, path: Path, split: str | None, llm: str, workdir: Path | None, out: Path,
+                  no_write: bool, as_json: bool) -> None:
+    """Realistic deployments with a truth file: dream over each, score what the store holds after.
+
+    PATH holds scenario folders (truth.json, store.jsonl, sessions/), directly
+    or in dev/ and validation/ halves, reported apart.  The format is in
+    evals/scenarios/README.md; write your own folders to test your deployment.
+    """
+    from dreaming.evals.scenarios import ScenarioSettings, eval_scenarios, markdown, write_scenario_results
+
+    with make_progress(app.err) as progress:
+        found = len(list(path.glob("*/truth.json"))) + len(list(path.glob("*/*/truth.json"))) or 1
+        task = progress.add_task("scenarios", total=found)
+
+        def advance(_: Any) -> None:
+            progress.advance(task)
+
+        report = eval_scenarios(path, split=split, settings=ScenarioSettings(llm=llm, workdir=workdir), on_done=advance)
+    if not no_write:
+        written = write_scenario_results(report, out)
+        app.err.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
+    if as_json:
+        emit_json(report.summary_json())
+    else:
+        app.out.print(markdown(report), markup=False, highlight=False)
 
 
 def register(group: click.Group) -> None:

@@ -33,14 +33,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from dreaming.extract import OfflineExtractor, project_of
+from dreaming.extract import OfflineExtractor, memory_edit_candidates, project_of
 from dreaming.ids import new_id
-from dreaming.records import MEMORY_KINDS, Candidate, Evidence, Memory, PendingSession, Turn, format_time, parse_time
-from dreaming.pipeline.stages import StageContext
-from dreaming.pipeline.prompts import EXTRACT_SYSTEM, data_block, json_line, turn_alias, turn_record
 from dreaming.llm.requests import LLMRequest, ToolSpec
-from dreaming.pipeline.claude import checked, fell_back, model_for, send
 from dreaming.llm.tokens import approx_tokens
+from dreaming.pipeline.claude import checked, fell_back, model_for, send
+from dreaming.pipeline.prompts import EXTRACT_SYSTEM, data_block, json_line, turn_alias, turn_record
+from dreaming.pipeline.stages import StageContext
+from dreaming.records import MEMORY_KINDS, Candidate, Evidence, Memory, PendingSession, Turn, format_time, parse_time
 
 RULE = "claude-extract"
 #: What extraction may propose: every kind but ``pattern`` (patterns come from the pattern stage, keyed by community).
@@ -281,7 +281,12 @@ class ClaudeExtractor:
     def extract(self, sessions: Sequence[PendingSession], ctx: StageContext) -> list[Candidate]:
         model = model_for(ctx, "extract")
         chunks = self.chunks(sessions)
-        results = send(ctx, "extract", [self.request(c, model) for c in chunks], checked(check_reply, {c.custom_id: c for c in chunks}))
+        results = send(
+            ctx,
+            "extract",
+            [self.request(c, model) for c in chunks],
+            checked(check_reply, {c.custom_id: c for c in chunks}),
+        )
         out: list[Candidate] = []
         failures = []
         for chunk, result in zip(chunks, results):
@@ -292,4 +297,7 @@ class ClaudeExtractor:
                 part = PendingSession(session=chunk.session.session, turns=tuple(chunk.turns.values()))
                 out.extend(self._offline.extract([part]))
         fell_back(ctx, "extract", failures, "extracted by the offline rules instead")
+        # the agent's own memory edits are replayed exactly, whatever the model proposed
+        done = {c.memory.id for c in out}
+        out.extend(c for s in sessions for c in memory_edit_candidates(s) if c.memory.id not in done)
         return out

@@ -23,20 +23,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dreaming.pipeline import stages
+from dreaming.consolidate import ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
-from dreaming.consolidate import ConsolidationConfig, consolidate
-from dreaming.normalise import normalise
 from dreaming.errors import CandidatePending, DreamingError
+from dreaming.extract import EDIT_KIND
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
+from dreaming.normalise import normalise
+from dreaming.normalise.restatements import fold_restatements
 from dreaming.patterns.communities import PatternConfig, find_communities
-from dreaming.plan.changes import plan_changes
+from dreaming.pipeline import stages
 from dreaming.pipeline.gcpause import with_gc_paused
 from dreaming.pipeline.progress import NullProgress, Progress
-from dreaming.normalise.restatements import fold_restatements
-from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.pipeline.stages import JudgeCase, StageContext
+from dreaming.plan.changes import plan_changes
+from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
 
 LLM_MODES = ("off", "auto", "sync", "batch")
@@ -306,8 +308,22 @@ def dream(
         candidates, folds = fold_restatements(candidates, working)
         enriched = {f.target.id: f.memory for f in folds}  # the last fold of a target holds all it gained
         all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
+        # the agent's own memory edits first: exact, and what they retire is not consolidated again
+        edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
+        replayed = edits.replay(all_memories, edit_candidates)
+        ctx.warnings.extend(replayed.unmatched)
+        candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
+        moved = {m.memory_id: m.path for m in replayed.moves}
+        all_memories = [m.replace(path=moved[m.id]) if m.id in moved else m
+                        for m in all_memories if m.kind != EDIT_KIND and m.id not in replayed.retired]
         fresh_ids = set(fresh) | {c.memory.id for c in candidates}
         decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
+        decisions, _ = scope.apply(decisions, all_memories)
+        decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
+            Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
+                      score=r.score, reason=r.reason, rule=r.rule)
+            for r in replayed.replacements
+        ))
         by_id = {m.id: m for m in all_memories}
         cases = []
         pairs: dict[str, tuple[str, str]] = {}
@@ -344,6 +360,7 @@ def dream(
             patterns=pattern_candidates,
             fresh=fresh,
             folds=folds,
+            edits=replayed,
         )
 
         clock.stage("write")

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dreaming.store.files import DEFAULT_PATH, slug
 from dreaming.records import Memory
+from dreaming.store.files import DEFAULT_PATH, slug
 
 
 def topic_path(memory: Memory) -> str:

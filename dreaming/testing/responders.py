@@ -20,13 +20,14 @@ Run it with ``python -m dreaming.testing.fake_server --responder dreaming.testin
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from dreaming.extract import OfflineExtractor
+from dreaming.pipeline.prompts import read_blocks
 from dreaming.records import PendingSession, Session, ToolCall, Turn, format_time, parse_time
 from dreaming.testing.fake_server import FakeRequest, Outcome, Reply, default_responder
-from dreaming.pipeline.prompts import read_blocks
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -68,6 +69,8 @@ def extract_answer(text: str) -> dict[str, Any]:
     memories = []
     for c in OfflineExtractor().extract([PendingSession(session=session, turns=turns)]):
         m = c.memory
+        if "edit" in m.metadata:  # edits are replayed by the pipeline itself; a model proposes memories
+            continue
         memories.append({
             "content": m.content,
             "kind": m.kind if m.kind != "pattern" else "note",
