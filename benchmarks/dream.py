@@ -30,6 +30,7 @@ growth <= 1.25x; the incremental consolidate stage on 1M <= 2 s; dreams over
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -172,10 +173,8 @@ def one_size(n: int, tmp: Path) -> dict[str, Any]:
 def _median(runs: list[dict[str, Any]], pick) -> float | None:
     values = []
     for r in runs:
-        try:
+        with contextlib.suppress(KeyError, TypeError):
             values.append(float(pick(r)))
-        except (KeyError, TypeError):
-            pass
     return statistics.median(values) if values else None
 
 

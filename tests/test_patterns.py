@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dreaming.patterns.communities import PatternConfig, TemplatePatternWriter, find_communities, terms_of
 from dreaming.pipeline.stages import StageContext
 from dreaming.records import Evidence, Memory
+from dreaming.testing.oracles import reference_communities
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
@@ -68,11 +73,6 @@ def test_pronouns_are_not_pattern_terms():
 
 # --- the fast path against its oracle ------------------------------------------
 
-import random  # noqa: E402
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from dreaming.testing.oracles import reference_communities  # noqa: E402
 
 VOCAB = ["kafka", "redis", "grafana", "terraform", "ansible", "nginx", "sentry", "celery", "`pytest -x`", "`uv run`",
          "Noor", "Bergen", "sourdough", "postgres", "docker", "helm", "vault", "jenkins"]
@@ -129,5 +129,6 @@ def test_louvain_over_linked_nodes_equals_networkx(seed, n, edges):
     linked = nx.Graph()
     linked.add_nodes_from(u for u in full if full.degree(u))
     linked.add_edges_from(full.edges(data=True))
-    expected = [c for c in nx.community.louvain_communities(full, weight="weight", seed=0) if len(c) > 1 or full.degree(next(iter(c)))]
+    every = nx.community.louvain_communities(full, weight="weight", seed=0)
+    expected = [c for c in every if len(c) > 1 or full.degree(next(iter(c)))]
     assert louvain_linked(linked, list(linked.nodes), n, seed=0) == expected

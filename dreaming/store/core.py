@@ -41,7 +41,6 @@ from sqlite_utils import Database
 from dreaming.errors import CandidatePending, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
-    Change,
     Changeset,
     Evidence,
     Memory,
@@ -713,7 +712,7 @@ class Store:
         size = self._open_count(conn)
         old = self._open_states(conn, upsert_ids, scan=8 * len(upsert_ids) >= size)
         referenced = set(cs.retire).union(*(ch.inputs for ch in cs.changes), *(ch.outputs for ch in cs.changes))
-        rid_at_parent = {mid: row[0] for mid, row in old.items()}
+        rid_at_parent: dict[str, int] = {mid: row[0] for mid, row in old.items()}
         others = referenced - set(old)
         rid_at_parent.update(self._open_rids(conn, others, scan=8 * len(others) >= size))
         missing = [i for i in cs.retire if i not in rid_at_parent]
@@ -803,7 +802,7 @@ class Store:
 
     @staticmethod
     def _open_count(conn: sqlite3.Connection) -> int:
-        return conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
+        return int(conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0])
 
     @staticmethod
     def _open_states(conn: sqlite3.Connection, ids: Collection[str], *, scan: bool) -> dict[str, tuple[Any, ...]]:
@@ -811,7 +810,7 @@ class Store:
         :func:`_state_values`' columns as stored): nothing is parsed."""
         cols = "m.rid, m.id, m.path, m.kind, m.key, m.content, m.observed_at, m.created_at, m.first_seen, " \
                "m.last_seen, m.mentions, m.metadata, m.provenance"
-        return {row[1]: row for row in Store._open_lookup(conn, ids, cols, scan=scan)}
+        return {row[1]: tuple(row) for row in Store._open_lookup(conn, ids, cols, scan=scan)}
 
     @staticmethod
     def _open_rids(conn: sqlite3.Connection, ids: Collection[str], *, scan: bool) -> dict[str, int]:

@@ -128,11 +128,12 @@ def _reference_graph(memories: Sequence[Memory]) -> nx.Graph:
 
 
 def reference_communities(
-    memories: Sequence[Memory], config: PatternConfig = PatternConfig(), *, focus: Collection[str] | None = None
+    memories: Sequence[Memory], config: PatternConfig | None = None, *, focus: Collection[str] | None = None
 ) -> list[Community]:
     """The patterns oracle: a graph of memories, sessions and terms, every
     pair of a term's memories linked one by one, Louvain over every memory
     (the reference for :func:`dreaming.patterns.communities.find_communities`)."""
+    config = config or PatternConfig()
     usable = sorted((m for m in memories if m.kind in config.kinds), key=lambda m: m.id)
     if len(usable) < config.min_members:
         return []
