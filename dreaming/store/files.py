@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
+from dreaming.text.paths import BadPath, folder_conflict, memory_path
+from dreaming.text.unicode import fix_value
 
 if TYPE_CHECKING:
     from dreaming.store.core import Store
@@ -79,24 +81,29 @@ class ImportedMemory:
 
 
 def normalise_path(raw: str, *, location: str | None = None) -> str:
-    """A memory path: ``/``-rooted, no empty, ``.`` or ``..`` segments."""
+    """A memory path (:func:`dreaming.text.paths.memory_path`); a bad one raises ``InputError``."""
     if isinstance(raw, str) and raw in _CLEAN_PATHS:
         return raw
-    if not isinstance(raw, str) or not raw.strip():
-        raise InputError("path must be a non-empty string such as /user/preferences.md", location=location)
-    text = raw.strip().replace("\\", "/")
-    if text.startswith("/memories/"):
-        text = text[len("/memories"):]
-    parts = [p for p in text.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts):
-        raise InputError(f"invalid memory path {raw!r}: use a path like /user/preferences.md", location=location)
-    clean = "/" + "/".join(parts)
+    try:
+        clean = memory_path(raw)
+    except BadPath as err:
+        raise InputError(str(err), location=location) from None
     if len(_CLEAN_PATHS) < 10_000:
         _CLEAN_PATHS.add(clean)
     return clean
 
 
 _CLEAN_PATHS: set[str] = set()  # paths already known to be normalised (imports repeat a few paths many times)
+
+
+def check_paths(paths: Iterable[str], *, location: str | None = None) -> None:
+    """Refuse a set of paths of which one would be both a file and a folder."""
+    clash = folder_conflict(paths)
+    if clash:
+        raise InputError(
+            f"memory path {clash[0]} is a file, so {clash[1]} cannot be inside it; rename one of them",
+            location=location,
+        )
 
 
 def slug(text: str) -> str:
@@ -117,6 +124,7 @@ def memory_from_json(
     """Validate one JSON object as a memory (the JSONL import/export format)."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object, got {type(data).__name__}", location=location)
+    data = fix_value(data)  # "\ud83c" alone (a string cut inside an emoji) cannot be stored
     unknown = sorted(set(data) - _JSONL_FIELDS)
     if unknown:
         raise InputError(
@@ -373,13 +381,34 @@ def _read_text_lines(path: Path) -> list[str]:
         raise InputError(f"invalid UTF-8 at byte {err.start}", location=f"{path}:{line}") from None
 
 
+def _tree_files(root: Path) -> list[Path]:
+    """The files under ``root`` (hidden ones skipped), without following a
+    symlink out of it: a symlinked file or folder that resolves outside
+    ``root`` refuses the import (``id_rsa.md -> ~/.ssh/id_rsa``)."""
+    base = os.path.realpath(root)
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [*dirs, *names]:
+            entry = Path(folder) / name
+            if entry.is_symlink():
+                real = os.path.realpath(entry)
+                if os.path.commonpath([base, real]) != base:
+                    raise InputError(
+                        f"is a symbolic link to {real}, outside the memory directory; nothing was imported",
+                        location=str(entry),
+                    )
+        found.extend(Path(folder) / n for n in names if not n.startswith(".") and (Path(folder) / n).is_file())
+    return sorted(found)
+
+
 def read_memory_dir(root: Path) -> list[ImportedMemory]:
     """Read a directory of markdown memory files (``_index.md`` is skipped)."""
     if not root.is_dir():
         raise InputError("not a directory", location=str(root))
     out: list[ImportedMemory] = []
     errors: list[InputError] = []
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = _tree_files(root)
     for file in files:
         rel = file.relative_to(root).as_posix()
         if rel == INDEX_FILE or file.suffix.lower() not in (".md", ".markdown", ".txt"):
@@ -567,11 +596,17 @@ def render_memory_dir(memories: Iterable[Memory], *, version: int) -> dict[str, 
     return dict(_memory_dir_files(_by_path(memories).items(), version=version))
 
 
+#: modes of what an export or a store creates: only the owner reads memories
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
 def atomic_write_text(target: Path, text: str | Iterable[str]) -> None:
-    """Write ``text`` (or its pieces, as they come) to ``target`` through a
-    temporary file and a rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    """Write ``text`` (or its pieces, as they come) to ``target`` (mode 0600)
+    through a temporary file and a rename (a symlink at ``target`` is
+    replaced, never followed)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             if isinstance(text, str):
@@ -585,24 +620,60 @@ def atomic_write_text(target: Path, text: str | Iterable[str]) -> None:
         raise
 
 
+def _safe_target(root: Path, rel: str) -> Path:
+    """``root / rel``, refused unless it lies inside ``root`` (no ``..``, no
+    absolute part, no symlink on the way)."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("", ".", "..") or "\\" in p or "\0" in p for p in parts):
+        raise InputError(f"refusing to export to {rel!r}: not a plain path inside the export folder")
+    target = root.joinpath(*parts)
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(target)]) != real_root:
+        raise InputError(f"refusing to export to {rel!r}: it resolves outside the export folder")
+    return target
+
+
+def _write_new_file(target: Path, text: str) -> None:
+    """Create ``target`` (0600), never following a symlink nor reusing a file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(target, flags, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def stale_export_temps(out: Path) -> list[Path]:
+    """Hidden temporary folders a killed export of ``out`` left beside it."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.glob(f".{out.name}.*") if p.is_dir() and not p.is_symlink())
+
+
 def write_memory_dir(
     files: Mapping[str, str] | Iterable[tuple[str, str]], out: Path, *, force: bool = False
 ) -> Path | None:
     """Write a memory directory (files as they come); an existing non-empty
     ``out`` needs ``force`` and is kept as ``out.bak-<time>`` (returned),
-    never overwritten."""
+    never overwritten.  Every file is created 0600 inside a 0700 folder,
+    checked to lie inside it.  The paths of a ``Mapping`` are checked here
+    for a file that would also be a folder; a caller streaming the files
+    checks their paths first."""
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a directory", location=str(out))
     nonempty = out.is_dir() and any(out.iterdir())
     if nonempty and not force:
         raise InputError("directory is not empty; choose a new directory or pass --force", location=str(out))
+    if isinstance(files, Mapping):
+        check_paths("/" + rel for rel in files)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    for old in stale_export_temps(out):  # left by an export that was killed
+        shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))  # mkdtemp: 0700
     try:
         for rel, text in (files.items() if isinstance(files, Mapping) else files):
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="\n")
+            target = _safe_target(tmp, rel)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+            _write_new_file(_safe_target(tmp, rel), text)
         backup = None
         if out.exists():
             if nonempty:
@@ -632,20 +703,25 @@ class ImportResult:
 def import_file(store: Store, path: Path, *, fmt: str | None = None, message: str | None = None) -> ImportResult:
     """Read ``path`` and add its memories to ``store`` as one accepted version
     (``version`` is ``None`` when the store already held all of them).  A
-    JSONL file is written as it is read, in one transaction."""
+    JSONL file is written as it is read, in one transaction: its paths are
+    checked once all are known, before that transaction commits."""
     message = message or f"import {path.name}"
     if path.exists() and not path.is_dir() and (fmt or detect_format(path)) == "jsonl":
         read = 0
+        paths: set[str] = set()
 
         def items() -> Iterator[tuple[Memory, bool]]:
             nonlocal read
             for item in iter_jsonl(path):
                 read += 1
+                paths.add(item.memory.path)
                 yield item.memory, item.explicit_created
+            check_paths(store.paths() | paths, location=str(path))
 
         version = store.import_stream(items(), message=message)
         return ImportResult(read=read, version=version)
     found = read_memories(path, fmt)
+    check_paths(store.paths() | {i.memory.path for i in found}, location=str(path))
     version = store.import_memories(
         [i.memory for i in found],
         message=message,
@@ -669,6 +745,17 @@ class ExportResult:
     backup: Path | None = None
 
 
+def _replace_keeping(out: Path, text: str | Iterable[str], backup: Path | None) -> None:
+    """Write ``out``; an existing file is first kept as ``backup`` (a hard link, so
+    ``out`` is never missing)."""
+    if backup is not None:
+        try:
+            os.link(out, backup, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(out, backup, follow_symlinks=False)
+    atomic_write_text(out, text)
+
+
 def export_file(
     store: Store, out: Path, *, fmt: str | None = None, version: int | None = None, force: bool = False
 ) -> ExportResult:
@@ -678,7 +765,15 @@ def export_file(
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     v = store.head if version is None else version
+    backup = None
+    if fmt != "memory-dir" and out.is_dir():
+        raise InputError("is a directory; give a file name, or --format memory-dir", location=str(out))
+    if fmt != "memory-dir" and out.exists() and not force:
+        raise InputError("file exists; choose a new file or pass --force (the old one is kept as a backup)",
+                         location=str(out))
     store.count(v)  # an unknown version is refused before anything is written
+    if fmt != "memory-dir" and out.exists():
+        backup = out.with_name(f"{out.name}.bak-{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
     count = 0
 
     def counted() -> Iterator[Memory]:  # the version's memories as they are read, in path order
@@ -687,13 +782,14 @@ def export_file(
             count += 1
             yield mem
 
-    backup = None
     if fmt == "jsonl":
-        atomic_write_text(out, (json.dumps(m.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for m in counted()))
+        rows = (json.dumps(m.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for m in counted())
+        _replace_keeping(out, rows, backup)
     elif fmt == "markdown":
         lines = _markdown_lines(_path_runs(counted()), version=v, title="Memory")
-        atomic_write_text(out, (line if i == 0 else "\n" + line for i, line in enumerate(lines)))
+        _replace_keeping(out, (line if i == 0 else "\n" + line for i, line in enumerate(lines)), backup)
     else:
+        check_paths(store.paths(v) | {"/" + INDEX_FILE})
         backup = write_memory_dir(_memory_dir_files(_path_runs(counted()), version=v), out, force=force)
     return ExportResult(memories=count, version=v, format=fmt, backup=backup)
 
