@@ -26,21 +26,8 @@ from dreaming.ids import new_id
 from dreaming.patterns.louvain import louvain_linked
 from dreaming.pipeline.stages import Community, StageContext
 from dreaming.records import Candidate, Evidence, Memory, merge_provenance
+from dreaming.text.words import PATTERN_STOP_WORDS
 
-_STOP = set(
-    """a an the and or but so to of in on at for with from by about as is are was were be been being am i me my we our
-    us you your it its this that these those there here have has had do does did not no yes just really very also too
-    some any all more most much many can could will would should might may shall must then than user users team
-    assistant prefers prefer uses use wants want likes like said says one two new old same other others only when
-    after before while into over under again still even ever never always what which who whom whose where why how
-    instead worked work works working failed fail fails error errors tool workaround standing instruction goal
-    session summary compact note notes fact facts memory memories others time times day days week weeks month
-    months year years today yesterday tomorrow january february march april may june july august september
-    october november december monday tuesday wednesday thursday friday saturday sunday
-    he she him her his hers they them their theirs its during through because about seeing getting having
-    bash shell python python3 import print open read write file files text pages page docs run with get set
-    true false none self return def class echo cat grep sed awk sudo pip npm node exec command""".split()
-)
 _TOKEN = re.compile(r"`([^`]{2,60})`|([A-Za-z][\w.+#/-]{2,})")
 
 
@@ -66,11 +53,11 @@ def terms_of(text: str) -> set[str]:
             # a command: its program and its arguments (flags and tiny words aside)
             for part in code.split():
                 part = part.strip("'\"./()").lower()
-                if len(part) >= 3 and not part.startswith("-") and part not in _STOP:
+                if len(part) >= 3 and not part.startswith("-") and part not in PATTERN_STOP_WORDS:
                     out.add(part)
             continue
         w = word.strip(".,/-").lower()
-        if len(w) >= 4 and w not in _STOP and not w.isdigit():
+        if len(w) >= 4 and w not in PATTERN_STOP_WORDS and not w.isdigit():
             out.add(w)
     return out
 
@@ -148,7 +135,7 @@ def _linking_terms(
     return by_term
 
 
-def _strong_graph(n: int, by_term: Mapping[str, list[int]], *, every_node: bool) -> nx.Graph:
+def _strong_graph(n: int, by_term: Mapping[str, list[int]], *, every_node: bool) -> nx.Graph[int]:
     """Memories 0..n-1 linked when they share two or more terms (``every_node``:
     the unlinked ones too, else only the linked ones).
 
@@ -165,7 +152,7 @@ def _strong_graph(n: int, by_term: Mapping[str, list[int]], *, every_node: bool)
         firsts.append(ids[i])
         seconds.append(ids[j])
         ranks.append(np.full(len(i), rank, dtype=np.int64))
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     if every_node:
         graph.add_nodes_from(range(n))
     if not firsts:
@@ -255,4 +242,5 @@ def pattern_evidence(candidate: Candidate) -> tuple[Evidence, ...]:
 
 
 def members_of(candidate: Candidate) -> Iterable[str]:
-    return candidate.memory.metadata.get("members", [])
+    members: Iterable[str] = candidate.memory.metadata.get("members", [])
+    return members

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dreaming.records import Memory
-from dreaming.store.files import DEFAULT_PATH, slug
+from dreaming.text.memory_files import DEFAULT_PATH, slug
 from dreaming.text.paths import PathSet
 
 
