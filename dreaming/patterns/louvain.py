@@ -30,7 +30,7 @@ import numpy as np
 THRESHOLD = 0.0000001  # networkx's default modularity gain per level
 
 
-def louvain_linked(graph: nx.Graph, positions: Sequence[int], total: int, *, seed: int = 0) -> list[set[Any]]:
+def louvain_linked(graph: nx.Graph[Any], positions: Sequence[int], total: int, *, seed: int = 0) -> list[set[Any]]:
     """Louvain communities of ``graph`` as if it had ``total`` nodes.
 
     ``graph`` holds the linked nodes, added in the order they have in the
@@ -42,7 +42,7 @@ def louvain_linked(graph: nx.Graph, positions: Sequence[int], total: int, *, see
     if graph.number_of_edges() == 0:
         return partition
     mod = nx.community.modularity(graph, partition, weight="weight", resolution=1)
-    level = nx.Graph()
+    level: nx.Graph[Any] = nx.Graph()
     level.add_nodes_from(graph)
     level.add_weighted_edges_from(graph.edges(data="weight", default=1))
     m = level.size(weight="weight")
@@ -70,11 +70,12 @@ def _order(rng: random.Random, positions: np.ndarray, total: int) -> list[int]:
     index = np.full(total, -1, dtype=np.int64)
     index[positions] = np.arange(len(positions))
     picked = index[np.asarray(full, dtype=np.int64)]
-    return picked[picked >= 0].tolist()
+    kept: list[int] = picked[picked >= 0].tolist()
+    return kept
 
 
 def _one_level(
-    graph: nx.Graph, m: float, partition: list[set[Any]], visit: list[int]
+    graph: nx.Graph[Any], m: float, partition: list[set[Any]], visit: list[int]
 ) -> tuple[list[set[Any]], list[set[Hashable]], np.ndarray, bool]:
     """networkx's ``_one_level`` (undirected, resolution 1), visiting nodes in ``visit`` (indices).
 
@@ -120,9 +121,9 @@ def _one_level(
     return [s for s in partition if s], [s for s in inner if s], kept, improvement
 
 
-def _gen_graph(graph: nx.Graph, partition: list[set[Hashable]]) -> nx.Graph:
+def _gen_graph(graph: nx.Graph[Any], partition: list[set[Hashable]]) -> nx.Graph[Any]:
     """networkx's ``_gen_graph``: one node per community, edge weights summed."""
-    out = nx.Graph()
+    out: nx.Graph[Any] = nx.Graph()
     node2com = {}
     for i, part in enumerate(partition):
         nodes: set[Any] = set()

@@ -10,12 +10,8 @@ with no better place) get a topic path.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any
-
 from dreaming.records import Memory
-from dreaming.text.memory_files import DEFAULT_PATH, slug
+from dreaming.text.memory_files import DEFAULT_PATH, topic_path_of
 from dreaming.text.paths import PathSet
 
 
@@ -23,35 +19,6 @@ def topic_path(memory: Memory) -> str:
     """The topic path for ``memory`` (its own path when it already has one)."""
     return topic_path_of(path=memory.path, kind=memory.kind, key=memory.key, content=memory.content,
                          metadata=memory.metadata)
-
-
-def topic_path_of(*, path: str | None, kind: str, key: str | None, content: str, metadata: Mapping[str, Any]) -> str:
-    """:func:`topic_path` from a memory's fields (an importer files a memory before building it)."""
-    if path and path != DEFAULT_PATH:
-        return path
-    meta = metadata or {}
-    project = meta.get("project") if isinstance(meta.get("project"), str) else None
-    speaker = meta.get("speaker") if isinstance(meta.get("speaker"), str) else None
-    key = key or ""
-    if kind == "pattern":
-        return "/patterns.md"
-    if kind == "summary":
-        return f"/projects/{slug(project)}/sessions.md" if project else "/sessions/summaries.md"
-    if speaker:
-        return f"/people/{slug(speaker)}.md"
-    if kind == "workaround":
-        parts = key.split(".")
-        command = parts[2] if len(parts) >= 3 and parts[2] else (parts[1] if len(parts) >= 2 else "tools")
-        return f"/tools/{slug(command)}.md"
-    if key.startswith("user.") or re.match(r"^(?:User|The user)\b", content):
-        return "/user/preferences.md" if kind in ("preference", "procedure") else "/user/profile.md"
-    if kind == "procedure":
-        return f"/projects/{slug(project)}/conventions.md" if project else "/procedures.md"
-    if kind == "preference":
-        return "/user/preferences.md"
-    if project:
-        return f"/projects/{slug(project)}/facts.md"
-    return "/facts.md" if kind == "fact" else DEFAULT_PATH
 
 
 def best_path(memories: list[Memory]) -> str:

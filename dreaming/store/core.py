@@ -680,7 +680,7 @@ class Store:
                 for memory, _ in self.search(query, version=v, limit=per_text):
                     seen.setdefault(memory.id, memory)
             return sorted(seen.values(), key=lambda m: m.id)
-        words_of = [fts_terms(text, drop=STOP_WORDS) or fts_terms(text) for text in texts]
+        words_of = [fts_terms(text, drop=SEARCH_STOP_WORDS) or fts_terms(text) for text in texts]
         postings = self._word_postings({w for words in words_of for w in words})
         bounded: set[tuple[str, ...]] = set()
         for words in words_of:

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
-from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries
+from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries, topic_path_of
 from dreaming.text.paths import folder_conflict
 from dreaming.text.unicode import fix_value
 
@@ -165,8 +165,6 @@ def memory_from_json(
         mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or created_at or _EPOCH)
     if path is None:
         # filed under its topic path at once, so that the first dream need not move it (a new state per memory)
-        from dreaming.plan.reorganise import topic_path_of
-
         path = topic_path_of(path=None, kind=kind, key=key, content=content, metadata=metadata)
     memory = Memory(
         id=mem_id,

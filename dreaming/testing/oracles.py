@@ -115,9 +115,9 @@ def slot_supporters(
     return supporters
 
 
-def _reference_graph(memories: Sequence[Memory]) -> nx.Graph:
+def _reference_graph(memories: Sequence[Memory]) -> nx.Graph[tuple[str, str]]:
     """Memories, their sessions and their terms, as one graph."""
-    graph = nx.Graph()
+    graph: nx.Graph[tuple[str, str]] = nx.Graph()
     for m in memories:
         graph.add_node(("memory", m.id), memory=m)
         for s in sessions_of(m):
@@ -142,7 +142,7 @@ def reference_communities(
     limit = min(config.max_term_memories, max(config.min_members, int(config.max_term_share * len(usable))))
     focus_terms = None if focus is None else {t for m in usable if m.id in focus for t in terms_of(m.content)}
     # memory-memory projection: weight = number of shared salient terms
-    projection = nx.Graph()
+    projection: nx.Graph[str] = nx.Graph()
     projection.add_nodes_from(m.id for m in usable)
     by_term: dict[str, list[str]] = {}
     for node in graph.nodes:
@@ -154,7 +154,7 @@ def reference_communities(
                 w = projection.get_edge_data(a, b, {"weight": 0})["weight"] + 1
                 projection.add_edge(a, b, weight=w, terms=projection.get_edge_data(a, b, {}).get("terms", ()) + (term,))
     # two shared terms make a link strong enough to group on
-    strong = nx.Graph()
+    strong: nx.Graph[str] = nx.Graph()
     strong.add_nodes_from(projection.nodes)
     strong.add_edges_from((a, b, d) for a, b, d in projection.edges(data=True) if d["weight"] >= 2)
     if strong.number_of_edges() == 0:
