@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dreaming.consolidate import ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
@@ -36,7 +37,6 @@ from dreaming.normalise import normalise
 from dreaming.normalise.restatements import fold_restatements
 from dreaming.patterns.communities import PatternConfig, find_communities
 from dreaming.pipeline import stages
-from dreaming.pipeline.gcpause import with_gc_paused
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.plan.changes import plan_changes
@@ -253,7 +253,7 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
     return opened
 
 
-@with_gc_paused
+@quiet_gc()  # the whole dream: it holds every record it builds until it writes
 def dream(
     store: Store,
     config: DreamConfig = DreamConfig(),
