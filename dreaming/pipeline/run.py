@@ -27,6 +27,7 @@ from typing import Any
 
 from dreaming.consolidate import ConsolidationConfig, consolidate, edits, meaning, scope
 from dreaming.consolidate.meaning import MeaningConfig
+from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
@@ -255,6 +256,7 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
     return opened
 
 
+@quiet_gc()  # the whole dream: it holds every record it builds until it writes
 def dream(
     store: Store,
     config: DreamConfig = DreamConfig(),
