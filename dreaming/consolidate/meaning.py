@@ -190,13 +190,20 @@ def refine(
     if not fresh_rows:
         return consolidation
     decided = {frozenset((s.old_id, s.new_id)) for s in consolidation.supersedes}
-    decided |= {frozenset(a.ids) for a in consolidation.ambiguous}
     decided |= {frozenset(c.ids[:2]) for c in consolidation.conflicts if len(c.ids) >= 2}
+    # the core's ambiguous pairs are what this pass is for: scored again, and settled when the scorer is sure
+    unsure = {frozenset(a.ids) for a in consolidation.ambiguous}
     df = DocumentFrequency(store_texts if store_texts is not None else [m.content for m in alive])
     vectors = (embedder or WordLlamaEmbedder()).embed([m.content for m in alive])
     model = model or shipped_model()
     calls = []
-    for (i, j), cos in sorted(_candidate_pairs(alive, fresh_rows, vectors, df, config).items()):
+    pairs = _candidate_pairs(alive, fresh_rows, vectors, df, config)
+    index = {m.id: i for i, m in enumerate(alive)}
+    for ids in unsure:
+        x, y = sorted(index[i] for i in ids if i in index) if all(i in index for i in ids) else (None, None)
+        if x is not None and y is not None and x != y:
+            pairs.setdefault((x, y), float(vectors[x] @ vectors[y]))
+    for (i, j), cos in sorted(pairs.items()):
         a, b = alive[i], alive[j]
         if frozenset((a.id, b.id)) in decided or scope.apart(a, b) or not _anchored(a, b, cos, config):
             continue
@@ -262,9 +269,12 @@ def refine(
                                        why=f"maybe {call.label}: {why}"))
     if not (merges or supersedes or ambiguous):
         return consolidation
+    settled = {frozenset(m.members) for m in merges} | {frozenset((s.old_id, s.new_id)) for s in supersedes}
+    known = {frozenset(a.ids) for a in consolidation.ambiguous}
     return replace(
         consolidation,
         merges=consolidation.merges + tuple(merges),
         supersedes=consolidation.supersedes + tuple(supersedes),
-        ambiguous=consolidation.ambiguous + tuple(ambiguous),
+        ambiguous=tuple(a for a in consolidation.ambiguous if frozenset(a.ids) not in settled)
+        + tuple(a for a in ambiguous if frozenset(a.ids) not in known),
     )
