@@ -46,6 +46,7 @@ from dreaming.cli import (  # noqa: E402  (registers commands)
     fleet_cmds,
     hook_cmd,
     ingest_cmd,
+    review_cmd,
     run_cmds,
     schedule_cmd,
     store_cmds,
@@ -59,5 +60,6 @@ eval_cmds.register(cli)
 hook_cmd.register(cli)
 schedule_cmd.register(cli)
 fleet_cmds.register(cli)
+review_cmd.register(cli)
 
 __all__ = ["cli"]

@@ -27,11 +27,8 @@ from typing import Any
 from rapidfuzz import fuzz, utils
 
 from dreaming.records import ToolCall
-from dreaming.store.files import split_markdown
-
-MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}
-MEMORY_FILES = {"claude.md", "memory.md", "claude.local.md"}
-
+from dreaming.text.memory_files import MEMORY_FILES, MEMORY_TOOL_NAMES, split_markdown
+from dreaming.text.paths import BadPath, memory_path
 
 #: what a write does to the store's memories
 #: ``add`` (new entries), ``replace`` (``replaces`` -> ``content``), ``retract`` (``content`` leaves the store),
@@ -56,10 +53,15 @@ class MemoryWrite:
 
 
 def _memory_path(raw: str) -> str | None:
-    if not raw.startswith("/memories"):
+    """The memory path a memory-tool path names; ``None`` for a path outside
+    ``/memories`` or one :func:`dreaming.text.paths.memory_path` refuses
+    (``/memories/../../home/me/.bashrc``): such a write is not remembered."""
+    if raw != "/memories" and not raw.startswith("/memories/"):
         return None
-    rest = raw[len("/memories"):].strip("/")
-    return "/" + rest if rest else None
+    try:
+        return memory_path(raw)
+    except BadPath:
+        return None
 
 
 def _text(value: Any) -> str:
@@ -143,7 +145,7 @@ def memory_writes(call: ToolCall) -> Iterator[MemoryWrite]:
     elif name == "edit":
         yield from entry_diff(_text(data.get("old_string")), _text(data.get("new_string")), path=None, rule=rule)
     else:
-        edits = data.get("edits") if isinstance(data.get("edits"), list) else []
-        for e in edits:
+        edits = data.get("edits")
+        for e in edits if isinstance(edits, list) else []:
             if isinstance(e, dict):
                 yield from entry_diff(_text(e.get("old_string")), _text(e.get("new_string")), path=None, rule=rule)

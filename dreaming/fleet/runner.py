@@ -20,7 +20,6 @@ import glob as globlib
 import json
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -158,9 +157,6 @@ def _dream_store(store: str, request: RunRequest, objects: Objects, say: Callabl
             result, transfer, races = dream_once(Path(store), request), 0.0, 0
     except DreamingError as err:
         return StoreLine(store=store, status="failed", seconds=time.perf_counter() - start, error=str(err))
-    except sqlite3.DatabaseError as err:
-        return StoreLine(store=store, status="failed", seconds=time.perf_counter() - start,
-                         error=f"the store file is damaged or not a dreaming store: {err}")
     except Exception as err:  # one store's bug must not stop the shard; it is reported with its type
         return StoreLine(store=store, status="failed", seconds=time.perf_counter() - start,
                          error=f"{type(err).__name__}: {err}")

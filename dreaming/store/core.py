@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dreaming.errors import CandidatePending, StoreError, VersionNotFound
+from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
     Change,
@@ -56,6 +56,7 @@ from dreaming.records import (
     utcnow,
 )
 from dreaming.store import closure, schema
+from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
@@ -69,6 +70,20 @@ _MEMORY_COLUMNS = (
 def default_store_path() -> Path:
     """``$DREAMING_STORE`` or ``./memory_store/memory.db``."""
     return Path(os.environ.get("DREAMING_STORE") or Path("memory_store") / "memory.db")
+
+
+#: a store holds every transcript it read: only its owner may read it (SQLite
+#: gives the -wal and -shm files the mode of the database file)
+STORE_MODE = 0o600
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty ``path`` with mode 0600 (whatever the umask) for SQLite to fill."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, STORE_MODE))
+        os.chmod(path, STORE_MODE)
+    except OSError as err:
+        raise StoreError(f"cannot create {path}: {err.strerror or err}") from None
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -226,7 +241,7 @@ class Store:
             raise StoreError(f"no store at {target}; create one with `dreaming --store {target} init`")
         if not exists:
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as err:
                 raise StoreError(f"cannot create {target.parent}: {err.strerror or err}") from None
             if not os.access(target.parent, os.W_OK):
@@ -234,6 +249,8 @@ class Store:
             exists = cls._create(target)
         elif not os.access(target, os.R_OK):
             raise StoreError(f"cannot read {target}: permission denied")
+        if not exists:  # created in place (no hard links here): private from the start
+            _create_private(target)
         try:
             conn = sqlite3.connect(str(target), timeout=30.0)
         except sqlite3.Error as err:
@@ -265,6 +282,7 @@ class Store:
         supported it is created in place as before."""
         tmp = target.with_name(f".{target.name}.{new_id('creating')}")
         try:
+            _create_private(tmp)
             conn = sqlite3.connect(str(tmp), timeout=30.0)
             try:
                 cls(Database(conn, execute_plugins=False), tmp)._prepare(fresh=True)
@@ -414,9 +432,21 @@ class Store:
     def count(self, version: int | None = None) -> int:
         v = self.head if version is None else version
         self._check_version(v)
-        return self.db.conn.execute(
+        return int(self.db.conn.execute(
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
-        ).fetchone()[0]
+        ).fetchone()[0])
+
+    def paths(self, version: int | None = None) -> set[str]:
+        """The distinct memory paths of ``version`` (default HEAD)."""
+        v = self.head if version is None else version
+        return {
+            r[0]
+            for r in self.db.conn.execute(
+                f"SELECT DISTINCT m.path FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                f"WHERE {self._in_version_sql()}",
+                {"v": v},
+            )
+        }
 
     def _rids_at(self, version: int) -> set[int]:
         return {
@@ -491,12 +521,12 @@ class Store:
         """
         v = self.head if version is None else version
         self._check_version(v)
-        terms = fts_terms(query, drop=STOP_WORDS) or fts_terms(query)
+        terms = fts_terms(query, drop=SEARCH_STOP_WORDS) or fts_terms(query)
         if not terms or limit <= 0:
             return []
         # A word that stems to a function word ("Ines" -> "in") is looked up
         # in the unstemmed index; the two bm25 scores of a memory are summed.
-        exact = [t for t in terms if t not in STOP_WORDS and stems_to_stop_word(t)]
+        exact = [t for t in terms if t not in SEARCH_STOP_WORDS and stems_to_stop_word(t)]
         stemmed = [t for t in terms if t not in exact]
         branches = [
             (table, " OR ".join(f'"{t}"' for t in words))
@@ -611,19 +641,24 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
-    def _write_version(
-        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
-    ) -> Version | None:
-        """``known``: states of the upserted ids at HEAD that the caller has
-        already looked up (``import_memories``), so they are not read twice."""
+    def _check_fence(self, conn: sqlite3.Connection) -> None:
+        """Inside a write: refuse when this connection writes under a dream
+        lock (``fence``) that another process has taken over."""
         if self.fence is not None:
             holder = self._lock_holder(conn)
             if holder is None or holder.token != self.fence:
                 taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
                 raise StoreError(
-                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
+                    f"this process lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
                     f"nothing was written"
                 )
+
+    def _write_version(
+        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
+    ) -> Version | None:
+        """``known``: states of the upserted ids at HEAD that the caller has
+        already looked up (``import_memories``), so they are not read twice."""
+        self._check_fence(conn)
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -631,6 +666,12 @@ class Store:
                 f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
             )
         parent = self.head
+        if cs.expected_parent is not None and parent != cs.expected_parent:
+            raise StaleParent(
+                f"HEAD moved from version {cs.expected_parent} to {parent} while this "
+                f"{'dream' if cs.origin == 'dream' else cs.origin} ran (another command wrote a version); "
+                f"nothing was written: run it again"
+            )
         number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
         upsert_ids = [m.id for m in cs.upserts]
         if len(set(upsert_ids)) != len(upsert_ids):
@@ -789,6 +830,7 @@ class Store:
         if only is not None and exclude is not None:
             raise StoreError("give the changes to accept (--only) or to reject (--except), not both")
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "accept")
             seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [cand.number])]
             if only is None and exclude is None:
@@ -968,6 +1010,7 @@ class Store:
         """Reject the pending candidate: HEAD stays as it was, and the turns
         its dream consumed become pending again."""
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "reject")
             return self._reject(conn, cand.number, who=who, via=via)
 
@@ -1011,6 +1054,7 @@ class Store:
         """
         self._check_version(number)
         with self._write() as conn:
+            self._check_fence(conn)
             pending = self.candidate()
             if pending is not None:
                 raise CandidatePending(
@@ -1139,7 +1183,9 @@ class Store:
                         if ch.decision == "rejected":
                             continue
                         touches = any(m.rid in removed for m in ch.before) or any(m.rid in added for m in ch.after)
-                        if touches:
+                        # a conflict changes nothing, but its flag stands while its memories do
+                        flags = ch.op == "conflict" and all(m.rid in rids_b for m in ch.after)
+                        if touches or flags:
                             recorded.append(ch)
         covered = {m.rid for ch in recorded for m in (*ch.before, *ch.after)}
         rest_removed = sorted(removed - covered)
@@ -1367,7 +1413,7 @@ class Store:
         return row[0], row[1]
 
     def last_turn_pk(self) -> int:
-        return self.db.conn.execute("SELECT coalesce(max(pk), 0) FROM turns").fetchone()[0]
+        return int(self.db.conn.execute("SELECT coalesce(max(pk), 0) FROM turns").fetchone()[0])
 
     def pending(self, *, through: int | None = None, limit_sessions: int | None = None) -> list[PendingSession]:
         """Sessions with unconsumed turns (up to turn ``pk`` ``through``),
@@ -1417,9 +1463,9 @@ class Store:
     @staticmethod
     def _count_consumable(conn: sqlite3.Connection, through: int, sessions: Sequence[str] | None) -> int:
         if sessions is None:
-            return conn.execute(
+            return int(conn.execute(
                 "SELECT count(*) FROM turns WHERE consumed_by IS NULL AND pk <= ?", [through]
-            ).fetchone()[0]
+            ).fetchone()[0])
         total = 0
         for chunk in _chunks(list(sessions)):
             total += conn.execute(
@@ -1507,6 +1553,26 @@ class Store:
                 ],
             )
 
+    def record_batch(self, run_id: str, digest: str, batch_id: str) -> None:
+        """Note in run ``run_id``'s row that it submitted ``batch_id`` for the
+        requests whose digest is ``digest`` (before it polls the batch)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET batches = json_set(batches, '$.' || json_quote(?), ?) WHERE id = ?",
+                [digest, batch_id, run_id],
+            )
+
+    def unfinished_batches(self) -> dict[str, str]:
+        """``{digest: batch id}`` submitted by runs that never finished (still
+        running, or failed: killed, interrupted): a rerun sending the same
+        requests collects these instead of paying again."""
+        found: dict[str, str] = {}
+        for (raw,) in self.db.conn.execute(
+            "SELECT batches FROM runs WHERE status IN ('running', 'failed') AND batches != '{}' ORDER BY started_at"
+        ):
+            found.update(json.loads(raw))
+        return found
+
     def close_interrupted_runs(self, *, at: datetime, reason: str) -> int:
         """Mark runs still ``running`` as failed with ``reason``.  Only for a
         caller holding the dream lock: then no run can really be running."""
@@ -1588,21 +1654,6 @@ class Store:
         }
 
 
-#: English function words (NLTK's stop-word list, lowercased, contractions
-#: split the way the tokenizer splits them) plus question words.  Left out of
-#: search queries: in an OR query they match nearly every memory and only add
-#: noise to the bm25 ranking.  Kept when a query has nothing else.
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being below between
-    both but by can could d did do does doing down during each few for from further had has have having he her
-    here hers herself him himself his how i if in into is it its itself just ll m me might more most must my
-    myself no nor not now o of off on once only or other ought our ours ourselves out over own re s same shall
-    she should so some such t than that the their theirs them themselves then there these they this those
-    through to too under until up ve very was we were what when where which while who whom whose why will with
-    would y you your yours yourself yourselves
-    """.split()
-)
 
 
 def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
@@ -1637,7 +1688,7 @@ def stems_to_stop_word(word: str) -> bool:
 def _stop_word_index() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
-    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(STOP_WORDS)),))
+    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(SEARCH_STOP_WORDS)),))
     return conn
 
 
@@ -1657,5 +1708,4 @@ __all__ = [
     "default_store_path",
     "fts_terms",
     "stems_to_stop_word",
-    "STOP_WORDS",
 ]

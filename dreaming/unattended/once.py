@@ -77,12 +77,12 @@ def dream_once(store_path: Path, request: RunRequest, *, progress: Progress | No
                 verdict = check(store, trigger)
                 if not verdict.ready:
                     return RunResult(skipped=verdict, ingested=ingested)
-        with dream_lock(store, wait=request.wait):
+        with dream_lock(store, wait=request.wait) as lock:
             if trigger is not None:
                 verdict = check(store, trigger)  # again: a dream we waited for may have consumed them
                 if not verdict.ready:
                     return RunResult(skipped=verdict, ingested=ingested)
-            report = dream(store, config, progress=progress or NullProgress())
+            report = dream(store, config, progress=progress or NullProgress(), while_waiting=lock.paused)
         if ingested is not None:
             report = replace(report, ingest=ingested.to_json(), warnings=(*ingested.warnings, *report.warnings))
     return RunResult(report=report, ingested=ingested)
