@@ -174,8 +174,8 @@ def test_merge_reports_missing_shards_and_duplicates():
     a = ShardSummary(run_id="n", shard=0, shards=3, pattern="p", started_at="", finished_at="", seconds=2.0,
                      stores=(line,))
     b = ShardSummary(run_id="n", shard=2, shards=3, pattern="p", started_at="", finished_at="", seconds=5.0,
-                     stores=(line, StoreLine(store="s2", status="held", seconds=1.0)))
+                     stores=(line, StoreLine(store="s2", status="held", seconds=1.0, races=1)))
     view = merge([b, a])
     assert view.missing == (1,) and view.duplicates == ("s1",) and view.seconds == 5.0
-    assert view.counts()["held"] == 1 and float(view.usd) == 1.0
+    assert view.counts()["held"] == 1 and float(view.usd) == 1.0 and view.races == 1
     assert fleet_cost(view).stores_billed == 2

@@ -342,6 +342,8 @@ def print_fleet(console: Console, view: Any) -> None:
                   f"{view.usd:.2f}", style="bold")
     console.print(table)
     console.print(Text("; ".join(f"{k}: {v}" for k, v in MEANINGS.items()), style="dim"))
+    if view.races:
+        console.print(f"{view.races} upload(s) lost a race to another writer and were dreamed again from a fresh download")
     if view.missing:
         console.print(Text(f"no summary yet from shard(s) {', '.join(map(str, view.missing))} "
                            f"(still running, or failed before writing one)", style="yellow"))

@@ -161,6 +161,11 @@ class FleetView:
         return sum((s.usd for s in self.summaries), Decimal(0))
 
     @property
+    def races(self) -> int:
+        """Uploads refused because another worker wrote the store first (each dreamed again)."""
+        return sum(line.races for s in self.summaries for line in s.stores)
+
+    @property
     def seconds(self) -> float:
         """Wall time: the slowest shard (they run side by side)."""
         return max((s.seconds for s in self.summaries), default=0.0)
@@ -169,6 +174,7 @@ class FleetView:
         return {"run_id": self.run_id, "shards": self.shards, "reported": len(self.summaries),
                 "missing": list(self.missing), "duplicates": list(self.duplicates), "stores": self.stores,
                 "counts": self.counts(), "seconds": round(self.seconds, 3), "usd": float(self.usd),
+                "races": self.races,
                 "by_shard": [{"shard": s.shard, "stores": len(s.stores), "counts": s.counts(),
                               "seconds": round(s.seconds, 3), "usd": float(s.usd)} for s in self.summaries],
                 "failed": [{"store": line.store, "error": line.error}
