@@ -13,7 +13,7 @@ from dreaming.cli.claude_options import claude_config, claude_options
 from dreaming.cli.common import App, emit_json, json_option, pass_app
 from dreaming.cli.progress import RichProgress
 from dreaming.cli.render import print_dream_report
-from dreaming.errors import DreamingError
+from dreaming.errors import DreamingError, InputError
 from dreaming.ingest import IngestReport
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig
@@ -109,6 +109,9 @@ def run(app: App, transcripts: tuple[str, ...], no_ingest: bool, llm: str, revie
         return _run_shard(app, stores_glob, base, transcripts, no_ingest, shard, quiet, as_json)
     if stores_glob is not None:
         return _run_many(stores_glob, tuple(Path(t) for t in transcripts), no_ingest, jobs, as_json)
+    missing = [t for t in transcripts if not t.startswith("s3://") and not Path(t).exists()]
+    if missing and not no_ingest:  # a typo in a cron job must not dream over nothing forever
+        raise InputError("no such file or directory (--transcripts)", location=missing[0])
     request = _with_transcripts(base, () if no_ingest else (transcripts or ("transcripts",)))
     progress = NullProgress() if quiet or as_json else RichProgress(app.err)
     if app.remote is not None:
