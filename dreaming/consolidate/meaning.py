@@ -80,6 +80,13 @@ class MeaningConfig:
     review_at: float = 0.45
     #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
     chunk: int = 2048
+    #: above this many (fresh x all) comparisons -- a first dream over a large import -- only the pairs the
+    #: core left ambiguous are scored (see ``refine``); :func:`_bucket_neighbours` is a faster neighbour search
+    #: kept for measurement, not used by default (at 100k it still costs more than the dream)
+    exact_budget: int = 20_000_000
+    #: hash tables and bits per table of that search
+    hash_tables: int = 24
+    hash_bits: int = 8
 
 
 def _observed(m: Memory) -> str:
@@ -122,12 +129,63 @@ def _candidate_pairs(
             for j in top.tolist():
                 if j != i and row[j] >= config.min_cosine:
                     pairs[(min(i, j), max(i, j))] = float(row[j])
-            shared: list[int] = []
-            for w in set(content_words(alive[i].content)):
-                shared.extend(h for h in holders.get(w, ()) if h != i)
-            for j in sorted(set(shared), key=lambda h: -float(row[h]))[: config.rare_neighbours]:
-                pairs.setdefault((min(i, j), max(i, j)), float(row[j]))
+    for i in fresh_rows:
+        shared: list[int] = []
+        for w in set(content_words(alive[i].content)):
+            shared.extend(h for h in holders.get(w, ()) if h != i)
+        near = sorted(set(shared), key=lambda h: -float(vectors[i] @ vectors[h]))[: config.rare_neighbours]
+        for j in near:
+            pairs.setdefault((min(i, j), max(i, j)), float(vectors[i] @ vectors[j]))
     return pairs
+
+
+def _bucket_neighbours(vectors: np.ndarray, fresh_rows: Sequence[int], config: MeaningConfig) -> dict[tuple[int, int], float]:
+    """Nearest neighbours among the memories sharing a random-hyperplane hash bucket (several seeded tables):
+    close vectors share a bucket in some table with high probability, so only those are compared, a bucket
+    at a time with numpy.  Each fresh memory keeps its ``neighbours`` closest, as the exact search does."""
+    rng = np.random.default_rng(20261207)
+    fresh = np.zeros(len(vectors), dtype=bool)
+    fresh[np.asarray(fresh_rows, dtype=np.int64)] = True
+    weights = 1 << np.arange(config.hash_bits, dtype=np.int64)
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
+    found_c: list[np.ndarray] = []
+    for _ in range(config.hash_tables):
+        planes = rng.standard_normal((vectors.shape[1], config.hash_bits)).astype(np.float32)
+        codes = ((vectors @ planes) > 0).astype(np.int64) @ weights
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for members in np.split(order, bounds):
+            if len(members) < 2:
+                continue
+            rows = members[fresh[members]]
+            for start in range(0, len(rows), config.chunk):
+                part = rows[start : start + config.chunk]
+                sims = vectors[part] @ vectors[members].T
+                r, c = np.nonzero(sims >= config.min_cosine)
+                i, j = part[r], members[c]
+                keep = i != j
+                found_i.append(i[keep])
+                found_j.append(j[keep])
+                found_c.append(sims[r[keep], c[keep]])
+    if not found_i:
+        return {}
+    i = np.concatenate(found_i)
+    j = np.concatenate(found_j)
+    cos = np.concatenate(found_c)
+    # each (fresh, other) once, then the closest few per fresh memory
+    order = np.lexsort((j, -cos, i))
+    i, j, cos = i[order], j[order], cos[order]
+    first = np.ones(len(i), dtype=bool)
+    same = (i[1:] == i[:-1]) & (j[1:] == j[:-1])
+    first[1:] = ~same
+    i, j, cos = i[first], j[first], cos[first]
+    rank = np.arange(len(i)) - np.searchsorted(i, i, side="left")
+    pick = rank < config.neighbours
+    out: dict[tuple[int, int], float] = {}
+    for a, b, s in zip(i[pick].tolist(), j[pick].tolist(), cos[pick].tolist()):
+        out.setdefault((min(a, b), max(a, b)), float(s))
+    return out
 
 
 def _other_subject(a: Memory, b: Memory) -> bool:
@@ -194,11 +252,19 @@ def refine(
     # the core's ambiguous pairs are what this pass is for: scored again, and settled when the scorer is sure
     unsure = {frozenset(a.ids) for a in consolidation.ambiguous}
     df = DocumentFrequency(store_texts if store_texts is not None else [m.content for m in alive])
+    index = {m.id: i for i, m in enumerate(alive)}
+    if len(fresh_rows) * len(alive) > config.exact_budget:
+        # a first dream over a large import: only the pairs the core could not settle are looked at again
+        # (embedding and scoring every pair would cost many times the dream; later dreams, with few fresh
+        # memories, compare each of them with the whole store)
+        rows = sorted({index[i] for ids in unsure for i in ids if i in index})
+        alive = [alive[r] for r in rows]
+        fresh_rows = []
+        index = {m.id: i for i, m in enumerate(alive)}
     vectors = (embedder or WordLlamaEmbedder()).embed([m.content for m in alive])
     model = model or shipped_model()
     calls = []
-    pairs = _candidate_pairs(alive, fresh_rows, vectors, df, config)
-    index = {m.id: i for i, m in enumerate(alive)}
+    pairs = _candidate_pairs(alive, fresh_rows, vectors, df, config) if fresh_rows else {}
     for ids in unsure:
         x, y = sorted(index[i] for i in ids if i in index) if all(i in index for i in ids) else (None, None)
         if x is not None and y is not None and x != y:
