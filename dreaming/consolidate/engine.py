@@ -48,9 +48,10 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from dreaming.errors import DreamingError
-from dreaming.records import Memory, ensure_aware, merge_provenance
+from dreaming.records import Memory, ensure_aware
 from dreaming.consolidate import blocking, oracle, rules, slots
 from dreaming.consolidate.clusters import tight_clusters
+from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from dreaming.consolidate.rules import Text
@@ -688,43 +689,19 @@ def _canonical(
     more than each other) the most content words come first: "tabs over
     spaces for indentation" over "tabs over spaces, as always", though
     "indentation" is the rarer word.
-    Times are taken as given (the records are timezone-aware).
+    Id, times, key and provenance follow the one merge rule,
+    :func:`.merged.merged_memory`.
     """
-    keeper = members[0]
     repeats: dict[str, int] = {}
-    first = last = newest = None
-    keys: set[str] = set()
-    mentions = 0
     for m in members:
-        if (m.created_at, m.id) < (keeper.created_at, keeper.id):
-            keeper = m
         repeats[m.content] = repeats.get(m.content, 0) + m.mentions
-        mentions += m.mentions
-        seen_first = m.first_seen or m.observed_at or m.created_at
-        seen_last = m.last_seen or m.observed_at or m.created_at
-        if first is None or seen_first < first:
-            first = seen_first
-        if last is None or seen_last > last:
-            last = seen_last
-        if m.observed_at is not None and (newest is None or m.observed_at > newest):
-            newest = m.observed_at
-        if m.key is not None:
-            keys.add(m.key)
     if len(repeats) == 1:
-        wording = keeper.content
+        wording = None  # the keeper's
     else:
         wording = min(
             repeats, key=lambda content: _informative(content, repeats[content], texts[content], lexicon, scores, fullest)
         )
-    return keeper.replace(
-        content=wording,
-        key=keeper.key if keeper.key is not None else (min(keys) if keys else None),
-        first_seen=first,
-        last_seen=last,
-        observed_at=newest if newest is not None else keeper.observed_at,
-        mentions=mentions,
-        provenance=merge_provenance(*(m.provenance for m in members)),
-    )
+    return merged_memory(members, content=wording)
 
 
 def _informative(

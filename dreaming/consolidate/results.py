@@ -71,9 +71,10 @@ class ConsolidationConfig:
 class Merge:
     """Duplicates folded into one canonical memory."""
 
-    #: the canonical memory: id of the earliest-created member, the most
-    #: informative wording, earliest first_seen, latest last_seen and
-    #: observed_at, summed mentions, union of provenance
+    #: the canonical memory, by the one merge rule (:func:`.merged.merged_memory`):
+    #: id of the earliest-created member, the most informative wording,
+    #: earliest first_seen, latest last_seen and observed_at, summed
+    #: mentions, union of provenance
     memory: Memory
     #: ids of every member, the canonical id included, sorted
     members: tuple[str, ...]
