@@ -8,11 +8,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from dreaming import Store, import_file
-from dreaming.pipeline import stages
+from dreaming import DreamConfig, Store, dream, import_file
 from dreaming.cli import cli
 from dreaming.errors import CandidatePending
-from dreaming import DreamConfig, dream
+from dreaming.pipeline import stages
 
 from .conftest import REPO
 
@@ -150,7 +149,8 @@ def test_run_command_json_and_text(store_path, tmp_path):
     data = json.loads(result.output)
     assert data["version"] == 2 and data["memories"] == {"before": 5, "after": 7}
     assert data["counts"]["superseded"] == 1 and data["counts"]["merged"] == 1
-    assert list(data["timings"]) == ["ingest", "load", "extract", "normalise", "consolidate", "judge", "patterns", "plan", "write"]
+    stages_timed = ["ingest", "load", "extract", "normalise", "consolidate", "judge", "patterns", "plan", "write"]
+    assert list(data["timings"]) == stages_timed
     result = runner.invoke(cli, ["--store", str(store_path), "run", "--transcripts", str(FIXTURE / "transcripts")])
     assert result.exit_code == 0 and "Nothing to dream" in result.output
     diff = runner.invoke(cli, ["--store", str(store_path), "diff", "2", "--json"])

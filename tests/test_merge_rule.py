@@ -83,4 +83,5 @@ def test_the_core_merges_by_the_same_rule() -> None:
     (merge,) = consolidate(members).merges
     by_id = {m.id: m for m in members}
     assert merge.memory == merged_memory([by_id[i] for i in merge.members], content=merge.memory.content)
-    assert (merge.memory.id, merge.memory.observed_at, merge.memory.key, merge.memory.mentions) == ("m1", day(9), "user.indent", 4)
+    kept = merge.memory
+    assert (kept.id, kept.observed_at, kept.key, kept.mentions) == ("m1", day(9), "user.indent", 4)

@@ -41,11 +41,11 @@ from typing import Any
 from dreaming.consolidate import Consolidation
 from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.results import Conflict, Merge
-from dreaming.store.files import DEFAULT_PATH
-from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
-from dreaming.plan.reorganise import best_path, topic_path
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
+from dreaming.plan.reorganise import best_path, topic_path
+from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
+from dreaming.store.files import DEFAULT_PATH
 
 
 @dataclass(frozen=True, kw_only=True)
