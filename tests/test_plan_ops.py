@@ -38,11 +38,13 @@ def plan(head=(), new=(), *, merges=(), supersedes=(), conflicts=(), verdicts=()
         store_memories=list(head), candidates=list(new),
         consolidation=Consolidation(merges=tuple(merges), supersedes=tuple(supersedes), conflicts=tuple(conflicts)),
         verdicts=list(verdicts), verdict_pairs=pairs, patterns=list(patterns), fresh=fresh, folds=list(folds),
+        judge="claude",
     )
 
 
-def ops(p: Plan) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    return [(c.op, c.inputs, c.outputs) for c in p.changes]
+def ops(p: Plan) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """(op, rule, inputs, outputs) of every change."""
+    return [(c.op, c.rule, c.inputs, c.outputs) for c in p.changes]
 
 
 def written(p: Plan) -> dict[str, str]:
@@ -51,12 +53,13 @@ def written(p: Plan) -> dict[str, str]:
 
 
 def merge(memory: Memory, *members: str, score: float = 95.0) -> Merge:
-    return Merge(memory=memory, members=tuple(sorted(members)), score=score, reason="2 entries state the same fact")
+    return Merge(memory=memory, members=tuple(sorted(members)), score=score, reason="2 entries state the same fact",
+                 rule="same-words", rules=("same-words",))
 
 
 def supersede(old: str, new: str, score: float = 80.0) -> Supersede:
     return Supersede(old_id=old, new_id=new, subject="key user.editor", old_value="vim", new_value="helix",
-                     score=score, reason="a single-valued subject has a new value")
+                     score=score, reason="same key 'user.editor', a different value", rule="keyed-update", slot="key")
 
 
 VIM = mem("m_vim", "User's editor is vim.", key="user.editor", path="/user/tools.md")
@@ -79,7 +82,7 @@ def fold(target: Memory, candidate: Candidate, added: tuple[str, ...]) -> Fold:
 RESTATEMENTS = {
     "a restatement carrying a date updates the stored memory": (
         dict(head=[VIM], new=[], folds=[fold(VIM, HELIX, ("4 January 2026",))]),
-        [("update", ("m_vim",), ("m_vim",))], {"restated": 1, "dated": 1},
+        [("update", "restatement-fold", ("m_vim",), ("m_vim",))], {"restated": 1, "dated": 1},
     ),
     "a restatement adding nothing changes nothing (but is counted)": (
         dict(head=[VIM], new=[], folds=[fold(VIM, HELIX, ())]),
@@ -104,15 +107,15 @@ def test_restatements(given, changes, counts) -> None:
 MERGES = {
     "a new candidate restating a stored memory is folded into it": (
         dict(head=[TABS], new=[TABS_NEW], merges=[merge(TABS.replace(mentions=2), "m_tabs", "c_tabs")]),
-        [("merge", ("m_tabs",), ("m_tabs",))], (), {"m_tabs": "/user/preferences.md"},
+        [("merge", "same-words", ("m_tabs",), ("m_tabs",))], (), {"m_tabs": "/user/preferences.md"},
     ),
     "two stored duplicates: the one not kept is retired; the chosen path survives": (
         dict(head=[TABS, TABS2], merges=[merge(TABS2.replace(id="m_tabs"), "m_tabs", "m_tabs2")]),
-        [("merge", ("m_tabs", "m_tabs2"), ("m_tabs",))], ("m_tabs2",), {"m_tabs": "/user/preferences.md"},
+        [("merge", "same-words", ("m_tabs", "m_tabs2"), ("m_tabs",))], ("m_tabs2",), {"m_tabs": "/user/preferences.md"},
     ),
     "new candidates only: one add, filed under a topic": (
         dict(new=[TABS_NEW, TABS_NEW2], merges=[merge(TABS_NEW.memory, "c_tabs", "c_tabs2")]),
-        [("add", (), ("c_tabs",))], (), {"c_tabs": "/user/preferences.md"},
+        [("add", "same-words", (), ("c_tabs",))], (), {"c_tabs": "/user/preferences.md"},
     ),
 }
 
@@ -133,37 +136,37 @@ VERDICTS = {
         dict(head=[TABS2], new=[cand("c_old", "User prefers tabs!", -3, kind="preference")],
              pairs={"case1": ("m_tabs2", "c_old")},
              verdicts=[JudgeVerdict(case_id="case1", decision="duplicate", reason="same")]),
-        [("merge", ("m_tabs2",), ("c_old",))], ("m_tabs2",), {"c_old": "User prefers tabs!"},
+        [("merge", "judge:claude", ("m_tabs2",), ("c_old",))], ("m_tabs2",), {"c_old": "User prefers tabs!"},
     ),
     "judged duplicates: the stored memory is kept, the candidate folded in, with the judge's wording": (
         dict(head=[TABS], new=[TABS_NEW], pairs=PAIR,
              verdicts=[JudgeVerdict(case_id="case1", decision="duplicate", reason="same", merged="User likes tabs.")]),
-        [("merge", ("m_tabs",), ("m_tabs",))], (), {"m_tabs": "User likes tabs."},
+        [("merge", "judge:claude", ("m_tabs",), ("m_tabs",))], (), {"m_tabs": "User likes tabs."},
     ),
     "judged an update: the newer value supersedes the stored one": (
         dict(head=[VIM], new=[HELIX], pairs={"case1": ("m_vim", "c_helix")},
              verdicts=[JudgeVerdict(case_id="case1", decision="update", reason="moved on", current="c_helix")]),
-        [("supersede", ("m_vim",), ("c_helix",))], ("m_vim",), {"c_helix": "User's editor is helix."},
+        [("supersede", "judge:claude", ("m_vim",), ("c_helix",))], ("m_vim",), {"c_helix": "User's editor is helix."},
     ),
     "judged distinct: both stay": (
         dict(head=[TABS], new=[TEA], pairs={"case1": ("m_tabs", "c_tea")},
              verdicts=[JudgeVerdict(case_id="case1", decision="distinct", reason="no")]),
-        [("add", (), ("c_tea",))], (), {"c_tea": "Alice likes tea."},
+        [("add", "user-fact", (), ("c_tea",))], (), {"c_tea": "Alice likes tea."},
     ),
     "undecided: both stay": (
         dict(head=[TABS], new=[TABS_NEW], pairs=PAIR,
              verdicts=[JudgeVerdict(case_id="case1", decision="undecided", reason="no model")]),
-        [("add", (), ("c_tabs",))], (), {"c_tabs": "User prefers tabs!"},
+        [("add", "user-preference", (), ("c_tabs",))], (), {"c_tabs": "User prefers tabs!"},
     ),
     "a verdict on a case the plan was not given changes nothing": (
         dict(head=[TABS], new=[TABS_NEW], pairs={},
              verdicts=[JudgeVerdict(case_id="case1", decision="duplicate", reason="same")]),
-        [("add", (), ("c_tabs",))], (), {"c_tabs": "User prefers tabs!"},
+        [("add", "user-preference", (), ("c_tabs",))], (), {"c_tabs": "User prefers tabs!"},
     ),
     "judged duplicates of two new candidates: one add (not two), the earliest created kept": (
         dict(new=[TABS_NEW2, TABS_NEW], pairs={"case1": ("c_tabs2", "c_tabs")},
              verdicts=[JudgeVerdict(case_id="case1", decision="duplicate", reason="same")]),
-        [("add", (), ("c_tabs",))], (), {"c_tabs": "User prefers tabs!"},
+        [("add", "judge:claude", (), ("c_tabs",))], (), {"c_tabs": "User prefers tabs!"},
     ),
 }
 
@@ -192,21 +195,21 @@ def test_a_judged_duplicate_follows_the_one_merge_rule() -> None:
 SUPERSEDES = {
     "a new value retires the stored one and lives where it did": (
         dict(head=[VIM], new=[HELIX], supersedes=[supersede("m_vim", "c_helix")]),
-        [("supersede", ("m_vim",), ("c_helix",))], ("m_vim",), {"c_helix": "/user/tools.md"},
+        [("supersede", "keyed-update", ("m_vim",), ("c_helix",))], ("m_vim",), {"c_helix": "/user/tools.md"},
     ),
     "a value replaced twice in one dream: the middle one is never written": (
         dict(head=[VIM], new=[EMACS, HELIX], supersedes=[supersede("m_vim", "c_helix"), supersede("c_emacs", "c_helix")]),
-        [("supersede", ("m_vim",), ("c_helix",))], ("m_vim",), {"c_helix": "/user/tools.md"},
+        [("supersede", "keyed-update", ("m_vim",), ("c_helix",))], ("m_vim",), {"c_helix": "/user/tools.md"},
     ),
     "a value stated twice and replaced in the same dream: its merged add is withdrawn": (
         dict(new=[TABS_NEW, TABS_NEW2, HELIX], merges=[merge(TABS_NEW.memory, "c_tabs", "c_tabs2")],
              supersedes=[supersede("c_tabs", "c_helix")]),
-        [("add", (), ("c_helix",))], (), {"c_helix": "/user/profile.md"},
+        [("add", "user-fact", (), ("c_helix",))], (), {"c_helix": "/user/profile.md"},
     ),
     "a memory already merged away is not superseded again": (
         dict(head=[TABS, TABS2, VIM], merges=[merge(TABS, "m_tabs", "m_tabs2")],
              supersedes=[supersede("m_tabs2", "m_vim")]),
-        [("merge", ("m_tabs", "m_tabs2"), ("m_tabs",))], ("m_tabs2",), {"m_tabs": "/user/preferences.md"},
+        [("merge", "same-words", ("m_tabs", "m_tabs2"), ("m_tabs",))], ("m_tabs2",), {"m_tabs": "/user/preferences.md"},
     ),
 }
 
@@ -229,12 +232,12 @@ def conflict(*ids: str) -> Conflict:
 CONFLICTS = {
     "same-time values: all kept, flagged": (
         dict(head=[VIM], new=[HELIX], conflicts=[conflict("m_vim", "c_helix")]),
-        [("conflict", ("m_vim",), ("c_helix", "m_vim")), ("add", (), ("c_helix",))], 1,
+        [("conflict", "same-time-values", ("m_vim",), ("c_helix", "m_vim")), ("add", "user-fact", (), ("c_helix",))], 1,
     ),
     "a side retired by another decision: no conflict left": (
         dict(head=[VIM], new=[HELIX, EMACS], supersedes=[supersede("m_vim", "c_helix")],
              conflicts=[conflict("m_vim", "c_emacs")]),
-        [("supersede", ("m_vim",), ("c_helix",)), ("add", (), ("c_emacs",))], 0,
+        [("supersede", "keyed-update", ("m_vim",), ("c_helix",)), ("add", "user-fact", (), ("c_emacs",))], 0,
     ),
 }
 
@@ -250,12 +253,12 @@ def test_conflicts(given, changes, count) -> None:
 
 ADDS = {
     "a new candidate is added, filed under a topic, and says which rule found it": (
-        dict(new=[TABS_NEW]), [("add", (), ("c_tabs",))], {"c_tabs": "/user/preferences.md"},
+        dict(new=[TABS_NEW]), [("add", "user-preference", (), ("c_tabs",))], {"c_tabs": "/user/preferences.md"},
         "extracted by rule 'user-preference' from session s10",
     ),
     "a candidate the core merged into a stored memory is not added": (
         dict(head=[TABS], new=[TABS_NEW], merges=[merge(TABS, "m_tabs", "c_tabs")]),
-        [("merge", ("m_tabs",), ("m_tabs",))], {"m_tabs": "/user/preferences.md"}, "2 entries state the same fact",
+        [("merge", "same-words", ("m_tabs",), ("m_tabs",))], {"m_tabs": "/user/preferences.md"}, "2 entries state the same fact",
     ),
 }
 
@@ -280,11 +283,11 @@ STORED_PATTERN = pattern("m_pat", "The user keeps asking for tabs.").memory.repl
 PATTERNS = {
     "a new pattern is added under /patterns.md": (
         dict(patterns=[pattern("p_new", "The user keeps asking for tabs.")]),
-        [("pattern", (), ("p_new",))], {"p_new": "/patterns.md"},
+        [("pattern", "recurring-community", (), ("p_new",))], {"p_new": "/patterns.md"},
     ),
     "a pattern found again rewrites the stored one (same id, same path)": (
         dict(head=[STORED_PATTERN], patterns=[pattern("p_new", "The user keeps asking for tabs, again.")]),
-        [("pattern", ("m_pat",), ("m_pat",))], {"m_pat": "/patterns.md"},
+        [("pattern", "pattern-again", ("m_pat",), ("m_pat",))], {"m_pat": "/patterns.md"},
     ),
     "a pattern found again, reading the same: nothing to write": (
         dict(head=[STORED_PATTERN], patterns=[pattern("p_new", "The user keeps asking for tabs.")]),
@@ -305,7 +308,8 @@ def test_patterns(given, changes, writes) -> None:
 IMPORTED = mem("m_imp", "User prefers dark mode.", kind="preference")
 MOVES = {
     "a freshly imported memory without a path is filed under its topic": (
-        dict(head=[IMPORTED], fresh=["m_imp"]), [("move", ("m_imp",), ("m_imp",))], {"m_imp": "/user/preferences.md"},
+        dict(head=[IMPORTED], fresh=["m_imp"]), [("move", "topic-path", ("m_imp",), ("m_imp",))],
+        {"m_imp": "/user/preferences.md"},
     ),
     "a path someone chose is kept": (
         dict(head=[IMPORTED.replace(path="/ui.md")], fresh=["m_imp"]), [], {},

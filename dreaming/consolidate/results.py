@@ -81,6 +81,11 @@ class Merge:
     #: lowest similarity of a member to the group's centre
     score: float
     reason: str
+    #: the rule that joined the group (``dreaming.plan.rule_ids``): the
+    #: loosest of ``rules`` (keyed-duplicate, then same-words-typos, then same-words)
+    rule: str = ""
+    #: the rules of every duplicate pair in the group, sorted
+    rules: tuple[str, ...] = ()
 
     @property
     def retired(self) -> tuple[str, ...]:
@@ -99,6 +104,12 @@ class Supersede:
     new_value: str
     score: float
     reason: str
+    #: the rule that decided the update (``dreaming.plan.rule_ids``)
+    rule: str = ""
+    #: what made the two one subject: "key" (an explicit key), "subject"
+    #: (subject / predicate / context), "value" (the same masked value of a
+    #: multi-valued predicate) or "attribute" (a cross-phrasing slot)
+    slot: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +121,8 @@ class Conflict:
     values: tuple[str, ...]
     score: float
     reason: str
+    #: the rule that flagged it (``dreaming.plan.rule_ids``)
+    rule: str = "same-time-values"
 
 
 @dataclass(frozen=True, kw_only=True)

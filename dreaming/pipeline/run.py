@@ -386,6 +386,7 @@ def plan_stage(s: DreamState) -> None:
         patterns=s.pattern_candidates,
         fresh=s.fresh,
         folds=s.folds,
+        judge=s.judge.name,
     )
 
 

@@ -4,7 +4,8 @@ Given the store memories the dream looked at, the new candidates, the
 consolidation core's decisions, the judge's verdicts and the pattern
 candidates, :func:`plan_changes` says exactly which memories the new version
 writes, which it retires, and the changes a reviewer reads (op, inputs,
-outputs, reason, score, evidence).  No I/O.
+outputs, reason, score, evidence, and the rule that fired with its inputs:
+:mod:`.rule_ids`).  No I/O.
 
 It runs one function per kind of change, in this order, over a shared
 :class:`PlanState` (each may see what the earlier ones decided):
@@ -44,6 +45,7 @@ from dreaming.consolidate.results import Conflict, Merge
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.reorganise import best_path, topic_path
+from dreaming.plan.rule_ids import extraction_rule, judge_rule
 from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
 from dreaming.store.files import DEFAULT_PATH
 
@@ -109,6 +111,8 @@ class Supersession:
     new: str
     reason: str
     score: float | None
+    rule: str
+    rule_inputs: Mapping[str, Any] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -136,12 +140,13 @@ def plan_changes(
     patterns: Sequence[Candidate] = (),
     fresh: Iterable[str] = (),
     folds: Sequence[Fold] = (),
+    judge: str = "unnamed",
 ) -> Plan:
     """The plan of one dream: every change op in turn (see the module docstring)."""
     p = PlanState(head={m.id: m for m in store_memories}, new={c.memory.id: c for c in candidates})
     plan_restatements(p, folds)
     plan_merges(p, consolidation.merges)
-    judged_updates = plan_verdicts(p, verdicts, verdict_pairs or {})
+    judged_updates = plan_verdicts(p, verdicts, verdict_pairs or {}, judge_rule(judge))
     plan_supersedes(p, [_from_core(s) for s in consolidation.supersedes] + judged_updates)
     plan_conflicts(p, consolidation.conflicts)
     plan_adds(p, {m.memory.id for m in consolidation.merges})
@@ -165,12 +170,15 @@ def plan_restatements(p: PlanState, folds: Sequence[Fold]) -> None:
         p.changes.append(
             Change(
                 op="update",
+                rule="restatement-fold",
                 inputs=(mid,),
                 outputs=(mid,),
                 reason=f"the turn it cites dates it: added {'; '.join(added)}",
                 score=round(max(f.overlap for f in group), 4),
                 evidence=_evidence(f.candidate.memory for f in group),
                 details={"candidates": [_candidate_note(f.candidate) for f in group]},
+                rule_inputs={"candidates": [f.candidate.memory.id for f in group], "added": added,
+                             "overlap": round(max(f.overlap for f in group), 4)},
             )
         )
 
@@ -195,6 +203,8 @@ def plan_merges(p: PlanState, merges: Sequence[Merge]) -> None:
         fresh_evidence = _evidence(p.new[i].memory for i in new_members) or canon.provenance
         change = Change(
             op="merge" if store_members else "add",
+            rule=merge.rule,
+            rule_inputs={"ids": list(merge.members), "rules": list(merge.rules), "similarity": merge.score},
             inputs=tuple(store_members),
             outputs=(canon.id,),
             reason=merge.reason if store_members else f"new memory stated {len(merge.members)} times; {merge.reason}",
@@ -209,12 +219,13 @@ def plan_merges(p: PlanState, merges: Sequence[Merge]) -> None:
 
 
 def plan_verdicts(
-    p: PlanState, verdicts: Sequence[JudgeVerdict], pairs: Mapping[str, tuple[str, str]]
+    p: PlanState, verdicts: Sequence[JudgeVerdict], pairs: Mapping[str, tuple[str, str]], rule: str
 ) -> list[Supersession]:
     """``merge``: pairs the judge called duplicates, merged by the one merge
     rule (:func:`~dreaming.consolidate.merged.merged_memory`) with the judge's
     wording.  Returns the pairs it called updates, for :func:`plan_supersedes`.
-    ``distinct`` and ``undecided`` verdicts change nothing."""
+    ``distinct`` and ``undecided`` verdicts change nothing.  ``rule`` names
+    the judge (``judge:claude``)."""
     updates: list[Supersession] = []
     for v in verdicts:
         if v.case_id not in pairs or v.decision in ("undecided", "distinct"):
@@ -224,13 +235,18 @@ def plan_verdicts(
         if v.decision == "update" and v.current in (a, b):
             old = b if v.current == a else a
             updates.append(Supersession(old=old, new=v.current, reason=f"judged an update: {v.reason}",
-                                        score=v.confidence))
+                                        score=v.confidence, rule=rule, rule_inputs=_verdict_inputs(v, a, b)))
         elif v.decision == "duplicate":
-            _judged_duplicate(p, a, b, v)
+            _judged_duplicate(p, a, b, v, rule)
     return updates
 
 
-def _judged_duplicate(p: PlanState, a: str, b: str, v: JudgeVerdict) -> None:
+def _verdict_inputs(v: JudgeVerdict, a: str, b: str) -> dict[str, Any]:
+    return {"case": v.case_id, "ids": [a, b], "decision": v.decision, "current": v.current,
+            "confidence": v.confidence}
+
+
+def _judged_duplicate(p: PlanState, a: str, b: str, v: JudgeVerdict, rule: str) -> None:
     pair = [p.current(a), p.current(b)]
     merged = merged_memory(pair, content=v.merged or None)
     keep = merged.id
@@ -248,6 +264,8 @@ def _judged_duplicate(p: PlanState, a: str, b: str, v: JudgeVerdict) -> None:
     p.changes.append(
         Change(
             op="merge" if keep in p.head or drop in p.head else "add",
+            rule=rule,
+            rule_inputs=_verdict_inputs(v, a, b),
             inputs=tuple(i for i in (keep, drop) if i in p.head),
             outputs=(keep,),
             reason=f"judged duplicates: {v.reason}",
@@ -259,8 +277,10 @@ def _judged_duplicate(p: PlanState, a: str, b: str, v: JudgeVerdict) -> None:
 
 
 def _from_core(s: Any) -> Supersession:
-    return Supersession(old=s.old_id, new=s.new_id, reason=s.reason, score=round(s.score / 100, 4),
-                        details={"subject": s.subject, "old_value": s.old_value, "new_value": s.new_value})
+    return Supersession(old=s.old_id, new=s.new_id, reason=s.reason, score=round(s.score / 100, 4), rule=s.rule,
+                        details={"subject": s.subject, "old_value": s.old_value, "new_value": s.new_value},
+                        rule_inputs={"ids": [s.old_id, s.new_id], "slot": s.slot, "subject": s.subject,
+                                     "old_value": s.old_value, "new_value": s.new_value, "similarity": s.score})
 
 
 def plan_supersedes(p: PlanState, supersedes: Sequence[Supersession]) -> None:
@@ -281,8 +301,9 @@ def plan_supersedes(p: PlanState, supersedes: Sequence[Supersession]) -> None:
                 old_path = p.head[old].path
                 p.states[newer] = replacement.replace(path=old_path) if old_path != DEFAULT_PATH else replacement
             p.announced.add(newer)
-            p.changes.append(Change(op="supersede", inputs=(old,), outputs=(newer,), reason=s.reason, score=s.score,
-                                    evidence=replacement.provenance, details=dict(s.details)))
+            p.changes.append(Change(op="supersede", rule=s.rule, inputs=(old,), outputs=(newer,), reason=s.reason,
+                                    score=s.score, evidence=replacement.provenance, details=dict(s.details),
+                                    rule_inputs=s.rule_inputs))
         elif old in p.new:
             # a value stated more than once in this dream and replaced in it
             # too: its merged memory, written by plan_merges, is not added
@@ -300,6 +321,9 @@ def plan_conflicts(p: PlanState, conflicts: Sequence[Conflict]) -> None:
         p.changes.append(
             Change(
                 op="conflict",
+                rule=conflict.rule,
+                rule_inputs={"ids": list(ids), "subject": conflict.subject, "values": list(conflict.values),
+                             "similarity": conflict.score},
                 inputs=tuple(i for i in ids if i in p.head),
                 outputs=tuple(ids),
                 reason=conflict.reason,
@@ -324,6 +348,8 @@ def plan_adds(p: PlanState, merged_ids: set[str]) -> None:
         p.changes.append(
             Change(
                 op="add",
+                rule=extraction_rule(c.rule),
+                rule_inputs={"extractor_rule": c.rule, "confidence": c.confidence, "session": session},
                 outputs=(cid,),
                 reason=f"extracted by rule '{c.rule}'" + (f" from session {session}" if session else ""),
                 score=c.confidence,
@@ -339,7 +365,7 @@ def plan_patterns(p: PlanState, patterns: Sequence[Candidate], store_memories: S
     stored_patterns = {m.key: m for m in store_memories if m.kind == "pattern" and m.key}
     for c in patterns:
         memory = c.memory
-        old = stored_patterns.get(memory.key)
+        old = stored_patterns.get(memory.key or "")
         if old is not None:
             if old.id in p.retire:
                 continue
@@ -347,15 +373,23 @@ def plan_patterns(p: PlanState, patterns: Sequence[Candidate], store_memories: S
             if updated.same_state(old):
                 continue
             p.states[old.id] = updated
-            p.changes.append(Change(op="pattern", inputs=(old.id,), outputs=(old.id,), score=c.confidence,
+            p.changes.append(Change(op="pattern", rule="pattern-again", inputs=(old.id,), outputs=(old.id,),
+                                    score=c.confidence, rule_inputs=_pattern_inputs(c),
                                     reason="pattern seen again: " + ", ".join(memory.metadata.get("terms", [])),
                                     evidence=memory.provenance))
         else:
             p.states[memory.id] = memory
-            p.changes.append(Change(op="pattern", outputs=(memory.id,), score=c.confidence,
+            p.changes.append(Change(op="pattern", rule="recurring-community", outputs=(memory.id,), score=c.confidence,
                                     reason=f"recurs across {len(memory.metadata.get('sessions', []))} sessions",
-                                    evidence=memory.provenance, details={"members": memory.metadata.get("members", [])}))
+                                    rule_inputs=_pattern_inputs(c), evidence=memory.provenance,
+                                    details={"members": memory.metadata.get("members", [])}))
         p.counts["patterns"] += 1
+
+
+def _pattern_inputs(c: Candidate) -> dict[str, Any]:
+    meta = c.memory.metadata
+    return {"writer": c.rule, "key": c.memory.key, "terms": list(meta.get("terms", [])),
+            "sessions": list(meta.get("sessions", [])), "members": list(meta.get("members", []))}
 
 
 def plan_moves(p: PlanState, fresh: Iterable[str]) -> None:
@@ -370,8 +404,10 @@ def plan_moves(p: PlanState, fresh: Iterable[str]) -> None:
             if path != DEFAULT_PATH:
                 p.states[mid] = p.head[mid].replace(path=path)
                 p.counts["moved"] += 1
-                p.changes.append(Change(op="move", inputs=(mid,), outputs=(mid,), reason=f"filed under {path}",
-                                        details={"from": DEFAULT_PATH, "to": path}))
+                p.changes.append(Change(op="move", rule="topic-path", inputs=(mid,), outputs=(mid,),
+                                        reason=f"filed under {path}", details={"from": DEFAULT_PATH, "to": path},
+                                        rule_inputs={"from": DEFAULT_PATH, "to": path, "kind": p.head[mid].kind,
+                                                     "key": p.head[mid].key}))
 
 
 def finish(p: PlanState) -> Plan:

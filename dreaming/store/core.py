@@ -110,6 +110,9 @@ def _version_from_row(row: Mapping[str, Any]) -> Version:
     )
 
 
+_CHANGE_COLUMNS = "version, seq, op, input_rids, output_rids, reason, score, evidence, details, rule, rule_inputs"
+
+
 @dataclass(frozen=True, kw_only=True)
 class StoredChange:
     """A row of the changes table with its memory states resolved."""
@@ -123,6 +126,9 @@ class StoredChange:
     score: float | None
     evidence: tuple[Evidence, ...]
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: the rule that fired (``dreaming.plan.rule_ids``) and its inputs
+    rule: str = "legacy"
+    rule_inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -580,44 +586,12 @@ class Store:
     ) -> Version | None:
         """``known``: states of the upserted ids at HEAD that the caller has
         already looked up (``import_memories``), so they are not read twice."""
-        if self.fence is not None:
-            holder = self._lock_holder(conn)
-            if holder is None or holder.token != self.fence:
-                taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
-                raise StoreError(
-                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
-                    f"nothing was written"
-                )
-        pending = self.candidate()
-        if pending is not None:
-            raise CandidatePending(
-                f"version {pending.number} is a candidate awaiting review; "
-                f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
-            )
+        self._check_writable(conn)
         parent = self.head
         number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
-        upsert_ids = [m.id for m in cs.upserts]
-        if len(set(upsert_ids)) != len(upsert_ids):
-            dupes = sorted({i for i in upsert_ids if upsert_ids.count(i) > 1})
-            raise StoreError(f"changeset writes memory {dupes[0]} twice")
-        both = set(upsert_ids) & set(cs.retire)
-        if both:
-            raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
-        referenced = set(cs.retire) | (set() if known is not None else set(upsert_ids))
-        for ch in cs.changes:
-            referenced.update(ch.inputs)
-            referenced.update(ch.outputs)
-        if known is not None:
-            referenced -= set(upsert_ids)
-        current = self.current(referenced, version=parent)
-        if known is not None:
-            current.update(known)
-        missing = [i for i in cs.retire if i not in current]
-        if missing:
-            raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
+        current = self._states_cited(cs, parent, known)
 
         now = format_time(utcnow())
-        new_rows: list[tuple[Any, ...]] = []
         new_states: list[Memory] = []
         closed: list[int] = []
         for mem in cs.upserts:
@@ -637,12 +611,84 @@ class Store:
         if not new_states and not closed and not consumes:
             return None
 
+        written = self._insert_states(conn, new_states, number)
+        self._close_ranges(conn, closed, number)
+        changes = self._insert_changes(conn, cs, number, parent, current, written)
+        consumed = 0
+        if through is not None:
+            consumed = self._consume(conn, number, through, cs.consume_sessions)
+        total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
+        replaced = sum(1 for m in new_states if m.id in current)
+        counts = {
+            "memories": total,
+            "written": len(new_states),
+            "added": len(new_states) - replaced,
+            "updated": replaced,
+            "retired": len(cs.retire),
+            "changes": changes,
+            "turns_consumed": consumed,
+        }
+        decided = now if cs.status == "accepted" else None
+        conn.execute(
+            "INSERT INTO versions (number, parent, status, origin, created_at, decided_at, message, run_id, counts) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [number, parent, cs.status, cs.origin, now, decided, cs.message, cs.run_id, dumps(counts)],
+        )
+        if cs.run_id is not None:
+            conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, cs.run_id])
+        return self.version(number)
+
+    def _check_writable(self, conn: sqlite3.Connection) -> None:
+        """This process still holds the dream lock it was fenced with, and no candidate awaits review."""
+        if self.fence is not None:
+            holder = self._lock_holder(conn)
+            if holder is None or holder.token != self.fence:
+                taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
+                raise StoreError(
+                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
+                    f"nothing was written"
+                )
+        pending = self.candidate()
+        if pending is not None:
+            raise CandidatePending(
+                f"version {pending.number} is a candidate awaiting review; "
+                f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
+            )
+
+    def _states_cited(self, cs: Changeset, parent: int, known: Mapping[str, Memory] | None) -> dict[str, Memory]:
+        """The states at ``parent`` of every memory the changeset writes, retires
+        or cites, after checking that it fits the store."""
+        upsert_ids = [m.id for m in cs.upserts]
+        if len(set(upsert_ids)) != len(upsert_ids):
+            dupes = sorted({i for i in upsert_ids if upsert_ids.count(i) > 1})
+            raise StoreError(f"changeset writes memory {dupes[0]} twice")
+        both = set(upsert_ids) & set(cs.retire)
+        if both:
+            raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
+        referenced = set(cs.retire) | (set() if known is not None else set(upsert_ids))
+        for ch in cs.changes:
+            referenced.update(ch.inputs)
+            referenced.update(ch.outputs)
+        if known is not None:
+            referenced -= set(upsert_ids)
+        current = self.current(referenced, version=parent)
+        if known is not None:
+            current.update(known)
+        missing = [i for i in cs.retire if i not in current]
+        if missing:
+            raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
+        return current
+
+    def _insert_states(self, conn: sqlite3.Connection, states: Sequence[Memory], number: int) -> dict[str, int]:
+        """Write new memory states (and their full-text rows), valid from version
+        ``number``; returns memory id -> storage row."""
         next_rid = (conn.execute("SELECT max(rid) FROM memories").fetchone()[0] or 0) + 1
         written: dict[str, int] = {}
-        for offset, mem in enumerate(new_states):
+        rows: list[tuple[Any, ...]] = []
+        for offset, mem in enumerate(states):
             rid = next_rid + offset
             written[mem.id] = rid
-            new_rows.append(
+            rows.append(
                 (
                     rid, mem.id, mem.path, mem.kind, mem.key, mem.content, mem.content_sha256,
                     format_time(mem.observed_at), format_time(mem.created_at), format_time(mem.first_seen),
@@ -654,16 +700,21 @@ class Store:
             "INSERT INTO memories (rid, id, path, kind, key, content, content_sha256, observed_at, created_at, "
             "first_seen, last_seen, mentions, metadata, provenance, written_in) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            new_rows,
+            rows,
         )
-        fts_rows = [(r[0], r[5], r[2], r[4]) for r in new_rows]
+        fts_rows = [(r[0], r[5], r[2], r[4]) for r in rows]
         conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
-        self._open_ranges(conn, [r[0] for r in new_rows], number)
-        self._close_ranges(conn, closed, number)
+        self._open_ranges(conn, [r[0] for r in rows], number)
+        return written
 
-        after_ids = set(current) - set(cs.retire)
-        after_ids |= set(written)
+    @staticmethod
+    def _insert_changes(
+        conn: sqlite3.Connection, cs: Changeset, number: int, parent: int, current: Mapping[str, Memory],
+        written: Mapping[str, int],
+    ) -> int:
+        """Record the changeset's changes, each citing the exact states it read
+        and wrote (and the rule that fired); returns how many."""
 
         def out_rid(mid: str) -> int:
             if mid in written:
@@ -677,43 +728,21 @@ class Store:
                 raise StoreError(f"change cites input {mid}, which is not in version {parent}")
             return current[mid].rid  # type: ignore[return-value]
 
-        change_rows = []
-        for seq, ch in enumerate(cs.changes, start=1):
-            change_rows.append(
-                (
-                    number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
-                    dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
-                    ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)),
-                )
+        rows = [
+            (
+                number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
+                dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
+                ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)),
+                ch.rule, dumps(dict(ch.rule_inputs)),
             )
+            for seq, ch in enumerate(cs.changes, start=1)
+        ]
         conn.executemany(
-            "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, details) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            change_rows,
+            "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
+            "details, rule, rule_inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
         )
-        consumed = 0
-        if through is not None:
-            consumed = self._consume(conn, number, through, cs.consume_sessions)
-        total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
-        replaced = sum(1 for m in new_states if m.id in current)
-        counts = {
-            "memories": total,
-            "written": len(new_states),
-            "added": len(new_states) - replaced,
-            "updated": replaced,
-            "retired": len(cs.retire),
-            "changes": len(change_rows),
-            "turns_consumed": consumed,
-        }
-        decided = now if cs.status == "accepted" else None
-        conn.execute(
-            "INSERT INTO versions (number, parent, status, origin, created_at, decided_at, message, run_id, counts) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [number, parent, cs.status, cs.origin, now, decided, cs.message, cs.run_id, dumps(counts)],
-        )
-        if cs.run_id is not None:
-            conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, cs.run_id])
-        return self.version(number)
+        return len(rows)
 
     @staticmethod
     def _open_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
@@ -821,11 +850,11 @@ class Store:
                 rows.append(
                     (new, seq, "rollback", dumps(ins), dumps(outs),
                      dumps([before[mid]] if ins else []), dumps([after[mid]] if outs else []),
-                     reason, None, "[]", "{}")
+                     reason, None, "[]", "{}", "rollback", dumps({"to_version": number, "from_version": head}))
                 )
             conn.executemany(
                 "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
-                "details) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "details, rule, rule_inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
@@ -853,8 +882,7 @@ class Store:
         self._check_version(version)
         rows = list(
             self.db.conn.execute(
-                "SELECT version, seq, op, input_rids, output_rids, reason, score, evidence, details "
-                "FROM changes WHERE version = ? ORDER BY seq",
+                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE version = ? ORDER BY seq",
                 [version],
             )
         )
@@ -876,9 +904,27 @@ class Store:
                     score=r[6],
                     evidence=tuple(Evidence.from_json(e) for e in json.loads(r[7])),
                     details=json.loads(r[8]),
+                    rule=r[9],
+                    rule_inputs=json.loads(r[10]),
                 )
             )
         return out
+
+    def trail(self, memory_id: str) -> list[StoredChange]:
+        """Every change that names ``memory_id`` -- as an input, an output, or
+        a member of a merge it was folded into before it was ever written --
+        in the order they were made (``dreaming why``)."""
+        rows = list(
+            self.db.conn.execute(
+                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE id IN ("
+                "SELECT c.id FROM changes c, json_each(c.inputs) j WHERE j.value = :id "
+                "UNION SELECT c.id FROM changes c, json_each(c.outputs) j WHERE j.value = :id "
+                "UNION SELECT c.id FROM changes c, json_each(c.details, '$.members') j WHERE j.value = :id"
+                ") ORDER BY version, seq",
+                {"id": memory_id},
+            )
+        )
+        return self._resolve_changes(rows)
 
     def ancestry(self, number: int) -> list[int]:
         """``number`` and its parents, newest first, down to version 0."""
@@ -926,7 +972,8 @@ class Store:
             after = (by_id_after[mid],) if mid in by_id_after else ()
             op = "update" if before and after else ("add" if after else "remove")
             net.append(
-                StoredChange(version=b, seq=0, op=op, before=before, after=after, reason=reason, score=None, evidence=())
+                StoredChange(version=b, seq=0, op=op, before=before, after=after, reason=reason, score=None, evidence=(),
+                             rule="net-difference", rule_inputs={"from_version": a, "to_version": b})
             )
         return recorded + net
 
@@ -959,6 +1006,8 @@ class Store:
                 changes.append(
                     Change(
                         op="update" if old is not None else "add",
+                        rule="reimport" if old is not None else "import",
+                        rule_inputs={"source": source},
                         inputs=(mem.id,) if old is not None else (),
                         outputs=(mem.id,),
                         reason=("re-imported with new content" if old is not None else "imported") + where,
