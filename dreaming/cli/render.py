@@ -3,7 +3,7 @@ nothing here computes anything the JSON output would not also carry."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -40,7 +40,15 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)
 
 
-def versions_table(versions: Sequence[Version], *, head: int) -> Table:
+def decision_text(d: Any) -> str:
+    """One decision (a ``dreaming.store.core.Decision``) in a few words."""
+    total = len(d.accepted) + len(d.rejected)
+    what = {"accepted": "accepted", "rejected": "rejected"}.get(d.verdict, f"{len(d.accepted)}/{total} accepted")
+    by = f" by {d.who}" if d.who else ""
+    return f"{what}{by} ({d.via}, {_when(d.decided_at)})"
+
+
+def versions_table(versions: Sequence[Version], *, head: int, decisions: Mapping[int, Any] | None = None) -> Table:
     table = Table(title="Versions", title_justify="left")
     table.add_column("version", justify="right")
     table.add_column("status")
@@ -49,11 +57,14 @@ def versions_table(versions: Sequence[Version], *, head: int) -> Table:
     table.add_column("memories", justify="right")
     table.add_column("+ / ~ / -", justify="right")
     table.add_column("message")
+    decided = decisions or {}
+    if decided:
+        table.add_column("decision")
     for v in reversed(versions):
         status = v.status + (" (HEAD)" if v.number == head else "")
         style = {"candidate": "yellow", "rejected": "dim"}.get(v.status, "")
         c = v.counts
-        table.add_row(
+        cells: list[Any] = [
             str(v.number),
             Text(status, style=style or ("bold green" if v.number == head else "")),
             v.origin,
@@ -61,7 +72,10 @@ def versions_table(versions: Sequence[Version], *, head: int) -> Table:
             str(c.get("memories", "")),
             f"{c.get('added', 0)} / {c.get('updated', 0)} / {c.get('retired', 0)}",
             escape(_short(v.message, 60)),
-        )
+        ]
+        if decided:
+            cells.append(escape(decision_text(decided[v.number])) if v.number in decided else "")
+        table.add_row(*cells)
     return table
 
 
@@ -148,7 +162,9 @@ def print_diff(console: Console, report: DiffReport) -> None:
         change = entry.change
         style = OP_STYLE.get(change.op, "")
         head = Text()
-        head.append(f"\n{change.op}", style=f"bold {style}")
+        if change.seq:
+            head.append(f"\n#{change.seq} ", style="bold")
+        head.append(f"{'' if change.seq else chr(10)}{change.op}", style=f"bold {style}")
         if change.score is not None:
             head.append(f"  score {change.score:.2f}", style="dim")
         if change.version != report.to_version:

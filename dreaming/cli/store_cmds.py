@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -109,12 +111,21 @@ def log(app: App, as_json: bool) -> None:
     with app.store() as store:
         versions = store.versions()
         head = store.head
+        decisions = {d.version: d for d in store.decisions()}
     if as_json:
-        emit_json({"head": head, "versions": [v.to_json() for v in versions]})
+        emit_json(
+            {
+                "head": head,
+                "versions": [
+                    {**v.to_json(), "decision": decisions[v.number].to_json() if v.number in decisions else None}
+                    for v in versions
+                ],
+            }
+        )
     elif not versions:
         click.echo("No versions yet: import memories (`dreaming import FILE`) or run a dream (`dreaming run`).")
     else:
-        app.out.print(versions_table(versions, head=head))
+        app.out.print(versions_table(versions, head=head, decisions=decisions))
 
 
 @click.command()
@@ -162,28 +173,93 @@ def diff(app: App, a: int | None, b: int | None, quote_chars: int, as_json: bool
         print_diff(app.out, report)
 
 
+def parse_change_ids(values: tuple[str, ...], option: str) -> list[int] | None:
+    """``--only 3,5 --only 7-9 '#12'`` -> [3, 5, 7, 8, 9, 12]; ``None`` when the option was not given."""
+    if not values:
+        return None
+    out: list[int] = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            part = part.lstrip("#")
+            lo, dash, hi = part.partition("-")
+            try:
+                if dash:
+                    first, last = int(lo.lstrip("#")), int(hi.lstrip("#"))
+                    if last < first:
+                        raise ValueError
+                    out.extend(range(first, last + 1))
+                else:
+                    out.append(int(part))
+            except ValueError:
+                raise DreamingError(
+                    f"{option} takes change numbers as `dreaming diff` shows them (#12), e.g. {option} 3,5,7-9; "
+                    f"not {part!r}"
+                ) from None
+    return out
+
+
+def reviewer() -> str:
+    """Who decides: $DREAMING_REVIEWER, else the login name."""
+    name = os.environ.get("DREAMING_REVIEWER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers)
+        return ""
+
+
+by_option = click.option("--by", "who", default=None, metavar="NAME",
+                         help="Who decides, as recorded (default $DREAMING_REVIEWER or the login name).")
+
+
 @click.command()
 @click.argument("number", type=int, required=False)
+@click.option("--only", "only", multiple=True, metavar="ID...",
+              help="Accept only these changes (numbers from `dreaming diff`: 3,5,7-9); reject the rest.")
+@click.option("--except", "exclude", multiple=True, metavar="ID...",
+              help="Reject these changes; accept the rest.")
+@by_option
 @json_option
 @pass_app
-def accept(app: App, number: int | None, as_json: bool) -> None:
-    """Accept the candidate version: it becomes HEAD."""
+def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[str, ...], who: str | None,
+           as_json: bool) -> None:
+    """Accept the candidate version: it becomes HEAD.
+
+    With --only or --except, the candidate is accepted change by change: the
+    accepted changes stay, the others are rejected (their memories keep their
+    HEAD state; the turns only they cite become pending again).  A merge,
+    supersede or update goes with the memories it writes and retires, and a
+    change that needs another goes only with it: a combination that breaks
+    this is refused with one line saying which changes to add.
+    """
+    chosen = parse_change_ids(only, "--only")
+    refused = parse_change_ids(exclude, "--except")
     with app.store() as store:
-        version = store.accept(number)
+        version = store.accept(number, only=chosen, exclude=refused, who=reviewer() if who is None else who, via="cli")
+        decision = store.decisions(version.number)[-1]
     if as_json:
-        emit_json(version.to_json())
+        emit_json({**version.to_json(), "decision": decision.to_json()})
+    elif version.status == "rejected":
+        click.echo(f"No change accepted: rejected version {version.number}; HEAD stays at version {version.parent}.")
+    elif decision.rejected:
+        click.echo(
+            f"Accepted {len(decision.accepted)} of {len(decision.accepted) + len(decision.rejected)} changes of "
+            f"version {version.number}; it is now HEAD ({decision.released_turns} turns pending again)."
+        )
     else:
         click.echo(f"Accepted version {version.number}; it is now HEAD.")
 
 
 @click.command()
 @click.argument("number", type=int, required=False)
+@by_option
 @json_option
 @pass_app
-def reject(app: App, number: int | None, as_json: bool) -> None:
+def reject(app: App, number: int | None, who: str | None, as_json: bool) -> None:
     """Reject the candidate version: HEAD stays; its sessions become pending again."""
     with app.store() as store:
-        version = store.reject(number)
+        version = store.reject(number, who=reviewer() if who is None else who, via="cli")
         head = store.head
     if as_json:
         emit_json({**version.to_json(), "head": head})

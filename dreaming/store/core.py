@@ -55,7 +55,7 @@ from dreaming.records import (
     parse_time,
     utcnow,
 )
-from dreaming.store import schema
+from dreaming.store import closure, schema
 
 APP_MARKER = "dreaming-memory-store"
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
@@ -69,6 +69,11 @@ _MEMORY_COLUMNS = (
 def default_store_path() -> Path:
     """``$DREAMING_STORE`` or ``./memory_store/memory.db``."""
     return Path(os.environ.get("DREAMING_STORE") or Path("memory_store") / "memory.db")
+
+
+def _short(text: str, width: int = 40) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -110,7 +115,9 @@ def _version_from_row(row: Mapping[str, Any]) -> Version:
     )
 
 
-_CHANGE_COLUMNS = "version, seq, op, input_rids, output_rids, reason, score, evidence, details, rule, rule_inputs"
+_CHANGE_COLUMNS = (
+    "version, seq, op, input_rids, output_rids, reason, score, evidence, details, rule, rule_inputs, decision"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +136,35 @@ class StoredChange:
     #: the rule that fired (``dreaming.plan.rule_ids``) and its inputs
     rule: str = "legacy"
     rule_inputs: Mapping[str, Any] = field(default_factory=dict)
+    #: ``accepted`` / ``rejected`` when a person decided on its candidate
+    #: change by change; ``None`` otherwise (the version's status says it all)
+    decision: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """A person's decision on a candidate (a row of ``decisions``)."""
+
+    version: int
+    decided_at: datetime
+    who: str
+    via: str
+    verdict: str  # accepted | partial | rejected
+    accepted: tuple[int, ...] = ()
+    rejected: tuple[int, ...] = ()
+    released_turns: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "decided_at": format_time(self.decided_at),
+            "who": self.who,
+            "via": self.via,
+            "verdict": self.verdict,
+            "accepted": list(self.accepted),
+            "rejected": list(self.rejected),
+            "released_turns": self.released_turns,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -434,7 +470,9 @@ class Store:
             ranges = [
                 (a, b)
                 for a, b in self.db.conn.execute(
-                    "SELECT valid_from, valid_to FROM memory_ranges WHERE rid = ? ORDER BY valid_from", [row[0]]
+                    "SELECT valid_from, valid_to FROM memory_ranges WHERE rid = ? "
+                    "AND (valid_to IS NULL OR valid_to > valid_from) ORDER BY valid_from",
+                    [row[0]],
                 )
             ]
             out.append((_memory_from_row(row), ranges))
@@ -760,38 +798,227 @@ class Store:
                 [version, version, *chunk],
             )
 
-    def accept(self, number: int | None = None) -> Version:
-        """Accept the pending candidate (``number`` must name it, if given)."""
+    def accept(
+        self,
+        number: int | None = None,
+        *,
+        only: Iterable[int] | None = None,
+        exclude: Iterable[int] | None = None,
+        who: str = "",
+        via: str = "cli",
+    ) -> Version:
+        """Accept the pending candidate (``number`` must name it, if given).
+
+        ``only``: accept just these changes (by ``seq``), reject the rest;
+        ``exclude``: reject these, accept the rest.  A combination the
+        candidate's changes cannot be split into (see
+        :mod:`dreaming.store.closure`) is refused with a one-line
+        :class:`StoreError` and nothing is written.  Every decision is
+        recorded (``who``, ``via``, which changes) and read by
+        :meth:`decisions`.
+        """
+        if only is not None and exclude is not None:
+            raise StoreError("give the changes to accept (--only) or to reject (--except), not both")
         with self._write() as conn:
             cand = self._the_candidate(number, "accept")
-            conn.execute(
-                "UPDATE versions SET status = 'accepted', decided_at = ? WHERE number = ?",
-                [format_time(utcnow()), cand.number],
-            )
-        return self.version(cand.number)
+            seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [cand.number])]
+            if only is None and exclude is None:
+                chosen = set(seqs)
+            else:
+                listed = set(only if only is not None else exclude)  # type: ignore[arg-type]
+                unknown = sorted(listed - set(seqs))
+                if unknown:
+                    span = f"{seqs[0]} to {seqs[-1]}" if seqs else "none"
+                    raise StoreError(
+                        f"change {unknown[0]} is not in candidate {cand.number} (its changes are numbered {span})"
+                    )
+                chosen = listed if only is not None else set(seqs) - listed
+            return self._decide(conn, cand, chosen, who=who, via=via)
 
-    def reject(self, number: int | None = None) -> Version:
+    def decide(self, number: int, accepted: Iterable[int], *, who: str = "", via: str = "review") -> Version:
+        """Accept exactly the changes ``accepted`` of candidate ``number`` and
+        reject the others, in one transaction (the review page's submit).
+        Accepting none rejects the candidate."""
+        return self.accept(number, only=accepted, who=who, via=via)
+
+    def change_graph(self, number: int) -> closure.Graph:
+        """Which changes of version ``number`` go together (for a candidate)."""
+        self._check_version(number)
+        return self._graph(self.db.conn, number)[0]
+
+    def _graph(
+        self, conn: sqlite3.Connection, number: int
+    ) -> tuple[closure.Graph, dict[str, int], dict[str, int]]:
+        refs = [
+            closure.ChangeRef(seq=seq, op=op, inputs=tuple(json.loads(i)), outputs=tuple(json.loads(o)))
+            for seq, op, i, o in conn.execute(
+                "SELECT seq, op, inputs, outputs FROM changes WHERE version = ? ORDER BY seq", [number]
+            )
+        ]
+        opened = {
+            mid: rid
+            for rid, mid in conn.execute(
+                "SELECT r.rid, m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.opened_by = ? AND r.valid_from = ? AND r.valid_to IS NULL",
+                [number, number],
+            )
+        }
+        closed = {
+            mid: rid
+            for rid, mid in conn.execute(
+                "SELECT r.rid, m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.closed_by = ? AND r.valid_to = ? AND r.valid_from < r.valid_to",
+                [number, number],
+            )
+        }
+        return closure.build(refs, opened=opened, closed=closed), opened, closed
+
+    def _decide(self, conn: sqlite3.Connection, cand: Version, chosen: set[int], *, who: str, via: str) -> Version:
+        c = cand.number
+        graph, opened, closed = self._graph(conn, c)
+        problem = closure.check(graph, chosen)
+        if problem is not None:
+            ids = {x for s in graph.ops for x in graph.owns[s]}
+            words = {m.id: _short(m.content) for m in self.memories_by_rid([*opened.values(), *closed.values()]).values()
+                     if m.id in ids}
+            raise StoreError(closure.check(graph, chosen, describe=words) or problem)
+        everything = set(graph.ops)
+        if not chosen and everything:
+            return self._reject(conn, c, who=who, via=via)
+        now = format_time(utcnow()) or ""
+        released = 0
+        counts = dict(cand.counts)
+        if chosen != everything:
+            for mid in sorted(closure.reverted(graph, chosen)):
+                if mid in opened:  # the candidate's state is in no version (its change still shows it)
+                    conn.execute(
+                        "UPDATE memory_ranges SET valid_to = valid_from, closed_by = ? "
+                        "WHERE rid = ? AND opened_by = ? AND valid_to IS NULL",
+                        [c, opened[mid], c],
+                    )
+                if mid in closed:  # the parent's state stays
+                    conn.execute(
+                        "UPDATE memory_ranges SET valid_to = NULL, closed_by = NULL WHERE rid = ? AND closed_by = ? "
+                        "AND valid_to = ?",
+                        [closed[mid], c, c],
+                    )
+            conn.executemany(
+                "UPDATE changes SET decision = ? WHERE version = ? AND seq = ?",
+                [("accepted" if s in chosen else "rejected", c, s) for s in sorted(everything)],
+            )
+            released = self._release_turns(conn, c, chosen)
+            counts = self._decided_counts(conn, c, cand.counts, len(chosen), len(everything - chosen), released)
+        conn.execute(
+            "UPDATE versions SET status = 'accepted', decided_at = ?, counts = ? WHERE number = ?",
+            [now, dumps(counts), c],
+        )
+        self._record_decision(conn, c, now, who, via, sorted(chosen), sorted(everything - chosen), released)
+        return self.version(c)
+
+    def _release_turns(self, conn: sqlite3.Connection, c: int, chosen: set[int]) -> int:
+        """Make pending again the turns of version ``c`` cited only by its rejected changes."""
+        cited: dict[bool, set[tuple[str, str]]] = {True: set(), False: set()}
+        rows = list(conn.execute("SELECT seq, evidence, output_rids FROM changes WHERE version = ?", [c]))
+        states = self.memories_by_rid(rid for _, ev, outs in rows if ev == "[]" for rid in json.loads(outs))
+        for seq, ev, outs in rows:
+            evidence = [Evidence.from_json(e) for e in json.loads(ev)]
+            if not evidence:
+                evidence = [e for rid in json.loads(outs) for e in states[rid].provenance]
+            for e in evidence:
+                if e.session_id:
+                    cited[seq in chosen].update((e.session_id, t) for t in e.turn_ids)
+        release = sorted(cited[False] - cited[True])
+        return sum(
+            conn.execute(
+                "UPDATE turns SET consumed_by = NULL WHERE consumed_by = ? AND session_id = ? AND id = ?", [c, sid, tid]
+            ).rowcount
+            for sid, tid in release
+        )
+
+    @staticmethod
+    def _decided_counts(
+        conn: sqlite3.Connection, c: int, before: Mapping[str, int], accepted: int, rejected: int, released: int
+    ) -> dict[str, int]:
+        opened = {
+            r[0]
+            for r in conn.execute(
+                "SELECT m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.opened_by = ? AND r.valid_from = ? AND r.valid_to IS NULL",
+                [c, c],
+            )
+        }
+        closed = {
+            r[0]
+            for r in conn.execute(
+                "SELECT m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.closed_by = ? AND r.valid_to = ? AND r.valid_from < r.valid_to",
+                [c, c],
+            )
+        }
+        total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
+        return {
+            **before,
+            "memories": total,
+            "written": len(opened),
+            "added": len(opened - closed),
+            "updated": len(opened & closed),
+            "retired": len(closed - opened),
+            "changes": accepted,
+            "rejected_changes": rejected,
+            "turns_consumed": max(0, before.get("turns_consumed", 0) - released),
+        }
+
+    @staticmethod
+    def _record_decision(
+        conn: sqlite3.Connection, c: int, at: str, who: str, via: str, accepted: Sequence[int],
+        rejected: Sequence[int], released: int,
+    ) -> None:
+        verdict = "rejected" if not accepted and rejected else ("partial" if rejected else "accepted")
+        conn.execute(
+            "INSERT INTO decisions (version, decided_at, who, via, verdict, accepted, rejected, released_turns) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [c, at, who, via, verdict, dumps(list(accepted)), dumps(list(rejected)), released],
+        )
+
+    def decisions(self, version: int | None = None) -> list[Decision]:
+        """The decisions people made on candidates (of ``version``, or all), oldest first."""
+        where, params = ("WHERE version = ?", [version]) if version is not None else ("", [])
+        return [
+            Decision(
+                version=r[0], decided_at=parse_time(r[1]), who=r[2], via=r[3], verdict=r[4],  # type: ignore[arg-type]
+                accepted=tuple(json.loads(r[5])), rejected=tuple(json.loads(r[6])), released_turns=r[7],
+            )
+            for r in self.db.conn.execute(
+                "SELECT version, decided_at, who, via, verdict, accepted, rejected, released_turns "
+                f"FROM decisions {where} ORDER BY id",
+                params,
+            )
+        ]
+
+    def reject(self, number: int | None = None, *, who: str = "", via: str = "cli") -> Version:
         """Reject the pending candidate: HEAD stays as it was, and the turns
         its dream consumed become pending again."""
         with self._write() as conn:
             cand = self._the_candidate(number, "reject")
-            c = cand.number
-            # states it closed come back from the next version on ...
-            conn.execute(
-                "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) "
-                "SELECT rid, ?, NULL, NULL, NULL FROM memory_ranges WHERE closed_by = ?",
-                [c + 1, c],
-            )
-            # ... and the states it opened are valid in it alone
-            conn.execute(
-                "UPDATE memory_ranges SET valid_to = ?, closed_by = ? WHERE opened_by = ? AND valid_to IS NULL",
-                [c + 1, c, c],
-            )
-            conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c])
-            conn.execute(
-                "UPDATE versions SET status = 'rejected', decided_at = ? WHERE number = ?",
-                [format_time(utcnow()), c],
-            )
+            return self._reject(conn, cand.number, who=who, via=via)
+
+    def _reject(self, conn: sqlite3.Connection, c: int, *, who: str, via: str) -> Version:
+        # states it closed come back from the next version on ...
+        conn.execute(
+            "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) "
+            "SELECT rid, ?, NULL, NULL, NULL FROM memory_ranges WHERE closed_by = ?",
+            [c + 1, c],
+        )
+        # ... and the states it opened are valid in it alone
+        conn.execute(
+            "UPDATE memory_ranges SET valid_to = ?, closed_by = ? WHERE opened_by = ? AND valid_to IS NULL",
+            [c + 1, c, c],
+        )
+        released = conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c]).rowcount
+        now = format_time(utcnow()) or ""
+        conn.execute("UPDATE versions SET status = 'rejected', decided_at = ? WHERE number = ?", [now, c])
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [c])]
+        self._record_decision(conn, c, now, who, via, [], seqs, released)
         return self.version(c)
 
     def _the_candidate(self, number: int | None, verb: str) -> Version:
@@ -906,6 +1133,7 @@ class Store:
                     details=json.loads(r[8]),
                     rule=r[9],
                     rule_inputs=json.loads(r[10]),
+                    decision=r[11],
                 )
             )
         return out
@@ -956,6 +1184,8 @@ class Store:
                 between = [v for v in chain if v > a and v != 0]
                 for v in sorted(between):
                     for ch in self.changes(v):
+                        if ch.decision == "rejected":
+                            continue
                         touches = any(m.rid in removed for m in ch.before) or any(m.rid in added for m in ch.after)
                         if touches:
                             recorded.append(ch)
@@ -1470,6 +1700,7 @@ def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = Tru
 __all__ = [
     "Store",
     "StoredChange",
+    "Decision",
     "SourceState",
     "IngestCounts",
     "PendingSession",

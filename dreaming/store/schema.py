@@ -234,5 +234,29 @@ def m006_change_rules(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_review_decisions(db: Database) -> None:
+    # A person's decision on a candidate: who, when, through what (cli or the
+    # review page), and which changes were accepted and rejected.  A change
+    # rejected while the rest of its version was accepted says so itself.
+    db.executescript(
+        """
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL REFERENCES versions(number),
+            decided_at TEXT NOT NULL,
+            who TEXT NOT NULL DEFAULT '',
+            via TEXT NOT NULL DEFAULT 'cli',
+            verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'partial', 'rejected')),
+            accepted TEXT NOT NULL DEFAULT '[]',
+            rejected TEXT NOT NULL DEFAULT '[]',
+            released_turns INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX decisions_version ON decisions(version);
+        ALTER TABLE changes ADD COLUMN decision TEXT;
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
