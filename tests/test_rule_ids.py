@@ -20,6 +20,8 @@ from click.testing import CliRunner
 from dreaming import Store
 from dreaming.cli import cli
 from dreaming.consolidate import consolidate
+from dreaming.consolidate.edits import EditReplay, PathMove, Removal
+from dreaming.consolidate.results import Consolidation, Supersede
 from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.changes import plan_changes
 from dreaming.plan.rule_ids import FAMILIES, RULES, describe, extraction_rule
@@ -182,12 +184,44 @@ CASES: dict[str, tuple[Callable[..., list], str, str, dict]] = {
 ELSEWHERE = {"restatement-fold": "tests/test_plan_ops.py", "legacy": "test_a_store_written_before_rules_reads_as_legacy"}
 
 # every extractor's rule name: an add names the rule that found it
-for name in ("memory-tool-create", "memory-tool-str_replace", "memory-tool-insert", "CLAUDE.md-edit", "CLAUDE.local.md-edit",
-             "MEMORY.md-edit", "user-preference", "user-instruction", "user-fact", "project-fact", "speaker-statement",
-             "workaround", "summary", "compact-summary", "claude-extract"):
+for name in ("memory-tool:create", "memory-tool:str_replace", "memory-tool:insert", "CLAUDE.md:edit",
+             "CLAUDE.local.md:write", "MEMORY.md:multiedit", "user-preference", "user-instruction", "user-fact",
+             "project-fact", "speaker-statement", "workaround", "summary", "compact-summary", "claude-extract"):
     CASES[f"a candidate found by {name} is added"] = (
         lambda _, name=name: added_by(name), "add", extraction_rule(name), {"extractor_rule": name},
     )
+
+
+def edited(**replay) -> list[Change]:
+    """The changes a dream plans for the agent's own memory edits (``EditReplay`` fields)."""
+    stored = mem("m1", "Deploy on Fridays.", path="/team/rules.md")
+    return list(plan_changes(store_memories=[stored], candidates=[], consolidation=consolidate([]),
+                             edits=EditReplay(**replay)).changes)
+
+
+EDIT = (Evidence(session_id="s1", turn_ids=("t9",)),)
+CASES["the agent deleted the memory file holding a line: it is removed"] = (
+    lambda _: edited(removals=(Removal(memory_id="m1", rule="memory-tool:delete", reason="deleted", evidence=EDIT),)),
+    "remove", "memory-tool:delete", {"edit_rule": "memory-tool:delete"},
+)
+CASES["the agent renamed the memory file holding a line: it moves"] = (
+    lambda _: edited(moves=(PathMove(memory_id="m1", path="/team/policy.md", rule="memory-tool:rename",
+                                     reason="renamed", evidence=EDIT),)),
+    "move", "memory-tool:rename", {"from": "/team/rules.md", "to": "/team/policy.md"},
+)
+CASES["the agent replaced a line of CLAUDE.md: the old line is superseded"] = (
+    lambda _: list(plan_changes(
+        store_memories=[mem("m1", "Deploy on Fridays.")], candidates=[added("c1", "Never deploy on Fridays.")],
+        consolidation=Consolidation(supersedes=(Supersede(
+            old_id="m1", new_id="c1", subject="", old_value="Deploy on Fridays.", new_value="Never deploy on Fridays.",
+            score=90.0, reason="the agent's memory edit replaced it", rule="CLAUDE.md:edit", slot="edit"),)),
+    ).changes),
+    "supersede", "claude.md:edit", {"slot": "edit", "ids": ["m1", "c1"]},
+)
+
+
+def added(mid: str, content: str) -> Candidate:
+    return Candidate(memory=mem(mid, content, 3), rule="CLAUDE.md:edit", confidence=0.95)
 
 
 @pytest.mark.parametrize("produce, op, rule, inputs", CASES.values(), ids=CASES.keys())
@@ -202,7 +236,8 @@ def test_each_rule_fires_in_its_labelled_case(tmp_path, produce, op, rule, input
 def test_every_registered_rule_has_a_labelled_case() -> None:
     covered = {rule for _, _, rule, _ in CASES.values()} | set(ELSEWHERE)
     assert sorted(set(RULES) - covered) == []
-    assert sorted(covered - set(RULES)) == []  # and every case names a registered rule
+    assert sorted(p for p in FAMILIES if not any(r.startswith(p) for r in covered)) == []
+    assert sorted(r for r in covered if r not in RULES and describe(r) is None) == []  # every case's rule is registered
 
 
 def test_every_rule_is_described_in_one_line() -> None:

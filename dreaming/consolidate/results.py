@@ -104,11 +104,14 @@ class Supersede:
     new_value: str
     score: float
     reason: str
-    #: the rule that decided the update (``dreaming.plan.rule_ids``)
+    #: the rule that decided it (``dreaming.plan.rule_ids``): a core rule's
+    #: id, or -- for an edit the agent made to its memory (``slot`` "edit")
+    #: -- the extraction rule of that edit (``memory-tool:str_replace``)
     rule: str = ""
     #: what made the two one subject: "key" (an explicit key), "subject"
     #: (subject / predicate / context), "value" (the same masked value of a
-    #: multi-valued predicate) or "attribute" (a cross-phrasing slot)
+    #: multi-valued predicate), "attribute" (a cross-phrasing slot), or
+    #: "edit" (the agent's own memory edit replaced the line)
     slot: str = ""
 
 

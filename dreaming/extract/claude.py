@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from dreaming.extract import OfflineExtractor, project_of
+from dreaming.extract import OfflineExtractor, memory_edit_candidates, project_of
 from dreaming.ids import new_id
 from dreaming.llm.requests import LLMRequest, ToolSpec
 from dreaming.llm.tokens import approx_tokens
@@ -297,4 +297,7 @@ class ClaudeExtractor:
                 part = PendingSession(session=chunk.session.session, turns=tuple(chunk.turns.values()))
                 out.extend(self._offline.extract([part]))
         fell_back(ctx, "extract", failures, "extracted by the offline rules instead")
+        # the agent's own memory edits are replayed exactly, whatever the model proposed
+        done = {c.memory.id for c in out}
+        out.extend(c for s in sessions for c in memory_edit_candidates(s) if c.memory.id not in done)
         return out

@@ -23,14 +23,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dreaming.consolidate import Consolidation, ConsolidationConfig, consolidate
+from dreaming.consolidate import Consolidation, ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate.edits import EditReplay
+from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
+from dreaming.extract import EDIT_KIND
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.normalise import normalise
@@ -265,6 +268,8 @@ class DreamState:
     working: list[Memory] = field(default_factory=list)
     folds: list[Fold] = field(default_factory=list)
     all_memories: list[Memory] = field(default_factory=list)
+    #: the agent's own memory edits, replayed against the store
+    replayed: EditReplay = field(default_factory=EditReplay)
     fresh_ids: set[str] = field(default_factory=set)
     decisions: Consolidation = field(default_factory=Consolidation)
     # judge
@@ -336,11 +341,32 @@ def consolidate_stage(s: DreamState) -> None:
     known = {m.id for m in s.working}
     candidates = [c for c in s.candidates if c.memory.id not in known]
     candidates, s.folds = fold_restatements(candidates, s.working)
-    s.candidates = candidates
     enriched = {f.target.id: f.memory for f in s.folds}  # the last fold of a target holds all it gained
-    s.all_memories = [enriched.get(m.id, m) for m in s.working] + [c.memory for c in candidates]
-    s.fresh_ids = set(s.fresh) | {c.memory.id for c in candidates}
-    s.decisions = consolidate(s.all_memories, fresh=s.fresh_ids, config=s.config.consolidation)
+    all_memories = [enriched.get(m.id, m) for m in s.working] + [c.memory for c in candidates]
+    s.candidates, s.all_memories = _replay_edits(s, candidates, all_memories)
+    s.fresh_ids = set(s.fresh) | {c.memory.id for c in s.candidates}
+    decisions = consolidate(s.all_memories, fresh=s.fresh_ids, config=s.config.consolidation)
+    decisions, _ = scope.apply(decisions, s.all_memories)
+    s.decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
+        Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
+                  score=r.score, reason=r.reason, rule=r.rule, slot="edit")
+        for r in s.replayed.replacements
+    ))
+
+
+def _replay_edits(
+    s: DreamState, candidates: list[Candidate], all_memories: list[Memory]
+) -> tuple[list[Candidate], list[Memory]]:
+    """The agent's own memory edits first: exact, and what they retire is not
+    consolidated again (:mod:`dreaming.consolidate.edits`)."""
+    edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
+    s.replayed = edits.replay(all_memories, edit_candidates)
+    s.ctx.warnings.extend(s.replayed.unmatched)
+    candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
+    moved = {m.memory_id: m.path for m in s.replayed.moves}
+    all_memories = [m.replace(path=moved[m.id]) if m.id in moved else m
+                    for m in all_memories if m.kind != EDIT_KIND and m.id not in s.replayed.retired]
+    return candidates, all_memories
 
 
 def judge_stage(s: DreamState) -> None:
@@ -386,6 +412,7 @@ def plan_stage(s: DreamState) -> None:
         patterns=s.pattern_candidates,
         fresh=s.fresh,
         folds=s.folds,
+        edits=s.replayed,
         judge=s.judge.name,
     )
 

@@ -12,6 +12,8 @@ It runs one function per kind of change, in this order, over a shared
 
 1. :func:`plan_restatements` -- ``update``: a stored memory restated in
    the turn it cites gains the dates the restatement carries;
+   :func:`plan_edits` -- ``remove`` / ``move``: the agent's own memory
+   edits, replayed;
 2. :func:`plan_merges` -- ``merge`` (or ``add``, when only new candidates
    merged): the core's groups of duplicates;
 3. :func:`plan_verdicts` -- ``merge``/``add``: pairs the judge called
@@ -40,8 +42,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dreaming.consolidate import Consolidation
+from dreaming.consolidate.edits import EditReplay
 from dreaming.consolidate.merged import merged_memory
-from dreaming.consolidate.results import Conflict, Merge
+from dreaming.consolidate.results import Conflict, Merge, Supersede
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.reorganise import best_path, topic_path
@@ -140,11 +143,13 @@ def plan_changes(
     patterns: Sequence[Candidate] = (),
     fresh: Iterable[str] = (),
     folds: Sequence[Fold] = (),
+    edits: EditReplay | None = None,
     judge: str = "unnamed",
 ) -> Plan:
     """The plan of one dream: every change op in turn (see the module docstring)."""
     p = PlanState(head={m.id: m for m in store_memories}, new={c.memory.id: c for c in candidates})
     plan_restatements(p, folds)
+    plan_edits(p, edits or EditReplay())
     plan_merges(p, consolidation.merges)
     judged_updates = plan_verdicts(p, verdicts, verdict_pairs or {}, judge_rule(judge))
     plan_supersedes(p, [_from_core(s) for s in consolidation.supersedes] + judged_updates)
@@ -181,6 +186,32 @@ def plan_restatements(p: PlanState, folds: Sequence[Fold]) -> None:
                              "overlap": round(max(f.overlap for f in group), 4)},
             )
         )
+
+
+def plan_edits(p: PlanState, edits: EditReplay) -> None:
+    """``remove`` / ``move``: the agent's own memory edits, replayed -- what
+    they removed leaves the store, what they renamed moves (their
+    replacements are supersedes, :func:`plan_supersedes`)."""
+    for removal in edits.removals:
+        if removal.memory_id in p.head:
+            p.retire.add(removal.memory_id)
+            p.states.pop(removal.memory_id, None)
+            p.counts["removed"] = p.counts.get("removed", 0) + 1
+            p.changes.append(Change(op="remove", rule=extraction_rule(removal.rule), inputs=(removal.memory_id,),
+                                    reason=removal.reason, score=round(removal.score / 100, 4),
+                                    evidence=removal.evidence, details={"rule": removal.rule},
+                                    rule_inputs={"edit_rule": removal.rule, "match": removal.score}))
+        elif removal.memory_id in p.new:
+            p.folded[removal.memory_id] = removal.memory_id
+    for move in edits.moves:
+        if move.memory_id in p.head and move.memory_id not in p.retire:
+            p.states[move.memory_id] = p.current(move.memory_id).replace(path=move.path)
+            p.counts["moved"] += 1
+            before = p.head[move.memory_id].path
+            p.changes.append(Change(op="move", rule=extraction_rule(move.rule), inputs=(move.memory_id,),
+                                    outputs=(move.memory_id,), reason=move.reason, evidence=move.evidence,
+                                    details={"rule": move.rule, "from": before, "to": move.path},
+                                    rule_inputs={"edit_rule": move.rule, "from": before, "to": move.path}))
 
 
 def plan_merges(p: PlanState, merges: Sequence[Merge]) -> None:
@@ -276,9 +307,12 @@ def _judged_duplicate(p: PlanState, a: str, b: str, v: JudgeVerdict, rule: str) 
     )
 
 
-def _from_core(s: Any) -> Supersession:
-    return Supersession(old=s.old_id, new=s.new_id, reason=s.reason, score=round(s.score / 100, 4), rule=s.rule,
-                        details={"subject": s.subject, "old_value": s.old_value, "new_value": s.new_value},
+def _from_core(s: Supersede) -> Supersession:
+    details = {"subject": s.subject, "old_value": s.old_value, "new_value": s.new_value}
+    if s.slot == "edit":  # the agent's own memory edit replaced the line
+        details["rule"] = s.rule
+    return Supersession(old=s.old_id, new=s.new_id, reason=s.reason, score=round(s.score / 100, 4),
+                        rule=extraction_rule(s.rule) if s.slot == "edit" else s.rule, details=details,
                         rule_inputs={"ids": [s.old_id, s.new_id], "slot": s.slot, "subject": s.subject,
                                      "old_value": s.old_value, "new_value": s.new_value, "similarity": s.score})
 

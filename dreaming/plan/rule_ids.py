@@ -43,12 +43,11 @@ RULES: dict[str, str] = {
     "pattern-again": "a stored pattern found again (same key) reads differently now: it is rewritten",
     "topic-path": "a memory without a chosen path is filed under its topic (reorganise)",
     # -- extraction: why a new memory was added -----------------------------
-    "memory-tool:create": "Claude's memory tool created a memory file with this entry",
-    "memory-tool:str_replace": "Claude's memory tool wrote this entry with str_replace",
+    "memory-tool:create": "Claude's memory tool created a memory file with this entry (lines it no longer holds leave)",
+    "memory-tool:str_replace": "Claude's memory tool replaced a line with this one (the old line is superseded)",
     "memory-tool:insert": "Claude's memory tool inserted this entry",
-    "memory-file:claude.md": "the agent wrote this line into CLAUDE.md",
-    "memory-file:claude.local.md": "the agent wrote this line into CLAUDE.local.md",
-    "memory-file:memory.md": "the agent wrote this line into MEMORY.md",
+    "memory-tool:delete": "Claude's memory tool deleted the memory file that held this entry",
+    "memory-tool:rename": "Claude's memory tool renamed the memory file that holds this entry",
     "user-preference": "the user stated how they like things done",
     "user-instruction": "the user gave a standing instruction",
     "user-fact": "the user stated a fact about themselves",
@@ -66,12 +65,13 @@ RULES: dict[str, str] = {
     "legacy": "written before changes recorded their rule",
 }
 
-#: open families: prefix -> what a member decides (the part after the prefix names who)
+#: open families: prefix -> what a member decides (the part after the prefix names who, or how)
 FAMILIES: dict[str, str] = {
     "judge:": "the named judge stage implementation decided a pair the offline rules could not settle",
+    "claude.md:": "the agent wrote CLAUDE.md (the tool after the colon: write, edit, multiedit)",
+    "claude.local.md:": "the agent wrote CLAUDE.local.md (the tool after the colon: write, edit, multiedit)",
+    "memory.md:": "the agent wrote MEMORY.md (the tool after the colon: write, edit, multiedit)",
 }
-
-_MEMORY_FILES = ("claude.md", "claude.local.md", "memory.md")
 
 
 def describe(rule: str) -> str | None:
@@ -85,14 +85,13 @@ def describe(rule: str) -> str | None:
 
 
 def extraction_rule(candidate_rule: str) -> str:
-    """The rule id of an ``add`` for a candidate found by ``candidate_rule``
-    (the extractors' names, which seed candidate ids and so stay as they are:
-    ``memory-tool-str_replace`` -> ``memory-tool:str_replace``,
-    ``CLAUDE.md-edit`` -> ``memory-file:claude.md``)."""
-    if candidate_rule.startswith("memory-tool-"):
-        return "memory-tool:" + candidate_rule[len("memory-tool-"):]
-    if candidate_rule.endswith("-edit") and candidate_rule[: -len("-edit")].lower() in _MEMORY_FILES:
-        return "memory-file:" + candidate_rule[: -len("-edit")].lower()
+    """The rule id of a change an extracted candidate (or the agent's own
+    memory edit) brings: the extractor's rule name, with a memory file's name
+    in lower case (``CLAUDE.md:edit`` -> ``claude.md:edit``; the name as the
+    extractor wrote it seeds the candidate's id, so it stays as it is there)."""
+    base, colon, tool = candidate_rule.partition(":")
+    if colon and base.lower() + ":" in FAMILIES:
+        return f"{base.lower()}:{tool}"
     return candidate_rule
 
 

@@ -69,6 +69,8 @@ def extract_answer(text: str) -> dict[str, Any]:
     memories = []
     for c in OfflineExtractor().extract([PendingSession(session=session, turns=turns)]):
         m = c.memory
+        if "edit" in m.metadata:  # edits are replayed by the pipeline itself; a model proposes memories
+            continue
         memories.append({
             "content": m.content,
             "kind": m.kind if m.kind != "pattern" else "note",
