@@ -20,9 +20,11 @@ share of the store does it read the whole store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +45,7 @@ from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
 from dreaming.plan.changes import Plan, plan_changes
+from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, Version, utcnow
 from dreaming.store.core import Store
 
@@ -179,6 +182,27 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     for m in store.with_keys([m.key for m in by_id.values() if m.kind == "pattern" and m.key]):
         by_id.setdefault(m.id, m)
     return sorted(by_id.values(), key=lambda m: m.id)
+
+
+class RunBatches:
+    """The batch log of one run (``dreaming.llm.client.BatchLog``): batches
+    are recorded in the run's row before they are polled, and a batch that a
+    run which never finished submitted for the same requests is found again."""
+
+    def __init__(self, store: Store, run_id: str, while_waiting: Callable[[], AbstractContextManager[None]] | None):
+        self.store = store
+        self.run_id = run_id
+        self.known = store.unfinished_batches()
+        self._waiting = while_waiting
+
+    def find(self, digest: str) -> str | None:
+        return self.known.get(digest)
+
+    def record(self, digest: str, batch_id: str) -> None:
+        self.store.record_batch(self.run_id, digest, batch_id)
+
+    def waiting(self) -> AbstractContextManager[None]:
+        return self._waiting() if self._waiting is not None else contextlib.nullcontext()
 
 
 DEFAULT_GUARD = 0.2
@@ -402,7 +426,8 @@ def patterns_stage(s: DreamState) -> None:
 
 def plan_stage(s: DreamState) -> None:
     """Every decision turned into a changeset; reorganising (topic paths for
-    memories without one) is the plan's last step (:mod:`dreaming.plan`)."""
+    memories without one, then no path both a file and a folder beside the
+    store's) is the plan's last step (:mod:`dreaming.plan`)."""
     s.plan = plan_changes(
         store_memories=s.working,
         candidates=s.candidates,
@@ -415,6 +440,7 @@ def plan_stage(s: DreamState) -> None:
         edits=s.replayed,
         judge=s.judge.name,
     )
+    s.plan = replace(s.plan, upserts=settle_path_clashes(s.plan.upserts, s.store.paths()))
 
 
 def write(s: DreamState) -> None:
@@ -441,6 +467,7 @@ def write(s: DreamState) -> None:
         run_id=s.run_id,
         consume_through=s.through if s.pending else None,
         consume_sessions=tuple(p.session.id for p in s.pending) if config.max_sessions is not None else None,
+        expected_parent=s.head,  # an import or rollback since the load: refused, not overwritten
     )
     s.version = None if config.dry_run else store.write_version(changeset)
 
@@ -508,8 +535,11 @@ def dream(
     now: Callable[[], float] = time.perf_counter,
     env: Mapping[str, str] | None = None,
     context: StageContext | None = None,
+    while_waiting: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> DreamReport:
-    """Run one dream over ``store``: the :data:`STAGES` in order (see the module docstring)."""
+    """Run one dream over ``store``: the :data:`STAGES` in order (see the
+    module docstring).  ``while_waiting``: entered around each wait for a
+    Message Batch (the CLI lets go of the store's dream lock there)."""
     progress = progress or NullProgress()
     clock = _Clock(progress, now)
     s = _prepare(store, config, env, progress, context)
@@ -524,6 +554,8 @@ def dream(
         )
     owned_client = _connect(s.llm, config, s.ctx, env)
     if not config.dry_run:
+        if hasattr(s.ctx.client, "batch_log"):
+            s.ctx.client.batch_log = RunBatches(store, s.run_id, while_waiting)
         store.save_run(Run(id=s.run_id, started_at=s.started, status="running", llm=s.llm))
     try:
         _run_stages(STAGES[_READ:], s, clock)
