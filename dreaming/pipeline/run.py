@@ -246,12 +246,13 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
         return False
     for stage, model in config.claude.models.items():
         ctx.models.setdefault(stage, model)
-    opened = ctx.client is None
-    if opened:
+    client = ctx.client
+    opened = client is None
+    if client is None:
         from dreaming.llm.runtime import open_client
 
-        ctx.client = open_client(llm, config.claude, env)
-    ctx.meter = ctx.client.meter
+        client = ctx.client = open_client(llm, config.claude, env)
+    ctx.meter = client.meter
     ctx.meter.start()
     return opened
 
@@ -554,8 +555,9 @@ def dream(
         )
     owned_client = _connect(s.llm, config, s.ctx, env)
     if not config.dry_run:
-        if hasattr(s.ctx.client, "batch_log"):
-            s.ctx.client.batch_log = RunBatches(store, s.run_id, while_waiting)
+        client = s.ctx.client
+        if client is not None and hasattr(client, "batch_log"):  # a real client (batch mode needs a log)
+            client.batch_log = RunBatches(store, s.run_id, while_waiting)
         store.save_run(Run(id=s.run_id, started_at=s.started, status="running", llm=s.llm))
     try:
         _run_stages(STAGES[_READ:], s, clock)
@@ -566,7 +568,7 @@ def dream(
         _record_failure(s, clock, err)
         raise
     finally:
-        if owned_client:
+        if owned_client and s.ctx.client is not None:
             s.ctx.client.close()
         progress.close()
 

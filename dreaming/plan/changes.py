@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dreaming.consolidate import Consolidation
+from dreaming.consolidate import Consolidation, Supersede
 from dreaming.consolidate.edits import EditReplay
 from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.results import Conflict, Merge, Supersede
@@ -50,7 +50,7 @@ from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.reorganise import best_path, topic_path
 from dreaming.plan.rule_ids import extraction_rule, judge_rule
 from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
-from dreaming.store.files import DEFAULT_PATH
+from dreaming.text.memory_files import DEFAULT_PATH
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -403,8 +403,8 @@ def plan_patterns(p: PlanState, patterns: Sequence[Candidate], store_memories: S
         if old is not None:
             if old.id in p.retire:
                 continue
-            updated = memory.replace(id=old.id, created_at=old.created_at, path=old.path)
-            if updated.same_state(old):
+            updated = memory.replace(id=stored.id, created_at=stored.created_at, path=stored.path)
+            if updated.same_state(stored):
                 continue
             p.states[old.id] = updated
             p.changes.append(Change(op="pattern", rule="pattern-again", inputs=(old.id,), outputs=(old.id,),
