@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dreaming.consolidate import Consolidation, Supersede
+from dreaming.consolidate import Consolidation
 from dreaming.consolidate.edits import EditReplay
 from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.results import Conflict, Merge, Supersede
@@ -403,8 +403,8 @@ def plan_patterns(p: PlanState, patterns: Sequence[Candidate], store_memories: S
         if old is not None:
             if old.id in p.retire:
                 continue
-            updated = memory.replace(id=stored.id, created_at=stored.created_at, path=stored.path)
-            if updated.same_state(stored):
+            updated = memory.replace(id=old.id, created_at=old.created_at, path=old.path)
+            if updated.same_state(old):
                 continue
             p.states[old.id] = updated
             p.changes.append(Change(op="pattern", rule="pattern-again", inputs=(old.id,), outputs=(old.id,),
