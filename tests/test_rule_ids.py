@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from dreaming import Store
 from dreaming.cli import cli
-from dreaming.consolidate import consolidate
+from dreaming.consolidate import consolidate, meaning
 from dreaming.consolidate.edits import EditReplay, PathMove, Removal
 from dreaming.consolidate.results import Consolidation, Supersede
 from dreaming.pipeline.stages import JudgeVerdict
@@ -53,6 +53,15 @@ def over_store(stored: list[Memory], new: list[Memory]) -> list[Change]:
     candidates = [Candidate(memory=m, rule="user-fact", confidence=0.8) for m in new]
     decisions = consolidate(stored + new, fresh={m.id for m in new})
     return list(plan_changes(store_memories=stored, candidates=candidates, consolidation=decisions).changes)
+
+
+def by_meaning(older: str, newer: str) -> list[Change]:
+    """The changes a dream plans for a new memory beside a stored one in the same file, after the core and
+    the second pass by meaning."""
+    stored, new = mem("a", older, path="/p.md"), mem("b", newer, 10, path="/p.md")
+    decisions = meaning.refine(consolidate([stored, new], fresh={"b"}), [stored, new], fresh={"b"})
+    candidates = [Candidate(memory=new, rule="user-fact", confidence=0.8)]
+    return list(plan_changes(store_memories=[stored], candidates=candidates, consolidation=decisions).changes)
 
 
 def added_by(candidate_rule: str) -> list[Change]:
@@ -137,6 +146,24 @@ CASES: dict[str, tuple[Callable[..., list], str, str, dict]] = {
         lambda _: over_store([mem("old", "User's editor is vim.", key="user.editor")],
                              [mem("new", "User's editor is helix.", key="user.editor")]),
         "conflict", "same-time-values", {"ids": ["new", "old"], "values": ["User's editor is helix.", "User's editor is vim."]},
+    ),
+    # the second pass by meaning, and updates read from a memory's form
+    "the same fact in other words: merged by meaning": (
+        lambda _: by_meaning("Mira is allergic to peanuts, so no satay",
+                             "Avoid peanuts in suggestions: Mira has an allergy."),
+        "merge", "meaning:duplicate", {"ids": ["a", "b"], "rules": ["meaning:duplicate"]},
+    ),
+    "a later value of the same fact: superseded by meaning": (
+        lambda _: by_meaning("Our office is in Lisbon", "Our office moved to Porto"),
+        "supersede", "meaning:update", {"ids": ["a", "b"]},
+    ),
+    "the same label with a new value: superseded": (
+        lambda _: by_meaning("Signing target: 15 May 2026", "Signing target: 29 May 2026 - slipped two weeks"),
+        "supersede", "label-update", {"ids": ["a", "b"]},
+    ),
+    "a later memory names the old value it replaces: superseded": (
+        lambda _: by_meaning("on call this week: bea", "kofi has taken over on call from bea"),
+        "supersede", "names-old-value", {"ids": ["a", "b"]},
     ),
     # the judge
     "Claude judged a look-alike pair duplicates": (

@@ -96,11 +96,10 @@ def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool
             raise DreamingError("a memory directory cannot be written to stdout; give a directory path")
         with app.store() as store:
             v = store.head if number is None else number
-            memories = store.snapshot(v)
-        if fmt == "jsonl":
-            render_jsonl(memories, sys.stdout)
-        else:
-            click.echo(render_markdown(memories, version=v), nl=False)
+            if fmt == "jsonl":
+                render_jsonl(store.iter_snapshot(v), sys.stdout)
+            else:
+                click.echo(render_markdown(store.iter_snapshot(v), version=v), nl=False)
         return
     with app.store() as store:
         result = export_file(store, out, fmt=fmt, version=number, force=force)

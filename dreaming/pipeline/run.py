@@ -30,8 +30,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dreaming.consolidate import Consolidation, ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate import Consolidation, ConsolidationConfig, consolidate, edits, meaning, scope
 from dreaming.consolidate.edits import EditReplay
+from dreaming.consolidate.meaning import MeaningConfig
+from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
@@ -70,6 +72,8 @@ class DreamConfig:
     pattern_writer: str | None = None
     stage_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     consolidation: ConsolidationConfig = field(default_factory=ConsolidationConfig)
+    #: the second pass by meaning (sentence vectors and the pair model)
+    meaning: MeaningConfig = field(default_factory=MeaningConfig)
     patterns: PatternConfig = field(default_factory=PatternConfig)
     #: dream over at most this many pending sessions (oldest first); the rest wait
     max_sessions: int | None = None
@@ -206,6 +210,13 @@ class RunBatches:
 
 
 DEFAULT_GUARD = 0.2
+
+
+def _people(store: Store) -> set[str]:
+    """The accounts the store's sessions ran under (``/home/mei/...`` -> ``mei``)."""
+    from dreaming.extract.declaratives import account_of
+
+    return {a for s in store.sessions() if (a := account_of((s.metadata or {}).get("cwd")))}
 
 
 def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
@@ -371,6 +382,7 @@ def consolidate_stage(s: DreamState) -> None:
     s.candidates, s.all_memories = _replay_edits(s, candidates, all_memories)
     s.fresh_ids = set(s.fresh) | {c.memory.id for c in s.candidates}
     decisions = consolidate(s.all_memories, fresh=s.fresh_ids, config=s.config.consolidation)
+    decisions = meaning.refine(decisions, s.all_memories, fresh=s.fresh_ids, config=s.config.meaning)
     decisions, _ = scope.apply(decisions, s.all_memories)
     s.decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
         Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
@@ -528,6 +540,7 @@ def _prepare(store: Store, config: DreamConfig, env: Mapping[str, str] | None, p
     )
 
 
+@quiet_gc()  # the whole dream: it holds every record it builds until it writes
 def dream(
     store: Store,
     config: DreamConfig = DreamConfig(),
@@ -560,6 +573,7 @@ def dream(
             client.batch_log = RunBatches(store, s.run_id, while_waiting)
         store.save_run(Run(id=s.run_id, started_at=s.started, status="running", llm=s.llm))
     try:
+        s.ctx.people |= _people(store)
         _run_stages(STAGES[_READ:], s, clock)
         clock.stop()
         return _finish(s, clock)

@@ -33,6 +33,11 @@ RULES: dict[str, str] = {
     "polarity-reversed": "the same subject and value with the polarity reversed, observed later",
     "number-changed": "the same statement where only a number changed, observed later",
     "single-value-update": "a single-valued subject (one editor, one home town) with a new value observed later",
+    "label-update": "the same label ('Desk: 3.14' / 'Desk: 3.20') with a new value observed later, in one file",
+    "names-old-value": "a later memory names the old value as the one it replaces ('kofi has taken over from bea')",
+    # -- the second pass by meaning (sentence vectors and the pair model) -----
+    "meaning:duplicate": "the pair model calls two memories the same fact in other words, with high confidence",
+    "meaning:update": "the pair model calls the later memory a new value of the same fact, with high confidence",
     # -- the consolidation core: flags ----------------------------------------
     "same-time-values": "different values of one subject observed at the same time: all kept, flagged as a conflict",
     # -- the judge ------------------------------------------------------------

@@ -25,10 +25,11 @@ tip's snapshot.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,7 +41,6 @@ from sqlite_utils import Database
 from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
-    Change,
     Changeset,
     Evidence,
     Memory,
@@ -59,6 +59,10 @@ from dreaming.store import closure, schema
 from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
+#: :meth:`Store.related` searches a store holding more states than this with each text's rarest words ...
+RELATED_EXACT_BELOW = 5_000
+#: ... while the states they match add up to at most this many
+RELATED_BUDGET = 300
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
 
 _MEMORY_COLUMNS = (
@@ -114,6 +118,29 @@ def _memory_from_row(row: Sequence[Any]) -> Memory:
         metadata=json.loads(metadata),
         provenance=tuple(Evidence.from_json(e) for e in json.loads(provenance)),
     )
+
+
+def _state_values(mem: Memory) -> tuple[Any, ...]:
+    """A state's stored columns from ``path`` on, as they are written (its
+    id, rid and content hash aside): serialised once per write."""
+    return (
+        mem.path, mem.kind, mem.key, mem.content, format_time(mem.observed_at), format_time(mem.created_at),
+        format_time(mem.first_seen), format_time(mem.last_seen), mem.mentions, dumps(mem.metadata),
+        dumps([e.to_json() for e in mem.provenance]),
+    )
+
+
+def _same_state(row: Sequence[Any] | None, mem: Memory, values: Sequence[Any]) -> bool:
+    """Whether the stored ``row`` (from :meth:`Store._open_states`) holds
+    exactly ``mem``: :meth:`Memory.same_state` without building the stored
+    memory.  Equal columns are equal states; JSON written differently (a
+    float for an int) is compared as data, as ``same_state`` compares it."""
+    if row is None or tuple(row[2:11]) != values[:9]:
+        return False
+    if row[11] == values[9] and row[12] == values[10]:
+        return True
+    stored = [Evidence.from_json(e).to_json() for e in json.loads(row[12])]
+    return json.loads(row[11]) == dict(mem.metadata) and stored == [e.to_json() for e in mem.provenance]
 
 
 def _version_from_row(row: Mapping[str, Any]) -> Version:
@@ -532,6 +559,12 @@ class Store:
         terms = fts_terms(query, drop=SEARCH_STOP_WORDS) or fts_terms(query)
         if not terms or limit <= 0:
             return []
+        cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
+        return [(_memory_from_row(row[:-1]), -row[-1]) for row in self._ranked(terms, v, limit, cols)]
+
+    def _ranked(self, terms: Sequence[str], v: int, limit: int, cols: str) -> list[Sequence[Any]]:
+        """``cols`` of the best ``limit`` states of version ``v`` matching any of
+        ``terms``, each row followed by its bm25 score (lower is better)."""
         # A word that stems to a function word ("Ines" -> "in") is looked up
         # in the unstemmed index; the two bm25 scores of a memory are summed.
         exact = [t for t in terms if t not in SEARCH_STOP_WORDS and stems_to_stop_word(t)]
@@ -558,7 +591,6 @@ class Store:
                 )
                 + ") GROUP BY rid ORDER BY score LIMIT :depth"
             )
-        cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
         depth = max(limit * 4, 50)
         while True:
             rows = self.db.conn.execute(
@@ -575,7 +607,7 @@ class Store:
             if matched < depth:
                 break  # every match was looked at
             depth *= 4
-        return [(_memory_from_row(row[:-1]), -row[-1]) for row in rows]
+        return rows
 
     def last_dream(self) -> Version | None:
         """The newest accepted version a dream wrote."""
@@ -622,16 +654,66 @@ class Store:
             )
         return out
 
-    def related(self, texts: Iterable[str], *, version: int | None = None, per_text: int = 20) -> list[Memory]:
+    def related(
+        self,
+        texts: Iterable[str],
+        *,
+        version: int | None = None,
+        per_text: int = 20,
+        exact_below: int = RELATED_EXACT_BELOW,
+        budget: int = RELATED_BUDGET,
+    ) -> list[Memory]:
         """Memories of ``version`` that share words with any of ``texts``
         (FTS5, bm25, best ``per_text`` each): the neighbourhood a new memory
-        must be compared with, found without reading the whole store."""
-        seen: dict[str, Memory] = {}
-        queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
-        for query in sorted(q for q in queries if q):
-            for memory, _ in self.search(query, version=version, limit=per_text):
-                seen.setdefault(memory.id, memory)
-        return sorted(seen.values(), key=lambda m: m.id)
+        must be compared with, found without reading the whole store.
+
+        bm25 costs a few microseconds for every state a query word matches,
+        and a common word ("service", a first name) matches a tenth of a big
+        store: each search took 0.65 s at 1M.  So a store holding more than
+        ``exact_below`` states (of every version) is searched with each
+        text's rarest words only: in order of how many states hold them,
+        while their postings add up to at most ``budget`` (the rarest word
+        always).  A name or an identifier finds the memories about it; the
+        words every memory shares would only have ranked them below it.
+        Smaller stores are searched with each text's eight longest words, as
+        ``dreaming.testing.oracles.reference_related`` (the test oracle) does.
+        """
+        v = self.head if version is None else version
+        texts = list(texts)
+        states = self.db.conn.execute("SELECT coalesce(max(rid), 0) FROM memories").fetchone()[0]
+        if states <= exact_below:
+            queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
+            seen: dict[str, Memory] = {}
+            for query in sorted(q for q in queries if q):
+                for memory, _ in self.search(query, version=v, limit=per_text):
+                    seen.setdefault(memory.id, memory)
+            return sorted(seen.values(), key=lambda m: m.id)
+        words_of = [fts_terms(text, drop=SEARCH_STOP_WORDS) or fts_terms(text) for text in texts]
+        postings = self._word_postings({w for words in words_of for w in words})
+        bounded: set[tuple[str, ...]] = set()
+        for words in words_of:
+            kept: list[str] = []
+            total = 0
+            for word in sorted(words, key=lambda w: (postings.get(w, 0), w)):
+                total += postings.get(word, 0)
+                if kept and total > budget:
+                    break
+                kept.append(word)
+            if kept:
+                bounded.add(tuple(kept))
+        rids = {row[0] for terms in sorted(bounded) for row in self._ranked(terms, v, per_text, "m.rid, m.id")}
+        return sorted(self.memories_by_rid(rids).values(), key=lambda m: m.id)
+
+    def _word_postings(self, words: Iterable[str]) -> dict[str, int]:
+        """How many states (of every version) hold each word, as written
+        (the unstemmed index's own counts: no scan of its postings)."""
+        conn = self.db.conn
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memories_words_vocab USING fts5vocab(main, memories_words, row)")
+        out: dict[str, int] = {}
+        for chunk in _chunks(sorted(words)):
+            marks = ",".join("?" * len(chunk))
+            out.update(conn.execute(f"SELECT term, doc FROM temp.memories_words_vocab WHERE term IN ({marks})", chunk))
+        return out
 
     # --- writing versions ----------------------------------------------
 
@@ -649,6 +731,78 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
+    def _write_version(self, conn: sqlite3.Connection, cs: Changeset) -> Version | None:
+        """Write ``cs`` inside the caller's transaction (see :meth:`write_version`).
+
+        Nothing is read back as records: the tip's states of the upserted
+        ids come as raw rows (:meth:`_open_states`) and each upsert is
+        serialised once, into the row that is compared with the stored one
+        and, when they differ, written (:meth:`_insert_states`).
+        """
+        parent, number = self._begin_version(conn, expected_parent=cs.expected_parent, origin=cs.origin)
+        upsert_ids = [m.id for m in cs.upserts]
+        if len(set(upsert_ids)) != len(upsert_ids):
+            dupes = sorted({i for i in upsert_ids if upsert_ids.count(i) > 1})
+            raise StoreError(f"changeset writes memory {dupes[0]} twice")
+        both = set(upsert_ids) & set(cs.retire)
+        if both:
+            raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
+        size = self._open_count(conn)
+        old = self._open_states(conn, upsert_ids, scan=8 * len(upsert_ids) >= size)
+        referenced = set(cs.retire).union(*(ch.inputs for ch in cs.changes), *(ch.outputs for ch in cs.changes))
+        rid_at_parent: dict[str, int] = {mid: row[0] for mid, row in old.items()}
+        others = referenced - set(old)
+        rid_at_parent.update(self._open_rids(conn, others, scan=8 * len(others) >= size))
+        missing = [i for i in cs.retire if i not in rid_at_parent]
+        if missing:
+            raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
+
+        changed = [(mem, values) for mem, values in ((m, _state_values(m)) for m in cs.upserts)
+                   if not _same_state(old.get(mem.id), mem, values)]
+        closed = [old[mem.id][0] for mem, _ in changed if mem.id in old] + [rid_at_parent[mid] for mid in cs.retire]
+        consumes = cs.consume_through is not None and self._count_consumable(
+            conn, cs.consume_through, cs.consume_sessions) > 0
+        if not changed and not closed and not consumes:
+            return None
+
+        written = self._insert_states(conn, changed, number)
+        self._close_ranges(conn, closed, number)
+        retired = set(cs.retire)
+
+        def out_rid(mid: str) -> int:
+            if mid in written:
+                return written[mid]
+            if mid in rid_at_parent and mid not in retired:
+                return rid_at_parent[mid]
+            raise StoreError(f"change cites output {mid}, which is not in the new version")
+
+        def in_rid(mid: str) -> int:
+            if mid not in rid_at_parent:
+                raise StoreError(f"change cites input {mid}, which is not in version {parent}")
+            return rid_at_parent[mid]
+
+        change_rows = [
+            (number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
+             dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
+             ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)),
+             ch.rule, dumps(dict(ch.rule_inputs)))
+            for seq, ch in enumerate(cs.changes, start=1)
+        ]
+        self._insert_changes(conn, change_rows)
+        consumed = 0
+        if cs.consume_through is not None:
+            consumed = self._consume(conn, number, cs.consume_through, cs.consume_sessions)
+        replaced = sum(1 for mem, _ in changed if mem.id in old)
+        counts = {
+            "written": len(changed),
+            "added": len(changed) - replaced,
+            "updated": replaced,
+            "retired": len(cs.retire),
+            "changes": len(change_rows),
+            "turns_consumed": consumed,
+        }
+        return self._finish_version(conn, number, parent, cs.status, cs.origin, cs.message, cs.run_id, counts)
+
     def _check_fence(self, conn: sqlite3.Connection) -> None:
         """Inside a write: refuse when this connection writes under a dream
         lock (``fence``) that another process has taken over."""
@@ -661,71 +815,12 @@ class Store:
                     f"nothing was written"
                 )
 
-    def _write_version(
-        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
-    ) -> Version | None:
-        """``known``: states of the upserted ids at HEAD that the caller has
-        already looked up (``import_memories``), so they are not read twice."""
-        self._check_writable(conn)
-        parent = self.head
-        if cs.expected_parent is not None and parent != cs.expected_parent:
-            raise StaleParent(
-                f"HEAD moved from version {cs.expected_parent} to {parent} while this "
-                f"{'dream' if cs.origin == 'dream' else cs.origin} ran (another command wrote a version); "
-                f"nothing was written: run it again"
-            )
-        number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
-        current = self._states_cited(cs, parent, known)
-
-        now = format_time(utcnow())
-        new_states: list[Memory] = []
-        closed: list[int] = []
-        for mem in cs.upserts:
-            old = current.get(mem.id)
-            if old is not None and old.same_state(mem):
-                continue
-            if old is not None:
-                closed.append(old.rid)  # type: ignore[arg-type]
-            new_states.append(mem)
-        for mid in cs.retire:
-            closed.append(current[mid].rid)  # type: ignore[arg-type]
-
-        through = cs.consume_through
-        consumes = False
-        if through is not None:
-            consumes = self._count_consumable(conn, through, cs.consume_sessions) > 0
-        if not new_states and not closed and not consumes:
-            return None
-
-        written = self._insert_states(conn, new_states, number)
-        self._close_ranges(conn, closed, number)
-        changes = self._insert_changes(conn, cs, number, parent, current, written)
-        consumed = 0
-        if through is not None:
-            consumed = self._consume(conn, number, through, cs.consume_sessions)
-        total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
-        replaced = sum(1 for m in new_states if m.id in current)
-        counts = {
-            "memories": total,
-            "written": len(new_states),
-            "added": len(new_states) - replaced,
-            "updated": replaced,
-            "retired": len(cs.retire),
-            "changes": changes,
-            "turns_consumed": consumed,
-        }
-        decided = now if cs.status == "accepted" else None
-        conn.execute(
-            "INSERT INTO versions (number, parent, status, origin, created_at, decided_at, message, run_id, counts) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [number, parent, cs.status, cs.origin, now, decided, cs.message, cs.run_id, dumps(counts)],
-        )
-        if cs.run_id is not None:
-            conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, cs.run_id])
-        return self.version(number)
-
-    def _check_writable(self, conn: sqlite3.Connection) -> None:
-        """This process still holds the dream lock it was fenced with, and no candidate awaits review."""
+    def _begin_version(
+        self, conn: sqlite3.Connection, *, expected_parent: int | None = None, origin: str = "import"
+    ) -> tuple[int, int]:
+        """(parent, number) of the version about to be written, after the checks
+        every write makes: the dream lock's fence, no candidate awaiting
+        review, and HEAD still the version the writer read (``expected_parent``)."""
         self._check_fence(conn)
         pending = self.candidate()
         if pending is not None:
@@ -733,48 +828,89 @@ class Store:
                 f"version {pending.number} is a candidate awaiting review; "
                 f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
             )
-
-    def _states_cited(self, cs: Changeset, parent: int, known: Mapping[str, Memory] | None) -> dict[str, Memory]:
-        """The states at ``parent`` of every memory the changeset writes, retires
-        or cites, after checking that it fits the store."""
-        upsert_ids = [m.id for m in cs.upserts]
-        if len(set(upsert_ids)) != len(upsert_ids):
-            dupes = sorted({i for i in upsert_ids if upsert_ids.count(i) > 1})
-            raise StoreError(f"changeset writes memory {dupes[0]} twice")
-        both = set(upsert_ids) & set(cs.retire)
-        if both:
-            raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
-        referenced = set(cs.retire) | (set() if known is not None else set(upsert_ids))
-        for ch in cs.changes:
-            referenced.update(ch.inputs)
-            referenced.update(ch.outputs)
-        if known is not None:
-            referenced -= set(upsert_ids)
-        current = self.current(referenced, version=parent)
-        if known is not None:
-            current.update(known)
-        missing = [i for i in cs.retire if i not in current]
-        if missing:
-            raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
-        return current
-
-    def _insert_states(self, conn: sqlite3.Connection, states: Sequence[Memory], number: int) -> dict[str, int]:
-        """Write new memory states (and their full-text rows), valid from version
-        ``number``; returns memory id -> storage row."""
-        next_rid = (conn.execute("SELECT max(rid) FROM memories").fetchone()[0] or 0) + 1
-        written: dict[str, int] = {}
-        rows: list[tuple[Any, ...]] = []
-        for offset, mem in enumerate(states):
-            rid = next_rid + offset
-            written[mem.id] = rid
-            rows.append(
-                (
-                    rid, mem.id, mem.path, mem.kind, mem.key, mem.content, mem.content_sha256,
-                    format_time(mem.observed_at), format_time(mem.created_at), format_time(mem.first_seen),
-                    format_time(mem.last_seen), mem.mentions, dumps(mem.metadata),
-                    dumps([e.to_json() for e in mem.provenance]), number,
-                )
+        parent = self.head
+        if expected_parent is not None and parent != expected_parent:
+            raise StaleParent(
+                f"HEAD moved from version {expected_parent} to {parent} while this "
+                f"{'dream' if origin == 'dream' else origin} ran (another command wrote a version); "
+                f"nothing was written: run it again"
             )
+        number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
+        return parent, number
+
+    def _finish_version(
+        self, conn: sqlite3.Connection, number: int, parent: int, status: str, origin: str, message: str,
+        run_id: str | None, counts: Mapping[str, int],
+    ) -> Version:
+        total = self._open_count(conn)
+        now = format_time(utcnow())
+        conn.execute(
+            "INSERT INTO versions (number, parent, status, origin, created_at, decided_at, message, run_id, counts) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [number, parent, status, origin, now, now if status == "accepted" else None, message, run_id,
+             dumps({"memories": total, **counts})],
+        )
+        if run_id is not None:
+            conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, run_id])
+        return self.version(number)
+
+    @staticmethod
+    def _open_count(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0])
+
+    @staticmethod
+    def _open_states(conn: sqlite3.Connection, ids: Collection[str], *, scan: bool) -> dict[str, tuple[Any, ...]]:
+        """The tip's states of ``ids`` as raw rows (rid, id, then
+        :func:`_state_values`' columns as stored): nothing is parsed."""
+        cols = "m.rid, m.id, m.path, m.kind, m.key, m.content, m.observed_at, m.created_at, m.first_seen, " \
+               "m.last_seen, m.mentions, m.metadata, m.provenance"
+        return {row[1]: tuple(row) for row in Store._open_lookup(conn, ids, cols, scan=scan)}
+
+    @staticmethod
+    def _open_rids(conn: sqlite3.Connection, ids: Collection[str], *, scan: bool) -> dict[str, int]:
+        return {row[1]: row[0] for row in Store._open_lookup(conn, ids, "m.rid, m.id", scan=scan)}
+
+    @staticmethod
+    def _open_lookup(conn: sqlite3.Connection, ids: Collection[str], cols: str, *, scan: bool) -> Iterator[Sequence[Any]]:
+        """``cols`` (``m.rid, m.id`` first) of the tip's states of ``ids``:
+        with ``scan`` (most of the store is wanted) one pass over the open
+        states, else an index look-up per id (memories first: the planner
+        would otherwise walk every open range for each chunk)."""
+        if not ids:
+            return
+        if scan:
+            wanted = ids if isinstance(ids, (set, frozenset, dict)) else set(ids)
+            for row in conn.execute(
+                f"SELECT {cols} FROM memory_ranges r JOIN memories m ON m.rid = r.rid WHERE r.valid_to IS NULL"
+            ):
+                if row[1] in wanted:
+                    yield row
+            return
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            yield from conn.execute(
+                f"SELECT {cols} FROM memories m CROSS JOIN memory_ranges r ON r.rid = m.rid "
+                f"WHERE m.id IN ({marks}) AND r.valid_to IS NULL",
+                chunk,
+            )
+
+    def _insert_states(
+        self, conn: sqlite3.Connection, states: Sequence[tuple[Memory, tuple[Any, ...]]], number: int
+    ) -> dict[str, int]:
+        """Write new memory states, index them and open their ranges in
+        ``number``; returns each one's rid.
+
+        Every state a version adds passes through here exactly once (dreams,
+        imports, edits), with its values already serialised
+        (:func:`_state_values`): data derived from a state - an embedding of
+        its content, say - is computed here, once per state, and stored
+        keyed by the state's rid (rows are immutable, so it never goes stale).
+        """
+        next_rid = (conn.execute("SELECT max(rid) FROM memories").fetchone()[0] or 0) + 1
+        rows = [
+            (next_rid + offset, mem.id, *values[:4], mem.content_sha256, *values[4:], number)
+            for offset, (mem, values) in enumerate(states)
+        ]
         conn.executemany(
             "INSERT INTO memories (rid, id, path, kind, key, content, content_sha256, observed_at, created_at, "
             "first_seen, last_seen, mentions, metadata, provenance, written_in) "
@@ -785,43 +921,16 @@ class Store:
         conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         self._open_ranges(conn, [r[0] for r in rows], number)
-        return written
+        return {r[1]: r[0] for r in rows}
 
     @staticmethod
-    def _insert_changes(
-        conn: sqlite3.Connection, cs: Changeset, number: int, parent: int, current: Mapping[str, Memory],
-        written: Mapping[str, int],
-    ) -> int:
-        """Record the changeset's changes, each citing the exact states it read
-        and wrote (and the rule that fired); returns how many."""
-
-        def out_rid(mid: str) -> int:
-            if mid in written:
-                return written[mid]
-            if mid in current and mid not in cs.retire:
-                return current[mid].rid  # type: ignore[return-value]
-            raise StoreError(f"change cites output {mid}, which is not in the new version")
-
-        def in_rid(mid: str) -> int:
-            if mid not in current:
-                raise StoreError(f"change cites input {mid}, which is not in version {parent}")
-            return current[mid].rid  # type: ignore[return-value]
-
-        rows = [
-            (
-                number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
-                dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
-                ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)),
-                ch.rule, dumps(dict(ch.rule_inputs)),
-            )
-            for seq, ch in enumerate(cs.changes, start=1)
-        ]
+    def _insert_changes(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Record changes, each citing the exact states it read and wrote and the rule that fired."""
         conn.executemany(
             "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
             "details, rule, rule_inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        return len(rows)
 
     @staticmethod
     def _open_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
@@ -1123,11 +1232,7 @@ class Store:
                      dumps([before[mid]] if ins else []), dumps([after[mid]] if outs else []),
                      reason, None, "[]", "{}", "rollback", dumps({"to_version": number, "from_version": head}))
                 )
-            conn.executemany(
-                "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
-                "details, rule, rule_inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+            self._insert_changes(conn, rows)
             total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
             counts = {
                 "memories": total,
@@ -1256,7 +1361,7 @@ class Store:
     # --- imports -------------------------------------------------------
 
     def import_memories(
-        self, memories: Sequence[Memory], *, message: str = "", explicit_created: Iterable[str] = ()
+        self, memories: Iterable[Memory], *, message: str = "", explicit_created: Iterable[str] = ()
     ) -> Version | None:
         """Add ``memories`` to HEAD as a new accepted version.
 
@@ -1266,32 +1371,70 @@ class Store:
         keep the created_at of the memory they replace.
         """
         keep_created = set(explicit_created)
+        return self.import_stream(((m, m.id in keep_created) for m in memories), message=message)
+
+    def import_stream(
+        self, items: Iterable[tuple[Memory, bool]], *, message: str = "", batch_size: int = 5000
+    ) -> Version | None:
+        """:meth:`import_memories` for a stream of (memory, created_at given)
+        pairs, written ``batch_size`` at a time inside one transaction: a file
+        of a million memories never sits in memory, and an exception from
+        ``items`` (a bad line found late) rolls everything back.  Returns
+        ``None`` when every memory was already there as it is."""
         with self._write() as conn:
-            existing = self.current([m.id for m in memories], version=self.head)
-            upserts: list[Memory] = []
-            changes: list[Change] = []
-            for mem in memories:
-                old = existing.get(mem.id)
-                if old is not None and mem.id not in keep_created:
-                    mem = mem.replace(created_at=old.created_at)
-                if old is not None and old.same_state(mem):
-                    continue
-                upserts.append(mem)
-                source = next((e.source for e in mem.provenance if e.source), None)
-                where = f" from {source}" if source else ""
-                changes.append(
-                    Change(
-                        op="update" if old is not None else "add",
-                        rule="reimport" if old is not None else "import",
-                        rule_inputs={"source": source},
-                        inputs=(mem.id,) if old is not None else (),
-                        outputs=(mem.id,),
-                        reason=("re-imported with new content" if old is not None else "imported") + where,
-                        evidence=tuple(e for e in mem.provenance if e.source),
-                    )
-                )
-            cs = Changeset(upserts=tuple(upserts), changes=tuple(changes), message=message, origin="import")
-            return self._write_version(conn, cs, known=existing)
+            parent, number = self._begin_version(conn)
+            seen: set[str] = set()
+            seq = written = replaced = 0
+            batch: list[tuple[Memory, bool]] = []
+            for item in itertools.chain(items, [None]):
+                if item is not None:
+                    if item[0].id in seen:
+                        raise StoreError(f"changeset writes memory {item[0].id} twice")
+                    seen.add(item[0].id)
+                    batch.append(item)
+                    if len(batch) < batch_size:
+                        continue
+                rows = self._import_batch(conn, batch, number, seq)
+                seq += len(rows)
+                written += len(rows)
+                replaced += sum(1 for r in rows if r[3] != "[]")
+                batch.clear()
+            if not written:
+                return None
+            counts = {"written": written, "added": written - replaced, "updated": replaced, "retired": 0,
+                      "changes": seq, "turns_consumed": 0}
+            return self._finish_version(conn, number, parent, "accepted", "import", message, None, counts)
+
+    def _import_batch(
+        self, conn: sqlite3.Connection, batch: Sequence[tuple[Memory, bool]], number: int, seq: int
+    ) -> list[tuple[Any, ...]]:
+        """Write one batch of an import; returns the change rows it wrote."""
+        old = self._open_states(conn, [m.id for m, _ in batch], scan=False)
+        changed = []
+        for mem, explicit in batch:
+            row = old.get(mem.id)
+            if row is not None and not explicit:
+                mem = mem.replace(created_at=parse_time(row[7]))
+            values = _state_values(mem)
+            if not _same_state(row, mem, values):
+                changed.append((mem, values))
+        written = self._insert_states(conn, changed, number)
+        self._close_ranges(conn, [old[m.id][0] for m, _ in changed if m.id in old], number)
+        rows = []
+        for offset, (mem, _) in enumerate(changed, start=seq + 1):
+            before = old.get(mem.id)
+            source = next((e.source for e in mem.provenance if e.source), None)
+            where = f" from {source}" if source else ""
+            reason = ("re-imported with new content" if before is not None else "imported") + where
+            rows.append(
+                (number, offset, "update" if before is not None else "add",
+                 dumps([mem.id] if before is not None else []), dumps([mem.id]),
+                 dumps([before[0]] if before is not None else []), dumps([written[mem.id]]),
+                 reason, None, dumps([e.to_json() for e in mem.provenance if e.source]), "{}",
+                 "reimport" if before is not None else "import", dumps({"source": source}))
+            )
+        self._insert_changes(conn, rows)
+        return rows
 
     # --- transcripts -----------------------------------------------------
 
