@@ -202,6 +202,7 @@ CASES: dict[str, tuple[Callable[..., list], str, str, dict]] = {
         "update", "reimport", {"source": "a.jsonl:1"},
     ),
     "rolled back": (lambda tmp: store_changes(tmp, _rolled_back), "rollback", "rollback", {"to_version": 1}),
+    "purged": (lambda tmp: store_changes(tmp, lambda s: (_import(s), s.purge(memory_ids=["m1"]))), "remove", "purge", {}),
     "a net difference (from a version that is not an ancestor)": (
         lambda tmp: _net(tmp), "update", "net-difference", {"from_version": 2, "to_version": 1},
     ),

@@ -47,9 +47,11 @@ from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
 from dreaming.plan.changes import Plan, plan_changes
+from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, Version, utcnow
 from dreaming.store.core import Store
+from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
 
@@ -91,6 +93,9 @@ class DreamConfig:
     guard_share: float | None = None
     #: ... once it touches at least this many memories (tiny stores are noisy)
     guard_min: int = 10
+    #: says whether a new memory reads as an instruction to the assistant or the memory
+    #: system (such a dream always waits for review); see ``dreaming.plan.guard``
+    instruction: Callable[[str], bool] = reads_as_instruction
     message: str | None = None
 
 
@@ -219,27 +224,15 @@ def _people(store: Store) -> set[str]:
     return {a for s in store.sessions() if (a := account_of((s.metadata or {}).get("cwd")))}
 
 
-def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
-    """Why this dream must wait for review, or ``None``.
-
-    It counts the store memories the dream would retire (merged away,
-    superseded) or whose text it would rewrite.  Moves and new memories do not
-    count: they take nothing away.  A transcript that talks a model into
-    "cleaning up" the store shows up here.
-    """
+def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any,
+                  before_chars: int = 0) -> str | None:
+    """Why this dream must wait for review, or ``None`` (:mod:`dreaming.plan.guard`): a
+    change too large for the store's size (retired, rewritten and added memories
+    weighed by length), or a new memory that reads as an instruction."""
     share = config.guard_share if config.guard_share is not None else float(stored)
-    if share >= 1.0 or before == 0:
-        return None
-    head = {m.id: m for m in working}
-    rewritten = sum(1 for m in plan.upserts if m.id in head and m.content != head[m.id].content)
-    touched = len(plan.retire) + rewritten
-    if touched < config.guard_min or touched <= share * before:
-        return None
-    return (
-        f"guard: this dream would retire or rewrite {touched} of {before} memories ({touched / before:.0%}), "
-        f"more than the {share:.0%} allowed without review; it is left as a candidate: read it with "
-        f"`dreaming diff`, then `dreaming accept` or `dreaming reject` (the share is `dreaming config guard`)"
-    )
+    data = GuardInput(upserts=plan.upserts, retire=plan.retire, head={m.id: m for m in working}, before=before,
+                      before_chars=before_chars)
+    return guard_reason(data, share=share, min_touched=config.guard_min, instruction=config.instruction)
 
 
 def _stage_names(config: DreamConfig, llm: str) -> dict[str, str]:
@@ -354,14 +347,19 @@ def load(s: DreamState) -> None:
 
 def extract(s: DreamState) -> None:
     """Candidate memories from the pending sessions (one session at a time, or
-    all at once for a model-backed extractor that sends one batch)."""
+    all at once for a model-backed extractor that sends one batch); a
+    candidate holding a redacted secret is dropped."""
     if getattr(s.extractor, "whole_run", False):
         s.candidates.extend(s.extractor.extract(s.pending, s.ctx))
         s.progress.advance(len(s.pending))
-        return
-    for session in s.pending:
-        s.candidates.extend(s.extractor.extract([session], s.ctx))
-        s.progress.advance()
+    else:
+        for session in s.pending:
+            s.candidates.extend(s.extractor.extract([session], s.ctx))
+            s.progress.advance()
+    kept = [c for c in s.candidates if not has_marker(c.memory.content)]
+    if len(kept) < len(s.candidates):  # "the Slack token is [REDACTED:slack-token]" is noise, not a memory
+        s.ctx.warn(f"{len(s.candidates) - len(kept)} candidate memories held a redacted secret and were dropped")
+        s.candidates = kept
 
 
 def normalise_stage(s: DreamState) -> None:
@@ -462,7 +460,8 @@ def write(s: DreamState) -> None:
     config, store, plan = s.config, s.store, s.plan
     assert plan is not None
     review = config.review if config.review is not None else bool(store.get_config("review", False))
-    guard = guard_verdict(plan, s.working, s.before, config, store.get_config("guard", DEFAULT_GUARD))
+    guard = guard_verdict(plan, s.working, s.before, config, store.get_config("guard", DEFAULT_GUARD),
+                          store.content_chars())
     if guard and not review:
         review = True
         s.ctx.warn(guard)

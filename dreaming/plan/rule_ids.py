@@ -66,6 +66,7 @@ RULES: dict[str, str] = {
     "import": "imported from a file",
     "reimport": "imported again from a file, with new content for the same id",
     "rollback": "a rollback restored the memory as it stood in an earlier version",
+    "purge": "`dreaming purge` erased the memory for good (a secret)",
     "net-difference": "the net difference between two versions not covered by a recorded change",
     "legacy": "written before changes recorded their rule",
 }

@@ -28,6 +28,7 @@ import functools
 import itertools
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ from sqlite_utils import Database
 from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
+    Change,
     Changeset,
     Evidence,
     Memory,
@@ -53,6 +55,7 @@ from dreaming.records import (
     dumps,
     format_time,
     parse_time,
+    sha256_text,
     utcnow,
 )
 from dreaming.store import closure, schema
@@ -470,6 +473,16 @@ class Store:
         return int(self.db.conn.execute(
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
         ).fetchone()[0])
+
+    def content_chars(self, version: int | None = None) -> int:
+        """The total length of the memories of ``version`` (default HEAD), in characters."""
+        v = self.head if version is None else version
+        row = self.db.conn.execute(
+            f"SELECT sum(length(m.content)) FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+            f"WHERE {self._in_version_sql()}",
+            {"v": v},
+        ).fetchone()
+        return int(row[0] or 0)
 
     def paths(self, version: int | None = None) -> set[str]:
         """The distinct memory paths of ``version`` (default HEAD)."""
@@ -1731,6 +1744,96 @@ class Store:
         with self._write() as conn:
             return conn.execute("DELETE FROM dream_lock WHERE name = 'dream' AND token = ?", [token]).rowcount == 1
 
+    # --- purge -------------------------------------------------------------
+
+    def purge(
+        self, *, memory_ids: Sequence[str] = (), texts: Sequence[str] = (), pattern: re.Pattern[str] | None = None
+    ) -> dict[str, int]:
+        """Erase secrets for good: the memories ``memory_ids`` (every state;
+        they leave the tip in a new version), every occurrence of ``texts``
+        and of ``pattern``, from every memory state, change, quote, turn,
+        session, version message and full-text index, replaced by
+        ``[PURGED]``; then the file is rewritten (``secure_delete``, FTS
+        merged, ``VACUUM``, WAL truncated) so no old page keeps them.  The
+        ``purges`` table records that a purge happened and how many rows it
+        rewrote, never what.  Returns those counts per table."""
+        self.db.conn.execute("PRAGMA secure_delete = ON")
+        with self._write() as conn:
+            self._check_fence(conn)
+            erase = list(texts)
+            if memory_ids:
+                erase += self._retire_for_purge(conn, memory_ids)
+            sub = _purger([t for t in erase if t], pattern)
+            counts = {"memories": self._purge_memories(conn, sub)}
+            for table, key, columns in _PURGED_COLUMNS:
+                counts[table] = self._purge_table(conn, table, key, columns, sub)
+            for index in ("memories_fts", "memories_words"):
+                conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+            how = "+".join(h for h, used in (("id", memory_ids), ("text", texts), ("pattern", pattern)) if used)
+            conn.execute("INSERT INTO purges (at, how, counts) VALUES (?, ?, ?)",
+                         [format_time(utcnow()), how, dumps(counts)])
+        self.db.conn.execute("VACUUM")
+        self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts
+
+    def _retire_for_purge(self, conn: sqlite3.Connection, memory_ids: Sequence[str]) -> list[str]:
+        """The texts of every state of ``memory_ids`` (to erase); those at the
+        tip leave it in a new version."""
+        marks = ",".join("?" * len(memory_ids))
+        found = list(conn.execute(f"SELECT id, content FROM memories WHERE id IN ({marks})", list(memory_ids)))
+        missing = sorted(set(memory_ids) - {row[0] for row in found})
+        if missing:
+            raise StoreError(f"no memory with id {missing[0]!r} in this store (ids are shown by `dreaming show --json`)")
+        at_tip = sorted(set(self.current(memory_ids, version=self.head)))
+        if at_tip:
+            changes = tuple(Change(op="remove", rule="purge", inputs=(mid,), reason="purged") for mid in at_tip)
+            self._write_version(conn, Changeset(retire=tuple(at_tip), changes=changes, message="purge", origin="purge"))
+        return sorted({row[1] for row in found}, key=len, reverse=True)
+
+    @staticmethod
+    def _purge_memories(conn: sqlite3.Connection, sub: Callable[[Any], Any]) -> int:
+        """Memory states (and both full-text indexes, which need the old values to forget them)."""
+        rows = list(conn.execute("SELECT rid, content, path, key, metadata, provenance FROM memories"))
+        changed = 0
+        for rid, content, path, key, metadata, provenance in rows:
+            new = (sub(content), sub(path), sub(key), _sub_json(metadata, sub), _sub_json(provenance, sub))
+            if new == (content, path, key, metadata, provenance):
+                continue
+            changed += 1
+            for index in ("memories_fts", "memories_words"):
+                conn.execute(f"INSERT INTO {index}({index}, rowid, content, path, key) VALUES ('delete', ?, ?, ?, ?)",
+                             [rid, content, path, key])
+                conn.execute(f"INSERT INTO {index}(rowid, content, path, key) VALUES (?, ?, ?, ?)",
+                             [rid, new[0], new[1], new[2]])
+            conn.execute(
+                "UPDATE memories SET content = ?, path = ?, key = ?, metadata = ?, provenance = ?, content_sha256 = ? "
+                "WHERE rid = ?",
+                [*new, sha256_text(new[0]), rid],
+            )
+        return changed
+
+    @staticmethod
+    def _purge_table(
+        conn: sqlite3.Connection, table: str, key: str, columns: Sequence[tuple[str, bool]], sub: Callable[[Any], Any]
+    ) -> int:
+        names = ", ".join(c for c, _ in columns)
+        changed = 0
+        for row in list(conn.execute(f"SELECT {key}, {names} FROM {table}")):
+            old = row[1:]
+            new = [(_sub_json(v, sub) if is_json else sub(v)) for v, (_, is_json) in zip(old, columns)]
+            if list(old) != new:
+                changed += 1
+                sets = ", ".join(f"{c} = ?" for c, _ in columns)
+                conn.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", [*new, row[0]])
+        return changed
+
+    def purges(self) -> list[dict[str, Any]]:
+        """When purges happened and how much each rewrote (never what)."""
+        return [
+            {"at": at, "how": how, "counts": json.loads(counts)}
+            for at, how, counts in self.db.conn.execute("SELECT at, how, counts FROM purges ORDER BY seq")
+        ]
+
     # --- runs and config -----------------------------------------------
 
     def save_run(self, run: Run) -> None:
@@ -1848,6 +1951,51 @@ class Store:
         }
 
 
+
+
+PURGED = "[PURGED]"
+#: (table, key column, [(column, holds JSON)]) that purge rewrites besides the memories
+_PURGED_COLUMNS: tuple[tuple[str, str, tuple[tuple[str, bool], ...]], ...] = (
+    ("changes", "id", (("reason", False), ("evidence", True), ("details", True), ("rule_inputs", True))),
+    ("turns", "pk", (("text", False), ("tool_calls", True), ("metadata", True))),
+    ("sessions", "id", (("metadata", True),)),
+    ("versions", "number", (("message", False),)),
+    ("runs", "id", (("error", False),)),
+)
+
+
+def _purger(texts: Sequence[str], pattern: re.Pattern[str] | None) -> Callable[[Any], Any]:
+    """A function replacing every ``texts`` and ``pattern`` match in a string by ``[PURGED]``."""
+    ordered = sorted(set(texts), key=len, reverse=True)
+
+    def sub(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for text in ordered:
+            if text in value:
+                value = value.replace(text, PURGED)
+        return pattern.sub(PURGED, value) if pattern is not None else value
+
+    return sub
+
+
+def _sub_json(raw: Any, sub: Callable[[Any], Any]) -> Any:
+    """A JSON column with ``sub`` applied to every string (keys too)."""
+    if not isinstance(raw, str) or not raw:
+        return raw
+    data = json.loads(raw)
+    new = _walk(data, sub)
+    return raw if new == data else dumps(new)
+
+
+def _walk(value: Any, sub: Callable[[Any], Any]) -> Any:
+    if isinstance(value, str):
+        return sub(value)
+    if isinstance(value, list):
+        return [_walk(v, sub) for v in value]
+    if isinstance(value, dict):
+        return {sub(k): _walk(v, sub) for k, v in value.items()}
+    return value
 
 
 def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:

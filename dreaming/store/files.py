@@ -49,6 +49,7 @@ from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
 from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries, topic_path_of
 from dreaming.text.paths import folder_conflict
+from dreaming.text.redact import Redactor
 from dreaming.text.unicode import fix_value
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class ImportedMemory:
     #: True when the file gave ``created_at`` (otherwise a re-import keeps
     #: the stored memory's creation time)
     explicit_created: bool = False
+    #: secrets replaced by a ``[REDACTED:kind]`` marker in it
+    redacted: int = 0
 
 
 # --- paths -----------------------------------------------------------------
@@ -163,6 +166,10 @@ def memory_from_json(
         # so importing a file twice adds nothing.  The id's time part is the
         # entry's own time when it has one (ids then sort by it).
         mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or created_at or _EPOCH)
+    redactor = Redactor()  # an imported file is text entering the store like a transcript
+    content = redactor.text(content)
+    key = redactor.text(key) if key else key
+    metadata = redactor.value(metadata)
     if path is None:
         # filed under its topic path at once, so that the first dream need not move it (a new state per memory)
         path = topic_path_of(path=None, kind=kind, key=key, content=content, metadata=metadata)
@@ -180,7 +187,8 @@ def memory_from_json(
         metadata=metadata,
         provenance=provenance,
     )
-    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None)
+    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None,
+                          redacted=redactor.count)
 
 
 def _bad_evidence() -> Evidence:
@@ -593,6 +601,8 @@ def write_memory_dir(
 class ImportResult:
     read: int
     version: Version | None
+    #: secrets replaced by a marker before anything was stored
+    redacted: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -608,19 +618,20 @@ def import_file(store: Store, path: Path, *, fmt: str | None = None, message: st
     checked once all are known, before that transaction commits."""
     message = message or f"import {path.name}"
     if path.exists() and not path.is_dir() and (fmt or detect_format(path)) == "jsonl":
-        read = 0
+        read = redacted = 0
         paths: set[str] = set()
 
         def items() -> Iterator[tuple[Memory, bool]]:
-            nonlocal read
+            nonlocal read, redacted
             for item in iter_jsonl(path):
                 read += 1
+                redacted += item.redacted
                 paths.add(item.memory.path)
                 yield item.memory, item.explicit_created
             check_paths(store.paths() | paths, location=str(path))
 
         version = store.import_stream(items(), message=message)
-        return ImportResult(read=read, version=version)
+        return ImportResult(read=read, version=version, redacted=redacted)
     found = read_memories(path, fmt)
     check_paths(store.paths() | {i.memory.path for i in found}, location=str(path))
     version = store.import_memories(
@@ -628,7 +639,7 @@ def import_file(store: Store, path: Path, *, fmt: str | None = None, message: st
         message=message,
         explicit_created=[i.memory.id for i in found if i.explicit_created],
     )
-    return ImportResult(read=len(found), version=version)
+    return ImportResult(read=len(found), version=version, redacted=sum(i.redacted for i in found))
 
 
 def export_format_for(out: Path) -> str:

@@ -19,17 +19,17 @@ from rapidfuzz import fuzz, process
 
 from dreaming.consolidate import slots
 from dreaming.consolidate.text import normal_form
-from dreaming.ingest.redact import Finding, _find, _Plan
 from dreaming.patterns.communities import PatternConfig, terms_of
 from dreaming.patterns.communities import _sessions_of as sessions_of
 from dreaming.pipeline.stages import Community
 from dreaming.records import Memory
 from dreaming.store.core import Store, fts_terms
+from dreaming.text.redact import Finding, _find, _Plan
 
 
 def reference_find(text: str) -> list[Finding]:
     """The redaction oracle: every scanner over the whole text and every line, no shortcuts
-    (the reference for :func:`dreaming.ingest.redact.find`)."""
+    (the reference for :func:`dreaming.text.redact.find`)."""
     return _find(text, _Plan.full(), gated=False)
 
 
