@@ -51,6 +51,7 @@ from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, Version, utcnow
 from dreaming.store.core import Store
+from dreaming.store.files import MAX_MEMORY_BYTES
 from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
@@ -191,6 +192,20 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     for m in store.with_keys([m.key for m in by_id.values() if m.kind == "pattern" and m.key]):
         by_id.setdefault(m.id, m)
     return sorted(by_id.values(), key=lambda m: m.id)
+
+
+def _admissible(candidates: list[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that may become memories: not one holding a redaction marker
+    ("the Slack token is [REDACTED:slack-token]" is noise), not one over
+    MAX_MEMORY_BYTES (the hosted stores refuse those too); a warning counts each."""
+    marked = [c for c in candidates if has_marker(c.memory.content)]
+    huge = [c for c in candidates if len(c.memory.content.encode("utf-8", "surrogatepass")) > MAX_MEMORY_BYTES]
+    if marked:
+        ctx.warn(f"{len(marked)} candidate memories held a redacted secret and were dropped")
+    if huge:
+        ctx.warn(f"{len(huge)} candidate memories were over {MAX_MEMORY_BYTES:,} bytes and were dropped")
+    dropped = {id(c) for c in (*marked, *huge)}
+    return [c for c in candidates if id(c) not in dropped] if dropped else candidates
 
 
 class RunBatches:
@@ -347,8 +362,8 @@ def load(s: DreamState) -> None:
 
 def extract(s: DreamState) -> None:
     """Candidate memories from the pending sessions (one session at a time, or
-    all at once for a model-backed extractor that sends one batch); a
-    candidate holding a redacted secret is dropped."""
+    all at once for a model-backed extractor that sends one batch); only
+    admissible ones are kept (:func:`_admissible`)."""
     if getattr(s.extractor, "whole_run", False):
         s.candidates.extend(s.extractor.extract(s.pending, s.ctx))
         s.progress.advance(len(s.pending))
@@ -356,10 +371,7 @@ def extract(s: DreamState) -> None:
         for session in s.pending:
             s.candidates.extend(s.extractor.extract([session], s.ctx))
             s.progress.advance()
-    kept = [c for c in s.candidates if not has_marker(c.memory.content)]
-    if len(kept) < len(s.candidates):  # "the Slack token is [REDACTED:slack-token]" is noise, not a memory
-        s.ctx.warn(f"{len(s.candidates) - len(kept)} candidate memories held a redacted secret and were dropped")
-        s.candidates = kept
+    s.candidates = _admissible(s.candidates, s.ctx)
 
 
 def normalise_stage(s: DreamState) -> None:
@@ -599,6 +611,8 @@ def _finish(s: DreamState, clock: _Clock) -> DreamReport:
         "unsettled": len(s.unsettled),
         "changes": len(plan.changes),
     }
+    if version is not None:  # the store's own count of the version (what `dreaming log` shows)
+        counts.update({f"version_{k}": version.counts.get(k, 0) for k in ("added", "updated", "retired")})
     status = "partial" if s.ctx.partial else "completed"
     report = DreamReport(
         run_id=s.run_id,
