@@ -147,14 +147,15 @@ CASES: dict[str, tuple[Callable[..., list], str, str, dict]] = {
                              [mem("new", "User's editor is helix.", key="user.editor")]),
         "conflict", "same-time-values", {"ids": ["new", "old"], "values": ["User's editor is helix.", "User's editor is vim."]},
     ),
-    # the second pass by meaning, and updates read from a memory's form
+    # the second pass by meaning, and updates read from a memory's form (the meaning cases follow the shipped
+    # pair model: a retrained model may need another pair here -- any the model calls clearly will do)
     "the same fact in other words: merged by meaning": (
         lambda _: by_meaning("Mira is allergic to peanuts, so no satay",
                              "Avoid peanuts in suggestions: Mira has an allergy."),
         "merge", "meaning:duplicate", {"ids": ["a", "b"], "rules": ["meaning:duplicate"]},
     ),
     "a later value of the same fact: superseded by meaning": (
-        lambda _: by_meaning("Our office is in Lisbon", "Our office moved to Porto"),
+        lambda _: by_meaning("Our CI runs on Jenkins", "We switched CI from Jenkins to GitHub Actions"),
         "supersede", "meaning:update", {"ids": ["a", "b"]},
     ),
     "the same label with a new value: superseded": (

@@ -232,6 +232,21 @@ class RunBatches:
 DEFAULT_GUARD = 0.2
 
 
+def _not_instructions(candidates: Sequence[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that read as instructions to the assistant or the memory system are never memories,
+    whoever proposed them (the offline rules or Claude); each one dropped is said in a warning."""
+    from dreaming.extract.injection import aimed_at_memory
+
+    kept = []
+    for c in candidates:
+        why = aimed_at_memory(c.memory.content) if c.memory.kind != "edit" else None
+        if why is None:
+            kept.append(c)
+        else:
+            ctx.warn(f"not stored: {c.memory.content[:80]!r} {why}")
+    return kept
+
+
 def _people(store: Store) -> set[str]:
     """The accounts the store's sessions ran under (``/home/mei/...`` -> ``mei``)."""
     from dreaming.extract.declaratives import account_of
@@ -371,7 +386,7 @@ def extract(s: DreamState) -> None:
         for session in s.pending:
             s.candidates.extend(s.extractor.extract([session], s.ctx))
             s.progress.advance()
-    s.candidates = _admissible(s.candidates, s.ctx)
+    s.candidates = _admissible(_not_instructions(s.candidates, s.ctx), s.ctx)
 
 
 def normalise_stage(s: DreamState) -> None:
@@ -407,7 +422,7 @@ def _replay_edits(
     """The agent's own memory edits first: exact, and what they retire is not
     consolidated again (:mod:`dreaming.consolidate.edits`)."""
     edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
-    s.replayed = edits.replay(all_memories, edit_candidates)
+    s.replayed = edits.replay(all_memories, edit_candidates, new_ids={c.memory.id for c in candidates})
     s.ctx.warnings.extend(s.replayed.unmatched)
     candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
     moved = {m.memory_id: m.path for m in s.replayed.moves}

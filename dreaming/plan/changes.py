@@ -446,8 +446,15 @@ def plan_moves(p: PlanState, fresh: Iterable[str]) -> None:
 
 def finish(p: PlanState) -> Plan:
     """The plan; a change's outputs that a later decision retired are dropped
-    (outputs must exist in the new version)."""
-    final_ids = (set(p.head) - p.retire) | set(p.states)
-    cleaned = tuple(replace(ch, outputs=tuple(o for o in ch.outputs if o in final_ids)) for ch in p.changes)
+    (outputs must exist in the new version), and an in-place update of a
+    memory that a later decision retired is dropped whole (it says nothing
+    the retiring change does not)."""
+    final_ids = (set(p.head) | set(p.states)) - p.retire
+    cleaned = tuple(
+        replace(ch, outputs=tuple(o for o in ch.outputs if o in final_ids))
+        for ch in p.changes
+        if not (ch.op == "update" and ch.outputs and not any(o in final_ids for o in ch.outputs))
+    )
     upserts = tuple(p.states[i] for i in sorted(p.states) if i not in p.retire)
     return Plan(upserts=upserts, retire=tuple(sorted(p.retire)), changes=cleaned, counts=p.counts)
+
