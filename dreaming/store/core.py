@@ -107,7 +107,7 @@ def _memory_from_row(row: Sequence[Any]) -> Memory:
         key=key,
         content=content,
         observed_at=parse_time(observed_at),
-        created_at=parse_time(created_at),  # type: ignore[arg-type]
+        created_at=_db_time(created_at),
         first_seen=parse_time(first_seen),
         last_seen=parse_time(last_seen),
         mentions=mentions,
@@ -122,7 +122,7 @@ def _version_from_row(row: Mapping[str, Any]) -> Version:
         parent=row["parent"],
         status=row["status"],
         origin=row["origin"],
-        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+        created_at=_db_time(row["created_at"]),
         decided_at=parse_time(row["decided_at"]),
         message=row["message"],
         run_id=row["run_id"],
@@ -702,10 +702,10 @@ class Store:
             if old is not None and old.same_state(mem):
                 continue
             if old is not None:
-                closed.append(old.rid)  # type: ignore[arg-type]
+                closed.append(_rid(old))
             new_states.append(mem)
         for mid in cs.retire:
-            closed.append(current[mid].rid)  # type: ignore[arg-type]
+            closed.append(_rid(current[mid]))
 
         through = cs.consume_through
         consumes = False
@@ -746,13 +746,13 @@ class Store:
             if mid in written:
                 return written[mid]
             if mid in current and mid not in cs.retire:
-                return current[mid].rid  # type: ignore[return-value]
+                return _rid(current[mid])
             raise StoreError(f"change cites output {mid}, which is not in the new version")
 
         def in_rid(mid: str) -> int:
             if mid not in current:
                 raise StoreError(f"change cites input {mid}, which is not in version {parent}")
-            return current[mid].rid  # type: ignore[return-value]
+            return _rid(current[mid])
 
         change_rows = []
         for seq, ch in enumerate(cs.changes, start=1):
@@ -836,7 +836,7 @@ class Store:
             if only is None and exclude is None:
                 chosen = set(seqs)
             else:
-                listed = set(only if only is not None else exclude)  # type: ignore[arg-type]
+                listed = set(only) if only is not None else set(exclude or ())
                 unknown = sorted(listed - set(seqs))
                 if unknown:
                     span = f"{seqs[0]} to {seqs[-1]}" if seqs else "none"
@@ -996,7 +996,7 @@ class Store:
         where, params = ("WHERE version = ?", [version]) if version is not None else ("", [])
         return [
             Decision(
-                version=r[0], decided_at=parse_time(r[1]), who=r[2], via=r[3], verdict=r[4],  # type: ignore[arg-type]
+                version=r[0], decided_at=_db_time(r[1]), who=r[2], via=r[3], verdict=r[4],
                 accepted=tuple(json.loads(r[5])), rejected=tuple(json.loads(r[6])), released_turns=r[7],
             )
             for r in self.db.conn.execute(
@@ -1503,8 +1503,8 @@ class Store:
         if row is None:
             return None
         return LockHolder(
-            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=parse_time(row[4]),  # type: ignore[arg-type]
-            heartbeat_at=parse_time(row[5]), command=row[6],  # type: ignore[arg-type]
+            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=_db_time(row[4]),
+            heartbeat_at=_db_time(row[5]), command=row[6],
         )
 
     def try_lock(self, mine: LockHolder, *, stale: Callable[[LockHolder], bool]) -> LockHolder | None:
@@ -1593,7 +1593,7 @@ class Store:
     def _run_from_row(row: Mapping[str, Any]) -> Run:
         return Run(
             id=row["id"],
-            started_at=parse_time(row["started_at"]),  # type: ignore[arg-type]
+            started_at=_db_time(row["started_at"]),
             finished_at=parse_time(row["finished_at"]),
             status=row["status"],
             version=row["version"],
@@ -1690,6 +1690,20 @@ def _stop_word_index() -> sqlite3.Connection:
     conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(SEARCH_STOP_WORDS)),))
     return conn
+
+
+def _db_time(value: str) -> datetime:
+    """A time read back from a NOT NULL column (written by ``format_time``, never empty)."""
+    at = parse_time(value)
+    if at is None:
+        raise StoreError("the store holds an empty time where one is required: the file is damaged")
+    return at
+
+
+def _rid(memory: Memory) -> int:
+    """The state row of a memory read from the store (set on every stored state)."""
+    assert memory.rid is not None, memory.id
+    return memory.rid
 
 
 def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
