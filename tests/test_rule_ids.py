@@ -215,7 +215,7 @@ ELSEWHERE = {"restatement-fold": "tests/test_plan_ops.py", "legacy": "test_a_sto
 # every extractor's rule name: an add names the rule that found it
 for name in ("memory-tool:create", "memory-tool:str_replace", "memory-tool:insert", "CLAUDE.md:edit",
              "CLAUDE.local.md:write", "MEMORY.md:multiedit", "user-preference", "user-instruction", "user-fact",
-             "project-fact", "speaker-statement", "workaround", "summary", "compact-summary", "claude-extract"):
+             "project-fact", "user-statement", "speaker-statement", "workaround", "summary", "compact-summary", "claude-extract"):
     CASES[f"a candidate found by {name} is added"] = (
         lambda _, name=name: added_by(name), "add", extraction_rule(name), {"extractor_rule": name},
     )

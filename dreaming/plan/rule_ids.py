@@ -57,6 +57,7 @@ RULES: dict[str, str] = {
     "user-instruction": "the user gave a standing instruction",
     "user-fact": "the user stated a fact about themselves",
     "project-fact": "the user stated a fact about their project",
+    "user-statement": "the user said something about themselves in passing (a declarative sentence)",
     "speaker-statement": "a named speaker said something about themselves (first person)",
     "workaround": "a tool call failed and another call then worked for the same goal",
     "summary": "a summary record of the session",
