@@ -222,6 +222,9 @@ class Changeset:
     consume_through: int | None = None
     #: ... restricted to these sessions (``None``: every pending session)
     consume_sessions: tuple[str, ...] | None = None
+    #: the version this changeset was computed from: the store refuses it
+    #: when the tip has moved since (``None``: written on top of whatever is there)
+    expected_parent: int | None = None
 
     @property
     def is_empty(self) -> bool:

@@ -35,7 +35,23 @@ class App:
             store.close()
 
 
+    @contextmanager
+    def writing(self, wait: float, command: str) -> Iterator[Store]:
+        """The store, held under its dream lock: every command that writes a
+        version is serialised with dreams (waiting up to ``wait`` seconds for
+        one to finish, else a one-line error naming the holder)."""
+        from dreaming.unattended.lock import dream_lock
+
+        with self.store() as store, dream_lock(store, wait=wait, command=command):
+            yield store
+
+
 pass_app = click.make_pass_decorator(App)
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+    help="When a dream holds the store's lock, wait up to this long for it (else exit 1 naming it).",
+)
 
 
 def emit_json(data: Any) -> None:

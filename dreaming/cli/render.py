@@ -12,19 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from dreaming.records import Memory, Version
-from dreaming.review.diff import DiffReport
-
-OP_STYLE = {
-    "add": "green",
-    "merge": "cyan",
-    "supersede": "yellow",
-    "update": "yellow",
-    "remove": "red",
-    "pattern": "magenta",
-    "conflict": "bold red",
-    "move": "blue",
-    "rollback": "bright_blue",
-}
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -97,44 +84,6 @@ def print_memories(console: Console, memories: Sequence[Memory], *, version: int
         tags.append(m.id)
         line.append(f"  [{' · '.join(tags)}]", style="dim")
         console.print(line)
-
-
-def print_diff(console: Console, report: DiffReport) -> None:
-    counts = report.op_counts
-    summary = ", ".join(f"{n} {op}" for op, n in counts.items()) or "no changes"
-    console.print(Text(f"diff version {report.from_version} → {report.to_version}: {summary}", style="bold"))
-    for entry in report.entries:
-        change = entry.change
-        style = OP_STYLE.get(change.op, "")
-        head = Text()
-        if change.seq:
-            head.append(f"\n#{change.seq} ", style="bold")
-        head.append(f"{'' if change.seq else chr(10)}{change.op}", style=f"bold {style}")
-        if change.score is not None:
-            head.append(f"  score {change.score:.2f}", style="dim")
-        if change.version != report.to_version:
-            head.append(f"  (in version {change.version})", style="dim")
-        head.append(f"  {change.reason}")
-        console.print(head)
-        for m in change.before:
-            console.print(Text(f"  - {_short(m.content, 110)}", style="red"), Text(f"  {m.path} {m.id[-8:]}", style="dim"))
-        for m in change.after:
-            console.print(
-                Text(f"  + {_short(m.content, 110)}", style="green"), Text(f"  {m.path} {m.id[-8:]}", style="dim")
-            )
-        for q in entry.quotes[:3]:
-            who = q.speaker or q.role
-            when = (q.timestamp or "")[:10]
-            console.print(
-                Text(f"    ▏{who} {when} [{q.session_id}#{q.turn_id}]: ", style="dim"),
-                Text(_short(q.text, 100), style="italic dim"),
-            )
-        if len(entry.quotes) > 3:
-            console.print(Text(f"    ▏… {len(entry.quotes) - 3} more quotes (see --json)", style="dim"))
-        if not entry.quotes:
-            sources = [e.source for e in entry.evidence if e.source]
-            if sources:
-                console.print(Text(f"    ▏source: {', '.join(sources[:3])}", style="dim"))
 
 
 def stats_table(stats: dict[str, Any]) -> Table:

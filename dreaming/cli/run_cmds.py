@@ -106,12 +106,12 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
             verdict = check(store, trigger)
             if not verdict.ready:
                 return _not_now(verdict, ingested, as_json)
-        with dream_lock(store, wait=wait):
+        with dream_lock(store, wait=wait) as lock:
             if trigger is not None:
                 verdict = check(store, trigger)  # again: a dream we waited for may have consumed them
                 if not verdict.ready:
                     return _not_now(verdict, ingested, as_json)
-            report = dream(store, config, progress=progress)
+            report = dream(store, config, progress=progress, while_waiting=lock.paused)
         if ingested is not None:
             report = replace(report, ingest=ingested.to_json(), warnings=(*ingested.warnings, *report.warnings))
     if as_json:

@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, utils
 
 from dreaming.records import ToolCall
 from dreaming.store.files import split_markdown
+from dreaming.text.paths import BadPath, memory_path
 
 MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}
 MEMORY_FILES = {"claude.md", "memory.md", "claude.local.md"}
@@ -56,10 +57,15 @@ class MemoryWrite:
 
 
 def _memory_path(raw: str) -> str | None:
-    if not raw.startswith("/memories"):
+    """The memory path a memory-tool path names; ``None`` for a path outside
+    ``/memories`` or one :func:`dreaming.text.paths.memory_path` refuses
+    (``/memories/../../home/me/.bashrc``): such a write is not remembered."""
+    if raw != "/memories" and not raw.startswith("/memories/"):
         return None
-    rest = raw[len("/memories"):].strip("/")
-    return "/" + rest if rest else None
+    try:
+        return memory_path(raw)
+    except BadPath:
+        return None
 
 
 def _text(value: Any) -> str:

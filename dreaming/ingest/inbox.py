@@ -42,6 +42,7 @@ from dreaming.ingest.detect import FORMATS, check_file, check_format, detect, it
 from dreaming.ingest.redact import Redactor
 from dreaming.records import Session, Turn
 from dreaming.store.core import IngestCounts, SourceState, Store
+from dreaming.text.unicode import fix_value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,6 +241,7 @@ def _stream(planned: _Planned, config: IngestConfig, tally: _Tally) -> Iterator[
                 raise InputError(f"{item.reason} (--strict: nothing was written)", location=item.location)
             tally.skip(str(item))
             continue
+        item = fix_value(item)  # "\ud83c" alone (a string cut inside an emoji) cannot be stored
         redactor = tally.redactor
         if redactor is not None:
             if isinstance(item, Turn):

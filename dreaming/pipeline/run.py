@@ -16,9 +16,11 @@ share of the store does it read the whole store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.plan.changes import plan_changes
+from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
 
@@ -176,6 +179,27 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     return sorted(by_id.values(), key=lambda m: m.id)
 
 
+class RunBatches:
+    """The batch log of one run (``dreaming.llm.client.BatchLog``): batches
+    are recorded in the run's row before they are polled, and a batch that a
+    run which never finished submitted for the same requests is found again."""
+
+    def __init__(self, store: Store, run_id: str, while_waiting: Callable[[], AbstractContextManager[None]] | None):
+        self.store = store
+        self.run_id = run_id
+        self.known = store.unfinished_batches()
+        self._waiting = while_waiting
+
+    def find(self, digest: str) -> str | None:
+        return self.known.get(digest)
+
+    def record(self, digest: str, batch_id: str) -> None:
+        self.store.record_batch(self.run_id, digest, batch_id)
+
+    def waiting(self) -> AbstractContextManager[None]:
+        return self._waiting() if self._waiting is not None else contextlib.nullcontext()
+
+
 DEFAULT_GUARD = 0.2
 
 
@@ -235,8 +259,11 @@ def dream(
     now: Callable[[], float] = time.perf_counter,
     env: Mapping[str, str] | None = None,
     context: StageContext | None = None,
+    while_waiting: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> DreamReport:
-    """Run one dream over ``store``; see the module docstring."""
+    """Run one dream over ``store``; see the module docstring.  ``while_waiting``:
+    entered around each wait for a Message Batch (the CLI lets go of the
+    store's dream lock there)."""
     progress = progress or NullProgress()
     clock = _Clock(progress, now)
     llm = resolve_llm(config.llm, env)
@@ -283,6 +310,8 @@ def dream(
         )
     owned_client = _connect(llm, config, ctx, env)
     if not config.dry_run:
+        if hasattr(ctx.client, "batch_log"):
+            ctx.client.batch_log = RunBatches(store, run_id, while_waiting)
         store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
         clock.stage("extract", total=max(1, len(pending)))
@@ -360,6 +389,7 @@ def dream(
             folds=folds,
             edits=replayed,
         )
+        plan = replace(plan, upserts=settle_path_clashes(plan.upserts, store.paths()))
 
         clock.stage("write")
         review = config.review if config.review is not None else bool(store.get_config("review", False))
@@ -382,6 +412,7 @@ def dream(
             run_id=run_id,
             consume_through=through if pending else None,
             consume_sessions=sessions if config.max_sessions is not None else None,
+            expected_parent=head,  # an import or rollback since the load: refused, not overwritten
         )
         version = None if config.dry_run else store.write_version(changeset)
         clock.stop()

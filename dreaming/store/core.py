@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dreaming.errors import CandidatePending, StoreError, VersionNotFound
+from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
     Change,
@@ -69,6 +69,20 @@ _MEMORY_COLUMNS = (
 def default_store_path() -> Path:
     """``$DREAMING_STORE`` or ``./memory_store/memory.db``."""
     return Path(os.environ.get("DREAMING_STORE") or Path("memory_store") / "memory.db")
+
+
+#: a store holds every transcript it read: only its owner may read it (SQLite
+#: gives the -wal and -shm files the mode of the database file)
+STORE_MODE = 0o600
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty ``path`` with mode 0600 (whatever the umask) for SQLite to fill."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, STORE_MODE))
+        os.chmod(path, STORE_MODE)
+    except OSError as err:
+        raise StoreError(f"cannot create {path}: {err.strerror or err}") from None
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -226,7 +240,7 @@ class Store:
             raise StoreError(f"no store at {target}; create one with `dreaming --store {target} init`")
         if not exists:
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as err:
                 raise StoreError(f"cannot create {target.parent}: {err.strerror or err}") from None
             if not os.access(target.parent, os.W_OK):
@@ -234,6 +248,8 @@ class Store:
             exists = cls._create(target)
         elif not os.access(target, os.R_OK):
             raise StoreError(f"cannot read {target}: permission denied")
+        if not exists:  # created in place (no hard links here): private from the start
+            _create_private(target)
         try:
             conn = sqlite3.connect(str(target), timeout=30.0)
         except sqlite3.Error as err:
@@ -265,6 +281,7 @@ class Store:
         supported it is created in place as before."""
         tmp = target.with_name(f".{target.name}.{new_id('creating')}")
         try:
+            _create_private(tmp)
             conn = sqlite3.connect(str(tmp), timeout=30.0)
             try:
                 cls(Database(conn, execute_plugins=False), tmp)._prepare(fresh=True)
@@ -417,6 +434,18 @@ class Store:
         return self.db.conn.execute(
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
         ).fetchone()[0]
+
+    def paths(self, version: int | None = None) -> set[str]:
+        """The distinct memory paths of ``version`` (default HEAD)."""
+        v = self.head if version is None else version
+        return {
+            r[0]
+            for r in self.db.conn.execute(
+                f"SELECT DISTINCT m.path FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                f"WHERE {self._in_version_sql()}",
+                {"v": v},
+            )
+        }
 
     def _rids_at(self, version: int) -> set[int]:
         return {
@@ -611,19 +640,24 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
-    def _write_version(
-        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
-    ) -> Version | None:
-        """``known``: states of the upserted ids at HEAD that the caller has
-        already looked up (``import_memories``), so they are not read twice."""
+    def _check_fence(self, conn: sqlite3.Connection) -> None:
+        """Inside a write: refuse when this connection writes under a dream
+        lock (``fence``) that another process has taken over."""
         if self.fence is not None:
             holder = self._lock_holder(conn)
             if holder is None or holder.token != self.fence:
                 taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
                 raise StoreError(
-                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
+                    f"this process lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
                     f"nothing was written"
                 )
+
+    def _write_version(
+        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
+    ) -> Version | None:
+        """``known``: states of the upserted ids at HEAD that the caller has
+        already looked up (``import_memories``), so they are not read twice."""
+        self._check_fence(conn)
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -631,6 +665,12 @@ class Store:
                 f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
             )
         parent = self.head
+        if cs.expected_parent is not None and parent != cs.expected_parent:
+            raise StaleParent(
+                f"HEAD moved from version {cs.expected_parent} to {parent} while this "
+                f"{'dream' if cs.origin == 'dream' else cs.origin} ran (another command wrote a version); "
+                f"nothing was written: run it again"
+            )
         number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
         upsert_ids = [m.id for m in cs.upserts]
         if len(set(upsert_ids)) != len(upsert_ids):
@@ -789,6 +829,7 @@ class Store:
         if only is not None and exclude is not None:
             raise StoreError("give the changes to accept (--only) or to reject (--except), not both")
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "accept")
             seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [cand.number])]
             if only is None and exclude is None:
@@ -968,6 +1009,7 @@ class Store:
         """Reject the pending candidate: HEAD stays as it was, and the turns
         its dream consumed become pending again."""
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "reject")
             return self._reject(conn, cand.number, who=who, via=via)
 
@@ -1011,6 +1053,7 @@ class Store:
         """
         self._check_version(number)
         with self._write() as conn:
+            self._check_fence(conn)
             pending = self.candidate()
             if pending is not None:
                 raise CandidatePending(
@@ -1139,7 +1182,9 @@ class Store:
                         if ch.decision == "rejected":
                             continue
                         touches = any(m.rid in removed for m in ch.before) or any(m.rid in added for m in ch.after)
-                        if touches:
+                        # a conflict changes nothing, but its flag stands while its memories do
+                        flags = ch.op == "conflict" and all(m.rid in rids_b for m in ch.after)
+                        if touches or flags:
                             recorded.append(ch)
         covered = {m.rid for ch in recorded for m in (*ch.before, *ch.after)}
         rest_removed = sorted(removed - covered)
@@ -1506,6 +1551,26 @@ class Store:
                     dumps(data["timings"]), dumps(data["counts"]), dumps(data["cost"]), data["error"],
                 ],
             )
+
+    def record_batch(self, run_id: str, digest: str, batch_id: str) -> None:
+        """Note in run ``run_id``'s row that it submitted ``batch_id`` for the
+        requests whose digest is ``digest`` (before it polls the batch)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET batches = json_set(batches, '$.' || json_quote(?), ?) WHERE id = ?",
+                [digest, batch_id, run_id],
+            )
+
+    def unfinished_batches(self) -> dict[str, str]:
+        """``{digest: batch id}`` submitted by runs that never finished (still
+        running, or failed: killed, interrupted): a rerun sending the same
+        requests collects these instead of paying again."""
+        found: dict[str, str] = {}
+        for (raw,) in self.db.conn.execute(
+            "SELECT batches FROM runs WHERE status IN ('running', 'failed') AND batches != '{}' ORDER BY started_at"
+        ):
+            found.update(json.loads(raw))
+        return found
 
     def close_interrupted_runs(self, *, at: datetime, reason: str) -> int:
         """Mark runs still ``running`` as failed with ``reason``.  Only for a

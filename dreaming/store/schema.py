@@ -244,5 +244,25 @@ def m007_review_decisions(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_batches_and_purges(db: Database) -> None:
+    # runs.batches: the Message Batches a run submitted ({request digest:
+    # batch id}), written before the run polls them, so a rerun after a
+    # crash collects the same batch instead of paying for it twice.
+    # purges: that a purge happened, when and how much it erased (never what).
+    db.executescript(
+        """
+        ALTER TABLE runs ADD COLUMN batches TEXT NOT NULL DEFAULT '{}';
+
+        CREATE TABLE purges (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            how TEXT NOT NULL,
+            counts TEXT NOT NULL DEFAULT '{}'
+        );
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
