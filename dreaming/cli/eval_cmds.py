@@ -152,7 +152,7 @@ class EvalGroup(click.Group):
               help="Version after (default: the newest dream version).")
 @eval_options
 @click.pass_context
-def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, after: int | None, **options: Any) -> None:
+def eval_group(ctx: click.Context, /, tasks_file: Path | None, before: int | None, after: int | None, **options: Any) -> None:
     """Does a dream make the next session better?  Before/after task completion.
 
     \b
@@ -193,7 +193,7 @@ def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, 
 @dream_options
 @eval_options
 @pass_app
-def locomo_cmd(app: App, path: Path, conversations: tuple[str, ...], llm: str, workdir: Path | None, **options: Any) -> None:
+def locomo_cmd(app: App, /, path: Path, conversations: tuple[str, ...], llm: str, workdir: Path | None, **options: Any) -> None:
     """The LoCoMo suite over PATH (a JSON file in LoCoMo's format).
 
     Per conversation: before = each session's observation facts appended
@@ -217,7 +217,7 @@ def locomo_cmd(app: App, path: Path, conversations: tuple[str, ...], llm: str, w
 @dream_options
 @eval_options
 @pass_app
-def drift_cmd(app: App, seed: int, people: int, days: int, llm: str, workdir: Path | None, **options: Any) -> None:
+def drift_cmd(app: App, /, seed: int, people: int, days: int, llm: str, workdir: Path | None, **options: Any) -> None:
     """The drift suite: generated facts restated and changed over time.
 
     Reports latest-value accuracy (the current value is the one found first)

@@ -256,7 +256,7 @@ def print_cost_report(console: Console, report: Any, *, heading: str) -> None:
 
 
 def print_estimate(console: Console, projected: Any) -> None:
-    """``dreaming estimate`` (a ``dreaming.cost.bill.DreamEstimate``): sync and batch side by side."""
+    """``dreaming estimate`` (a ``dreaming.cost.estimate.DreamEstimate``): sync and batch side by side."""
     est = projected.estimate
     how = {"api": "counted by the token-counting endpoint", "approx": "approximated (1 token per 3 bytes; no API key)",
            "mixed": "partly counted, partly approximated"}[est.counted_by]

@@ -157,7 +157,9 @@ def _run_many(pattern: str, transcripts: tuple[Path, ...], no_ingest: bool, jobs
     if as_json:
         emit_json({"stores": [o.to_json() for o in outcomes]})
     else:
-        print_many(click.get_current_context().find_object(App).out, outcomes)
+        app = click.get_current_context().find_object(App)
+        assert app is not None  # the command group made it
+        print_many(app.out, outcomes)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise click.exceptions.Exit(1)
@@ -198,7 +200,7 @@ def config_(app: App, key: str | None, value: str | None, as_json: bool) -> None
             lowered = value.lower()
             if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
                 raise DreamingError(f"{key} takes true or false, not {value!r}")
-            parsed = lowered in ("true", "yes", "on", "1")
+            parsed: bool | float = lowered in ("true", "yes", "on", "1")
         else:
             try:
                 parsed = float(value)

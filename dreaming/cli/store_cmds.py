@@ -6,6 +6,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -21,7 +22,7 @@ from dreaming.store.core import Store
 from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 
 
-def _version_json(store: Store, number: int) -> dict:
+def _version_json(store: Store, number: int) -> dict[str, Any]:
     return store.version(number).to_json() if number else {"version": 0, "status": "accepted", "counts": {}}
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz, utils
 
@@ -82,7 +83,7 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def edit_of(memory: Memory) -> dict[str, object] | None:
+def edit_of(memory: Memory) -> dict[str, Any] | None:
     edit = memory.metadata.get("edit") if memory.metadata else None
     return edit if isinstance(edit, dict) else None
 

@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from dreaming.errors import DreamingError, InputError
@@ -106,11 +107,11 @@ class ScenarioReport:
     def splits(self) -> list[str | None]:
         return sorted({r.split for r in self.results}, key=lambda s: (s is None, SPLITS.index(s) if s in SPLITS else 9, s or ""))
 
-    def totals(self, split: str | None = ...) -> dict[str, list[int]]:  # type: ignore[assignment]
+    def totals(self, split: str | None | EllipsisType = ...) -> dict[str, list[int]]:
         rows = [r for r in self.results if split is ... or r.split == split]
         return _tally(c for r in rows for c in r.checks)
 
-    def by_class(self, split: str | None = ...) -> dict[str, list[int]]:  # type: ignore[assignment]
+    def by_class(self, split: str | None | EllipsisType = ...) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for r in self.results:
             if split is not ... and r.split != split:
@@ -122,7 +123,7 @@ class ScenarioReport:
                     row[1] += 1
         return dict(sorted(out.items()))
 
-    def score(self, split: str | None = ...) -> float:  # type: ignore[assignment]
+    def score(self, split: str | None | EllipsisType = ...) -> float:
         """The share of all checks passed (every kind weighs the same per entry)."""
         t = self.totals(split)
         total = sum(v[1] for v in t.values())
@@ -165,7 +166,8 @@ def _check_all(entry: Any, where: str) -> list[Any]:
         if isinstance(item, list) and item and all(isinstance(x, str) for x in item):
             continue
         raise InputError("'all' holds strings or lists of alternative strings", location=where)
-    return entry["all"]
+    alternatives: list[Any] = entry["all"]
+    return alternatives
 
 
 def read_truth(path: Path) -> dict[str, Any]:

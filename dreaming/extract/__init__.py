@@ -13,13 +13,13 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
 from dreaming.extract.statements import is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
 from dreaming.ids import new_id
-from dreaming.normalise.restatements import NEEDS_CONTEXT
-from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
+from dreaming.records import NEEDS_CONTEXT, Candidate, Evidence, Memory, PendingSession, Turn
 
 SUMMARY_LIMIT = 8000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -86,7 +86,7 @@ def _write_candidate(session: PendingSession, turn: Turn, write: MemoryWrite) ->
     """A memory write as a candidate: an added or replacing entry is a memory
     (CLAUDE.md / MEMORY.md hold how to work on the project; memory-tool files
     keep their path); the other ops are edits that carry what they do."""
-    edit = {"op": write.op, "path": write.path}
+    edit: dict[str, Any] = {"op": write.op, "path": write.path}
     if write.replaces:
         edit["replaces"] = list(write.replaces)
     if write.new_path:
@@ -121,7 +121,8 @@ class OfflineExtractor:
     def __init__(self, config: ExtractConfig | None = None):
         self.config = config or ExtractConfig()
 
-    def extract(self, sessions: Sequence[PendingSession]) -> list[Candidate]:
+    def extract(self, sessions: Sequence[PendingSession], ctx: object = None) -> list[Candidate]:
+        """Candidates from ``sessions`` (``ctx``, the stage context, is not needed offline)."""
         out: list[Candidate] = []
         for session in sessions:
             out.extend(self.extract_session(session))
@@ -177,6 +178,11 @@ class OfflineExtractor:
                 yield from emit(_candidate(session, turns, describe(w), kind="workaround", rule="workaround",
                                            confidence=round(0.6 + 0.3 * w.score, 2),
                                            key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
+
+
+def offline_stage(**options: Any) -> OfflineExtractor:
+    """The ``offline`` extract stage of a dream: :class:`OfflineExtractor` with ``ExtractConfig(**options)``."""
+    return OfflineExtractor(ExtractConfig(**options))
 
 
 __all__ = ["EDIT_KIND", "ExtractConfig", "OfflineExtractor", "memory_edit_candidates", "project_of"]

@@ -27,12 +27,8 @@ from typing import Any
 from rapidfuzz import fuzz, utils
 
 from dreaming.records import ToolCall
-from dreaming.store.files import split_markdown
+from dreaming.text.memory_files import MEMORY_FILES, MEMORY_TOOL_NAMES, split_markdown
 from dreaming.text.paths import BadPath, memory_path
-
-MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}
-MEMORY_FILES = {"claude.md", "memory.md", "claude.local.md"}
-
 
 #: what a write does to the store's memories
 #: ``add`` (new entries), ``replace`` (``replaces`` -> ``content``), ``retract`` (``content`` leaves the store),
@@ -149,7 +145,7 @@ def memory_writes(call: ToolCall) -> Iterator[MemoryWrite]:
     elif name == "edit":
         yield from entry_diff(_text(data.get("old_string")), _text(data.get("new_string")), path=None, rule=rule)
     else:
-        edits = data.get("edits") if isinstance(data.get("edits"), list) else []
-        for e in edits:
+        edits = data.get("edits")
+        for e in edits if isinstance(edits, list) else []:
             if isinstance(e, dict):
                 yield from entry_diff(_text(e.get("old_string")), _text(e.get("new_string")), path=None, rule=rule)

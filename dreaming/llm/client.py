@@ -43,9 +43,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import anthropic
+from anthropic.types.messages.batch_create_params import Request
 
 from dreaming.cost.meter import CostMeter, Usage, worst_case_cost
 from dreaming.errors import DreamingError
@@ -362,6 +363,7 @@ class LLMClient:
                 attempts += tries
                 if failure is not None:
                     return self._failed(request, failure, usage, attempts, False)
+                assert message is not None  # _with_retries gives a value or a failure
                 spent, batched = usage_from_api(message.usage, batched=False)
                 self.meter.record(stage=request.stage, model=request.model, usage=spent, batched=batched)
                 usage += spent
@@ -465,7 +467,9 @@ class LLMClient:
             found, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.retrieve(known))
             if failure is None and found is not None and getattr(found, "processing_status", None) != "canceling":
                 return known, None
-        batch, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.create(requests=items))
+        # items hold the Messages API's parameters as plain dicts; the SDK types a batch request as a TypedDict
+        requests = [cast(Request, item) for item in items]
+        batch, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.create(requests=requests))
         if failure is not None or batch is None:
             return None, failure
         if log is not None:

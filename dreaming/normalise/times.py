@@ -76,7 +76,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dreaming.extract.phrasing import IRREGULAR_PAST
+from dreaming.text.words import IRREGULAR_PAST
 
 _PAST_VERB = r"[a-z]+ed|" + "|".join(sorted(IRREGULAR_PAST))
 #: past forms after "just" that do not report an event ("I just wanted to say", "it just felt right")

@@ -241,12 +241,13 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
         return False
     for stage, model in config.claude.models.items():
         ctx.models.setdefault(stage, model)
-    opened = ctx.client is None
-    if opened:
+    client = ctx.client
+    opened = client is None
+    if client is None:
         from dreaming.llm.runtime import open_client
 
-        ctx.client = open_client(llm, config.claude, env)
-    ctx.meter = ctx.client.meter
+        client = ctx.client = open_client(llm, config.claude, env)
+    ctx.meter = client.meter
     ctx.meter.start()
     return opened
 
@@ -310,8 +311,9 @@ def dream(
         )
     owned_client = _connect(llm, config, ctx, env)
     if not config.dry_run:
-        if hasattr(ctx.client, "batch_log"):
-            ctx.client.batch_log = RunBatches(store, run_id, while_waiting)
+        client = ctx.client
+        if client is not None and hasattr(client, "batch_log"):  # a real client (batch mode needs a log)
+            client.batch_log = RunBatches(store, run_id, while_waiting)
         store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
         clock.stage("extract", total=max(1, len(pending)))
@@ -466,6 +468,6 @@ def dream(
             pass
         raise
     finally:
-        if owned_client:
+        if owned_client and ctx.client is not None:
             ctx.client.close()
         progress.close()

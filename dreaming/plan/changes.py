@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dreaming.consolidate import Consolidation
+from dreaming.consolidate import Consolidation, Supersede
 from dreaming.consolidate.edits import EditReplay
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.reorganise import best_path, topic_path
 from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
-from dreaming.store.files import DEFAULT_PATH
+from dreaming.text.memory_files import DEFAULT_PATH
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,7 +194,9 @@ def plan_changes(
 
     # 3. newer values retire older ones
     superseding: set[str] = set()  # new memories that arrive as a supersede (not listed again as "add")
-    supersedes = [(s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes]
+    supersedes: list[tuple[str, str, str, float | None, Supersede | None]] = [
+        (s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes
+    ]
     supersedes += [(o, n, f"judged an update: {r}", c, None) for o, n, r, c in extra_supersedes]
     for old, newer, reason, score, decision in supersedes:
         if old in retire or old in folded:
@@ -272,15 +274,15 @@ def plan_changes(
     stored_patterns = {m.key: m for m in store_memories if m.kind == "pattern" and m.key}
     for p in patterns:
         memory = p.memory
-        old = stored_patterns.get(memory.key)
-        if old is not None:
-            if old.id in retire:
+        stored = stored_patterns.get(memory.key) if memory.key else None
+        if stored is not None:
+            if stored.id in retire:
                 continue
-            updated = memory.replace(id=old.id, created_at=old.created_at, path=old.path)
-            if updated.same_state(old):
+            updated = memory.replace(id=stored.id, created_at=stored.created_at, path=stored.path)
+            if updated.same_state(stored):
                 continue
-            states[old.id] = updated
-            changes.append(Change(op="pattern", inputs=(old.id,), outputs=(old.id,), score=p.confidence,
+            states[stored.id] = updated
+            changes.append(Change(op="pattern", inputs=(stored.id,), outputs=(stored.id,), score=p.confidence,
                                   reason="pattern seen again: " + ", ".join(memory.metadata.get("terms", [])),
                                   evidence=memory.provenance))
         else:

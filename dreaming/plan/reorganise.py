@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from dreaming.records import Memory
-from dreaming.store.files import DEFAULT_PATH, slug
+from dreaming.text.memory_files import DEFAULT_PATH, slug
 from dreaming.text.paths import PathSet
 
 

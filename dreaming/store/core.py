@@ -56,6 +56,7 @@ from dreaming.records import (
     utcnow,
 )
 from dreaming.store import closure, schema
+from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
@@ -431,9 +432,9 @@ class Store:
     def count(self, version: int | None = None) -> int:
         v = self.head if version is None else version
         self._check_version(v)
-        return self.db.conn.execute(
+        return int(self.db.conn.execute(
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
-        ).fetchone()[0]
+        ).fetchone()[0])
 
     def paths(self, version: int | None = None) -> set[str]:
         """The distinct memory paths of ``version`` (default HEAD)."""
@@ -520,12 +521,12 @@ class Store:
         """
         v = self.head if version is None else version
         self._check_version(v)
-        terms = fts_terms(query, drop=STOP_WORDS) or fts_terms(query)
+        terms = fts_terms(query, drop=SEARCH_STOP_WORDS) or fts_terms(query)
         if not terms or limit <= 0:
             return []
         # A word that stems to a function word ("Ines" -> "in") is looked up
         # in the unstemmed index; the two bm25 scores of a memory are summed.
-        exact = [t for t in terms if t not in STOP_WORDS and stems_to_stop_word(t)]
+        exact = [t for t in terms if t not in SEARCH_STOP_WORDS and stems_to_stop_word(t)]
         stemmed = [t for t in terms if t not in exact]
         branches = [
             (table, " OR ".join(f'"{t}"' for t in words))
@@ -1412,7 +1413,7 @@ class Store:
         return row[0], row[1]
 
     def last_turn_pk(self) -> int:
-        return self.db.conn.execute("SELECT coalesce(max(pk), 0) FROM turns").fetchone()[0]
+        return int(self.db.conn.execute("SELECT coalesce(max(pk), 0) FROM turns").fetchone()[0])
 
     def pending(self, *, through: int | None = None, limit_sessions: int | None = None) -> list[PendingSession]:
         """Sessions with unconsumed turns (up to turn ``pk`` ``through``),
@@ -1462,9 +1463,9 @@ class Store:
     @staticmethod
     def _count_consumable(conn: sqlite3.Connection, through: int, sessions: Sequence[str] | None) -> int:
         if sessions is None:
-            return conn.execute(
+            return int(conn.execute(
                 "SELECT count(*) FROM turns WHERE consumed_by IS NULL AND pk <= ?", [through]
-            ).fetchone()[0]
+            ).fetchone()[0])
         total = 0
         for chunk in _chunks(list(sessions)):
             total += conn.execute(
@@ -1653,21 +1654,6 @@ class Store:
         }
 
 
-#: English function words (NLTK's stop-word list, lowercased, contractions
-#: split the way the tokenizer splits them) plus question words.  Left out of
-#: search queries: in an OR query they match nearly every memory and only add
-#: noise to the bm25 ranking.  Kept when a query has nothing else.
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being below between
-    both but by can could d did do does doing down during each few for from further had has have having he her
-    here hers herself him himself his how i if in into is it its itself just ll m me might more most must my
-    myself no nor not now o of off on once only or other ought our ours ourselves out over own re s same shall
-    she should so some such t than that the their theirs them themselves then there these they this those
-    through to too under until up ve very was we were what when where which while who whom whose why will with
-    would y you your yours yourself yourselves
-    """.split()
-)
 
 
 def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
@@ -1702,7 +1688,7 @@ def stems_to_stop_word(word: str) -> bool:
 def _stop_word_index() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
-    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(STOP_WORDS)),))
+    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(SEARCH_STOP_WORDS)),))
     return conn
 
 
@@ -1722,5 +1708,4 @@ __all__ = [
     "default_store_path",
     "fts_terms",
     "stems_to_stop_word",
-    "STOP_WORDS",
 ]

@@ -36,7 +36,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
-from dreaming.text.paths import BadPath, folder_conflict, memory_path
+from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries
+from dreaming.text.paths import folder_conflict
 from dreaming.text.unicode import fix_value
 
 if TYPE_CHECKING:
@@ -53,13 +54,11 @@ if TYPE_CHECKING:
 
 FORMATS = ("jsonl", "memory-dir", "markdown")
 INDEX_FILE = "_index.md"
-DEFAULT_PATH = "/notes.md"
 
 _JSONL_FIELDS = {
     "id", "path", "kind", "key", "content", "observed_at", "source", "metadata",
     "created_at", "first_seen", "last_seen", "mentions", "content_sha256", "provenance",
 }
-_COMMENT_RE = re.compile(r"<!-- dreaming (\{.*\}) -->\s*$", re.DOTALL)
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -78,22 +77,6 @@ class ImportedMemory:
 # --- paths -----------------------------------------------------------------
 
 
-def normalise_path(raw: str, *, location: str | None = None) -> str:
-    """A memory path (:func:`dreaming.text.paths.memory_path`); a bad one raises ``InputError``."""
-    if isinstance(raw, str) and raw in _CLEAN_PATHS:
-        return raw
-    try:
-        clean = memory_path(raw)
-    except BadPath as err:
-        raise InputError(str(err), location=location) from None
-    if len(_CLEAN_PATHS) < 10_000:
-        _CLEAN_PATHS.add(clean)
-    return clean
-
-
-_CLEAN_PATHS: set[str] = set()  # paths already known to be normalised (imports repeat a few paths many times)
-
-
 def check_paths(paths: Iterable[str], *, location: str | None = None) -> None:
     """Refuse a set of paths of which one would be both a file and a folder."""
     clash = folder_conflict(paths)
@@ -102,11 +85,6 @@ def check_paths(paths: Iterable[str], *, location: str | None = None) -> None:
             f"memory path {clash[0]} is a file, so {clash[1]} cannot be inside it; rename one of them",
             location=location,
         )
-
-
-def slug(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(words)[:60] or "notes"
 
 
 # --- JSONL ---------------------------------------------------------------
@@ -264,83 +242,8 @@ def _raise_first(errors: Sequence[InputError]) -> None:
 # --- markdown entries --------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Entry:
-    text: str
-    lineno: int
-    meta: dict[str, Any] | None
-    section: str | None
 
-
-def _split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[_Entry]:
-    """Bullets (``-``/``*``/``+``, continuation lines indented) and paragraphs.
-
-    Headings set the current section; HTML comments on their own line and
-    blank lines separate entries.
-    """
-    section: str | None = None
-    buf: list[str] = []
-    start = 0
-    bullet = False
-
-    def flush() -> Iterator[_Entry]:
-        nonlocal buf
-        if buf:
-            text = "\n".join(buf)
-            meta = None
-            at = text.rfind("<!-- dreaming ")
-            match = _COMMENT_RE.match(text, at) if at >= 0 else None
-            if match:
-                try:
-                    meta = json.loads(match.group(1))
-                except (json.JSONDecodeError, RecursionError):
-                    raise InputError(
-                        "malformed <!-- dreaming {...} --> comment (invalid JSON)",
-                        location=f"{location_prefix}:{start}",
-                    ) from None
-                text = text[: match.start()]
-            text = text.strip()
-            if text:
-                yield _Entry(text=text, lineno=start, meta=meta, section=section)
-        buf = []
-
-    for lineno, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n").rstrip("\r")
-        stripped = line.strip()
-        is_bullet = bool(re.match(r"^[-*+]\s+", line))
-        if bullet and buf and line.startswith("  "):
-            buf.append(line[2:])  # a continuation line ("  " alone: an empty line in the entry)
-            continue
-        if stripped.startswith("#") and re.match(r"^#{1,6}\s", stripped):
-            yield from flush()
-            bullet = False
-            section = stripped.lstrip("#").strip()
-            continue
-        if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->") and not buf):
-            yield from flush()
-            bullet = False
-            continue
-        if is_bullet:
-            yield from flush()
-            bullet = True
-            start = lineno
-            buf.append(re.sub(r"^[-*+]\s+", "", line))
-            continue
-        if bullet:
-            yield from flush()
-            bullet = False
-        if not buf:
-            start = lineno
-        buf.append(line)
-    yield from flush()
-
-
-def split_markdown(text: str) -> list[str]:
-    """The entries (bullets or paragraphs) of a markdown text, headings dropped."""
-    return [e.text for e in _split_entries(text.split("\n"), location_prefix="<text>")]
-
-
-def _memory_from_entry(entry: _Entry, *, path: str, location: str, name: str) -> ImportedMemory:
+def _memory_from_entry(entry: Entry, *, path: str, location: str, name: str) -> ImportedMemory:
     if entry.meta is None:
         return memory_from_json(
             {"content": entry.text, "path": path},
@@ -400,7 +303,7 @@ def read_memory_dir(root: Path) -> list[ImportedMemory]:
             continue
         path = normalise_path("/" + rel, location=str(file))
         try:
-            for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
+            for entry in split_entries(_read_text_lines(file), location_prefix=str(file)):
                 location = f"{file}:{entry.lineno}"
                 try:
                     out.append(
@@ -419,7 +322,7 @@ def read_markdown(file: Path) -> list[ImportedMemory]:
     """Read one CLAUDE.md-style file: ``## /path`` sections of bullets."""
     out: list[ImportedMemory] = []
     errors: list[InputError] = []
-    for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
+    for entry in split_entries(_read_text_lines(file), location_prefix=str(file)):
         location = f"{file}:{entry.lineno}"
         section = entry.section
         if section and section.startswith("/"):

@@ -44,7 +44,8 @@ def first_user_text(request: FakeRequest) -> str:
 def _header(text: str) -> dict[str, Any]:
     for line in text.splitlines():
         if line.startswith("Header: "):
-            return json.loads(line[len("Header: "):])
+            header: dict[str, Any] = json.loads(line[len("Header: "):])
+            return header
     return {}
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import sys
 import threading
 import time
@@ -41,6 +40,7 @@ from pathlib import Path
 from dreaming.errors import DreamingError
 from dreaming.ids import new_id
 from dreaming.records import utcnow
+from dreaming.store import SQLiteError
 from dreaming.store.core import LockHolder, Store
 
 
@@ -162,7 +162,7 @@ class DreamLock:
         try:
             with Store.open(self.store_path, create=False) as store:
                 store.release_lock(self.token)
-        except (DreamingError, sqlite3.Error) as err:  # the lock goes stale once this process exits
+        except (DreamingError, SQLiteError) as err:  # the lock goes stale once this process exits
             print(f"dreaming: could not release the dream lock ({err}); it will be taken over as stale", file=sys.stderr)
 
     def __enter__(self) -> DreamLock:
