@@ -361,3 +361,39 @@ def test_a_refused_combination_is_one_line_and_writes_nothing(store_path):
         assert reply["error"].startswith("change 2 (supersede) needs change 1 (merge), which is rejected")
     with Store.open(store_path) as store:
         assert store.candidate() is not None and store.decisions() == []
+
+
+def test_ctrl_c_stops_the_server_with_nothing_decided(candidate):
+    import signal
+
+    proc, url = start_cli(candidate)
+    try:
+        assert get(url)[0] == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert "Stopped; nothing was decided (version 2 still awaits review)." in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with Store.open(candidate) as store:
+        assert store.candidate().number == 2 and store.decisions() == []
+
+
+def test_the_submit_waits_for_a_dream_holding_the_lock(candidate):
+    from dreaming.unattended.lock import LockConfig, acquire, dream_lock
+
+    with Store.open(candidate) as store:
+        page_model = load_page(store)
+    review = Review(store_path=candidate, page=page_model, holding=lambda store: dream_lock(store, command="review"))
+    lock = acquire(candidate, config=LockConfig(heartbeat=0.05, stale_after=30, poll=0.02), command="dreaming run")
+    try:
+        with serving(review) as running:
+            body = {"version": 2, "accepted": [1, 2, 3, 4, 5], "rejected": []}
+            code, reply = post(base(running.url) + "/api/decide", body, review.token)
+            assert code == 409 and "another dream holds the store's lock" in reply["error"]
+            assert "\n" not in reply["error"]
+            lock.release()
+            code, reply = post(base(running.url) + "/api/decide", body, review.token)
+            assert code == 200 and reply["head"] == 2
+    finally:
+        lock.release()

@@ -8,7 +8,7 @@ import webbrowser
 
 import click
 
-from dreaming.cli.common import App, pass_app
+from dreaming.cli.common import App, pass_app, wait_option
 from dreaming.cli.store_cmds import by_option, reviewer
 
 
@@ -20,9 +20,10 @@ from dreaming.cli.store_cmds import by_option, reviewer
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port on 127.0.0.1 (0: a free one).")
 @by_option
+@wait_option
 @pass_app
 def review(app: App, version: int | None, against: int | None, open_browser: bool, port: int,
-           who: str | None) -> None:
+           who: str | None, wait: float) -> None:
     """Review a candidate on a local page: accept or reject change by change.
 
     Serves a page on 127.0.0.1 (a free port, a random token in the URL, which
@@ -38,7 +39,10 @@ def review(app: App, version: int | None, against: int | None, open_browser: boo
 
     with app.store() as store:
         page = load_page(store, version, against=against)
-    session = Review(store_path=app.store_path, page=page, who=reviewer() if who is None else who)
+    from dreaming.unattended.lock import dream_lock
+
+    session = Review(store_path=app.store_path, page=page, who=reviewer() if who is None else who,
+                     holding=lambda store: dream_lock(store, wait=wait, command="dreaming review (submit)"))
 
     def ready(url: str) -> None:
         what = "read-only diff" if page.readonly else f"review of candidate version {page.version}"

@@ -21,7 +21,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -65,6 +65,9 @@ class Review:
     page: Page
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     who: str = ""
+    #: what the submit holds while it writes (the CLI passes the store's dream lock, so a
+    #: decision never lands in the middle of a dream); nothing by default
+    holding: Callable[[Store], AbstractContextManager[Any]] = lambda store: nullcontext()
     #: set after a decision was written: (version number, message)
     outcome: tuple[int, str] | None = None
     on_decided: Callable[[], None] = lambda: None
@@ -254,7 +257,7 @@ def _decide(review: Review, number: int, accepted: list[int]) -> Response:
         if review.outcome is not None:
             return JSONResponse({"error": "this review was already submitted"}, status_code=409)
         try:
-            with Store.open(review.store_path, create=False) as store:
+            with Store.open(review.store_path, create=False) as store, review.holding(store):
                 version = store.decide(number, accepted, who=review.who, via="review")
                 head = store.head
         except DreamingError as err:

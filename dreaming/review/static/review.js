@@ -265,6 +265,13 @@
   }
   if (!readonly) $("submit").addEventListener("click", submit);
 
+  // the sticky header's height, for the sticky filters and for scrolling a change into view below it
+  function measure() {
+    document.documentElement.style.setProperty("--header", `${$("top").offsetHeight}px`);
+  }
+  window.addEventListener("resize", measure);
+  measure();
+
   // already decided changes (a version decided change by change, shown read-only)
   document.querySelectorAll("article.change[data-decision]").forEach((el) => el.classList.add(el.dataset.decision));
   tally();
