@@ -45,6 +45,7 @@ from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
+from dreaming.store.files import MAX_MEMORY_BYTES
 from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
@@ -186,6 +187,20 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     for m in store.with_keys([m.key for m in by_id.values() if m.kind == "pattern" and m.key]):
         by_id.setdefault(m.id, m)
     return sorted(by_id.values(), key=lambda m: m.id)
+
+
+def _admissible(candidates: list[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that may become memories: not one holding a redaction marker
+    ("the Slack token is [REDACTED:slack-token]" is noise), not one over
+    MAX_MEMORY_BYTES (the hosted stores refuse those too); a warning counts each."""
+    marked = [c for c in candidates if has_marker(c.memory.content)]
+    huge = [c for c in candidates if len(c.memory.content.encode("utf-8", "surrogatepass")) > MAX_MEMORY_BYTES]
+    if marked:
+        ctx.warn(f"{len(marked)} candidate memories held a redacted secret and were dropped")
+    if huge:
+        ctx.warn(f"{len(huge)} candidate memories were over {MAX_MEMORY_BYTES:,} bytes and were dropped")
+    dropped = {id(c) for c in (*marked, *huge)}
+    return [c for c in candidates if id(c) not in dropped] if dropped else candidates
 
 
 class RunBatches:
@@ -332,10 +347,7 @@ def dream(
                 candidates.extend(extractor.extract([session], ctx))
                 progress.advance()
 
-        kept = [c for c in candidates if not has_marker(c.memory.content)]
-        if len(kept) < len(candidates):  # "the Slack token is [REDACTED:slack-token]" is noise, not a memory
-            ctx.warn(f"{len(candidates) - len(kept)} candidate memories held a redacted secret and were dropped")
-            candidates = kept
+        candidates = _admissible(candidates, ctx)
 
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)
@@ -440,6 +452,8 @@ def dream(
             "unsettled": len(unsettled),
             "changes": len(plan.changes),
         }
+        if version is not None:  # the store's own count of the version (what `dreaming log` shows)
+            counts.update({f"version_{k}": version.counts.get(k, 0) for k in ("added", "updated", "retired")})
         status = "partial" if ctx.partial else "completed"
         report = DreamReport(
             run_id=run_id,
