@@ -227,6 +227,21 @@ class RunBatches:
 DEFAULT_GUARD = 0.2
 
 
+def _not_instructions(candidates: Sequence[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that read as instructions to the assistant or the memory system are never memories,
+    whoever proposed them (the offline rules or Claude); each one dropped is said in a warning."""
+    from dreaming.extract.injection import aimed_at_memory
+
+    kept = []
+    for c in candidates:
+        why = aimed_at_memory(c.memory.content) if c.memory.kind != "edit" else None
+        if why is None:
+            kept.append(c)
+        else:
+            ctx.warn(f"not stored: {c.memory.content[:80]!r} {why}")
+    return kept
+
+
 def _people(store: Store) -> set[str]:
     """The accounts the store's sessions ran under (``/home/mei/...`` -> ``mei``)."""
     from dreaming.extract.declaratives import account_of
@@ -346,6 +361,7 @@ def dream(
             for session in pending:
                 candidates.extend(extractor.extract([session], ctx))
                 progress.advance()
+        candidates = _not_instructions(candidates, ctx)
 
         candidates = _admissible(candidates, ctx)
 
@@ -362,7 +378,7 @@ def dream(
         all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
         # the agent's own memory edits first: exact, and what they retire is not consolidated again
         edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
-        replayed = edits.replay(all_memories, edit_candidates)
+        replayed = edits.replay(all_memories, edit_candidates, new_ids={c.memory.id for c in candidates})
         ctx.warnings.extend(replayed.unmatched)
         candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
         moved = {m.memory_id: m.path for m in replayed.moves}
