@@ -815,10 +815,10 @@ class _SlotTable:
         if held is None:
             self.members[slot] = index
             return
-        if type(held) is int:
+        if isinstance(held, int):
             self.members[slot] = [held, index]
         else:
-            held.append(index)  # type: ignore[union-attr]
+            held.append(index)
         self.kinds[slot] = kind
 
     def shared(self) -> list[tuple[Slot, list[int]]]:

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sqlite_utils import Database
 
@@ -103,24 +103,77 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
+class _NoMetadata(dict[str, Any]):
+    """The empty metadata every loaded memory without any shares: a dict
+    (JSON and ``dict()`` take it as one) that refuses to be changed."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a stored memory's metadata is read-only; copy it with dict() first")
+
+    __setitem__ = __delitem__ = __ior__ = update = setdefault = pop = popitem = clear = _refuse
+
+
+_NO_METADATA = _NoMetadata()
+_SHARED_LIMIT = 4096
+
+
+class _Loader:
+    """Memories from stored rows, sharing the values rows repeat.
+
+    A big read (a whole snapshot) holds every memory at once; these keep
+    each one small and quick to build: one object for each distinct path,
+    kind and key (not one per row), one empty metadata, a time equal to
+    another of the same row parsed once, and the stored evidence (written
+    by us, so already valid) built without its validation.  At 100k the
+    snapshot took 789 bytes and 62 us per memory before.
+    """
+
+    def __init__(self) -> None:
+        self.shared: dict[str, str] = {}
+
+    @overload
+    def text(self, value: str) -> str: ...
+    @overload
+    def text(self, value: None) -> None: ...
+    def text(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        found = self.shared.get(value)
+        if found is None:
+            if len(self.shared) >= _SHARED_LIMIT:
+                self.shared.clear()
+            found = self.shared[value] = value
+        return found
+
+    def __call__(self, row: Sequence[Any]) -> Memory:
+        (rid, id_, path, kind, key, content, _sha, observed_at, created_at,
+         first_seen, last_seen, mentions, metadata, provenance) = row
+        observed = parse_time(observed_at)
+        created = observed if created_at == observed_at else parse_time(created_at)
+        first = observed if first_seen == observed_at else parse_time(first_seen)
+        last = observed if last_seen == observed_at else first if last_seen == first_seen else parse_time(last_seen)
+        return Memory(
+            rid=rid,
+            id=id_,
+            path=self.text(path),
+            kind=self.text(kind),
+            key=self.text(key),
+            content=content,
+            observed_at=observed,
+            created_at=created if created is not None else _db_time(created_at),  # NOT NULL
+            first_seen=first,
+            last_seen=last,
+            mentions=mentions,
+            metadata=_NO_METADATA if metadata == "{}" else json.loads(metadata),
+            provenance=tuple(
+                Evidence(session_id=e.get("session_id"), turn_ids=tuple(e.get("turn_ids", ())), source=e.get("source"))
+                for e in json.loads(provenance)
+            ),
+        )
+
+
 def _memory_from_row(row: Sequence[Any]) -> Memory:
-    (rid, id_, path, kind, key, content, _sha, observed_at, created_at,
-     first_seen, last_seen, mentions, metadata, provenance) = row
-    return Memory(
-        rid=rid,
-        id=id_,
-        path=path,
-        kind=kind,
-        key=key,
-        content=content,
-        observed_at=parse_time(observed_at),
-        created_at=parse_time(created_at),  # type: ignore[arg-type]
-        first_seen=parse_time(first_seen),
-        last_seen=parse_time(last_seen),
-        mentions=mentions,
-        metadata=json.loads(metadata),
-        provenance=tuple(Evidence.from_json(e) for e in json.loads(provenance)),
-    )
+    return _Loader()(row)
 
 
 def _state_values(mem: Memory) -> tuple[Any, ...]:
@@ -152,7 +205,7 @@ def _version_from_row(row: Mapping[str, Any]) -> Version:
         parent=row["parent"],
         status=row["status"],
         origin=row["origin"],
-        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+        created_at=_db_time(row["created_at"]),
         decided_at=parse_time(row["decided_at"]),
         message=row["message"],
         run_id=row["run_id"],
@@ -453,8 +506,9 @@ class Store:
             f"WHERE {self._in_version_sql()} ORDER BY m.path, m.id",
             {"v": v},
         )
+        load = _Loader()
         for row in cursor:
-            yield _memory_from_row(row)
+            yield load(row)
 
     def snapshot(self, version: int | None = None) -> list[Memory]:
         return list(self.iter_snapshot(version))
@@ -979,7 +1033,7 @@ class Store:
             if only is None and exclude is None:
                 chosen = set(seqs)
             else:
-                listed = set(only if only is not None else exclude)  # type: ignore[arg-type]
+                listed = set(only) if only is not None else set(exclude or ())
                 unknown = sorted(listed - set(seqs))
                 if unknown:
                     span = f"{seqs[0]} to {seqs[-1]}" if seqs else "none"
@@ -1139,7 +1193,7 @@ class Store:
         where, params = ("WHERE version = ?", [version]) if version is not None else ("", [])
         return [
             Decision(
-                version=r[0], decided_at=parse_time(r[1]), who=r[2], via=r[3], verdict=r[4],  # type: ignore[arg-type]
+                version=r[0], decided_at=_db_time(r[1]), who=r[2], via=r[3], verdict=r[4],
                 accepted=tuple(json.loads(r[5])), rejected=tuple(json.loads(r[6])), released_turns=r[7],
             )
             for r in self.db.conn.execute(
@@ -1689,8 +1743,8 @@ class Store:
         if row is None:
             return None
         return LockHolder(
-            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=parse_time(row[4]),  # type: ignore[arg-type]
-            heartbeat_at=parse_time(row[5]), command=row[6],  # type: ignore[arg-type]
+            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=_db_time(row[4]),
+            heartbeat_at=_db_time(row[5]), command=row[6],
         )
 
     def try_lock(self, mine: LockHolder, *, stale: Callable[[LockHolder], bool]) -> LockHolder | None:
@@ -1869,7 +1923,7 @@ class Store:
     def _run_from_row(row: Mapping[str, Any]) -> Run:
         return Run(
             id=row["id"],
-            started_at=parse_time(row["started_at"]),  # type: ignore[arg-type]
+            started_at=_db_time(row["started_at"]),
             finished_at=parse_time(row["finished_at"]),
             status=row["status"],
             version=row["version"],
@@ -2011,6 +2065,14 @@ def _stop_word_index() -> sqlite3.Connection:
     conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(SEARCH_STOP_WORDS)),))
     return conn
+
+
+def _db_time(value: str) -> datetime:
+    """A time read back from a NOT NULL column (written by ``format_time``, never empty)."""
+    at = parse_time(value)
+    if at is None:
+        raise StoreError("the store holds an empty time where one is required: the file is damaged")
+    return at
 
 
 def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
