@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dreaming.consolidate import scope, updates
+from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.pairs import (
     DocumentFrequency,
     PairModel,
@@ -51,7 +52,7 @@ from dreaming.consolidate.pairs import (
 )
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
-from dreaming.records import Memory, merge_provenance
+from dreaming.records import Memory
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 
@@ -213,18 +214,6 @@ def _fuller(newer: Memory, older: Memory) -> Memory:
     return older if said(older) > said(newer) else newer
 
 
-def _merged(keep: Memory, drop: Memory) -> Memory:
-    times = [t for t in (keep.first_seen, drop.first_seen, keep.observed_at, drop.observed_at) if t]
-    lasts = [t for t in (keep.last_seen, drop.last_seen, keep.observed_at, drop.observed_at) if t]
-    return keep.replace(
-        mentions=keep.mentions + drop.mentions,
-        first_seen=min(times) if times else None,
-        last_seen=max(lasts) if lasts else None,
-        key=keep.key or drop.key,
-        provenance=merge_provenance(keep.provenance, drop.provenance),
-    )
-
-
 def refine(
     consolidation: Consolidation,
     memories: Sequence[Memory],
@@ -308,16 +297,13 @@ def refine(
         if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
                 and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content) \
                 and not _other_subject(a, b):
-            # a memory the core already merged others into keeps its id (its merge names it)
-            if older.id in merged_members:
-                keep = older
-            elif newer.id in merged_members:
-                keep = newer
-            else:
-                keep = _fuller(newer, older)
-            drop = older if keep is newer else newer
+            # a memory the core already merged others into keeps its id (its merge names it); otherwise the
+            # merge rule's keeper does; the wording is the one that says more
+            pinned = older if older.id in merged_members else newer if newer.id in merged_members else None
+            wording = _fuller(newer, older).content
+            merged = merged_memory([older, newer], content=wording, keep=pinned)
             taken |= {a.id, b.id}
-            merges.append(Merge(memory=_merged(keep, drop), members=tuple(sorted((keep.id, drop.id))),
+            merges.append(Merge(memory=merged, members=tuple(sorted((older.id, newer.id))),
                                 score=round(confidence * 100, 2),
                                 reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})",
                                 rule=RULE_DUPLICATE, rules=(RULE_DUPLICATE,)))
