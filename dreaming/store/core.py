@@ -37,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, overload
 
+import numpy as np
 from sqlite_utils import Database
 
 from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
@@ -59,6 +60,7 @@ from dreaming.records import (
     utcnow,
 )
 from dreaming.store import closure, schema
+from dreaming.text import vectors as text_vectors
 from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
@@ -987,8 +989,36 @@ class Store:
         fts_rows = [(r[0], r[5], r[2], r[4]) for r in rows]
         conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
+        self._store_vectors(conn, {r[6]: r[5] for r in rows})
         self._open_ranges(conn, [r[0] for r in rows], number)
         return {r[1]: r[0] for r in rows}
+
+    @staticmethod
+    def _store_vectors(conn: sqlite3.Connection, contents: Mapping[str, str]) -> int:
+        """The sentence vector of each content (sha256 -> text) the store has none for, computed and
+        stored (:mod:`dreaming.text.vectors`): a state that only moves a memory costs nothing here."""
+        if not contents:
+            return 0
+        have: set[str] = set()
+        for chunk in _chunks(sorted(contents)):
+            marks = ",".join("?" * len(chunk))
+            have.update(r[0] for r in conn.execute(f"SELECT sha FROM vectors WHERE sha IN ({marks})", chunk))
+        missing = [sha for sha in contents if sha not in have]
+        if missing:
+            computed = text_vectors.embed([contents[sha] for sha in missing])
+            conn.executemany("INSERT INTO vectors (sha, vector) VALUES (?, ?)",
+                             [(sha, text_vectors.to_blob(v)) for sha, v in zip(missing, computed)])
+        return len(missing)
+
+    def vectors(self, shas: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored sentence vectors of these contents (content sha256 -> float32 unit vector), for
+        those the store holds (every content it ever stored)."""
+        found: list[tuple[str, bytes]] = []
+        for chunk in _chunks(sorted(set(shas))):
+            marks = ",".join("?" * len(chunk))
+            found.extend(self.db.conn.execute(f"SELECT sha, vector FROM vectors WHERE sha IN ({marks})", chunk))
+        matrix = text_vectors.from_blobs([blob for _, blob in found])
+        return {sha: matrix[row] for row, (sha, _) in enumerate(found)}
 
     @staticmethod
     def _insert_changes(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -1823,6 +1853,9 @@ class Store:
                 erase += self._retire_for_purge(conn, memory_ids)
             sub = _purger([t for t in erase if t], pattern)
             counts = {"memories": self._purge_memories(conn, sub)}
+            # a rewritten content's vector is derived from the secret: dropped, and the new content's stored
+            conn.execute("DELETE FROM vectors WHERE sha NOT IN (SELECT content_sha256 FROM memories)")
+            schema.backfill_vectors(conn)
             for table, key, columns in _PURGED_COLUMNS:
                 counts[table] = self._purge_table(conn, table, key, columns, sub)
             for index in ("memories_fts", "memories_words"):

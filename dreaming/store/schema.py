@@ -11,6 +11,8 @@ checks that every table here is described there.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "dreaming"
@@ -276,6 +278,40 @@ def m008_batches_and_purges(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m009_vectors(db: Database) -> None:
+    # The sentence vector of each distinct memory content (dreaming/text/vectors.py: 256 float16, 512 bytes),
+    # keyed by content_sha256: computed once, when a state with that content is first written, and shared
+    # by every later state that only moves the memory.  Rows are derived data: a purge that rewrites a
+    # content drops its vector and stores the new one.  Stores from before this migration get theirs here.
+    db.executescript(
+        """
+        CREATE TABLE vectors (
+            sha TEXT PRIMARY KEY,
+            vector BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+    backfill_vectors(db.conn)
+
+
+def backfill_vectors(conn: sqlite3.Connection, batch: int = 5000) -> int:
+    """Store the vector of every memory content that has none, ``batch`` at a time; returns how many."""
+    cursor = conn.execute(
+        "SELECT content_sha256, min(content) FROM memories WHERE content_sha256 NOT IN (SELECT sha FROM vectors) "
+        "GROUP BY content_sha256"
+    )
+    done = 0
+    while part := cursor.fetchmany(batch):
+        from dreaming.text import vectors
+
+        computed = vectors.embed([content for _, content in part])
+        conn.executemany("INSERT INTO vectors (sha, vector) VALUES (?, ?)",
+                         [(sha, vectors.to_blob(v)) for (sha, _), v in zip(part, computed)])
+        done += len(part)
+    return done
 
 
 def known_migrations() -> list[str]:
