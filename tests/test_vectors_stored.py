@@ -30,7 +30,11 @@ def _memories() -> list[Memory]:
 
 
 def _stored(store: Store) -> dict[str, bytes]:
-    return dict(store.db.conn.execute("SELECT sha, vector FROM vectors"))
+    """content sha256 -> stored vector; no content has two"""
+    rows = list(store.db.conn.execute(
+        "SELECT m.content_sha256, v.vector FROM vectors v JOIN memories m ON m.rid = v.rid"))
+    assert len(rows) == len({sha for sha, _ in rows})
+    return dict(rows)
 
 
 class Counting:

@@ -989,36 +989,40 @@ class Store:
         fts_rows = [(r[0], r[5], r[2], r[4]) for r in rows]
         conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
-        self._store_vectors(conn, {r[6]: r[5] for r in rows})
+        self._store_vectors(conn, [(r[0], r[6], r[5]) for r in rows])
         self._open_ranges(conn, [r[0] for r in rows], number)
         return {r[1]: r[0] for r in rows}
 
     @staticmethod
-    def _store_vectors(conn: sqlite3.Connection, contents: Mapping[str, str]) -> int:
-        """The sentence vector of each content (sha256 -> text) the store has none for, computed and
-        stored (:mod:`dreaming.text.vectors`): a state that only moves a memory costs nothing here."""
-        if not contents:
-            return 0
+    def _store_vectors(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> int:
+        """The sentence vector of each new state's content (rid, sha256, text) that no stored state has yet,
+        computed and stored on the first rid holding it (:mod:`dreaming.text.vectors`): a state that
+        only moves a memory costs a look-up here."""
+        first: dict[str, tuple[int, str]] = {}
+        for rid, sha, content in rows:
+            first.setdefault(sha, (rid, content))
         have: set[str] = set()
-        for chunk in _chunks(sorted(contents)):
-            marks = ",".join("?" * len(chunk))
-            have.update(r[0] for r in conn.execute(f"SELECT sha FROM vectors WHERE sha IN ({marks})", chunk))
-        missing = [sha for sha in contents if sha not in have]
+        for chunk in _chunks(sorted(first)):
+            have.update(r[0] for r in conn.execute(
+                f"SELECT m.content_sha256 FROM memories m JOIN vectors v ON v.rid = m.rid "
+                f"WHERE m.content_sha256 IN ({','.join('?' * len(chunk))})", chunk))
+        missing = [first[sha] for sha in first if sha not in have]
         if missing:
-            computed = text_vectors.embed([contents[sha] for sha in missing])
-            conn.executemany("INSERT INTO vectors (sha, vector) VALUES (?, ?)",
-                             [(sha, text_vectors.to_blob(v)) for sha, v in zip(missing, computed)])
+            computed = text_vectors.embed([content for _, content in missing])
+            conn.executemany("INSERT INTO vectors (rid, vector) VALUES (?, ?)",
+                             [(rid, text_vectors.to_blob(v)) for (rid, _), v in zip(missing, computed)])
         return len(missing)
 
     def vectors(self, shas: Iterable[str]) -> dict[str, np.ndarray]:
         """The stored sentence vectors of these contents (content sha256 -> float32 unit vector), for
         those the store holds (every content it ever stored)."""
-        found: list[tuple[str, bytes]] = []
+        found: dict[str, bytes] = {}
         for chunk in _chunks(sorted(set(shas))):
-            marks = ",".join("?" * len(chunk))
-            found.extend(self.db.conn.execute(f"SELECT sha, vector FROM vectors WHERE sha IN ({marks})", chunk))
-        matrix = text_vectors.from_blobs([blob for _, blob in found])
-        return {sha: matrix[row] for row, (sha, _) in enumerate(found)}
+            found.update(self.db.conn.execute(
+                f"SELECT m.content_sha256, v.vector FROM memories m JOIN vectors v ON v.rid = m.rid "
+                f"WHERE m.content_sha256 IN ({','.join('?' * len(chunk))})", chunk))
+        matrix = text_vectors.from_blobs(list(found.values()))
+        return {sha: matrix[row] for row, sha in enumerate(found)}
 
     @staticmethod
     def _insert_changes(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -1853,9 +1857,7 @@ class Store:
                 erase += self._retire_for_purge(conn, memory_ids)
             sub = _purger([t for t in erase if t], pattern)
             counts = {"memories": self._purge_memories(conn, sub)}
-            # a rewritten content's vector is derived from the secret: dropped, and the new content's stored
-            conn.execute("DELETE FROM vectors WHERE sha NOT IN (SELECT content_sha256 FROM memories)")
-            schema.backfill_vectors(conn)
+            schema.backfill_vectors(conn)  # the rewritten contents' vectors (their old ones were dropped)
             for table, key, columns in _PURGED_COLUMNS:
                 counts[table] = self._purge_table(conn, table, key, columns, sub)
             for index in ("memories_fts", "memories_words"):
@@ -1901,6 +1903,8 @@ class Store:
                 "WHERE rid = ?",
                 [*new, sha256_text(new[0]), rid],
             )
+            if new[0] != content:  # the vector was derived from the erased text
+                conn.execute("DELETE FROM vectors WHERE rid = ?", [rid])
         return changed
 
     @staticmethod

@@ -283,15 +283,16 @@ def m008_batches_and_purges(db: Database) -> None:
 @migrations()
 def m009_vectors(db: Database) -> None:
     # The sentence vector of each distinct memory content (dreaming/text/vectors.py: 256 float16, 512 bytes),
-    # keyed by content_sha256: computed once, when a state with that content is first written, and shared
-    # by every later state that only moves the memory.  Rows are derived data: a purge that rewrites a
-    # content drops its vector and stores the new one.  Stores from before this migration get theirs here.
+    # stored once, on the first state written with that content (rid); every other state with the same
+    # content_sha256 (a memory moved, or written again unchanged) shares it through memories_sha.  Derived
+    # data: a purge that rewrites a content drops its vector and stores the new one.  Stores from before this
+    # migration get theirs here.
     db.executescript(
         """
         CREATE TABLE vectors (
-            sha TEXT PRIMARY KEY,
+            rid INTEGER PRIMARY KEY REFERENCES memories(rid),
             vector BLOB NOT NULL
-        ) WITHOUT ROWID;
+        );
         """
     )
     backfill_vectors(db.conn)
@@ -300,16 +301,16 @@ def m009_vectors(db: Database) -> None:
 def backfill_vectors(conn: sqlite3.Connection, batch: int = 5000) -> int:
     """Store the vector of every memory content that has none, ``batch`` at a time; returns how many."""
     cursor = conn.execute(
-        "SELECT content_sha256, min(content) FROM memories WHERE content_sha256 NOT IN (SELECT sha FROM vectors) "
-        "GROUP BY content_sha256"
+        "SELECT min(m.rid), m.content FROM memories m WHERE NOT EXISTS (SELECT 1 FROM memories o "
+        "JOIN vectors v ON v.rid = o.rid WHERE o.content_sha256 = m.content_sha256) GROUP BY m.content_sha256"
     )
     done = 0
     while part := cursor.fetchmany(batch):
         from dreaming.text import vectors
 
         computed = vectors.embed([content for _, content in part])
-        conn.executemany("INSERT INTO vectors (sha, vector) VALUES (?, ?)",
-                         [(sha, vectors.to_blob(v)) for (sha, _), v in zip(part, computed)])
+        conn.executemany("INSERT INTO vectors (rid, vector) VALUES (?, ?)",
+                         [(rid, vectors.to_blob(v)) for (rid, _), v in zip(part, computed)])
         done += len(part)
     return done
 
