@@ -99,6 +99,15 @@ def file_bytes(store_path: Path) -> int:
     return sum(p.stat().st_size for p in (store_path, Path(f"{store_path}-wal")) if p.exists())
 
 
+def table_bytes(store: Any, name: str) -> int:
+    """Bytes of the pages a table uses (SQLite's dbstat; 0 where it is not built in or the table is absent)."""
+    try:
+        row = store.db.conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?", [name]).fetchone()
+    except Exception:  # noqa: BLE001 - dbstat is optional in SQLite builds
+        return 0
+    return int(row[0] or 0)
+
+
 # --- steps, each in its own process ------------------------------------------
 
 
@@ -128,6 +137,7 @@ def step(name: str, store_path: Path, arg: str) -> dict[str, Any]:
     out["seconds"] = time.perf_counter() - start
     out["peak_rss_mb"] = peak_rss_mb()
     store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    out["vector_bytes"] = table_bytes(store, "vectors")
     store.close()
     out["file_bytes"] = file_bytes(store_path)
     return out
@@ -156,6 +166,10 @@ def one_size(n: int, tmp: Path) -> dict[str, Any]:
     say("first dream")
     out["first_dream"] = run_step("dream", store)
     out["file_growth"] = out["first_dream"]["file_bytes"] / out["import"]["file_bytes"]
+    # the same without the sentence vectors (computed at import, so they swell the denominator)
+    out["file_growth_without_vectors"] = (
+        (out["first_dream"]["file_bytes"] - out["first_dream"].get("vector_bytes", 0))
+        / (out["import"]["file_bytes"] - out["import"].get("vector_bytes", 0)))
     say("export after the dream")
     out["export_after"] = run_step("export", store, str(tmp / "after.jsonl"))
     say("incremental dream (3 sessions)")
@@ -220,7 +234,9 @@ def main(argv: list[str] | None = None) -> None:
         row("peak RSS: first dream (MB)", lambda r: r["first_dream"]["peak_rss_mb"], 0),
         row("peak RSS: export after the dream (MB)", lambda r: r["export_after"]["peak_rss_mb"], 0),
         row("store file after import (MB)", lambda r: r["import"]["file_bytes"] / 2**20, 1),
+        row("  of which sentence vectors (MB)", lambda r: r["import"]["vector_bytes"] / 2**20, 1),
         row("file growth after the first dream (x; <= 1.25)", lambda r: r["file_growth"]),
+        row("  vectors aside (x)", lambda r: r["file_growth_without_vectors"]),
         row("export after the dream (s)", lambda r: r["export_after"]["seconds"]),
         row("incremental dream, 3 sessions (s)", lambda r: r["incremental"]["seconds"]),
         row("  its consolidate stage (s; <= 2 at 1M)", lambda r: r["incremental"]["timings"]["consolidate"]),
