@@ -74,9 +74,18 @@ _NARRATION = re.compile(r"^\W*(?:[\w'’-]+\s+){0,3}?(?:[a-z]+ed|" + "|".join(so
     "spoke", "woke", "threw", "drew", "read"})) + r")\b", re.I)
 
 
+#: auxiliaries that make the participle after them a state or a passive present ("lunch is paid by the
+#: partners", "keys are kept at reception"), not a narrated event
+_STATE_AUXILIARIES = frozenset("is are am be being isn't aren't 's".split())
+
+
 def narrates(text: str) -> bool:
     """``text`` tells an event in the past tense (see ``_NARRATION``), rather than a state or a rule."""
-    return ":" not in text[:60] and bool(_NARRATION.match(text))
+    match = _NARRATION.match(text) if ":" not in text[:60] else None
+    if match is None:
+        return False
+    before = re.findall(r"[\w'’]+", text[: match.end()].lower())[:-1]
+    return not (before and before[-1].replace("’", "'") in _STATE_AUXILIARIES)
 
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
