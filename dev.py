@@ -28,7 +28,7 @@ def run(*args: str | os.PathLike[str], **kw) -> None:
 
 
 def setup(extras: str) -> None:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (dev.py runs under any python3, to say which it needs)
         sys.exit(f"dreaming needs Python 3.10 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV}", file=sys.stderr)

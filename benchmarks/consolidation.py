@@ -41,10 +41,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, normal_form
-from dreaming.consolidate import blocking, oracle
-from dreaming.testing.synthetic import Truth, evaluate, generate
+from dreaming.consolidate import ConsolidationConfig, blocking, consolidate, normal_form, oracle
 from dreaming.records import Memory
+from dreaming.testing.synthetic import Truth, evaluate, generate
 
 from .common import peak_rss_mb, report
 

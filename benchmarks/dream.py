@@ -17,10 +17,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from dreaming import Changeset, Memory, Store
-from dreaming import DreamConfig, dream
-from dreaming.records import Evidence
+from dreaming import Changeset, DreamConfig, Memory, Store, dream
 from dreaming.ingest import ingest_paths
+from dreaming.records import Evidence
 
 from .common import report
 

@@ -67,8 +67,16 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for s in stats:
         top = "; ".join(f"{text} {share:.0f}%" for text, share in sorted(s["events"].items(), key=lambda e: -e[1])[:3])
-        rows.append((s["test"].removeprefix("test_"), f"{s['passing']:,}", s["failing"], s["seconds"], f"{s['passing'] / examples:.2f}x",
-                     top or "-"))
+        rows.append(
+            (
+                s["test"].removeprefix("test_"),
+                f"{s['passing']:,}",
+                s["failing"],
+                s["seconds"],
+                f"{s['passing'] / examples:.2f}x",
+                top or "-",
+            )
+        )
     report(
         "fuzz",
         f"Fuzzing: {examples:,} examples per test, {seconds:.0f} s in all",

@@ -126,9 +126,9 @@ def write_synthetic(path: Path, target_bytes: int, seed: int = 7) -> int:
 
 def child(mode: str, path: str, store_path: str) -> None:
     """Run one measurement in this (fresh) process and print it as JSON."""
+    from dreaming.ingest import IngestConfig, ReadOptions, ingest_paths, read_transcript
     from dreaming.records import Turn
     from dreaming.store.core import Store
-    from dreaming.ingest import IngestConfig, ReadOptions, ingest_paths, read_transcript
 
     with timed() as t:
         if mode == "read":
@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         if REAL_SESSION.is_file():
-            from dreaming.store.core import Store
             from dreaming.ingest import IngestConfig, ingest_paths
+            from dreaming.store.core import Store
 
             runs: dict[bool, list[float]] = {True: [], False: []}
             turns = 0

@@ -29,9 +29,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from dreaming import Store, import_file
+from dreaming import DreamConfig, Store, dream, import_file
 from dreaming.unattended.lock import dream_lock
-from dreaming import DreamConfig, dream
 
 from .common import report
 

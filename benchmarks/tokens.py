@@ -28,11 +28,10 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from dreaming import Changeset, Memory, Store
+from dreaming import Changeset, DreamConfig, Memory, Store, dream
 from dreaming.cost.meter import CostReport
 from dreaming.testing import responders as fake_claude
 from dreaming.testing.fake_server import FakeAnthropicServer
-from dreaming import DreamConfig, dream
 
 from .common import report, timed
 
@@ -96,9 +95,10 @@ def sessions(store_memories: list[Memory], count: int, out: Path) -> None:
         t = start + timedelta(days=s)
 
         def say(role: str, text: str) -> None:
-            nonlocal t
+            nonlocal t  # called only within this session's iteration
             t += timedelta(seconds=rng.randint(5, 90))
-            rows.append({"session_id": f"bench-{s}", "role": role, "content": text, "timestamp": t.isoformat()})
+            row = {"session_id": f"bench-{s}", "role": role, "content": text, "timestamp": t.isoformat()}  # noqa: B023
+            rows.append(row)  # noqa: B023
 
         picked = rng.sample(store_memories, 9)
         for m in picked[:5]:  # newer values of stored slots

@@ -16,9 +16,9 @@ returns.  ``dream`` and its records are loaded on first use, so importing
 from typing import Any
 
 from dreaming.errors import DreamingError, InputError, StoreError, VersionNotFound
-from dreaming.store.files import export_file, import_file, read_memories
 from dreaming.records import Change, Changeset, Evidence, Memory, Run, Session, ToolCall, Turn, Version
 from dreaming.store.core import Store, open_store
+from dreaming.store.files import export_file, import_file, read_memories
 
 __version__ = "0.1.0"
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 #: Kinds of memory the engine knows.  Importers accept any other string too
 #: (stores written by other tools may use their own), but the engine only
@@ -93,7 +94,7 @@ class Evidence:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Evidence":
+    def from_json(cls, data: Mapping[str, Any]) -> Evidence:
         unknown = set(data) - {"session_id", "turn_ids", "source"}
         if unknown:
             raise ValueError(f"unknown evidence field(s): {', '.join(sorted(unknown))}")
@@ -155,12 +156,12 @@ class Memory:
     def content_sha256(self) -> str:
         return sha256_text(self.content)
 
-    def replace(self, **changes: Any) -> "Memory":
+    def replace(self, **changes: Any) -> Memory:
         """A copy with ``changes`` applied and no storage row (a new state)."""
         changes.setdefault("rid", None)
         return replace(self, **changes)
 
-    def same_state(self, other: "Memory") -> bool:
+    def same_state(self, other: Memory) -> bool:
         """True when ``other`` holds exactly the same data (ignoring ``rid``)."""
         return self.to_json() == other.to_json()
 
@@ -283,7 +284,7 @@ class ToolCall:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ToolCall":
+    def from_json(cls, data: Mapping[str, Any]) -> ToolCall:
         return cls(
             name=data["name"],
             input_summary=data.get("input_summary", ""),

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from dreaming.cost.meter import CostMeter, Usage
+from dreaming.cost.prices import load_prices
 from dreaming.llm.client import LLMClient, LLMConfig
 from dreaming.llm.requests import LLMRequest, ToolSpec
-from dreaming.cost.prices import load_prices
 
 SYSTEM = "You consolidate an agent's memories. Follow the rules below exactly.\n" + "Rule: be precise. " * 60
 
@@ -58,7 +58,14 @@ def make_client(server: Any, clock: FakeClock, *, max_cost: Any = None, runtime_
     return LLMClient(LLMConfig(**settings), meter, api_key="test", base_url=server.base_url, sleep=clock.sleep)
 
 
-def ask(n: int, *, stage: str = "extract", model: str = "claude-haiku-4-5", tool: ToolSpec | None = FACTS_TOOL, **options: Any) -> LLMRequest:
+def ask(
+    n: int,
+    *,
+    stage: str = "extract",
+    model: str = "claude-haiku-4-5",
+    tool: ToolSpec | None = FACTS_TOOL,
+    **options: Any,
+) -> LLMRequest:
     return LLMRequest.ask(custom_id=f"req-{n}", stage=stage, model=model, system=SYSTEM,
                           user=f"Transcript {n}: the user prefers vim and tabs.", tool=tool, **options)
 

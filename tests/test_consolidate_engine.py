@@ -20,9 +20,9 @@ from dreaming.consolidate import (
     count_stale,
 )
 from dreaming.consolidate.clusters import tight_clusters
-from dreaming.testing.synthetic import evaluate, generate
 from dreaming.errors import DreamingError
 from dreaming.records import Evidence, Memory
+from dreaming.testing.synthetic import evaluate, generate
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

@@ -188,7 +188,9 @@ def _look_alikes(seed: int) -> list[str]:
     firsts = ["alice", "bruno", "carla", "delia", "felix", "maria", "mario", "keiko", "kenji", "theo", "toma"]
 
     def coined() -> str:
-        return "".join(rng.choice(["ra", "jo", "ne", "ka", "tu", "sa", "ri", "mo", "li", "art"]) for _ in range(rng.randint(2, 4)))
+        return "".join(
+            rng.choice(["ra", "jo", "ne", "ka", "tu", "sa", "ri", "mo", "li", "art"]) for _ in range(rng.randint(2, 4))
+        )
 
     people = [f"{rng.choice(firsts)} {coined()}" for _ in range(300)]
     templates = [

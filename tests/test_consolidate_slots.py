@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, oracle, slots
-from dreaming.testing import oracles, synthetic
+from dreaming.consolidate import ConsolidationConfig, consolidate, slots
 from dreaming.consolidate.engine import _analyse
-from dreaming.testing.heldout import HeldoutConfig, generate, score
 from dreaming.errors import DreamingError
 from dreaming.records import Memory
+from dreaming.testing import oracles, synthetic
+from dreaming.testing.heldout import HeldoutConfig, generate, score
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

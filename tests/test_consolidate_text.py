@@ -15,12 +15,21 @@ from dreaming.consolidate.text import stem, tokenize
     "variants",
     [
         ["User prefers tabs.", "user prefers tabs", "USER PREFERS TABS!", "  User   prefers\ttabs  "],
-        ["The user really prefers using tabs.", "I prefer tabs", "Note: the user prefers tabs", "Tabs are preferred by the user."],
+        [
+            "The user really prefers using tabs.",
+            "I prefer tabs",
+            "Note: the user prefers tabs",
+            "Tabs are preferred by the user.",
+        ],
         ["Alice likes hiking.", "Alice liked hiking", "alice is liking hiking"],
         ["Bob's favourite colour is blue.", "Bob's favorite color is blue", "The favorite color of Bob is blue."],
         ["User doesn't like tea.", "User does not like tea", "user dont like tea"],
         ["The server port is 8,080.", "Server port: 8080"],
-        ["User wants short answers without emojis.", "User wants short answers, no emojis.", "user wants short answers; no emojis"],
+        [
+            "User wants short answers without emojis.",
+            "User wants short answers, no emojis.",
+            "user wants short answers; no emojis",
+        ],
         ["User doesn't like tea.", "No, the user does not like tea.", "Nope, user doesn't like tea"],
     ],
 )

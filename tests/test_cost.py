@@ -17,6 +17,7 @@ from dreaming.cost.meter import (
     worst_case_cost,
 )
 from dreaming.cost.prices import load_prices
+
 from .llm_support import FakeClock
 
 PRICES = load_prices(env={})
@@ -118,7 +119,9 @@ def test_budget_reserves_and_refuses():
 
 
 def test_worst_case_prices_cached_input_at_write_price_and_halves_in_batch():
-    sync = worst_case_cost(PRICES, "claude-sonnet-4-6", input_tokens=1_000_000, max_tokens=1_000_000, cache_ttl="1h", batched=False)
+    sync = worst_case_cost(
+        PRICES, "claude-sonnet-4-6", input_tokens=1_000_000, max_tokens=1_000_000, cache_ttl="1h", batched=False
+    )
     assert sync == Decimal("6") + Decimal("15")
     batch = worst_case_cost(PRICES, "claude-sonnet-4-6", input_tokens=1_000_000, max_tokens=0, cache_ttl=None, batched=True)
     assert batch == Decimal("1.5")
@@ -126,7 +129,12 @@ def test_worst_case_prices_cached_input_at_write_price_and_halves_in_batch():
 
 def test_report_per_stage_and_model_and_json_round_trip():
     meter = CostMeter(PRICES, clock=FakeClock())
-    meter.record(stage="extract", model="claude-haiku-4-5-20251001", usage=Usage(input_tokens=2_000_000, requests=2), batched=True)
+    meter.record(
+        stage="extract",
+        model="claude-haiku-4-5-20251001",
+        usage=Usage(input_tokens=2_000_000, requests=2),
+        batched=True,
+    )
     meter.record(stage="patterns", model="claude-opus-4-8", usage=Usage(output_tokens=40_000, requests=1), batched=False)
     meter.record(stage="judge", model="mystery-model", usage=Usage(input_tokens=1), batched=False)
     report = meter.report().with_naive(naive_cost(PRICES, model="claude-opus-4-8", input_tokens=2_000_000, output_tokens=10_000))

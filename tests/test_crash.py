@@ -33,11 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from dreaming import Store, import_file
+from dreaming import DreamConfig, Store, dream, import_file
+from dreaming.records import Memory
 from dreaming.unattended import launch
 from dreaming.unattended.lock import dream_lock
-from dreaming import DreamConfig, dream
-from dreaming.records import Memory
 
 from .conftest import REPO
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from dreaming.cli import cli
-from dreaming.store.schema import migrations
 from dreaming.store.core import Store
+from dreaming.store.schema import migrations
 
 from .conftest import REPO
 

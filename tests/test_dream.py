@@ -8,11 +8,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from dreaming import Store, import_file
-from dreaming.pipeline import stages
+from dreaming import DreamConfig, Store, dream, import_file
 from dreaming.cli import cli
 from dreaming.errors import CandidatePending
-from dreaming import DreamConfig, dream
+from dreaming.pipeline import stages
 
 from .conftest import REPO
 

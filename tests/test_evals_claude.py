@@ -12,8 +12,8 @@ from dreaming.cli import cli
 from dreaming.cost.meter import CostReport
 from dreaming.testing.fake_server import FakeAnthropicServer, FakeRequest, Reply
 
-from .test_evals_versions import dreamed_store, tasks_file  # noqa: F401  (fixtures)
 from .llm_support import total_usage
+from .test_evals_versions import dreamed_store, tasks_file  # noqa: F401  (fixtures)
 
 
 def responder(request: FakeRequest) -> Reply:

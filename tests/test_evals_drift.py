@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from dreaming.errors import DreamingError
-from dreaming.evals.drift import ATTRIBUTES, PEOPLE, DriftConfig, build_store, generate
 from dreaming.evals.answer_match import contains
+from dreaming.evals.drift import ATTRIBUTES, PEOPLE, DriftConfig, build_store, generate
 from dreaming.store.core import Store
 
 SMALL = DriftConfig(people=3, days=20, mention_rate=0.2)

@@ -10,8 +10,8 @@ import pytest
 
 from dreaming.errors import InputError
 from dreaming.evals.locomo import build_before, observation_memories, read_locomo
-from dreaming.store.core import Store
 from dreaming.ingest import ingest_paths
+from dreaming.store.core import Store
 
 MINI = Path(__file__).parent / "fixtures" / "locomo_mini.json"
 

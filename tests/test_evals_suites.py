@@ -109,8 +109,7 @@ def test_locomo_dev_split_runs_in_full(shared_data, tmp_path):
 
 def test_tasks_suite_after_a_real_dream_over_the_samples(store_path, tmp_path):
     """The shipped samples: import, dream (a candidate for review), then the sample tasks by default versions."""
-    from dreaming import import_file
-    from dreaming import DreamConfig, dream
+    from dreaming import DreamConfig, dream, import_file
 
     repo = Path(__file__).resolve().parent.parent
     with Store.open(store_path) as store:

@@ -50,9 +50,26 @@ def dreamed_store(store_path):
 def tasks_file(tmp_path):
     path = tmp_path / "mytasks.jsonl"
     rows = [
-        {"id": "editor", "question": "Which editor does the user prefer?", "answer": "helix", "evidence": ["t9"], "category": "prefs"},
-        {"id": "since", "question": "Since when does the user prefer helix?", "answer": "May 7, 2023", "category": "prefs"},
-        {"id": "db", "question": "Which database does staging use?", "answer": "Postgres 15", "evidence": ["s1#t4"], "category": "ops"},
+        {
+            "id": "editor",
+            "question": "Which editor does the user prefer?",
+            "answer": "helix",
+            "evidence": ["t9"],
+            "category": "prefs",
+        },
+        {
+            "id": "since",
+            "question": "Since when does the user prefer helix?",
+            "answer": "May 7, 2023",
+            "category": "prefs",
+        },
+        {
+            "id": "db",
+            "question": "Which database does staging use?",
+            "answer": "Postgres 15",
+            "evidence": ["s1#t4"],
+            "category": "ops",
+        },
         {"id": "deploy", "question": "When does the deploy run?", "answer": "Fridays", "category": "ops"},
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))

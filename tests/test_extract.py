@@ -11,8 +11,8 @@ from dreaming.extract.memory_writes import memory_writes
 from dreaming.extract.phrasing import conjugate, third_person
 from dreaming.extract.statements import speaker_statements, user_statements
 from dreaming.extract.workarounds import find_workarounds
-from dreaming.records import PendingSession, Session, ToolCall, Turn
 from dreaming.normalise.times import absolutize
+from dreaming.records import PendingSession, Session, ToolCall, Turn
 
 FRIDAY = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
@@ -219,6 +219,9 @@ def test_dependent_statements_are_flagged_for_the_restatement_fold():
     session = Session(id="s1", source="x.json", format="locomo", started_at=FRIDAY, metadata={"speakers": ["Mel", "Kai"]})
     turns = (Turn(id="t1", session_id="s1", seq=1, role="speaker", speaker="Mel", timestamp=FRIDAY,
                   text="I made it in pottery class yesterday. I adopted a puppy named Rex."),)
-    by_content = {c.memory.content: c.memory.metadata for c in OfflineExtractor().extract([PendingSession(session=session, turns=turns)])}
+    by_content = {
+        c.memory.content: c.memory.metadata
+        for c in OfflineExtractor().extract([PendingSession(session=session, turns=turns)])
+    }
     assert by_content["Mel made it in pottery class yesterday."].get("needs_context") is True
     assert "needs_context" not in by_content["Mel adopted a puppy named Rex."]

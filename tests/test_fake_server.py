@@ -10,13 +10,17 @@ import urllib.request
 import anthropic
 import pytest
 
-from dreaming.testing.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 from dreaming.llm.tokens import split_request_tokens
+from dreaming.testing.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 
 MODEL = "claude-haiku-4-5"
 SYSTEM = [{"type": "text", "text": "You are careful. " * 40, "cache_control": {"type": "ephemeral"}}]
 USER = [{"role": "user", "content": "hello there"}]
-TOOL = {"name": "emit", "description": "d", "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}
+TOOL = {
+    "name": "emit",
+    "description": "d",
+    "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
+}
 
 
 @pytest.fixture
@@ -108,7 +112,9 @@ def test_bad_requests_are_rejected_like_the_api(server, sdk):
     with pytest.raises(anthropic.BadRequestError, match="tool_choice.name"):
         sdk.messages.create(model=MODEL, max_tokens=5, messages=USER, tools=[TOOL], tool_choice={"type": "tool", "name": "nope"})
     with pytest.raises(anthropic.BadRequestError, match="custom_id"):
-        sdk.messages.batches.create(requests=[{"custom_id": "bad id!", "params": {"model": MODEL, "max_tokens": 5, "messages": USER}}])
+        sdk.messages.batches.create(
+            requests=[{"custom_id": "bad id!", "params": {"model": MODEL, "max_tokens": 5, "messages": USER}}]
+        )
     request = urllib.request.Request(server.base_url + "/v1/messages", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as info:  # no key
         urllib.request.urlopen(request)

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dreaming.unattended import launch
 from dreaming.cli import cli
 from dreaming.errors import InputError
-from dreaming.unattended.hook import HookConfig, dream_command, log_path, read_event, start_detached
 from dreaming.store.core import Store
+from dreaming.unattended import launch
+from dreaming.unattended.hook import HookConfig, dream_command, log_path, read_event, start_detached
 from dreaming.unattended.triggers import Trigger
 
 from .conftest import REPO

@@ -12,12 +12,12 @@ import json
 
 import pytest
 
+from dreaming import DreamConfig, dream
+from dreaming.llm.runtime import ClaudeConfig
+from dreaming.store.core import Store
+from dreaming.store.files import import_file
 from dreaming.testing import responders as fake_claude
 from dreaming.testing.fake_server import FakeAnthropicServer, Reply
-from dreaming.llm.runtime import ClaudeConfig
-from dreaming.store.files import import_file
-from dreaming import DreamConfig, dream
-from dreaming.store.core import Store
 
 from .conftest import REPO
 

@@ -10,12 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dreaming.cost.meter import Usage, worst_case_cost
+from dreaming.cost.prices import load_prices
 from dreaming.errors import DreamingError
 from dreaming.llm.client import LLMClient, LLMConfig
-from dreaming.testing.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
 from dreaming.llm.requests import LLMRequest, LLMResult, build_params
 from dreaming.llm.tokens import split_request_tokens
-from dreaming.cost.prices import load_prices
+from dreaming.testing.fake_server import Dropped, Expired, FakeAnthropicServer, Fault, Malformed, Reply
+
 from .llm_support import SYSTEM, FakeClock, ask, make_client, total_usage, usage_of
 
 GOOD = {"facts": [{"text": "prefers vim", "turn": "t1"}]}
@@ -305,7 +306,10 @@ def test_batch_end_to_end_half_price_and_waiting_not_active(server, clock):
     report = client.meter.report()
     assert report.active_seconds == 0  # all of the fake time was spent waiting on the batch
     assert report.usage == total_usage(server.answered)
-    assert report.usd.batch_discount == -(report.usd.input + report.usd.output + report.usd.cache_write + report.usd.cache_read) / 2
+    assert (
+        report.usd.batch_discount
+        == -(report.usd.input + report.usd.output + report.usd.cache_write + report.usd.cache_read) / 2
+    )
 
 
 def test_batch_per_request_outcomes_and_a_second_round(server, clock):

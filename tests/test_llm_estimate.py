@@ -3,17 +3,24 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from dreaming.cost.meter import Usage, naive_cost
 from dreaming.cost.estimate import estimate_run, project_usage
-from dreaming.testing.fake_server import FakeAnthropicServer
+from dreaming.cost.meter import Usage, naive_cost
 from dreaming.cost.prices import load_prices
+from dreaming.testing.fake_server import FakeAnthropicServer
+
 from .llm_support import FakeClock, ask, make_client, usage_of
 
 PRICES = load_prices(env={})
 
 
 def mixed_requests():
-    return [ask(0), ask(1), ask(2, stage="judge", model="claude-sonnet-4-6"), ask(3, cache_ttl="1h"), ask(4, tool=None, cache_ttl=None)]
+    return [
+        ask(0),
+        ask(1),
+        ask(2, stage="judge", model="claude-sonnet-4-6"),
+        ask(3, cache_ttl="1h"),
+        ask(4, tool=None, cache_ttl=None),
+    ]
 
 
 def test_projected_input_matches_what_the_fake_meters():

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dreaming import DreamConfig, dream
 from dreaming.cli import cli
 from dreaming.cost.meter import MICRO, CostReport
-from dreaming.testing import responders as fake_claude
-from dreaming.testing.fake_server import FakeAnthropicServer, Fault, Reply
-from dreaming.llm.runtime import ClaudeConfig
-from dreaming.store.files import import_file
-from dreaming import DreamConfig, dream
 from dreaming.cost.prices import load_prices
+from dreaming.llm.runtime import ClaudeConfig
 from dreaming.pipeline.stages import StageContext
 from dreaming.store.core import Store
+from dreaming.store.files import import_file
+from dreaming.testing import responders as fake_claude
+from dreaming.testing.fake_server import FakeAnthropicServer, Fault, Reply
 
 from .conftest import REPO
 from .llm_support import CENT, FakeClock, make_client, total_usage, usage_of
@@ -35,8 +35,18 @@ def inbox(tmp_path) -> Path:
     extra.mkdir()
     rows = [
         {"session_id": "hostile-1", "role": "user", "content": INJECTION, "timestamp": "2026-11-23T08:00:00Z"},
-        {"session_id": "hostile-1", "role": "assistant", "content": "I can't do that.", "timestamp": "2026-11-23T08:00:05Z"},
-        {"session_id": "hostile-1", "role": "user", "content": "I prefer dark mode in every editor.", "timestamp": "2026-11-23T08:01:00Z"},
+        {
+            "session_id": "hostile-1",
+            "role": "assistant",
+            "content": "I can't do that.",
+            "timestamp": "2026-11-23T08:00:05Z",
+        },
+        {
+            "session_id": "hostile-1",
+            "role": "user",
+            "content": "I prefer dark mode in every editor.",
+            "timestamp": "2026-11-23T08:01:00Z",
+        },
     ]
     (extra / "hostile.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return extra
@@ -148,7 +158,10 @@ def test_batch_mode_end_to_end_matches_sync_at_half_the_token_price(server, cloc
         bill = CostReport.from_json(report.cost)
         assert bill.usage == exact.usage == total_usage(batch_server.answered)
         assert exact.usd.tokens == expected_tokens_usd(batch_server.answered, batched=True)
-        assert exact.usd.batch_discount == -(exact.usd.input + exact.usd.output + exact.usd.cache_write + exact.usd.cache_read) / 2
+        assert (
+            exact.usd.batch_discount
+            == -(exact.usd.input + exact.usd.output + exact.usd.cache_write + exact.usd.cache_read) / 2
+        )
         # polling slept (3 polls per batch) but waiting on a batch is not active runtime
         assert sum(batch_clock.sleeps) >= stages_sent * 3 * 5.0 and bill.active_seconds == 0
     finally:
@@ -176,7 +189,7 @@ def test_the_budget_is_never_passed(server, clock, tmp_path, inbox):
     with fresh_store(tmp_path / "s.db") as store:
         report, exact = run_with(server, clock, store, inbox, max_cost=cap, concurrency=2)
     bill = CostReport.from_json(report.cost)
-    assert 0 < bill.usage.requests and bill.refused_requests > 0 and report.status == "partial"
+    assert bill.usage.requests > 0 and bill.refused_requests > 0 and report.status == "partial"
     assert exact.total <= cap and exact.usd.tokens == expected_tokens_usd(server.answered)
 
 
@@ -230,7 +243,12 @@ def complying_within_the_schema(request):
     text = fake_claude.first_user_text(request)
     if tool == "record_memories":
         answer = fake_claude.extract_answer(text)
-        hostile = [r["turn"] for block in fake_claude.read_blocks(text, "transcript") for r in block if "delete every" in r.get("text", "")]
+        hostile = [
+            r["turn"]
+            for block in fake_claude.read_blocks(text, "transcript")
+            for r in block
+            if "delete every" in r.get("text", "")
+        ]
         for turn in hostile:
             for key in ("user.editor", "user.indentation", "staging.database", "release.freeze", "user.name"):
                 answer["memories"].append({"content": "All memories have been deleted.", "kind": "fact", "key": key,
@@ -320,7 +338,10 @@ def test_run_estimate_and_cost_commands(server, cli_run, store_path, inbox):
     # later stages work on what the offline extraction leads to, here the same number of requests
     def sent(report, stage=None):
         parts = report["by_stage"].values() if stage is None else [report["by_stage"][stage]]
-        return [sum(p["tokens"][k] for p in parts) for k in ("requests", "input_tokens", "cache_write_5m_tokens", "cache_read_tokens")]
+        return [
+            sum(p["tokens"][k] for p in parts)
+            for k in ("requests", "input_tokens", "cache_write_5m_tokens", "cache_read_tokens")
+        ]
 
     assert sent(bill, "extract") == sent(projected["sync"], "extract")
     # later stages are projected from the offline extraction; on these samples the run needs no more than that

@@ -17,7 +17,12 @@ leaf = st.sampled_from([
 def objects(children):
     return st.dictionaries(st.text("abcdef", min_size=1, max_size=4), children, max_size=4).flatmap(
         lambda props: st.builds(
-            lambda required, closed: {"type": "object", "properties": props, "required": required, "additionalProperties": not closed},
+            lambda required, closed: {
+                "type": "object",
+                "properties": props,
+                "required": required,
+                "additionalProperties": not closed,
+            },
             st.lists(st.sampled_from(sorted(props)), unique=True) if props else st.just([]),
             st.booleans(),
         )

@@ -8,18 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dreaming.pipeline import stages
 from dreaming.extract import OfflineExtractor
 from dreaming.extract.claude import ClaudeExtractor, chunk_session, key_grounded
-from dreaming.testing.fake_server import Fault, Reply
 from dreaming.judge.claude import ClaudeJudge
-from dreaming.patterns.claude import ClaudePatternWriter
-from dreaming.pipeline.prompts import read_blocks
-from dreaming.pipeline.claude import DEFAULT_MODELS
 from dreaming.llm.tokens import approx_tokens
+from dreaming.patterns.claude import ClaudePatternWriter
 from dreaming.patterns.communities import TemplatePatternWriter
-from dreaming.records import Evidence, Memory, PendingSession, Session, ToolCall, Turn
+from dreaming.pipeline import stages
+from dreaming.pipeline.claude import DEFAULT_MODELS
+from dreaming.pipeline.prompts import read_blocks
 from dreaming.pipeline.stages import Community, JudgeCase, StageContext
+from dreaming.records import Evidence, Memory, PendingSession, Session, ToolCall, Turn
+from dreaming.testing.fake_server import Fault, Reply
 
 from .llm_support import make_client, total_usage
 
@@ -181,7 +181,13 @@ def test_an_ungrounded_key_is_dropped_and_the_memory_kept_as_an_addition(server,
 
 def test_low_confidence_and_repeated_memories_are_left_out(server, clock):
     item = memory_item()["memories"][0]
-    server.push(Reply(tool_input={"memories": [item, dict(item, evidence=["t1", "t3"]), dict(item, content="Maybe vim", confidence=0.3)]}))
+    server.push(
+        Reply(
+            tool_input={
+                "memories": [item, dict(item, evidence=["t1", "t3"]), dict(item, content="Maybe vim", confidence=0.3)]
+            }
+        )
+    )
     [c] = ClaudeExtractor().extract([SESSION], context(server, clock))
     assert c.memory.content == "User prefers tabs over spaces."
 
@@ -229,7 +235,9 @@ def test_api_failure_falls_back_offline_with_one_grouped_warning(server, clock):
     server.responder = lambda request: Fault(status=500, message="overheated")
     ctx = context(server, clock, max_retries=1)
     out = ClaudeExtractor().extract([SESSION, session("sess-2", ("I prefer dark mode.",))], ctx)
-    assert [c.rule for c in out] == [c.rule for c in OfflineExtractor().extract([SESSION, session("sess-2", ("I prefer dark mode.",))])]
+    assert [c.rule for c in out] == [
+        c.rule for c in OfflineExtractor().extract([SESSION, session("sess-2", ("I prefer dark mode.",))])
+    ]
     assert ctx.partial == ["extract"]
     assert ctx.warnings == ["extract: 2 requests failed (session sess-1: Anthropic API error (500): overheated "
                             "(gave up after 2 attempts)); extracted by the offline rules instead"]
@@ -241,7 +249,9 @@ def test_budget_refusal_sends_nothing_and_says_so(server, clock):
     assert server.calls("messages") == [] and ctx.meter.report().usage.requests == 0
     assert [c.memory for c in out] == [c.memory for c in OfflineExtractor().extract([SESSION])]
     [warning] = ctx.warnings
-    assert warning.startswith("extract: 1 request not sent, to stay within the --max-cost budget (its worst case $") and ctx.partial == ["extract"]
+    assert warning.startswith(
+        "extract: 1 request not sent, to stay within the --max-cost budget (its worst case $"
+    ) and ctx.partial == ["extract"]
 
 
 def test_without_a_client_the_stage_says_how_to_get_one():
@@ -263,7 +273,11 @@ def mem(mid: str, content: str, *, key: str | None = None, days: int = 0, sessio
 def cases(n: int = 3) -> list[JudgeCase]:
     kinds = [
         (mem("m_a0", "User uses vim."), mem("m_b0", "The user uses vim as their editor."), 0.93),
-        (mem("m_a1", "User's editor is vim.", key="user.editor"), mem("m_b1", "User's editor is helix.", key="user.editor", days=3), 0.8),
+        (
+            mem("m_a1", "User's editor is vim.", key="user.editor"),
+            mem("m_b1", "User's editor is helix.", key="user.editor", days=3),
+            0.8,
+        ),
         (mem("m_a2", "User likes tea."), mem("m_b2", "User likes green tea in the morning."), 0.7),
     ]
     out = []
@@ -386,4 +400,7 @@ def test_every_stage_is_metered_per_stage_and_model(server, clock):
     assert set(report.by_model) == {"claude-haiku-4-5", "claude-sonnet-4-6"}
     assert report.usage == total_usage(server.answered)
     # judge and patterns share a model but not a system prompt: each wrote its own cache entry
-    assert report.by_stage["judge"].usage.cache_write_5m_tokens > 0 and report.by_stage["patterns"].usage.cache_write_5m_tokens > 0
+    assert (
+        report.by_stage["judge"].usage.cache_write_5m_tokens > 0
+        and report.by_stage["patterns"].usage.cache_write_5m_tokens > 0
+    )

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from dreaming.errors import StoreError
-from dreaming.unattended.lock import LockConfig, LockHeld, acquire, dream_lock, is_stale, process_start
 from dreaming.records import Changeset, Memory, utcnow
 from dreaming.store.core import LockHolder, Store
+from dreaming.unattended.lock import LockConfig, LockHeld, acquire, dream_lock, is_stale, process_start
 
 from .conftest import REPO
 
@@ -111,9 +111,8 @@ def test_a_killed_holder_is_taken_over_at_once(tmp_path, store_path):
     child.send_signal(signal.SIGKILL)
     child.wait()
     child.stdout.close()
-    with acquire(store_path, config=FAST) as lock:
-        with Store.open(store_path) as store:
-            assert store.lock_holder().pid == os.getpid() == lock.holder.pid
+    with acquire(store_path, config=FAST) as lock, Store.open(store_path) as store:
+        assert store.lock_holder().pid == os.getpid() == lock.holder.pid
 
 
 def test_live_holder_elsewhere_is_named_and_waited_for(store_path):

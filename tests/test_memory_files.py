@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from dreaming import Memory, Store
 from dreaming.errors import InputError
+from dreaming.records import Evidence, parse_time
 from dreaming.store.files import (
     read_memories,
     render_jsonl,
@@ -18,7 +19,6 @@ from dreaming.store.files import (
     render_memory_dir,
     write_memory_dir,
 )
-from dreaming.records import Evidence, parse_time
 
 
 def write_jsonl(path: Path, rows: list) -> Path:

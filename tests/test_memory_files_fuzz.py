@@ -23,6 +23,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dreaming.errors import DreamingError, InputError
+from dreaming.records import Evidence, Memory, dumps, parse_time
+from dreaming.store.core import Store
 from dreaming.store.files import (
     ImportedMemory,
     import_file,
@@ -33,8 +35,6 @@ from dreaming.store.files import (
     render_markdown,
     render_memory_dir,
 )
-from dreaming.records import Evidence, Memory, dumps, parse_time
-from dreaming.store.core import Store
 
 from .conftest import REPO
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from dreaming.patterns.communities import PatternConfig, TemplatePatternWriter, find_communities, terms_of
-from dreaming.records import Evidence, Memory
 from dreaming.pipeline.stages import StageContext
+from dreaming.records import Evidence, Memory
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 

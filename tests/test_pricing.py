@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from dreaming.errors import InputError
 from dreaming.cost.prices import canonical_model, default_prices_data, load_prices
+from dreaming.errors import InputError
 
 # The table in ANTHROPIC_NOTES.md (USD per million tokens).
 NOTES = {
@@ -66,10 +66,23 @@ def test_canonical_model_keeps_undated_ids():
 
 def test_override_from_env_merges_over_defaults(tmp_path):
     path = tmp_path / "prices.json"
-    path.write_text(json.dumps({
-        "runtime_per_hour": 0,
-        "models": {"claude-haiku-4-5": {"output": 4.5}, "claude-next-1": {"input": 2, "output": 8, "cache_write_5m": 2.5, "cache_write_1h": 4, "cache_read": 0.2}},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "runtime_per_hour": 0,
+                "models": {
+                    "claude-haiku-4-5": {"output": 4.5},
+                    "claude-next-1": {
+                        "input": 2,
+                        "output": 8,
+                        "cache_write_5m": 2.5,
+                        "cache_write_1h": 4,
+                        "cache_read": 0.2,
+                    },
+                },
+            }
+        )
+    )
     prices = load_prices(env={"DREAMING_PRICES": str(path)})
     assert prices.runtime_per_hour == 0
     assert prices.lookup("claude-haiku-4-5").price.output == Decimal("4.5")

@@ -18,16 +18,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dreaming.records import Session, ToolCall, Turn
 from dreaming.ingest.redact import (
+    _ASSIGNMENT,
     IGNORECASE_FOLDS,
     Haystack,
     Redactor,
+    _keyword_regexes,
+    _Plan,
     apply,
     find,
     sensitive_name,
 )
-from dreaming.ingest.redact import _ASSIGNMENT, _keyword_regexes, _Plan
+from dreaming.records import Session, ToolCall, Turn
 from dreaming.testing.oracles import reference_find
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from dreaming.records import Candidate, Evidence, Memory
 from dreaming.normalise.restatements import NEEDS_CONTEXT, fold_restatements
+from dreaming.records import Candidate, Evidence, Memory
 
 T0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
 

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from dreaming import Store, import_file
 from dreaming.cli import cli
-from dreaming.unattended.hook import log_path
 from dreaming.records import Session, Turn, utcnow
 from dreaming.store.core import LockHolder, SourceState
+from dreaming.unattended.hook import log_path
 
 from .conftest import REPO
 

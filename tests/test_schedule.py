@@ -13,8 +13,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from dreaming.unattended import launch
 from dreaming.cli import cli
+from dreaming.unattended import launch
 
 CRON_FIELD = re.compile(r"^(\*|\d+|\*/\d+)$")
 CRON_RANGES = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests._transcripts_oracle import claude_code_turns, turn_tuple
-from dreaming.records import Session, Turn
 from dreaming.ingest import ReadOptions, Skip, read_transcript
 from dreaming.ingest.claude_code import parent_source
+from dreaming.records import Session, Turn
+from tests._transcripts_oracle import claude_code_turns, turn_tuple
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts" / "claude-code" / "-home-ada-proj"
 MAIN = FIXTURES / "sess-main.jsonl"

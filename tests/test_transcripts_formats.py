@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dreaming.errors import InputError
-from dreaming.records import Session, Turn
 from dreaming.ingest import ReadOptions, Skip, Source, check_file, detect, iter_files, read_transcript
+from dreaming.records import Session, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 

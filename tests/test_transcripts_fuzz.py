@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SHARED_DATA
 from dreaming.errors import DreamingError
+from dreaming.ingest import FORMATS, IngestConfig, ReadOptions, Skip, Source, check_file, detect, ingest_paths
 from dreaming.records import Session, Turn, dumps
 from dreaming.store.core import Store
-from dreaming.ingest import FORMATS, IngestConfig, ReadOptions, Skip, Source, check_file, detect, ingest_paths
+from tests.conftest import SHARED_DATA
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 EXAMPLES = int(os.environ.get("DREAMING_FUZZ_EXAMPLES", "120"))

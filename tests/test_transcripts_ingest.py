@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from dreaming.errors import InputError
-from dreaming.store.core import Store
-from dreaming.records import Turn
 from dreaming.ingest import IngestConfig, ingest_paths, iter_files, read_transcript
+from dreaming.records import Turn
+from dreaming.store.core import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 PROJECT = FIXTURES / "claude-code" / "-home-ada-proj"

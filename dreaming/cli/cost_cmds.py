@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from dreaming.cost.meter import CostReport
-from dreaming.errors import DreamingError
-from dreaming.cli.render import print_cost_report, print_estimate
 from dreaming.cli.claude_options import claude_config, claude_options
 from dreaming.cli.common import App, emit_json, json_option, pass_app
+from dreaming.cli.render import print_cost_report, print_estimate
+from dreaming.cost.meter import CostReport
+from dreaming.errors import DreamingError
 
 
 @click.command()

@@ -17,6 +17,7 @@ import click
 from click.core import ParameterSource
 from rich.progress import Progress
 
+from dreaming.cli.common import App, emit_json, pass_app
 from dreaming.errors import DreamingError
 from dreaming.evals import (
     Answerer,
@@ -36,7 +37,6 @@ from dreaming.evals.output import DEFAULT_RESULTS
 from dreaming.evals.progress import make_progress
 from dreaming.pipeline.run import LLM_MODES
 from dreaming.store.core import Store
-from dreaming.cli.common import App, emit_json, pass_app
 
 ANSWERERS = ("offline", "claude")
 _COMMON = ("ks", "answerer", "model", "max_cost", "out", "no_write", "as_json")
@@ -45,14 +45,33 @@ _COMMON = ("ks", "answerer", "model", "max_cost", "out", "no_write", "as_json")
 def eval_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options every eval mode takes."""
     options = [
-        click.option("--k", "ks", type=click.IntRange(min=1), multiple=True,
-                     help="Retrieved memories to score at (repeatable; default 5 and 10; the summary uses 10)."),
-        click.option("--answerer", type=click.Choice(ANSWERERS), default="offline", show_default=True,
-                     help="offline: the gold answer must be in the retrieved memories; claude: Claude answers, a second call judges."),
-        click.option("--model", default=None, help="Model for the claude answerer and judge (default claude-haiku-4-5)."),
-        click.option("--max-cost", "max_cost", default=None, metavar="USD", help="Stop sending Claude requests past this spend."),
-        click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_RESULTS, show_default=True,
-                     help="Directory for the JSON, Markdown and PNG results."),
+        click.option(
+            "--k",
+            "ks",
+            type=click.IntRange(min=1),
+            multiple=True,
+            help="Retrieved memories to score at (repeatable; default 5 and 10; the summary uses 10).",
+        ),
+        click.option(
+            "--answerer",
+            type=click.Choice(ANSWERERS),
+            default="offline",
+            show_default=True,
+            help="offline: the gold answer must be in the retrieved memories; claude: Claude answers, a second call judges.",
+        ),
+        click.option(
+            "--model", default=None, help="Model for the claude answerer and judge (default claude-haiku-4-5)."
+        ),
+        click.option(
+            "--max-cost", "max_cost", default=None, metavar="USD", help="Stop sending Claude requests past this spend."
+        ),
+        click.option(
+            "--out",
+            type=click.Path(path_type=Path),
+            default=DEFAULT_RESULTS,
+            show_default=True,
+            help="Directory for the JSON, Markdown and PNG results.",
+        ),
         click.option("--no-write", is_flag=True, help="Do not write result files."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout."),
     ]
@@ -77,9 +96,9 @@ def _answerer(name: str, model: str | None, max_cost: str | None) -> Iterator[An
         yield OfflineAnswerer()
         return
     from dreaming.cost.meter import CostMeter
+    from dreaming.cost.prices import load_prices
     from dreaming.evals.claude import DEFAULT_MODEL, ClaudeAnswerer
     from dreaming.llm.client import LLMClient, LLMConfig
-    from dreaming.cost.prices import load_prices
 
     try:
         cap = Decimal(max_cost) if max_cost is not None else None
@@ -103,9 +122,8 @@ def _run(
     workdir: Path | None = None,
 ) -> None:
     config = EvalConfig(ks=tuple(options["ks"]) or EvalConfig().ks, workdir=workdir)
-    with _answerer(options["answerer"], options["model"], options["max_cost"]) as answerer:
-        with make_progress(app.err) as progress:
-            report = produce(answerer, config, progress)
+    with _answerer(options["answerer"], options["model"], options["max_cost"]) as answerer, make_progress(app.err) as progress:
+        report = produce(answerer, config, progress)
     if not options["no_write"]:
         stem = name if options["answerer"] == "offline" else f"{name}-{options['answerer']}"
         written = write_results(report, options["out"], name=stem)

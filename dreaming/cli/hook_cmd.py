@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from dreaming.cli.common import App, emit_json, pass_app
 from dreaming.errors import DreamingError
 from dreaming.unattended.hook import HookConfig, log_path, log_quietly, safely, settings_snippet
 from dreaming.unattended.triggers import Trigger, parse_duration
-from dreaming.cli.common import App, emit_json, pass_app
 
 
 @click.group("hook")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from dreaming.cli.common import App, emit_json, json_option, pass_app
 from dreaming.errors import InputError
 from dreaming.ingest import FORMATS, IngestConfig, IngestReport, ingest_paths
-from dreaming.cli.common import App, emit_json, json_option, pass_app
 
 #: what ``dreaming ingest`` reads when given no PATH
 DEFAULT_INBOX = Path("transcripts")
@@ -16,7 +16,13 @@ DEFAULT_INBOX = Path("transcripts")
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help="Read every file in this format (default: detected per file).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default=None,
+    help="Read every file in this format (default: detected per file).",
+)
 @click.option("--strict", is_flag=True, help="Any skipped line or file is an error, and nothing is written.")
 @click.option(
     "--max-bytes", type=click.IntRange(min=1), default=IngestConfig.max_bytes, show_default=True,

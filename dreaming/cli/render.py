@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from dreaming.review.diff import DiffReport
 from dreaming.records import Memory, Version
+from dreaming.review.diff import DiffReport
 
 OP_STYLE = {
     "add": "green",
@@ -109,7 +109,10 @@ def print_diff(console: Console, report: DiffReport) -> None:
         for q in entry.quotes[:3]:
             who = q.speaker or q.role
             when = (q.timestamp or "")[:10]
-            console.print(Text(f"    ▏{who} {when} [{q.session_id}#{q.turn_id}]: ", style="dim"), Text(_short(q.text, 100), style="italic dim"))
+            console.print(
+                Text(f"    ▏{who} {when} [{q.session_id}#{q.turn_id}]: ", style="dim"),
+                Text(_short(q.text, 100), style="italic dim"),
+            )
         if len(entry.quotes) > 3:
             console.print(Text(f"    ▏… {len(entry.quotes) - 3} more quotes (see --json)", style="dim"))
         if not entry.quotes:
@@ -297,7 +300,11 @@ def print_estimate(console: Console, projected: Any) -> None:
         f"{projected.memories:,} memories at HEAD", style="bold"))
     if not est.sync.usage.requests:
         console.print("Nothing would be sent to Claude.")
-    console.print(tokens_table(est.sync, title=f"Tokens per stage (input {how}; output at {projected.output_ratio:g} x max_tokens)"))
+    console.print(
+        tokens_table(
+            est.sync, title=f"Tokens per stage (input {how}; output at {projected.output_ratio:g} x max_tokens)"
+        )
+    )
     table = Table(title="Projected bill", title_justify="left")
     table.add_column("line")
     table.add_column("sync", justify="right")

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from dreaming.errors import DreamingError
-from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
-from dreaming.cli.progress import RichProgress
-from dreaming.pipeline.progress import NullProgress
-from dreaming.cli.render import print_dream_report
-from dreaming.ingest import IngestReport, ingest_paths
-from dreaming.unattended.triggers import Trigger, TriggerCheck, check, parse_duration
 from dreaming.cli.claude_options import claude_config, claude_options
 from dreaming.cli.common import App, emit_json, json_option, pass_app
+from dreaming.cli.progress import RichProgress
+from dreaming.cli.render import print_dream_report
+from dreaming.errors import DreamingError
+from dreaming.ingest import IngestReport, ingest_paths
+from dreaming.pipeline.progress import NullProgress
+from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
+from dreaming.unattended.triggers import Trigger, TriggerCheck, check, parse_duration
 
 SETTINGS = {
     "review": (bool, "write dreams as candidates that wait for `dreaming accept` (default false)"),
@@ -76,8 +76,8 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
     One dream runs at a time per store (see --wait); --min-sessions and
     --min-interval make frequent schedulers dream only when worth it.
     """
-    from dreaming.unattended.lock import dream_lock
     from dreaming.patterns.communities import PatternConfig
+    from dreaming.unattended.lock import dream_lock
 
     if stores_glob is not None:
         return _run_many(stores_glob, transcripts, no_ingest, jobs, as_json)
@@ -143,8 +143,8 @@ def _passed_on(ctx: click.Context) -> list[str]:
 
 
 def _run_many(pattern: str, transcripts: tuple[Path, ...], no_ingest: bool, jobs: int | None, as_json: bool) -> None:
-    from dreaming.unattended.many import dream_many, expand_stores
     from dreaming.cli.render import print_many
+    from dreaming.unattended.many import dream_many, expand_stores
 
     stores = expand_stores(pattern)
     args = _passed_on(click.get_current_context())

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
+from dreaming.cli.common import App, pass_app
 from dreaming.errors import InputError
 from dreaming.unattended.schedule import ScheduleSpec, launchd_label, render
 from dreaming.unattended.triggers import Trigger, parse_duration
-from dreaming.cli.common import App, pass_app
 
 _INSTALL = {
     "cron": "Install: `crontab -e` and paste the line.",

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from dreaming.review.diff import build_diff, cited_evidence
-from dreaming.errors import DreamingError, StoreError
-from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
-from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
-from dreaming.store.core import Store
 from dreaming.cli.common import App, emit_json, json_option, pass_app
+from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
+from dreaming.errors import DreamingError, StoreError
+from dreaming.review.diff import build_diff, cited_evidence
+from dreaming.store.core import Store
+from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 
 
 def _version_json(store: Store, number: int) -> dict:

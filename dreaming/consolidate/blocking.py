@@ -1061,7 +1061,9 @@ def _deletion_keys(keys: np.ndarray, removed: np.ndarray, tokens: list[str]) -> 
     flat_hashes = np.concatenate(variant_hashes) if variant_hashes else np.empty(0, dtype=np.uint64)
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     per_entry = lengths[slot]
-    take = np.repeat(offsets[slot], per_entry) + (np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry))
+    take = np.repeat(offsets[slot], per_entry) + (
+        np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+    )
     with np.errstate(over="ignore"):
         sub_keys = np.repeat(keys, per_entry) * np.uint64(0x9E3779B97F4A7C15) + flat_hashes[take]
     return sub_keys, np.repeat(np.arange(keys.size), per_entry)

@@ -39,16 +39,14 @@ import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
-from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from time import perf_counter
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from dreaming.errors import DreamingError
-from dreaming.records import Memory, ensure_aware, merge_provenance
 from dreaming.consolidate import blocking, oracle, rules, slots
 from dreaming.consolidate.clusters import tight_clusters
 from dreaming.consolidate.quiet import quiet_gc
@@ -56,6 +54,8 @@ from dreaming.consolidate.results import Ambiguous, Conflict, Consolidation, Con
 from dreaming.consolidate.rules import Text
 from dreaming.consolidate.subjects import MULTI, UNSURE, kind_of, parse
 from dreaming.consolidate.text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
+from dreaming.errors import DreamingError
+from dreaming.records import Memory, ensure_aware, merge_provenance
 
 _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 
@@ -135,7 +135,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     every CLI command imports this module).  The process's own symbols hold
     libc's on Linux; elsewhere there is no such function."""
     try:
-        return getattr(ctypes.CDLL(None), "malloc_trim")
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, TypeError):
         return None
 

@@ -10,15 +10,10 @@ uses it when the input is small enough for it to be cheap
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
-
-from dreaming.consolidate import slots
-from dreaming.consolidate.text import normal_form
 
 #: Rows per cdist call; 512 x 1M uint8 scores = 512 MB at most.
 _ROWS = 512

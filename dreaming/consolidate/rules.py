@@ -272,7 +272,9 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> PairDecision:
     if a.statement and b.statement and a.statement.subject != b.statement.subject:
         return PairDecision(NONE, "different subjects")
     if all(is_number(w) for w in left) and only_a and only_b:
-        return PairDecision(AMBIGUOUS, f"only numbers differ ({' '.join(only_a)} / {' '.join(only_b)}) and the subject is unclear")
+        return PairDecision(
+            AMBIGUOUS, f"only numbers differ ({' '.join(only_a)} / {' '.join(only_b)}) and the subject is unclear"
+        )
     if len(left) == 1 and not is_number(left[0]) and left[0] not in names:
         return PairDecision(AMBIGUOUS, f"one says more ('{left[0]}'): a duplicate or a narrower fact?")
     return PairDecision(NONE, "different words")
@@ -313,7 +315,9 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> P
     return PairDecision(NONE, "values of a multi-valued predicate accumulate")
 
 
-def slot_update(older: tuple[tuple[str, ...], str], newer: tuple[tuple[str, ...], str], evidence: str, lexicon: Lexicon) -> PairDecision:
+def slot_update(
+    older: tuple[tuple[str, ...], str], newer: tuple[tuple[str, ...], str], evidence: str, lexicon: Lexicon
+) -> PairDecision:
     """Does ``newer`` replace ``older``?  Two values (stems, as written) of
     one attribute of one subject, perhaps in different phrasings (see
     :mod:`.slots`); ``evidence`` says why they are one attribute.  Both are
@@ -362,7 +366,9 @@ def keyed_duplicate(a: Text, b: Text, key: str, lexicon: Lexicon) -> PairDecisio
     ca, cb = a.statement.context, b.statement.context
     if ca and cb and sorted(ca) != sorted(cb):
         return PairDecision(NONE, "the same key said of different contexts")
-    only_a, only_b, _ = _value_change(a.statement.value, a.statement.value_text, b.statement.value, b.statement.value_text, lexicon)
+    only_a, only_b, _ = _value_change(
+        a.statement.value, a.statement.value_text, b.statement.value, b.statement.value_text, lexicon
+    )
     if only_a or only_b or a.statement.negated != b.statement.negated:
         return PairDecision(NONE, "a different value")
     return PairDecision(DUPLICATE, f"same key '{key}', the same value")

@@ -153,7 +153,7 @@ _SLIPPED = {
     for word in sorted(
         {"the", "for", "and", "that", "with", "note", "just", "always", "really", "actually", "remember",
          "definitely", "currently", "basically", "generally", "typically", "usually", "literally",
-         "honestly", "certainly", "currently"}
+         "honestly", "certainly"}
     )
     for slip in sorted(_slips(word))
     if slip not in _REAL_WORDS and slip not in _FILLERS | _SELF | _AUX | _COPULAS | _PREPOSITIONS | _NEGATIONS

@@ -28,15 +28,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dreaming.cost.meter import CostMeter, NaiveComparison, naive_cost
 from dreaming.cost.estimate import Estimate, estimate_run
-from dreaming.pipeline.prompts import EXTRACT_SYSTEM, JUDGE_SYSTEM, PATTERNS_SYSTEM, json_line, memory_record, turn_alias, turn_record
-from dreaming.llm.runtime import RecordingClient, counting
-from dreaming.pipeline.claude import model_for
-from dreaming.llm.tokens import FRAMING_TOKENS, approx_tokens
+from dreaming.cost.meter import CostMeter, NaiveComparison, naive_cost
 from dreaming.cost.prices import PriceTable
-from dreaming.records import Memory, PendingSession
+from dreaming.llm.runtime import RecordingClient, counting
+from dreaming.llm.tokens import FRAMING_TOKENS, approx_tokens
+from dreaming.pipeline.claude import model_for
+from dreaming.pipeline.prompts import (
+    EXTRACT_SYSTEM,
+    JUDGE_SYSTEM,
+    PATTERNS_SYSTEM,
+    json_line,
+    memory_record,
+    turn_alias,
+    turn_record,
+)
 from dreaming.pipeline.stages import StageContext
+from dreaming.records import Memory, PendingSession
 
 #: The naive comparison is priced at the model of this stage (the strongest a run uses by default).
 NAIVE_STAGE = "patterns"

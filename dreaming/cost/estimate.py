@@ -15,8 +15,9 @@ tokens (1.0 = the ceiling); there are no re-asks.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from dreaming.cost.meter import CostReport, NaiveComparison, Usage, build_report
 from dreaming.cost.prices import PriceTable

@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from dreaming.errors import InputError
 
@@ -131,7 +132,10 @@ def merge_prices(base: Mapping[str, Any], override: Mapping[str, Any], *, origin
     """Override top-level figures; merge ``models`` per model (a known model may override some fields)."""
     unknown = sorted(set(override) - set(SCALAR_FIELDS) - set(TEXT_FIELDS) - {"models"})
     if unknown:
-        raise InputError(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(SCALAR_FIELDS + TEXT_FIELDS)} or models", location=origin)
+        raise InputError(
+            f"unknown key(s) {', '.join(unknown)}; expected {', '.join(SCALAR_FIELDS + TEXT_FIELDS)} or models",
+            location=origin,
+        )
     merged = {key: value for key, value in base.items() if key != "models"}
     merged.update({key: value for key, value in override.items() if key != "models"})
     models = {name: dict(entry) for name, entry in base.get("models", {}).items()}

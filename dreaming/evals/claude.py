@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dreaming.llm import LLMRequest, ToolSpec
-from dreaming.llm.client import LLMClient
 from dreaming.evals.answerer import Asked, Outcome
 from dreaming.evals.engine import main_k
 from dreaming.evals.retrieval import evidence_recall
+from dreaming.llm import LLMRequest, ToolSpec
+from dreaming.llm.client import LLMClient
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 VERDICTS = ("correct", "outdated", "abstained", "incorrect")

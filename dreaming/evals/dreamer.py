@@ -13,8 +13,8 @@ from pathlib import Path
 from rich.progress import Progress
 
 from dreaming import DreamConfig, dream
-from dreaming.store.core import Store
 from dreaming.evals.progress import bar
+from dreaming.store.core import Store
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,14 +30,14 @@ from pathlib import Path
 from rich.progress import Progress
 
 from dreaming.errors import DreamingError
-from dreaming.ids import new_id
-from dreaming.records import Evidence, Memory
-from dreaming.store.core import Store
 from dreaming.evals.answerer import Answerer
 from dreaming.evals.dreamer import DreamSettings, dream_once
 from dreaming.evals.engine import EvalConfig, ask_pair, build_report
 from dreaming.evals.report import SuiteReport, TargetCheck
 from dreaming.evals.tasks import Task
+from dreaming.ids import new_id
+from dreaming.records import Evidence, Memory
+from dreaming.store.core import Store
 
 PEOPLE = (
     "Ana", "Bruno", "Chen", "Dara", "Elif", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kemal", "Lena",

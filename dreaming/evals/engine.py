@@ -14,13 +14,13 @@ from rich.progress import Progress
 
 from dreaming.consolidate import ConsolidationConfig
 from dreaming.errors import DreamingError
-from dreaming.store.core import Store
 from dreaming.evals.answerer import Answerer, Asked, Outcome
 from dreaming.evals.progress import bar
 from dreaming.evals.report import CaseResult, SuiteReport, UnitSizes
 from dreaming.evals.retrieval import version_index
 from dreaming.evals.size import measure
 from dreaming.evals.tasks import Task
+from dreaming.store.core import Store
 
 #: The k whose completion the summary and ``--json`` report, when requested.
 MAIN_K = 10

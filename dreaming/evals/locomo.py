@@ -33,16 +33,16 @@ from typing import Any
 from rich.progress import Progress
 
 from dreaming.errors import InputError
-from dreaming.ids import new_id
-from dreaming.records import Evidence, Memory
-from dreaming.store.core import Store
-from dreaming.ingest.locomo import parse_date
 from dreaming.evals.answerer import Answerer
 from dreaming.evals.dreamer import DreamSettings, dream_once
 from dreaming.evals.engine import EvalConfig, ask_pair, build_report
 from dreaming.evals.progress import bar
 from dreaming.evals.report import CaseResult, SuiteReport, TargetCheck, UnitSizes
 from dreaming.evals.tasks import Task
+from dreaming.ids import new_id
+from dreaming.ingest.locomo import parse_date
+from dreaming.records import Evidence, Memory
+from dreaming.store.core import Store
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 ADVERSARIAL = 5

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dreaming.evals.answerer import Asked, Outcome
 from dreaming.evals.answer_match import answer_items, answer_terms, find
+from dreaming.evals.answerer import Asked, Outcome
 from dreaming.evals.retrieval import evidence_recall
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from rich.progress import Progress
 
 from dreaming.errors import DreamingError
-from dreaming.store.core import Store
 from dreaming.evals.answerer import Answerer
 from dreaming.evals.engine import EvalConfig, ask_pair, build_report
 from dreaming.evals.report import SuiteReport
 from dreaming.evals.tasks import Dataset
+from dreaming.store.core import Store
 
 
 def default_versions(store: Store, *, before: int | None = None, after: int | None = None) -> tuple[int, int]:

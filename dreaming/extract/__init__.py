@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from dreaming.ids import new_id
-from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
-from dreaming.normalise.restatements import NEEDS_CONTEXT
 from dreaming.extract.memory_writes import memory_writes
 from dreaming.extract.statements import is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
+from dreaming.ids import new_id
+from dreaming.normalise.restatements import NEEDS_CONTEXT
+from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
 
 SUMMARY_LIMIT = 8000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

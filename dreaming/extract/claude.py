@@ -35,12 +35,12 @@ from typing import Any, Literal
 
 from dreaming.extract import OfflineExtractor, project_of
 from dreaming.ids import new_id
-from dreaming.records import MEMORY_KINDS, Candidate, Evidence, Memory, PendingSession, Turn, format_time, parse_time
-from dreaming.pipeline.stages import StageContext
-from dreaming.pipeline.prompts import EXTRACT_SYSTEM, data_block, json_line, turn_alias, turn_record
 from dreaming.llm.requests import LLMRequest, ToolSpec
-from dreaming.pipeline.claude import checked, fell_back, model_for, send
 from dreaming.llm.tokens import approx_tokens
+from dreaming.pipeline.claude import checked, fell_back, model_for, send
+from dreaming.pipeline.prompts import EXTRACT_SYSTEM, data_block, json_line, turn_alias, turn_record
+from dreaming.pipeline.stages import StageContext
+from dreaming.records import MEMORY_KINDS, Candidate, Evidence, Memory, PendingSession, Turn, format_time, parse_time
 
 RULE = "claude-extract"
 #: What extraction may propose: every kind but ``pattern`` (patterns come from the pattern stage, keyed by community).
@@ -281,7 +281,12 @@ class ClaudeExtractor:
     def extract(self, sessions: Sequence[PendingSession], ctx: StageContext) -> list[Candidate]:
         model = model_for(ctx, "extract")
         chunks = self.chunks(sessions)
-        results = send(ctx, "extract", [self.request(c, model) for c in chunks], checked(check_reply, {c.custom_id: c for c in chunks}))
+        results = send(
+            ctx,
+            "extract",
+            [self.request(c, model) for c in chunks],
+            checked(check_reply, {c.custom_id: c for c in chunks}),
+        )
         out: list[Candidate] = []
         failures = []
         for chunk, result in zip(chunks, results):

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dreaming.store.files import split_markdown
 from dreaming.records import ToolCall
+from dreaming.store.files import split_markdown
 
 MEMORY_TOOL_NAMES = {"memory", "memory_20250818"}
 MEMORY_FILES = {"claude.md", "memory.md", "claude.local.md"}

@@ -33,7 +33,9 @@ _HEDGES = re.compile(
     r"let's|let us|do you|did you|are you|is it|what|why|how|where|who)\b",
     re.I,
 )
-_LEADERS = re.compile(r"^(?:also|and|oh|ok|okay|so|btw|by the way|fyi|heads up|note|just so you know|for the record)[,:]?\s+", re.I)
+_LEADERS = re.compile(
+    r"^(?:also|and|oh|ok|okay|so|btw|by the way|fyi|heads up|note|just so you know|for the record)[,:]?\s+", re.I
+)
 _PHATIC = re.compile(
     r"\b(?:thanks|thank you|appreciate|glad|awesome|wow|haha|lol|congrats|congratulations|sounds (?:great|good|fun)|"
     r"that's (?:great|awesome|cool|amazing)|nice|cool|hope|miss you|take care|good luck|see you|bye)\b",
@@ -45,7 +47,10 @@ _STOP = set(
     "you your it its this that these those there here have has had do does did not no yes just really very also too "
     "some any all more most much many can could will would should might may shall must then than".split()
 )
-EDITORS = r"(?:vim|neovim|nvim|emacs|helix|vs ?code|visual studio code|sublime(?: text)?|zed|nano|intellij|pycharm|cursor|kakoune|jetbrains)"
+EDITORS = (
+    r"(?:vim|neovim|nvim|emacs|helix|vs ?code|visual studio code|sublime(?: text)?|zed|nano|intellij|pycharm|cursor"
+    r"|kakoune|jetbrains)"
+)
 
 _MAX_WORDS = 45
 _MIN_WORDS = 3
@@ -67,7 +72,9 @@ _TAG_QUESTION = re.compile(r",\s*(?:remember|right|ok|okay|you know|as you know)
 _CLAUSE_SPLIT = re.compile(r",?\s+and\s+(?=(?:I|I'm|I've|my|My)\b)")
 # "A lot's happened - I joined ...": what comes before the dash is an aside, unless it is the
 # speaker's own statement ("I had a day out last weekend - we went biking"), whose time the rest shares
-_DASH_SPLIT = re.compile(r"^(?!(?:\W*\w+\W+){0,2}?(?:I|I'm|I've|I'd|My|We|We're|we|my)\b)(.+?)\s+[-–—]+\s+(?=(?:I|I'm|I've|My|We)\b)")
+_DASH_SPLIT = re.compile(
+    r"^(?!(?:\W*\w+\W+){0,2}?(?:I|I'm|I've|I'd|My|We|We're|we|my)\b)(.+?)\s+[-–—]+\s+(?=(?:I|I'm|I've|My|We)\b)"
+)
 
 
 def sentences(text: str) -> Iterator[str]:
@@ -146,11 +153,13 @@ def _key(*parts: str) -> str:
 # --- user statements -----------------------------------------------------------
 
 _INSTRUCTION = re.compile(
-    r"^(?:please\s+)?(?:(?:always|never)\s+\w+|don't\s+ever\s+\w+|from now on\b|going forward\b|in (?:this|the) (?:repo|project|codebase),?\s+(?:always|never|use|prefer)\b)",
+    r"^(?:please\s+)?(?:(?:always|never)\s+\w+|don't\s+ever\s+\w+|from now on\b|going forward\b"
+    r"|in (?:this|the) (?:repo|project|codebase),?\s+(?:always|never|use|prefer)\b)",
     re.I,
 )
 _PREFERENCE = re.compile(
-    r"^i\s+(?:really\s+|strongly\s+|generally\s+|usually\s+|still\s+|much\s+)?(?:prefer|like|love|hate|dislike|can't stand|'d rather|would rather)\b"
+    r"^i\s+(?:really\s+|strongly\s+|generally\s+|usually\s+|still\s+|much\s+)?"
+    r"(?:prefer|like|love|hate|dislike|can't stand|'d rather|would rather)\b"
     r"|^i(?:'d| would) (?:like|prefer) (?:you )?to (?:always|never)\b"
     r"|^i want (?:you to )?(?:always|never)\b"
     r"|^i(?: always| usually| mostly)? use\s+\S"
@@ -168,7 +177,9 @@ _PROJECT_FACT = re.compile(
     r"^(?:we|the team)\s+(?:just\s+|recently\s+|finally\s+)?(?P<verb>upgraded|moved|migrated|switched|changed|bumped|renamed)\s+"
     r"(?P<subject>(?:the\s+|our\s+)?[\w./-]+(?:\s+[\w./-]+){0,3}?)\s+(?:from\s+\S+(?:\s+\S+)?\s+)?to\s+(?P<value>.+)"
     r"|^(?:we|the team)\s+(?:now\s+)?(?:use|are using|deploy (?:to|on|with)|run|host (?:on|with))\s+(?P<uses>.+)"
-    r"|^(?:the|our)\s+(?P<thing>[\w./-]+(?:\s+[\w./-]+){0,3}?)\s+(?P<fverb>is now|now runs|runs|moved to|has moved to|was moved to|is moving to|starts on|starts|is due|is on|is scheduled for|was upgraded to)\s+(?P<fvalue>.+)",
+    r"|^(?:the|our)\s+(?P<thing>[\w./-]+(?:\s+[\w./-]+){0,3}?)\s+"
+    r"(?P<fverb>is now|now runs|runs|moved to|has moved to|was moved to|is moving to|starts on|starts|is due|is on"
+    r"|is scheduled for|was upgraded to)\s+(?P<fvalue>.+)",
     re.I,
 )
 _ROLE_NOUNS = re.compile(
@@ -243,7 +254,8 @@ _FEELING_OR_INTENT = re.compile(
     r"^(?:i|we)(?:'m| am| are|'re)?\s+(?:so |really |just |totally |super |very |also |still )*"
     r"(?:excited|glad|happy|thrilled|pumped|stoked|grateful|thankful|proud|sure|hoping|hope|wish|feel|felt|feeling|"
     r"think|thought|guess|believe|bet|can't wait|cannot wait|will|'ll|would|'d|could|can|might|should|gonna|"
-    r"going to(?! (?:a|an|the|my|our)\b)|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|appreciate|agree|know|knew|mean|"
+    r"going to(?! (?:a|an|the|my|our)\b)|wanna|want to|need to|have to|got to|gotta|keep|love that|loved that|"
+    r"appreciate|agree|know|knew|mean|"
     r"totally|definitely|bet|wonder|miss|missed|understand|see|saw what|get it|hear you|like that)\b",
     re.I,
 )

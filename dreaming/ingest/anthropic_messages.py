@@ -31,10 +31,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dreaming.errors import InputError
-from dreaming.records import Session
 from dreaming.ingest.blocks import Conversation, block_text, split_blocks
 from dreaming.ingest.common import Item, ReadOptions, Skip, Source, as_id, as_str, to_time
 from dreaming.ingest.jsonstream import first_char, iter_json_array, load_document
+from dreaming.records import Session
 
 FORMAT = "messages-json"
 

@@ -29,8 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from dreaming.extract.memory_writes import MEMORY_FILES, MEMORY_TOOL_NAMES
-from dreaming.records import ToolCall, Turn
 from dreaming.ingest.common import INPUT_SUMMARY_CHARS, SeqClock, SessionTimes, as_id, as_str, clip
+from dreaming.records import ToolCall, Turn
 
 #: the input fields that best say what a tool call did, by tool: the target ...
 _TARGET_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "description", "prompt", "skill")

@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dreaming.records import Session
 from dreaming.ingest.blocks import Conversation, block_text, split_blocks
 from dreaming.ingest.common import Item, ReadOptions, Skip, Source, as_id, as_str, iter_json_lines, to_time
+from dreaming.records import Session
 
 FORMAT = "chat-jsonl"
 

@@ -81,7 +81,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dreaming.records import Session, Turn
 from dreaming.ingest.blocks import Conversation, block_text, is_results_only, split_blocks
 from dreaming.ingest.common import (
     Item,
@@ -96,6 +95,7 @@ from dreaming.ingest.common import (
     iter_raw_lines,
     to_time,
 )
+from dreaming.records import Session, Turn
 
 FORMAT = "claude-code"
 

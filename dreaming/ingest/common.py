@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from dreaming.records import Session, Turn, ensure_aware, parse_time
 
@@ -51,7 +51,7 @@ class Source:
     display: str
 
     @classmethod
-    def of(cls, path: str | Path, *, display: str | None = None) -> "Source":
+    def of(cls, path: str | Path, *, display: str | None = None) -> Source:
         p = Path(path)
         st = p.stat()
         return cls(
@@ -76,7 +76,7 @@ class Skip:
         return f"{self.location}: {self.reason}"
 
 
-Item = Union[Session, Turn, Skip]
+Item = Session | Turn | Skip
 
 
 def iter_raw_lines(source: Source, max_line_bytes: int) -> Iterator[tuple[int, bytes | None]]:

@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from dreaming.errors import InputError
-from dreaming.records import Session, Turn
-from dreaming.ingest.redact import Redactor
-from dreaming.store.core import IngestCounts, SourceState, Store
 from dreaming.ingest.common import ReadOptions, Skip, Source
 from dreaming.ingest.detect import FORMATS, check_file, check_format, detect, iter_files
+from dreaming.ingest.redact import Redactor
+from dreaming.records import Session, Turn
+from dreaming.store.core import IngestCounts, SourceState, Store
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,7 +34,7 @@ class _Buffer:
     """Decoded text of the file, read on demand, with line counting."""
 
     def __init__(self, source: Source, chunk: int) -> None:
-        self.fh = open(source.path, "rb")
+        self.fh = open(source.path, "rb")  # noqa: SIM115 (read on demand; closed by close())
         self.remaining = source.size
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
         self.chunk = chunk

@@ -29,10 +29,10 @@ from datetime import datetime
 from typing import Any
 
 from dreaming.errors import InputError
-from dreaming.records import Session, ensure_aware
 from dreaming.ingest.blocks import Conversation
 from dreaming.ingest.common import Item, ReadOptions, Skip, Source, as_id, as_str
 from dreaming.ingest.jsonstream import first_char, iter_json_array, load_document
+from dreaming.records import Session, ensure_aware
 
 FORMAT = "locomo"
 

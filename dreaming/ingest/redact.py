@@ -36,7 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from dreaming.records import Session, ToolCall, Turn
@@ -338,7 +338,7 @@ def _class_source(item: tuple[Any, Any], flags: int) -> str | None:
     return "".join(chars + categories)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _run_regex(source: str, length: int) -> re.Pattern[str]:
     return re.compile(f"[{source}]{{{length}}}")
 
@@ -354,7 +354,7 @@ class Needles:
     runs: tuple[tuple[str, int], ...] = ()
 
 
-@lru_cache(maxsize=None)
+@cache
 def needles(regex: re.Pattern[str]) -> Needles:
     """Read ``regex`` with the standard library's parser."""
     fold = bool(regex.flags & re.IGNORECASE)
@@ -376,7 +376,7 @@ class _Universe:
     folded: tuple[tuple[str, str | None], ...]
 
     @classmethod
-    def of(cls, regexes: Iterable[re.Pattern[str]]) -> "_Universe":
+    def of(cls, regexes: Iterable[re.Pattern[str]]) -> _Universe:
         exact: set[str] = set()
         folded: set[str] = set()
         for regex in regexes:
@@ -503,11 +503,11 @@ class _Plan:
     keywords: bool
 
     @classmethod
-    def full(cls) -> "_Plan":
+    def full(cls) -> _Plan:
         return cls(scanners=(*_detectors()[0], *SUPPLEMENTS), assignments=True, keywords=True)
 
     @classmethod
-    def for_(cls, hay: Haystack) -> "_Plan":
+    def for_(cls, hay: Haystack) -> _Plan:
         """Only what could match somewhere in ``hay`` (the fast path)."""
         gates = _gates()
         always, by_needle = _gate_index()

@@ -1,1 +1,4 @@
-"""Judge: the look-alike pairs the consolidation core could not settle -> verdicts (offline: left for review; ``claude``: Claude decides)."""
+"""Judge: the look-alike pairs the consolidation core could not settle -> verdicts.
+
+Offline: left for review; ``claude``: Claude decides.
+"""

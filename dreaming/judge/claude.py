@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, utils
 
-from dreaming.pipeline.stages import JudgeCase, StageContext, JudgeVerdict
-from dreaming.pipeline.prompts import JUDGE_SYSTEM, data_block, json_line, memory_record
 from dreaming.llm.requests import LLMRequest, ToolSpec
 from dreaming.pipeline.claude import checked, fell_back, model_for, send
+from dreaming.pipeline.prompts import JUDGE_SYSTEM, data_block, json_line, memory_record
+from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
 
 DECISIONS = ("duplicate", "update", "distinct")
 #: least token-set similarity (0-100) of a merged wording with each memory it merges
@@ -184,7 +184,12 @@ class ClaudeJudge:
             raise ValueError("judge case ids must be unique")
         model = model_for(ctx, "judge")
         groups = self.groups(cases)
-        results = send(ctx, "judge", [self.request(g, model) for g in groups], checked(check_reply, {g.custom_id: g for g in groups}))
+        results = send(
+            ctx,
+            "judge",
+            [self.request(g, model) for g in groups],
+            checked(check_reply, {g.custom_id: g for g in groups}),
+        )
         out: list[JudgeVerdict] = []
         failures = []
         for group, result in zip(groups, results):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dreaming.pipeline.stages import JudgeCase, StageContext, JudgeVerdict
+from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
 
 
 class OfflineJudge:

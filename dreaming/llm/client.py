@@ -36,10 +36,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anthropic
 
@@ -139,18 +140,36 @@ def classify(exc: Exception, *, timeout: float) -> Failure:
         status, detail = exc.status_code, _api_message(exc)
         after = _retry_after(exc.response)
         if status == 429:
-            return Failure(kind="rate_limited", message=f"rate limited by the Anthropic API (429): {detail}", retryable=True, retry_after=after)
+            return Failure(
+                kind="rate_limited",
+                message=f"rate limited by the Anthropic API (429): {detail}",
+                retryable=True,
+                retry_after=after,
+            )
         if status == 529:
-            return Failure(kind="overloaded", message=f"the Anthropic API is overloaded (529): {detail}", retryable=True, retry_after=after)
+            return Failure(
+                kind="overloaded",
+                message=f"the Anthropic API is overloaded (529): {detail}",
+                retryable=True,
+                retry_after=after,
+            )
         if status >= 500 or status in (408, 409):
             return Failure(kind="server", message=f"Anthropic API error ({status}): {detail}", retryable=True, retry_after=after)
         if status in (401, 403):
-            return Failure(kind="auth", message=f"the Anthropic API refused the key ({status}): {detail}; check ANTHROPIC_API_KEY", retryable=False)
+            return Failure(
+                kind="auth",
+                message=f"the Anthropic API refused the key ({status}): {detail}; check ANTHROPIC_API_KEY",
+                retryable=False,
+            )
         return Failure(kind="rejected", message=f"the Anthropic API rejected the request ({status}): {detail}", retryable=False)
     if _is_transport_error(exc):
         return Failure(kind="connection", message=f"connection to the Anthropic API dropped: {exc}", retryable=True)
     if isinstance(exc, anthropic.APIResponseValidationError | ValueError):
-        return Failure(kind="malformed", message=f"unreadable reply from the Anthropic API: {' '.join(str(exc).split())[:200]}", retryable=True)
+        return Failure(
+            kind="malformed",
+            message=f"unreadable reply from the Anthropic API: {' '.join(str(exc).split())[:200]}",
+            retryable=True,
+        )
     if isinstance(exc, anthropic.APIError):
         return Failure(kind="server", message=f"Anthropic API error: {exc}", retryable=False)
     raise exc
@@ -333,7 +352,8 @@ class LLMClient:
             if reservation is None:
                 return self._refusal(request, worst, usage, attempts, False)
             try:
-                message, failure, tries = self._with_retries(lambda: self._sdk.messages.create(**params))
+                # the lambda is called within this iteration
+                message, failure, tries = self._with_retries(lambda: self._sdk.messages.create(**params))  # noqa: B023
                 attempts += tries
                 if failure is not None:
                     return self._failed(request, failure, usage, attempts, False)
@@ -415,8 +435,15 @@ class LLMClient:
                     again.append(cid)
             for cid in admitted:
                 if cid not in seen:
-                    results[cid] = self._failed(state[cid].request, Failure(kind="server", message="the batch returned no result for this request", retryable=False),
-                                                state[cid].usage, state[cid].rounds, True)
+                    results[cid] = self._failed(
+                        state[cid].request,
+                        Failure(
+                            kind="server", message="the batch returned no result for this request", retryable=False
+                        ),
+                        state[cid].usage,
+                        state[cid].rounds,
+                        True,
+                    )
         finally:
             for reservation in admitted.values():
                 self.meter.release(reservation)
@@ -475,8 +502,15 @@ class LLMClient:
             if etype in TRANSIENT_BATCH_ERRORS and item.retries > 0:
                 item.retries -= 1
                 return True
-            failure = Failure(kind="overloaded" if etype == "overloaded_error" else "rejected" if etype == "invalid_request_error" else "server",
-                              message=f"batch request errored ({etype}): {detail}", retryable=False)
+            failure = Failure(
+                kind="overloaded"
+                if etype == "overloaded_error"
+                else "rejected"
+                if etype == "invalid_request_error"
+                else "server",
+                message=f"batch request errored ({etype}): {detail}",
+                retryable=False,
+            )
         elif kind == "expired":
             failure = Failure(kind="expired", message="batch request expired before it was processed", retryable=False)
         else:

@@ -8,8 +8,9 @@ validator (ids that exist, times that parse) must accept it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from dreaming.llm import schema as json_schema
 from dreaming.llm.requests import LLMRequest
@@ -51,12 +52,22 @@ def read_reply(
         return ReplyCheck(data=None, text=text, problem=f"no call to tool {request.tool.name}{truncated}", kind="invalid")
     data = call.get("input")
     if not isinstance(data, dict):
-        return ReplyCheck(data=None, text=text, problem=f"tool input is {type(data).__name__}, not an object{truncated}", kind="invalid")
+        return ReplyCheck(
+            data=None,
+            text=text,
+            problem=f"tool input is {type(data).__name__}, not an object{truncated}",
+            kind="invalid",
+        )
     errors = json_schema.errors(data, request.tool.input_schema)
     if errors:
         more = f" (+{len(errors) - MAX_SHOWN_ERRORS} more)" if len(errors) > MAX_SHOWN_ERRORS else ""
         shown = "; ".join(errors[:MAX_SHOWN_ERRORS])
-        return ReplyCheck(data=None, text=text, problem=f"tool input does not match the schema: {shown}{more}{truncated}", kind="invalid")
+        return ReplyCheck(
+            data=None,
+            text=text,
+            problem=f"tool input does not match the schema: {shown}{more}{truncated}",
+            kind="invalid",
+        )
     if validate is not None:
         try:
             problem = validate(request, data)

@@ -11,8 +11,9 @@ batch.  Nothing here imports ``anthropic``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from dreaming.cost.meter import Usage
 from dreaming.llm import schema as json_schema

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dreaming.cost.meter import CostMeter
-from dreaming.errors import DreamingError
 from dreaming.cost.prices import PriceTable, load_prices
+from dreaming.errors import DreamingError
 from dreaming.llm.replies import Validator
 from dreaming.llm.requests import LLMRequest, LLMResult
 from dreaming.pipeline.claude import DEFAULT_MODELS, STAGES
@@ -127,7 +127,9 @@ class RecordingClient:
         pass
 
 
-def counting(config: ClaudeConfig, env: Mapping[str, str] | None = None) -> Callable[[Sequence[LLMRequest]], list[tuple[int, str]]] | None:
+def counting(
+    config: ClaudeConfig, env: Mapping[str, str] | None = None
+) -> Callable[[Sequence[LLMRequest]], list[tuple[int, str]]] | None:
     """``count_many`` of a real client when a key is set (the token-counting endpoint), else None (approximate)."""
     env = os.environ if env is None else env
     if not env.get("ANTHROPIC_API_KEY"):

@@ -12,7 +12,8 @@ own validator, which the client also runs.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Keywords the validator understands (annotations are accepted and ignored).
 KEYWORDS = frozenset(

@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dreaming.patterns.communities import TemplatePatternWriter, pattern_candidate
-from dreaming.records import Candidate, Memory
-from dreaming.pipeline.stages import Community, StageContext
-from dreaming.pipeline.prompts import PATTERNS_SYSTEM, data_block, json_line, memory_record
 from dreaming.llm.requests import LLMRequest, ToolSpec
+from dreaming.patterns.communities import TemplatePatternWriter, pattern_candidate
 from dreaming.pipeline.claude import checked, fell_back, model_for, send
+from dreaming.pipeline.prompts import PATTERNS_SYSTEM, data_block, json_line, memory_record
+from dreaming.pipeline.stages import Community, StageContext
+from dreaming.records import Candidate, Memory
 
 RULE = "claude-pattern"
 
@@ -128,7 +128,9 @@ def to_candidate(shown: Shown, data: Mapping[str, Any], *, model: str, min_confi
     if not data["found"] or float(data["confidence"]) < min_confidence:
         return None
     members = [shown.members[r] for r in dict.fromkeys(data["members"])]
-    sessions = sorted({shown.sessions[r] for r in data["sessions"]} or set().union(*(shown.sessions_of(r) for r in data["members"])))
+    sessions = sorted(
+        {shown.sessions[r] for r in data["sessions"]} or set().union(*(shown.sessions_of(r) for r in data["members"]))
+    )
     return pattern_candidate(
         shown.community, " ".join(data["content"].split()), rule=RULE, confidence=float(data["confidence"]),
         members=sorted(members, key=lambda m: m.id), sessions=sessions,
@@ -161,7 +163,12 @@ class ClaudePatternWriter:
     def write(self, communities: Sequence[Community], ctx: StageContext) -> list[Candidate]:
         model = model_for(ctx, "patterns")
         shown = self.shown(communities)
-        results = send(ctx, "patterns", [self.request(s, model) for s in shown], checked(check_reply, {s.custom_id: s for s in shown}))
+        results = send(
+            ctx,
+            "patterns",
+            [self.request(s, model) for s in shown],
+            checked(check_reply, {s.custom_id: s for s in shown}),
+        )
         out: list[Candidate] = []
         failures = []
         for item, result in zip(shown, results):

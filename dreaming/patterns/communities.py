@@ -23,8 +23,8 @@ from typing import Any
 import networkx as nx
 
 from dreaming.ids import new_id
-from dreaming.records import Candidate, Evidence, Memory, merge_provenance
 from dreaming.pipeline.stages import Community, StageContext
+from dreaming.records import Candidate, Evidence, Memory, merge_provenance
 
 _STOP = set(
     """a an the and or but so to of in on at for with from by about as is are was were be been being am i me my we our

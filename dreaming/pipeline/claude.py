@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dreaming.errors import DreamingError
-from dreaming.pipeline.stages import StageContext
 from dreaming.llm.replies import Validator
 from dreaming.llm.requests import LLMRequest, LLMResult
+from dreaming.pipeline.stages import StageContext
 
 #: Models per stage: a cheap one reads every transcript, a stronger one judges and words insights.
 DEFAULT_MODELS = {"extract": "claude-haiku-4-5", "judge": "claude-sonnet-4-6", "patterns": "claude-sonnet-4-6"}

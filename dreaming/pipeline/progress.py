@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Protocol
 
 
-
 class Progress(Protocol):
     def stage(self, name: str, total: int | None = None) -> None: ...
 

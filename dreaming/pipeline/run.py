@@ -19,23 +19,23 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dreaming.pipeline import stages
-from dreaming.cost.bill import run_cost
 from dreaming.consolidate import ConsolidationConfig, consolidate
-from dreaming.normalise import normalise
+from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
-from dreaming.patterns.communities import PatternConfig, find_communities
-from dreaming.plan.changes import plan_changes
-from dreaming.pipeline.progress import NullProgress, Progress
+from dreaming.normalise import normalise
 from dreaming.normalise.restatements import fold_restatements
-from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
+from dreaming.patterns.communities import PatternConfig, find_communities
+from dreaming.pipeline import stages
+from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, StageContext
+from dreaming.plan.changes import plan_changes
+from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
 
 LLM_MODES = ("off", "auto", "sync", "batch")

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dreaming.consolidate import Consolidation
-from dreaming.store.files import DEFAULT_PATH
-from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
-from dreaming.plan.reorganise import best_path, topic_path
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
+from dreaming.plan.reorganise import best_path, topic_path
+from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
+from dreaming.store.files import DEFAULT_PATH
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from dreaming.store.files import DEFAULT_PATH, slug
 from dreaming.records import Memory
+from dreaming.store.files import DEFAULT_PATH, slug
 
 
 def topic_path(memory: Memory) -> str:

@@ -37,7 +37,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dreaming.store import schema
 from dreaming.errors import CandidatePending, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
@@ -56,6 +55,7 @@ from dreaming.records import (
     parse_time,
     utcnow,
 )
+from dreaming.store import schema
 
 APP_MARKER = "dreaming-memory-store"
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
@@ -177,7 +177,7 @@ class Store:
     # --- opening -------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> "Store":
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
         """Open (and, with ``create``, create) the store at ``path``.
 
         Raises :class:`StoreError` with a one-line explanation when the file
@@ -290,7 +290,7 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -824,8 +824,8 @@ class Store:
                      reason, None, "[]", "{}")
                 )
             conn.executemany(
-                "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, details) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
+                "details) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]

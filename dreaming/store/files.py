@@ -591,7 +591,7 @@ class ImportResult:
         return self.read - self.version.counts["added"] - self.version.counts["updated"]
 
 
-def import_file(store: "Store", path: Path, *, fmt: str | None = None, message: str | None = None) -> ImportResult:
+def import_file(store: Store, path: Path, *, fmt: str | None = None, message: str | None = None) -> ImportResult:
     """Read ``path`` and add its memories to ``store`` as one accepted version
     (``version`` is ``None`` when the store already held all of them)."""
     items = read_memories(path, fmt)
@@ -619,7 +619,7 @@ class ExportResult:
 
 
 def export_file(
-    store: "Store", out: Path, *, fmt: str | None = None, version: int | None = None, force: bool = False
+    store: Store, out: Path, *, fmt: str | None = None, version: int | None = None, force: bool = False
 ) -> ExportResult:
     """Write a version's memories to ``out`` (atomically; an existing memory
     directory is only replaced with ``force`` and kept as a backup)."""

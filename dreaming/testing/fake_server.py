@@ -45,6 +45,7 @@ default responder (``--responder module:function`` to plug one in).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import itertools
@@ -54,10 +55,11 @@ import signal
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping, Union
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from dreaming.llm import schema as json_schema
@@ -129,7 +131,7 @@ class Expired:
     """A batch request that expired before it was processed (a 500 outside batches)."""
 
 
-Outcome = Union[Reply, Fault, Malformed, Dropped, Expired]
+Outcome = Reply | Fault | Malformed | Dropped | Expired
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -639,7 +641,12 @@ DROP_HEADER = "x-fake-drop"
 
 def _dropped() -> tuple[int, dict[str, str], bytes, float]:
     """A 200 whose body stops half-way (the handler closes the connection)."""
-    return 200, {"content-type": "application/json", DROP_HEADER: "1"}, b'{"type": "message", "id": "msg_dropped", "content": [', 0.0
+    return (
+        200,
+        {"content-type": "application/json", DROP_HEADER: "1"},
+        b'{"type": "message", "id": "msg_dropped", "content": [',
+        0.0,
+    )
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -729,10 +736,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         print(f"fake Anthropic API on {server.base_url}  (export ANTHROPIC_BASE_URL={server.base_url})", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -25,8 +25,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from dreaming.records import Evidence, Memory
 from dreaming.consolidate.results import Consolidation
+from dreaming.records import Evidence, Memory
 
 PEOPLE = ("Alice", "Bilal", "Carmen", "Dmitri", "Esther", "Femi", "Gustav", "Hana", "Igor", "Jade", "Kofi", "Lucia")
 CITIES = ("Porto", "Ghent", "Bergen", "Tartu", "Kyoto", "Cusco", "Hobart", "Windhoek")
@@ -164,12 +164,13 @@ def generate(config: HeldoutConfig = HeldoutConfig()) -> Heldout:
             days += [d for d in range(days[0] + 1, config.days) if rng.random() < config.mention_rate]
 
             def pick(day: int, avoid: set[str], rel: Relation = relation) -> str:
-                if residence and rng.random() < rel.residence_bias:
-                    return _at(residence, day)
+                # called within this iteration: this person's residence
+                if residence and rng.random() < rel.residence_bias:  # noqa: B023
+                    return _at(residence, day)  # noqa: B023
                 return rng.choice([v for v in rel.values if v not in avoid] or list(rel.values))
 
             held: list[str] = []
-            for n, day in enumerate(days):
+            for day in days:
                 if not held:
                     value = pick(day, set())
                 elif relation.fixed or rng.random() >= config.change_share:
@@ -182,7 +183,7 @@ def generate(config: HeldoutConfig = HeldoutConfig()) -> Heldout:
                 rows.append((day, person, relation.name, value, relation.single, rng.randrange(len(relation.phrasings))))
     by_name = {r.name: r for r in RELATIONS}
     latest: dict[tuple[str, str], str] = {}
-    for day, person, name, value, _, _ in sorted(rows, key=lambda r: r[0]):
+    for _day, person, name, value, _, _ in sorted(rows, key=lambda r: r[0]):
         latest[(person, name)] = value
     memories: list[Memory] = []
     truth: dict[str, Stated] = {}

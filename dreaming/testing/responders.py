@@ -20,13 +20,14 @@ Run it with ``python -m dreaming.testing.fake_server --responder dreaming.testin
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from dreaming.extract import OfflineExtractor
+from dreaming.pipeline.prompts import read_blocks
 from dreaming.records import PendingSession, Session, ToolCall, Turn, format_time, parse_time
 from dreaming.testing.fake_server import FakeRequest, Outcome, Reply, default_responder
-from dreaming.pipeline.prompts import read_blocks
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

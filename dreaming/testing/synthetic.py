@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
-from dreaming.ids import new_id
-from dreaming.records import Evidence, Memory
 from dreaming.consolidate.results import Consolidation
 from dreaming.consolidate.subjects import PREDICATE_WORDS
 from dreaming.consolidate.text import WORD, lookup
+from dreaming.ids import new_id
+from dreaming.records import Evidence, Memory
 
 FIRST = """Alice Bruno Carla Daniel Elena Farid Greta Hugo Irene Jonas Kenji Laura Marco Nadia Oscar
 Paula Quentin Rosa Samir Tomas Ursula Victor Wanda Xavier Yasmin Zoltan Amara Bjorn Chiara Dmitri
@@ -335,7 +335,15 @@ class _Builder:
         who = slot[1]
         texts = [f"{who} likes {food}."]
         if self.rng.random() < 0.15:
-            texts.append(self.rng.choice([f"{who} does not like {food}.", f"{who} no longer likes {food}.", f"{who} doesn't like {food} anymore."]))
+            texts.append(
+                self.rng.choice(
+                    [
+                        f"{who} does not like {food}.",
+                        f"{who} no longer likes {food}.",
+                        f"{who} doesn't like {food} anymore.",
+                    ]
+                )
+            )
         self.chain(texts)
 
     def _speak(self) -> None:
@@ -369,7 +377,9 @@ class _Builder:
         self.fact_with_copies(text, time, None, -1, 0, spread=timedelta(days=30))
 
     # -- copies ----------------------------------------------------------------
-    def fact_with_copies(self, text: str, time: datetime, key: str | None, slot: int, step: int, spread: timedelta | None) -> None:
+    def fact_with_copies(
+        self, text: str, time: datetime, key: str | None, slot: int, step: int, spread: timedelta | None
+    ) -> None:
         """A fact and 0-4 reworded copies observed shortly after it (or, with
         ``spread=None``, at the same time)."""
         fact = self.facts
@@ -479,7 +489,10 @@ class _Builder:
         if choice == 1:
             return "Remember that " + (text[0].lower() + text[1:] if text.startswith("The ") else text)
         words = text.split(" ")
-        words.insert(self.rng.randrange(1, len(words)), self.rng.choice(["really", "actually", "definitely", "just", "currently"]))
+        words.insert(
+            self.rng.randrange(1, len(words)),
+            self.rng.choice(["really", "actually", "definitely", "just", "currently"]),
+        )
         return " ".join(words)
 
     # -- output ----------------------------------------------------------------

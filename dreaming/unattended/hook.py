@@ -19,6 +19,7 @@ Stdin is read with a deadline: some Claude Code versions leave it open.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -31,11 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from dreaming.unattended import launch
 from dreaming.errors import DreamingError, InputError
+from dreaming.ingest import IngestReport, ingest_paths
 from dreaming.records import format_time, utcnow
 from dreaming.store.core import Store
-from dreaming.ingest import IngestReport, ingest_paths
+from dreaming.unattended import launch
 from dreaming.unattended.triggers import Trigger, TriggerCheck, check
 
 #: the log is rotated (to ``.1``) when it grows past this
@@ -223,10 +224,8 @@ def safely(config: HookConfig, stream: IO[bytes]) -> HookResult | None:
 
 def log_quietly(log: Path, message: str) -> None:
     """:func:`write_log`, unless even the log cannot be written."""
-    try:
+    with contextlib.suppress(OSError, ValueError):  # not even the log is writable: nothing left to tell
         write_log(log, message)
-    except (OSError, ValueError):  # not even the log is writable: nothing left to tell
-        pass
 
 
 def settings_snippet(arguments: Sequence[str], *, timeout: int = 30) -> dict[str, Any]:

@@ -135,7 +135,7 @@ class DreamLock:
     def token(self) -> str:
         return self.holder.token
 
-    def start(self) -> "DreamLock":
+    def start(self) -> DreamLock:
         self._thread.start()
         return self
 
@@ -165,7 +165,7 @@ class DreamLock:
         except (DreamingError, sqlite3.Error) as err:  # the lock goes stale once this process exits
             print(f"dreaming: could not release the dream lock ({err}); it will be taken over as stale", file=sys.stderr)
 
-    def __enter__(self) -> "DreamLock":
+    def __enter__(self) -> DreamLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from dreaming.unattended import launch
 from dreaming.errors import DreamingError
+from dreaming.unattended import launch
 from dreaming.unattended.triggers import Trigger, format_duration
 
 KINDS = ("cron", "systemd", "launchd", "k8s")
