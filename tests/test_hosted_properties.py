@@ -43,7 +43,7 @@ def bullets(items: list[str]) -> str:
     return "".join(f"- {w}\n" for w in items)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(initial=hosted_files, adds=local_adds, drop=st.integers(min_value=0, max_value=3), edits=agent_edits)
 def test_push_writes_exactly_the_version_or_stops_listing_conflicts(api, client, initial, adds, drop, edits):
     sid = api.hosted.add_store("prop")

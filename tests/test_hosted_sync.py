@@ -6,7 +6,7 @@ import pytest
 
 from dreaming.records import sha256_text
 from dreaming.store.core import Store
-from dreaming.testing.fake_server import Fault, FakeAnthropicServer
+from dreaming.testing.fake_server import FakeAnthropicServer, Fault
 
 from .hosted_support import run, run_json
 

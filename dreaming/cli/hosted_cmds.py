@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from dreaming.errors import DreamingError
 from dreaming.cli.common import App, emit_json, json_option, pass_app
+from dreaming.errors import DreamingError
 from dreaming.records import parse_time
 
 

@@ -358,3 +358,16 @@ def print_many(console: Console, outcomes: Sequence[Any]) -> None:
     console.print(table)
     failed = sum(1 for o in outcomes if not o.ok)
     console.print(f"{len(outcomes) - failed} dreamed, {failed} failed" if failed else f"all {len(outcomes)} stores done")
+
+
+def print_hosted_run(console: Console, report: Any) -> None:
+    """The summary of `dreaming run --engine hosted` (a HostedRunReport)."""
+    cost = report.cost
+    usd = cost.get("usd", {}).get("total", 0.0)
+    tokens = cost.get("tokens", {})
+    counts = ", ".join(f"{n} {op}" for op, n in sorted(report.counts.items())) or "no changes"
+    where = f"candidate version {report.version}" if report.version else "no new version (nothing changed)"
+    console.print(f"Hosted dream {report.dream_id} completed: {where} ({counts}); memories "
+                  f"{report.memories_before} -> {report.memories_after}.")
+    console.print(f"Bill: ${usd:.4f} ({tokens.get('input_tokens', 0):,} input, {tokens.get('output_tokens', 0):,} output, "
+                  f"{tokens.get('cache_read_tokens', 0):,} cache-read tokens). Review it: dreaming diff, then accept or reject.")

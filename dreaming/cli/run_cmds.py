@@ -55,6 +55,15 @@ SETTINGS = {
                    "--transcripts may use {dir} and {name} (the store's folder); default: a transcripts/ folder "
                    "beside each store.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="With --stores: dreams at once (default: CPUs).")
+@click.option("--engine", type=click.Choice(["ours", "hosted"]), default="ours", show_default=True,
+              help="hosted: submit Anthropic's hosted Dream (Managed Agents) and keep its result as a candidate.")
+@click.option("--hosted-store", metavar="STORE_ID", default=None,
+              help="--engine hosted: the memory store to dream over (default: the one last pulled).")
+@click.option("--session", "hosted_sessions", multiple=True, metavar="SESSION_ID",
+              help="--engine hosted: a session to read (repeatable; default: the pending Managed Agents sessions).")
+@click.option("--instructions", default=None, help="--engine hosted: guidance for the dream (1-4,096 characters).")
+@click.option("--dream-model", default="claude-opus-4-7", show_default=True,
+              help="--engine hosted: the model that runs the dream.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @json_option
 @pass_app
@@ -62,8 +71,9 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         max_sessions: int | None, pattern_sessions: int, message: str | None, guard_share: float | None,
         models: tuple[str, ...],
         runtime_rate: str | None, concurrency: int, max_cost: str | None, poll_interval: float, wait: float,
-        min_sessions: int | None, min_interval: str | None, stores_glob: str | None, jobs: int | None, quiet: bool,
-        as_json: bool) -> None:
+        min_sessions: int | None, min_interval: str | None, stores_glob: str | None, jobs: int | None,
+        engine: str, hosted_store: str | None, hosted_sessions: tuple[str, ...], instructions: str | None,
+        dream_model: str, quiet: bool, as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
 
     Ingests the transcripts, extracts candidate memories, merges duplicates,
@@ -78,6 +88,10 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
     """
     from dreaming.patterns.communities import PatternConfig
     from dreaming.unattended.lock import dream_lock
+
+    if engine == "hosted":
+        return _run_hosted(app, click.get_current_context().params, wait=wait, poll_interval=poll_interval,
+                           quiet=quiet, as_json=as_json)
 
     if stores_glob is not None:
         return _run_many(stores_glob, transcripts, no_ingest, jobs, as_json)
@@ -120,7 +134,33 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
         print_dream_report(app.out, report)
 
 
-_NOT_PASSED_ON = {"transcripts", "no_ingest", "stores_glob", "jobs", "quiet", "as_json"}
+def _run_hosted(app: App, params: dict[str, object], *, wait: float, poll_interval: float, quiet: bool,
+                as_json: bool) -> None:
+    """`dreaming run --engine hosted`: Anthropic's hosted Dream, kept as a candidate to review."""
+    from dreaming.cli.hosted_cmds import hosted_client
+    from dreaming.cli.render import print_hosted_run
+    from dreaming.hosted.engine import PollPolicy, run_hosted
+    from dreaming.llm.runtime import ClaudeConfig
+    from dreaming.unattended.lock import dream_lock
+
+    say = (lambda _: None) if quiet or as_json else (lambda line: app.err.print(line))
+    prices = ClaudeConfig().price_table()
+    with app.store() as store, hosted_client() as client, dream_lock(store, wait=wait):
+        report = run_hosted(
+            store, client, prices, store_id=params.get("hosted_store") or None,  # type: ignore[arg-type]
+            session_ids=tuple(params.get("hosted_sessions") or ()),  # type: ignore[arg-type]
+            instructions=params.get("instructions") or None,  # type: ignore[arg-type]
+            model=str(params.get("dream_model") or "claude-opus-4-7"),
+            policy=PollPolicy(first=poll_interval), say=say,
+        )
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        print_hosted_run(app.out, report)
+
+
+_NOT_PASSED_ON = {"engine", "hosted_store", "hosted_sessions", "instructions", "dream_model", "transcripts",
+                  "no_ingest", "stores_glob", "jobs", "quiet", "as_json"}
 
 
 def _passed_on(ctx: click.Context) -> list[str]:

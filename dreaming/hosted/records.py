@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from dreaming.errors import DreamingError
 
@@ -104,7 +105,7 @@ class DreamUsage:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "DreamUsage":
+    def from_json(cls, data: Mapping[str, Any]) -> DreamUsage:
         return cls(**{k: int(data.get(k, 0) or 0) for k in cls().to_json()})
 
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from dreaming.errors import DreamingError, StoreError
 from dreaming.hosted.records import HostedError, HostedEvent, HostedMemory, HostedSession, HostedStore
 from dreaming.hosted.sessions import FORMAT, read_events, source_path
-from dreaming.hosted.sync import BaseEntry, PushOp, PushPlan, fit_files, plan_pull, plan_push, pull_changeset, undo_op
+from dreaming.hosted.sync import PushOp, PushPlan, fit_files, plan_pull, plan_push, pull_changeset, undo_op
 from dreaming.ids import new_id
 from dreaming.records import Session, Turn, sha256_text, utcnow
 from dreaming.store import hosted as journal
@@ -202,7 +202,8 @@ def _apply(client: Hosted, store_id: str, op: PushOp) -> HostedMemory | None:
     if op.op == "create":
         return client.create_memory(store_id, op.path, op.target or "")
     if op.op == "update":
-        return client.update_memory(store_id, op.remote_id or "", op.path, op.target or "", expected_sha256=op.before_sha256 or "")
+        return client.update_memory(store_id, op.remote_id or "", op.path, op.target or "",
+                                    expected_sha256=op.before_sha256 or "")
     client.delete_memory(store_id, op.remote_id or "", op.path, expected_sha256=op.before_sha256 or "")
     return None
 
@@ -246,8 +247,9 @@ def _stop(store: Store, client: Hosted, store_id: str, push_id: str, op: PushOp,
     journal.finish_push(store, push_id, status, {"failed": op.to_json(), "error": str(err), "undone": undone})
     what = ("changed in the hosted store while pushing" if err.kind == "conflict"
             else f"refused by the hosted API ({err})")
+    advice = f"; run `dreaming pull {store_id}`, dream, and push again" if err.kind == "conflict" else ""
     raise PushStopped(f"push stopped: {op.path} {what}; put back the {undone} write(s) already made, so nothing is "
-                      f"half-written" + (f"; run `dreaming pull {store_id}`, dream, and push again" if err.kind == "conflict" else ""))
+                      f"half-written{advice}")
 
 
 def _undo(store: Store, client: Hosted, store_id: str, push_id: str) -> int:

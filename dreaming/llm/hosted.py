@@ -256,8 +256,9 @@ class HostedClient:
         return [_memory(i) for i in items if getattr(i, "type", "memory") == "memory"]
 
     def memory(self, store_id: str, memory_id: str) -> HostedMemory:
-        return _memory(self.call(f"reading memory {memory_id} of {store_id}", lambda: self._sdk.beta.memory_stores.memories.retrieve(
-            memory_id, memory_store_id=store_id, view="full")))
+        return _memory(self.call(f"reading memory {memory_id} of {store_id}",
+                                 lambda: self._sdk.beta.memory_stores.memories.retrieve(
+                                     memory_id, memory_store_id=store_id, view="full")))
 
     def create_memory(self, store_id: str, path: str, content: str) -> HostedMemory:
         return _memory(self.call(f"creating {path} in {store_id}", lambda: self._sdk.beta.memory_stores.memories.create(
@@ -279,7 +280,8 @@ class HostedClient:
         return HostedSession(id=item.id, created_at=item.created_at, title=item.title, status=item.status)
 
     def sessions_since(self, since: datetime) -> list[HostedSession]:
-        items = self._pages("listing sessions", lambda: self._sdk.beta.sessions.list(created_at_gte=since, order="asc", limit=100))
+        items = self._pages("listing sessions",
+                            lambda: self._sdk.beta.sessions.list(created_at_gte=since, order="asc", limit=100))
         return [HostedSession(id=i.id, created_at=i.created_at, title=i.title, status=i.status) for i in items]
 
     def events(self, session_id: str) -> list[HostedEvent]:
@@ -300,7 +302,8 @@ class HostedClient:
         return _dream(self.call(f"dream {dream_id}", lambda: self._sdk.beta.dreams.retrieve(dream_id)))
 
     def dreams_since(self, since: datetime) -> list[HostedDream]:
-        return [_dream(d) for d in self._pages("listing dreams", lambda: self._sdk.beta.dreams.list(created_at_gt=since, limit=100))]
+        pages = self._pages("listing dreams", lambda: self._sdk.beta.dreams.list(created_at_gt=since, limit=100))
+        return [_dream(d) for d in pages]
 
 
 def open_hosted(env: Mapping[str, str] | None = None, **options: Any) -> HostedClient:

@@ -99,10 +99,8 @@ _PUSH_COLUMNS = "id, store_id, new_store_name, version, status, detail"
 
 def unfinished_push(store: Store, *, store_id: str | None = None, new_store_name: str | None = None) -> PushRecord | None:
     """The newest push to this store (or of a new store by this name) that did not finish."""
-    if store_id is not None:
-        where, arg = "store_id = ?", store_id
-    else:
-        where, arg = "new_store_name = ?", new_store_name
+    where = "store_id = ?" if store_id is not None else "new_store_name = ?"
+    arg = store_id if store_id is not None else new_store_name
     row = store.db.conn.execute(
         f"SELECT {_PUSH_COLUMNS} FROM hosted_pushes WHERE {where} AND status = 'running' ORDER BY started_at DESC LIMIT 1",
         [arg],

@@ -32,7 +32,6 @@ the second page, or ``Fault(status=429, retry_after=0.01)``).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import re
 import threading
@@ -209,7 +208,7 @@ def default_dream_writer(files: Mapping[str, str], sessions: Sequence[Sequence[M
     return out
 
 
-def seed_demo(hosted: "FakeHosted") -> tuple[str, str]:
+def seed_demo(hosted: FakeHosted) -> tuple[str, str]:
     """The store and session the README's Managed Agents walk-through uses (``--hosted-demo``)."""
     sid = hosted.add_store("support agent", store_id="memstore_demo")
     hosted.add_memory(sid, "/user/preferences.md", "- Prefers short answers\n- Uses tabs over spaces\n- prefers short answers\n")
@@ -251,6 +250,8 @@ class FakeHosted:
         self.calls: list[tuple[str, str]] = []
         #: seconds every hosted reply waits (so a test can kill a client mid-way)
         self.delay = 0.0
+        #: seconds a given route's reply waits, after the request took effect (``{"dreams.create": 5}``)
+        self.route_delays: dict[str, float] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._lock = threading.RLock()
         self._clock = _Clock()
@@ -267,7 +268,7 @@ class FakeHosted:
 
     def add_memory(self, store_id: str, path: str, content: str, *, actor: Mapping[str, Any] | None = None) -> str:
         with self._lock:
-            return self._create(self.stores[store_id], path, content, actor or {"type": "api_actor", "api_key_id": "apikey_fake"}).id
+            return self._create(self.stores[store_id], path, content, actor or self._actor()).id
 
     def agent_write(self, store_id: str, path: str, content: str, *, session_id: str = "sesn_agent") -> None:
         """A session's agent writes ``path`` through the mounted filesystem (create or modify)."""
@@ -461,7 +462,7 @@ class FakeHosted:
                 status, data = getattr(self, "_" + route.replace(".", "_"))(ids, query, body if isinstance(body, dict) else {})
         except HostedBadRequest as exc:
             return _error(exc.status, str(exc), exc.error_type)
-        return _json(status, data)[:3] + (self.delay,)
+        return _json(status, data)[:3] + (self.delay + self.route_delays.get(route, 0.0),)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -584,7 +585,8 @@ class FakeHosted:
         path = self._check_path(body["path"]) if body.get("path") is not None else None
         precondition = body.get("precondition")
         if precondition is not None:
-            if precondition.get("type") != "content_sha256" or not re.fullmatch(r"[0-9a-f]{64}", str(precondition.get("content_sha256"))):
+            wanted_sha = str(precondition.get("content_sha256"))
+            if precondition.get("type") != "content_sha256" or not re.fullmatch(r"[0-9a-f]{64}", wanted_sha):
                 raise HostedBadRequest(400, "precondition: expected {type: content_sha256, content_sha256: 64 hex}")
             if precondition["content_sha256"] != _sha(mem.content):
                 wanted = (content if content is not None else mem.content, path or mem.path)
@@ -628,7 +630,8 @@ class FakeHosted:
             raise HostedBadRequest(404, f"memory version {vid} not found", "not_found_error")
         return version
 
-    def _memory_versions_retrieve(self, ids: Mapping[str, str], query: Mapping[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    def _memory_versions_retrieve(self, ids: Mapping[str, str], query: Mapping[str, Any],
+                                  body: dict[str, Any]) -> tuple[int, Any]:
         return 200, self._find_version(self._store(ids), ids["version"])
 
     def _memory_versions_redact(self, ids: Mapping[str, str], query: Mapping[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
@@ -641,12 +644,11 @@ class FakeHosted:
 
     def _sessions_list(self, ids: Mapping[str, str], query: Mapping[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
         sessions = sorted(self.sessions.values(), key=lambda s: s.created_at, reverse=query.get("order") != "asc")
-        for op, test in (("gt", lambda a, b: a > b), ("gte", lambda a, b: a >= b),
-                         ("lt", lambda a, b: a < b), ("lte", lambda a, b: a <= b)):
+        for op in ("gt", "gte", "lt", "lte"):
             bound = query.get(f"created_at[{op}]")
             if bound:
                 at = datetime.fromisoformat(str(bound).replace("Z", "+00:00"))
-                sessions = [s for s in sessions if test(s.created_at, at)]
+                sessions = [s for s in sessions if _compare(s.created_at, op, at)]
         page = self._page([s.to_json() for s in sessions], query)
         page["prev_page"] = None
         return 200, page
@@ -767,6 +769,10 @@ class FakeHosted:
 
     def _dreams_archive(self, ids: Mapping[str, str], query: Mapping[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
         return 200, {**self._dream(ids).to_json(), "archived_at": _iso(self._clock.now())}
+
+
+def _compare(a: datetime, op: str, b: datetime) -> bool:
+    return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
 
 
 def _json(status: int, data: Any) -> Response:

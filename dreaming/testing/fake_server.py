@@ -63,8 +63,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from dreaming.llm import schema as json_schema
-from dreaming.testing.fake_hosted import FakeHosted
 from dreaming.llm.tokens import output_tokens, split_request_tokens
+from dreaming.testing.fake_hosted import FakeHosted
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
@@ -429,7 +429,9 @@ class FakeAnthropicServer:
     def _render_fault(self, fault: Fault | Dropped) -> tuple[int, dict[str, str], bytes, float]:
         return _dropped() if isinstance(fault, Dropped) else _fault(fault)
 
-    def handle(self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes, float]:
+    def handle(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes, float]:
         """Route one request: (status, headers, body bytes, delay seconds)."""
         hosted = self.hosted.handle(method, path, body, headers or {})
         if hosted is not None:
