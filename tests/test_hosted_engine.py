@@ -98,8 +98,27 @@ def test_killed_while_submitting_or_polling_never_submits_twice(api, demo, store
     proc.wait()
     assert len(api.hosted.dreams) == 1
     api.hosted.route_delays.clear()
-    api.hosted.dream_polls = 1
+    for dream in api.hosted.dreams.values():
+        dream.polls_left = 1  # let it finish now
     report = run_json(api, store_path, "run", "--engine", "hosted", "--poll-interval", "0.01")
     assert report["resumed"] and report["status"] == "completed"
     assert api.hosted.count("dreams.create") == 1 and len(api.hosted.dreams) == 1
     assert report["dream_id"] == next(iter(api.hosted.dreams))
+
+
+def test_compare_runs_both_engines_on_copies_side_by_side(api, demo, store_path, tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"question": "Which day does the Atlas deploy run?", "answer": "Thursdays"}\n'
+                     '{"question": "How long should answers be?", "answer": "short"}\n')
+    result = run_json(api, store_path, "compare", "--poll-interval", "0.01", "--tasks", str(tasks))
+    ours, hosted = result["engines"]
+    assert ours["engine"].startswith("dreaming") and hosted["engine"].startswith("hosted Dream")
+    assert ours["memories"]["before"] == hosted["memories"]["before"] == 4
+    assert hosted["changes"].get("add", 0) >= 1 and hosted["usd"] > 0 and hosted["tokens"] > 0
+    assert ours["usd"] == 0  # offline
+    assert hosted["completion"]["after"] >= hosted["completion"]["before"]
+    assert result["sessions"] == ["sesn_demo"]
+    with Store.open(store_path) as store:  # the store itself is untouched
+        assert store.head == 1 and store.candidate() is None and len(store.pending()) == 1
+    table = run(api, store_path, "compare", "--poll-interval", "0.01").stdout
+    assert "merges" in table and "supersedes" in table and "dollars" in table and "hosted Dream" in table

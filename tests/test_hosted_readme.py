@@ -36,3 +36,17 @@ def test_managed_agents_walkthrough_runs_as_written(tmp_path):
         text = "\n".join(files.values())
         assert "answers in French" in text  # learnt from the session by the dream, reviewed, pushed
         assert any(v["operation"] == "modified" for v in api.hosted.stores[sid].versions)
+
+
+def test_hosted_dreams_walkthrough_runs_as_written(tmp_path):
+    script = walkthrough("hosted-dreams")
+    with FakeAnthropicServer() as api:
+        seed_demo(api.hosted)
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               "ANTHROPIC_BASE_URL": api.base_url, "ANTHROPIC_API_KEY": "test",
+               "DREAMING_STORE": str(tmp_path / "memory.db"), "DREAMING_HOSTED_BACKOFF": "0.001"}
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "hosted Dream" in done.stdout and "dollars" in done.stdout
+        assert "Hosted dream drm_" in done.stdout and "candidate version 2" in done.stdout
+        assert api.hosted.count("dreams.create") == 2  # one for compare, one for the run

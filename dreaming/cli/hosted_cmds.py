@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import click
@@ -110,6 +111,45 @@ def push(app: App, version: int | None, to: str | None, new_store: str | None, d
                f"{plan.unchanged + len(plan.in_sync)} path(s) already there.")
 
 
+@click.command()
+@click.option("--llm", type=click.Choice(["off", "sync", "batch"]), default="off", show_default=True,
+              help="How our engine runs (offline rules, or Claude).")
+@click.option("--hosted-store", metavar="STORE_ID", default=None, help="The memory store the hosted Dream reads "
+              "(default: the one last pulled).")
+@click.option("--session", "sessions", multiple=True, metavar="SESSION_ID",
+              help="A session both engines read (repeatable; default: the pending Managed Agents sessions).")
+@click.option("--instructions", default=None, help="Guidance for the hosted Dream.")
+@click.option("--dream-model", default="claude-opus-4-7", show_default=True, help="The model that runs the hosted Dream.")
+@click.option("--tasks", "tasks", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="A tasks file (as `dreaming eval`): completion before and after, for each engine.")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds before the first check on the hosted Dream; later checks back off.")
+@json_option
+@pass_app
+def compare(app: App, llm: str, hosted_store: str | None, sessions: tuple[str, ...], instructions: str | None,
+            dream_model: str, tasks: Path | None, poll_interval: float, as_json: bool) -> None:
+    """Run our dream and Anthropic's hosted Dream on the same inputs and show them side by side.
+
+    Each engine works on its own copy of the store; the store is left as it
+    was (run either one for real with `dreaming run [--engine hosted]`).
+    """
+    from dreaming.cli.render import print_comparison
+    from dreaming.hosted.compare import compare as do_compare
+    from dreaming.hosted.engine import PollPolicy
+    from dreaming.llm.runtime import ClaudeConfig
+
+    say = (lambda _: None) if as_json else (lambda line: app.err.print(line))
+    with app.store() as store, hosted_client() as client:
+        result = do_compare(store, client, ClaudeConfig().price_table(), llm=llm, store_id=hosted_store,
+                            session_ids=sessions, instructions=instructions, model=dream_model,
+                            policy=PollPolicy(first=poll_interval), tasks=tasks, say=say)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        print_comparison(app.out, result)
+
+
 def register(group: click.Group) -> None:
     group.add_command(pull)
     group.add_command(push)
+    group.add_command(compare)

@@ -9,9 +9,11 @@ point can be rerun without sending anything twice.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from dreaming.hosted.records import DreamUsage, HostedMemory
@@ -35,6 +37,16 @@ def layouts(store: Store, prefer: str) -> dict[str, BaseEntry]:
         for path, entry in base(store, store_id).items():
             out.setdefault(path, entry)
     return out
+
+
+def copy_store(store: Store, target: Path) -> None:
+    """A consistent copy of the whole store file at ``target`` (SQLite's online backup)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dest = sqlite3.connect(str(target))
+    try:
+        store.db.conn.backup(dest)
+    finally:
+        dest.close()
 
 
 def known_stores(store: Store) -> list[str]:
