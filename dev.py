@@ -2,7 +2,7 @@
 """Set up and run dreaming with nothing but python3 (>= 3.10) and a package index.
 
     python3 dev.py demo    # set up .venv, then dream over the shipped sample data and show the diff
-    python3 dev.py test    # set up .venv with the test extras, then run the whole test suite
+    python3 dev.py test    # set up .venv with the test extras, then the checks and the whole test suite
 
 Both create ./.venv on first use and reuse it afterwards.
 """
@@ -56,8 +56,16 @@ def demo() -> None:
     )
 
 
+def check() -> None:
+    """Lint, types and the import contracts (configured in pyproject.toml; see ARCHITECTURE.md)."""
+    run(PY, "-m", "ruff", "check", "--quiet", ".")
+    run(PY, "-m", "mypy")
+    run(BIN / ("lint-imports.exe" if os.name == "nt" else "lint-imports"), "--no-logo")
+
+
 def test(args: list[str]) -> None:
     setup("[test]")
+    check()
     run(PY, "-m", "pytest", *args)
 
 

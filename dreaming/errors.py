@@ -33,3 +33,7 @@ class VersionNotFound(StoreError):
 
 class CandidatePending(StoreError):
     pass
+
+
+class StaleParent(StoreError):
+    """A version computed from an older tip: another writer got there first."""

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, get_args, overload
 
 #: Kinds of memory the engine knows.  Importers accept any other string too
 #: (stores written by other tools may use their own), but the engine only
@@ -23,9 +23,12 @@ from typing import Any
 MEMORY_KINDS = ("fact", "preference", "procedure", "workaround", "pattern", "summary", "note")
 
 #: Operations recorded in the changes table.
-CHANGE_OPS = ("add", "merge", "supersede", "update", "remove", "pattern", "conflict", "move", "rollback", "import")
+ChangeOp = Literal["add", "merge", "supersede", "update", "remove", "pattern", "conflict", "move", "rollback", "import"]
+CHANGE_OPS: tuple[ChangeOp, ...] = get_args(ChangeOp)
 
-VERSION_STATUSES = ("candidate", "accepted", "rejected")
+#: A version awaiting review is a ``candidate``; ``accept`` and ``reject`` decide it.
+VersionStatus = Literal["candidate", "accepted", "rejected"]
+VERSION_STATUSES: tuple[VersionStatus, ...] = get_args(VersionStatus)
 
 
 def utcnow() -> datetime:
@@ -36,6 +39,10 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@overload
+def ensure_aware(value: datetime) -> datetime: ...
+@overload
+def ensure_aware(value: None) -> None: ...
 def ensure_aware(value: datetime | None) -> datetime | None:
     """Naive datetimes are taken to be UTC; aware ones are kept as they are."""
     if value is None:
@@ -192,7 +199,7 @@ class Change:
     memory ids as they stand in the new version.
     """
 
-    op: str
+    op: ChangeOp
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     reason: str = ""
@@ -215,13 +222,16 @@ class Changeset:
     changes: tuple[Change, ...] = ()
     message: str = ""
     origin: str = "import"  # import | dream | rollback
-    status: str = "accepted"  # accepted | candidate
+    status: VersionStatus = "accepted"  # accepted | candidate
     run_id: str | None = None
     #: mark pending turns with ``pk <= consume_through`` as consumed by this
     #: version (``None``: consume nothing) ...
     consume_through: int | None = None
     #: ... restricted to these sessions (``None``: every pending session)
     consume_sessions: tuple[str, ...] | None = None
+    #: the version this changeset was computed from: the store refuses it
+    #: when the tip has moved since (``None``: written on top of whatever is there)
+    expected_parent: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -232,7 +242,7 @@ class Changeset:
 class Version:
     number: int
     parent: int | None
-    status: str
+    status: VersionStatus
     created_at: datetime
     message: str = ""
     origin: str = "import"
@@ -272,7 +282,7 @@ class ToolCall:
     input: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "name": self.name,
             "input_summary": self.input_summary,
             "is_error": self.is_error,
@@ -364,6 +374,11 @@ class Candidate:
     memory: Memory
     rule: str
     confidence: float
+
+
+#: candidate metadata flag: the candidate does not say what it is about on its own
+#: (set by extraction, read by :mod:`dreaming.normalise.restatements`)
+NEEDS_CONTEXT = "needs_context"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -221,9 +221,9 @@ def _same_choices(memories: list[Memory]) -> int:
         by_key.setdefault(reading.key, set()).add(subjects[index][0])
     kept = {i: r for i, r in chosen.items() if len(by_key[r.key]) >= 2}
     fast = slots._choose(entries, names)
-    assert fast.index == sorted(kept)
+    assert fast.entry_index == sorted(kept)
     fast_subjects, fast_chosen = {}, {}
-    for position, index in enumerate(fast.index):
+    for position, index in enumerate(fast.entry_index):
         subject_text, fast_chosen[index] = fast.read(position, entries, names)
         fast_subjects[index] = (fast.subject[position], subject_text)
         assert (fast.key[position], fast.value[position]) == (kept[index].key, kept[index].value)
@@ -279,7 +279,7 @@ def test_fast_choice_breaks_ties_as_the_plain_one() -> None:
     assert _same_choices(memories) == 5  # t2 and t7 alone in the phrasing each chose: left out
     entries, names = _entries(memories)
     kept = slots._choose(entries, names)
-    chosen = dict(zip(kept.index, kept.value))
+    chosen = dict(zip(kept.entry_index, kept.value))
     assert chosen[0] == ("milk",)  # more values
     assert chosen[4] == ("cola",)  # "\0S drink \0V with ice" sorts first
 
@@ -306,7 +306,7 @@ def test_fast_evidence_equals_the_plain_one(said: list[tuple[int, int, int, int]
     # a person restating one value in many phrasings (more than _MAX_PHRASINGS with 17)
     rows = [*said, *((0, 0, k, k % 2) for k in range(phrasings_count))]
     kept = slots._Kept(
-        index=list(range(len(rows))),
+        entry_index=list(range(len(rows))),
         key=[keys[k % phrasings_count] for _, _, k, _ in rows],
         subject=[people[p] for p, _, _, _ in rows],
         value=[values[v] for _, v, _, _ in rows],

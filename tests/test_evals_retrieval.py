@@ -8,7 +8,8 @@ import pytest
 
 from dreaming.evals.retrieval import Hit, evidence_ids, evidence_recall, version_index
 from dreaming.records import Evidence, Memory
-from dreaming.store.core import STOP_WORDS, Store, fts_terms, stems_to_stop_word
+from dreaming.store.core import Store, fts_terms, stems_to_stop_word
+from dreaming.text.words import SEARCH_STOP_WORDS as STOP_WORDS
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from dreaming.extract import OfflineExtractor
 from dreaming.extract.claude import ClaudeExtractor, chunk_session, key_grounded
 from dreaming.judge.claude import ClaudeJudge
+from dreaming.llm.runtime import DEFAULT_MODELS
 from dreaming.llm.tokens import approx_tokens
 from dreaming.patterns.claude import ClaudePatternWriter
 from dreaming.patterns.communities import TemplatePatternWriter
 from dreaming.pipeline import stages
-from dreaming.pipeline.claude import DEFAULT_MODELS
 from dreaming.pipeline.prompts import read_blocks
 from dreaming.pipeline.stages import Community, JudgeCase, StageContext
 from dreaming.records import Evidence, Memory, PendingSession, Session, ToolCall, Turn

@@ -30,7 +30,17 @@ def cli(ctx: click.Context, store: str | None) -> None:
     ctx.obj = App(store_path=resolve_store_path(store))
 
 
-from dreaming.cli import cost_cmds, eval_cmds, hook_cmd, hosted_cmds, ingest_cmd, run_cmds, schedule_cmd, store_cmds  # noqa: E402  (registers commands)
+from dreaming.cli import (  # noqa: E402  (registers commands)
+    cost_cmds,
+    eval_cmds,
+    hook_cmd,
+    hosted_cmds,
+    ingest_cmd,
+    review_cmd,
+    run_cmds,
+    schedule_cmd,
+    store_cmds,
+)
 
 store_cmds.register(cli)
 ingest_cmd.register(cli)
@@ -39,6 +49,7 @@ cost_cmds.register(cli)
 eval_cmds.register(cli)
 hook_cmd.register(cli)
 schedule_cmd.register(cli)
+review_cmd.register(cli)
 hosted_cmds.register(cli)
 
 __all__ = ["cli"]

@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from dreaming.llm.runtime import ClaudeConfig, parse_models, parse_usd
-from dreaming.pipeline.claude import DEFAULT_MODELS
+from dreaming.llm.runtime import DEFAULT_MODELS, ClaudeConfig, parse_models, parse_usd
 
 _DEFAULTS = ", ".join(f"{stage}={model}" for stage, model in DEFAULT_MODELS.items())
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ import click
 from rich.console import Console
 
 from dreaming.errors import DreamingError
+from dreaming.store import DatabaseError, OperationalError
 from dreaming.store.core import Store, default_store_path
 
 
@@ -35,7 +35,23 @@ class App:
             store.close()
 
 
+    @contextmanager
+    def writing(self, wait: float, command: str) -> Iterator[Store]:
+        """The store, held under its dream lock: every command that writes a
+        version is serialised with dreams (waiting up to ``wait`` seconds for
+        one to finish, else a one-line error naming the holder)."""
+        from dreaming.unattended.lock import dream_lock
+
+        with self.store() as store, dream_lock(store, wait=wait, command=command):
+            yield store
+
+
 pass_app = click.make_pass_decorator(App)
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+    help="When a dream holds the store's lock, wait up to this long for it (else exit 1 naming it).",
+)
 
 
 def emit_json(data: Any) -> None:
@@ -54,13 +70,13 @@ class DreamingGroup(click.Group):
             return super().invoke(ctx)
         except DreamingError as err:
             raise click.ClickException(str(err)) from None
-        except sqlite3.OperationalError as err:
+        except OperationalError as err:
             if "locked" in str(err) or "busy" in str(err):
                 raise click.ClickException(
                     f"the store is busy (another dreaming process is writing): {err}; try again"
                 ) from None
             raise click.ClickException(f"database error: {err}") from None
-        except sqlite3.DatabaseError as err:
+        except DatabaseError as err:
             raise click.ClickException(f"the store file is damaged or not a dreaming store: {err}") from None
         except BrokenPipeError:  # pragma: no cover - `dreaming log | head`
             sys.stderr.close()

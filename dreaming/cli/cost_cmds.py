@@ -36,7 +36,7 @@ def estimate(app: App, transcripts: tuple[Path, ...], no_ingest: bool, max_sessi
     the offline extraction leads to. Shown next to the naive design: the
     whole store and every new transcript sent to the model.
     """
-    from dreaming.cost.bill import estimate_dream
+    from dreaming.cost.estimate import estimate_dream
     from dreaming.pipeline.run import DreamConfig
 
     config = DreamConfig(

@@ -152,13 +152,14 @@ class EvalGroup(click.Group):
               help="Version after (default: the newest dream version).")
 @eval_options
 @click.pass_context
-def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, after: int | None, **options: Any) -> None:
+def eval_group(ctx: click.Context, /, tasks_file: Path | None, before: int | None, after: int | None, **options: Any) -> None:
     """Does a dream make the next session better?  Before/after task completion.
 
     \b
     dreaming eval --tasks FILE [--before N] [--after M]   your tasks on two versions of the store
     dreaming eval locomo PATH                             the LoCoMo suite (a file in LoCoMo's format)
     dreaming eval drift                                   the generated drift suite
+    dreaming eval scenarios [DIR]                         realistic deployments with a truth file
 
     Each writes JSON, Markdown and a PNG chart into --out (default evals/results)
     and prints a before/after table (or, with --json, the summary).
@@ -192,7 +193,7 @@ def eval_group(ctx: click.Context, tasks_file: Path | None, before: int | None, 
 @dream_options
 @eval_options
 @pass_app
-def locomo_cmd(app: App, path: Path, conversations: tuple[str, ...], llm: str, workdir: Path | None, **options: Any) -> None:
+def locomo_cmd(app: App, /, path: Path, conversations: tuple[str, ...], llm: str, workdir: Path | None, **options: Any) -> None:
     """The LoCoMo suite over PATH (a JSON file in LoCoMo's format).
 
     Per conversation: before = each session's observation facts appended
@@ -216,7 +217,7 @@ def locomo_cmd(app: App, path: Path, conversations: tuple[str, ...], llm: str, w
 @dream_options
 @eval_options
 @pass_app
-def drift_cmd(app: App, seed: int, people: int, days: int, llm: str, workdir: Path | None, **options: Any) -> None:
+def drift_cmd(app: App, /, seed: int, people: int, days: int, llm: str, workdir: Path | None, **options: Any) -> None:
     """The drift suite: generated facts restated and changed over time.
 
     Reports latest-value accuracy (the current value is the one found first)
@@ -228,6 +229,43 @@ def drift_cmd(app: App, seed: int, people: int, days: int, llm: str, workdir: Pa
         return eval_drift(drift, answerer=answerer, config=config, dream=DreamSettings(llm=llm), progress=progress)
 
     _run(app, options, name="drift", produce=produce, workdir=workdir)
+
+
+@eval_group.command("scenarios")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=Path("evals/scenarios"))
+@click.option("--split", type=click.Choice(("dev", "validation")), default=None,
+              help="Only this half (default: both, reported apart).")
+@dream_options
+@click.option("--out", type=click.Path(path_type=Path), default=Path("evals/results"), show_default=True,
+              help="Directory for scenarios.json and scenarios.md.")
+@click.option("--no-write", is_flag=True, help="Do not write result files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@pass_app
+def scenarios_cmd(app: App, path: Path, split: str | None, llm: str, workdir: Path | None, out: Path,
+                  no_write: bool, as_json: bool) -> None:
+    """Realistic deployments with a truth file: dream over each, score what the store holds after.
+
+    PATH holds scenario folders (truth.json, store.jsonl, sessions/), directly
+    or in dev/ and validation/ halves, reported apart.  The format is in
+    evals/scenarios/README.md; write your own folders to test your deployment.
+    """
+    from dreaming.evals.scenarios import ScenarioSettings, eval_scenarios, markdown, write_scenario_results
+
+    with make_progress(app.err) as progress:
+        found = len(list(path.glob("*/truth.json"))) + len(list(path.glob("*/*/truth.json"))) or 1
+        task = progress.add_task("scenarios", total=found)
+
+        def advance(_: Any) -> None:
+            progress.advance(task)
+
+        report = eval_scenarios(path, split=split, settings=ScenarioSettings(llm=llm, workdir=workdir), on_done=advance)
+    if not no_write:
+        written = write_scenario_results(report, out)
+        app.err.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
+    if as_json:
+        emit_json(report.summary_json())
+    else:
+        app.out.print(markdown(report), markup=False, highlight=False)
 
 
 def register(group: click.Group) -> None:

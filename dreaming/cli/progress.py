@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as _Bars
 
 
@@ -16,7 +16,7 @@ class RichProgress:
             TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=self.console, disable=not self.console.is_terminal, transient=False,
         )
-        self.task: int | None = None
+        self.task: TaskID | None = None
         self.bars.start()
 
     def stage(self, name: str, total: int | None = None) -> None:

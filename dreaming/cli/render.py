@@ -3,7 +3,7 @@ nothing here computes anything the JSON output would not also carry."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -12,19 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from dreaming.records import Memory, Version
-from dreaming.review.diff import DiffReport
-
-OP_STYLE = {
-    "add": "green",
-    "merge": "cyan",
-    "supersede": "yellow",
-    "update": "yellow",
-    "remove": "red",
-    "pattern": "magenta",
-    "conflict": "bold red",
-    "move": "blue",
-    "rollback": "bright_blue",
-}
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -38,7 +25,15 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)
 
 
-def versions_table(versions: Sequence[Version], *, head: int) -> Table:
+def decision_text(d: Any) -> str:
+    """One decision (a ``dreaming.store.core.Decision``) in a few words."""
+    total = len(d.accepted) + len(d.rejected)
+    what = {"accepted": "accepted", "rejected": "rejected"}.get(d.verdict, f"{len(d.accepted)}/{total} accepted")
+    by = f" by {d.who}" if d.who else ""
+    return f"{what}{by} ({d.via}, {_when(d.decided_at)})"
+
+
+def versions_table(versions: Sequence[Version], *, head: int, decisions: Mapping[int, Any] | None = None) -> Table:
     table = Table(title="Versions", title_justify="left")
     table.add_column("version", justify="right")
     table.add_column("status")
@@ -47,11 +42,14 @@ def versions_table(versions: Sequence[Version], *, head: int) -> Table:
     table.add_column("memories", justify="right")
     table.add_column("+ / ~ / -", justify="right")
     table.add_column("message")
+    decided = decisions or {}
+    if decided:
+        table.add_column("decision")
     for v in reversed(versions):
         status = v.status + (" (HEAD)" if v.number == head else "")
         style = {"candidate": "yellow", "rejected": "dim"}.get(v.status, "")
         c = v.counts
-        table.add_row(
+        cells: list[Any] = [
             str(v.number),
             Text(status, style=style or ("bold green" if v.number == head else "")),
             v.origin,
@@ -59,7 +57,10 @@ def versions_table(versions: Sequence[Version], *, head: int) -> Table:
             str(c.get("memories", "")),
             f"{c.get('added', 0)} / {c.get('updated', 0)} / {c.get('retired', 0)}",
             escape(_short(v.message, 60)),
-        )
+        ]
+        if decided:
+            cells.append(escape(decision_text(decided[v.number])) if v.number in decided else "")
+        table.add_row(*cells)
     return table
 
 
@@ -83,42 +84,6 @@ def print_memories(console: Console, memories: Sequence[Memory], *, version: int
         tags.append(m.id)
         line.append(f"  [{' · '.join(tags)}]", style="dim")
         console.print(line)
-
-
-def print_diff(console: Console, report: DiffReport) -> None:
-    counts = report.op_counts
-    summary = ", ".join(f"{n} {op}" for op, n in counts.items()) or "no changes"
-    console.print(Text(f"diff version {report.from_version} → {report.to_version}: {summary}", style="bold"))
-    for entry in report.entries:
-        change = entry.change
-        style = OP_STYLE.get(change.op, "")
-        head = Text()
-        head.append(f"\n{change.op}", style=f"bold {style}")
-        if change.score is not None:
-            head.append(f"  score {change.score:.2f}", style="dim")
-        if change.version != report.to_version:
-            head.append(f"  (in version {change.version})", style="dim")
-        head.append(f"  {change.reason}")
-        console.print(head)
-        for m in change.before:
-            console.print(Text(f"  - {_short(m.content, 110)}", style="red"), Text(f"  {m.path} {m.id[-8:]}", style="dim"))
-        for m in change.after:
-            console.print(
-                Text(f"  + {_short(m.content, 110)}", style="green"), Text(f"  {m.path} {m.id[-8:]}", style="dim")
-            )
-        for q in entry.quotes[:3]:
-            who = q.speaker or q.role
-            when = (q.timestamp or "")[:10]
-            console.print(
-                Text(f"    ▏{who} {when} [{q.session_id}#{q.turn_id}]: ", style="dim"),
-                Text(_short(q.text, 100), style="italic dim"),
-            )
-        if len(entry.quotes) > 3:
-            console.print(Text(f"    ▏… {len(entry.quotes) - 3} more quotes (see --json)", style="dim"))
-        if not entry.quotes:
-            sources = [e.source for e in entry.evidence if e.source]
-            if sources:
-                console.print(Text(f"    ▏source: {', '.join(sources[:3])}", style="dim"))
 
 
 def stats_table(stats: dict[str, Any]) -> Table:
@@ -291,7 +256,7 @@ def print_cost_report(console: Console, report: Any, *, heading: str) -> None:
 
 
 def print_estimate(console: Console, projected: Any) -> None:
-    """``dreaming estimate`` (a ``dreaming.cost.bill.DreamEstimate``): sync and batch side by side."""
+    """``dreaming estimate`` (a ``dreaming.cost.estimate.DreamEstimate``): sync and batch side by side."""
     est = projected.estimate
     how = {"api": "counted by the token-counting endpoint", "approx": "approximated (1 token per 3 bytes; no API key)",
            "mixed": "partly counted, partly approximated"}[est.counted_by]

@@ -120,12 +120,12 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
             verdict = check(store, trigger)
             if not verdict.ready:
                 return _not_now(verdict, ingested, as_json)
-        with dream_lock(store, wait=wait):
+        with dream_lock(store, wait=wait) as lock:
             if trigger is not None:
                 verdict = check(store, trigger)  # again: a dream we waited for may have consumed them
                 if not verdict.ready:
                     return _not_now(verdict, ingested, as_json)
-            report = dream(store, config, progress=progress)
+            report = dream(store, config, progress=progress, while_waiting=lock.paused)
         if ingested is not None:
             report = replace(report, ingest=ingested.to_json(), warnings=(*ingested.warnings, *report.warnings))
     if as_json:
@@ -197,7 +197,9 @@ def _run_many(pattern: str, transcripts: tuple[Path, ...], no_ingest: bool, jobs
     if as_json:
         emit_json({"stores": [o.to_json() for o in outcomes]})
     else:
-        print_many(click.get_current_context().find_object(App).out, outcomes)
+        app = click.get_current_context().find_object(App)
+        assert app is not None  # the command group made it
+        print_many(app.out, outcomes)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise click.exceptions.Exit(1)
@@ -238,7 +240,7 @@ def config_(app: App, key: str | None, value: str | None, as_json: bool) -> None
             lowered = value.lower()
             if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
                 raise DreamingError(f"{key} takes true or false, not {value!r}")
-            parsed = lowered in ("true", "yes", "on", "1")
+            parsed: bool | float = lowered in ("true", "yes", "on", "1")
         else:
             try:
                 parsed = float(value)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
 
-from dreaming.cli.common import App, emit_json, json_option, pass_app
-from dreaming.cli.render import print_diff, print_memories, stats_table, versions_table
+from dreaming.cli.common import App, emit_json, json_option, pass_app, wait_option
+from dreaming.cli.diff_view import print_entries, print_summary
+from dreaming.cli.render import print_memories, stats_table, versions_table
 from dreaming.errors import DreamingError, StoreError
-from dreaming.review.diff import build_diff, cited_evidence
+from dreaming.records import CHANGE_OPS
+from dreaming.review.diff import DiffReport, build_diff, cited_evidence
+from dreaming.review.filters import DiffFilter, summarise
 from dreaming.store.core import Store
 from dreaming.store.files import FORMATS, export_file, import_file, render_jsonl, render_markdown
 
 
-def _version_json(store: Store, number: int) -> dict:
+def _version_json(store: Store, number: int) -> dict[str, Any]:
     return store.version(number).to_json() if number else {"version": 0, "status": "accepted", "counts": {}}
 
 
@@ -37,16 +44,17 @@ def init(app: App, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: detected).")
 @click.option("--message", "-m", default=None, help="Version message.")
+@wait_option
 @json_option
 @pass_app
-def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json: bool) -> None:
+def import_(app: App, path: Path, fmt: str | None, message: str | None, wait: float, as_json: bool) -> None:
     """Import memories from PATH as a new accepted version.
 
     JSONL (one object per line, `content` required), a memory directory of
     markdown files, or one markdown file.  A malformed line refuses the whole
     import: nothing is written.
     """
-    with app.store() as store:
+    with app.writing(wait, "dreaming import") as store:
         result = import_file(store, path, fmt=fmt, message=message)
         head = store.head
     version = result.version
@@ -73,7 +81,8 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, as_json:
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from OUT).")
 @click.option("--version", "number", type=int, default=None, help="Version to export (default HEAD).")
-@click.option("--force", is_flag=True, help="Replace a non-empty memory directory (the old one is kept as OUT.bak-*).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing file or non-empty memory directory (the old one is kept as OUT.bak-*).")
 @pass_app
 def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool) -> None:
     """Write a version's memories to OUT (`-` for stdout).
@@ -109,12 +118,21 @@ def log(app: App, as_json: bool) -> None:
     with app.store() as store:
         versions = store.versions()
         head = store.head
+        decisions = {d.version: d for d in store.decisions()}
     if as_json:
-        emit_json({"head": head, "versions": [v.to_json() for v in versions]})
+        emit_json(
+            {
+                "head": head,
+                "versions": [
+                    {**v.to_json(), "decision": decisions[v.number].to_json() if v.number in decisions else None}
+                    for v in versions
+                ],
+            }
+        )
     elif not versions:
         click.echo("No versions yet: import memories (`dreaming import FILE`) or run a dream (`dreaming run`).")
     else:
-        app.out.print(versions_table(versions, head=head))
+        app.out.print(versions_table(versions, head=head, decisions=decisions))
 
 
 @click.command()
@@ -135,15 +153,33 @@ def show(app: App, number: int | None, as_json: bool) -> None:
 @click.command()
 @click.argument("a", type=int, required=False)
 @click.argument("b", type=int, required=False)
-@click.option("--quote-chars", type=int, default=400, show_default=True, help="Longest evidence quote shown.")
+@click.option("--op", "ops", multiple=True, type=click.Choice(CHANGE_OPS), help="Only changes of this op (repeatable).")
+@click.option("--path", "paths", multiple=True, metavar="PREFIX",
+              help="Only changes touching a topic path starting with PREFIX (a glob with * ? [ ]; repeatable).")
+@click.option("--rule", "rules", multiple=True, metavar="RULE", help="Only changes made by this rule (repeatable).")
+@click.option("--min-score", type=float, default=None, help="Only changes scored at least this (0-1).")
+@click.option("--max-score", type=float, default=None, help="Only changes scored at most this (0-1).")
+@click.option("--grep", default=None, metavar="TEXT",
+              help="Only changes whose memories, reason or quotes match TEXT (a regular expression, any case).")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show at most this many changes.")
+@click.option("--full", is_flag=True, help="Full memory text and every quote, uncut.")
+@click.option("--quote-chars", type=click.IntRange(min=10), default=400, show_default=True,
+              help="Longest evidence quote shown (--full: no limit).")
+@click.option("--pager/--no-pager", default=None, help="Page through $PAGER (default: when stdout is a terminal).")
 @json_option
 @pass_app
-def diff(app: App, a: int | None, b: int | None, quote_chars: int, as_json: bool) -> None:
+def diff(app: App, a: int | None, b: int | None, ops: tuple[str, ...], paths: tuple[str, ...],
+         rules: tuple[str, ...], min_score: float | None, max_score: float | None, grep: str | None,
+         limit: int | None, full: bool, quote_chars: int, pager: bool | None, as_json: bool) -> None:
     """Show what changed, why, and on which evidence.
 
     No argument: the changes of the newest version (the candidate awaiting
     review, if any).  One: the changes version A made.  Two: from A to B.
+    A summary comes first (counts by op, topic path and rule); the filters
+    pick the changes listed after it.  On a terminal the output goes through
+    $PAGER.  `dreaming review` shows the same on a page.
     """
+    filters = DiffFilter(ops=ops, paths=paths, rules=rules, min_score=min_score, max_score=max_score, grep=grep)
     with app.store() as store:
         if a is None:
             to = store.tip
@@ -155,35 +191,120 @@ def diff(app: App, a: int | None, b: int | None, quote_chars: int, as_json: bool
             frm, to = a, b
         changes = store.diff(frm, to)
         turns = store.quotes(cited_evidence(changes))
-    report = build_diff(changes, turns, from_version=frm, to_version=to, quote_chars=quote_chars)
+        rejected = store.version(to).counts.get("rejected_changes", 0) if to and b is None else 0
+    report = build_diff(changes, turns, from_version=frm, to_version=to, quote_chars=(1 << 30) if full else quote_chars)
+    matched = filters.keep(report.entries)
+    shown = matched if limit is None else matched[:limit]
+    summary = summarise(report.entries, rejected=rejected)
     if as_json:
-        emit_json(report.to_json())
-    else:
-        print_diff(app.out, report)
+        data = DiffReport(from_version=frm, to_version=to, entries=tuple(shown)).to_json()
+        data.update({"total": summary.total, "matched": len(matched), "filters": filters.describe(),
+                     "counts": summary.to_json()})
+        emit_json(data)
+        return
+
+    def render(console: Console) -> None:
+        print_summary(console, report, summary, matched=len(matched), shown=len(shown), filters=filters)
+        print_entries(console, shown, to_version=to, full=full, quote_chars=quote_chars)
+
+    use_pager = sys.stdout.isatty() if pager is None else pager
+    if not use_pager:
+        render(app.out)
+        return
+    with app.out.capture() as captured:
+        render(app.out)
+    click.echo_via_pager(captured.get())
+
+
+def parse_change_ids(values: tuple[str, ...], option: str) -> list[int] | None:
+    """``--only 3,5 --only 7-9 '#12'`` -> [3, 5, 7, 8, 9, 12]; ``None`` when the option was not given."""
+    if not values:
+        return None
+    out: list[int] = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            part = part.lstrip("#")
+            lo, dash, hi = part.partition("-")
+            try:
+                if dash:
+                    first, last = int(lo.lstrip("#")), int(hi.lstrip("#"))
+                    if last < first:
+                        raise ValueError
+                    out.extend(range(first, last + 1))
+                else:
+                    out.append(int(part))
+            except ValueError:
+                raise DreamingError(
+                    f"{option} takes change numbers as `dreaming diff` shows them (#12), e.g. {option} 3,5,7-9; "
+                    f"not {part!r}"
+                ) from None
+    return out
+
+
+def reviewer() -> str:
+    """Who decides: $DREAMING_REVIEWER, else the login name."""
+    name = os.environ.get("DREAMING_REVIEWER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers)
+        return ""
+
+
+by_option = click.option("--by", "who", default=None, metavar="NAME",
+                         help="Who decides, as recorded (default $DREAMING_REVIEWER or the login name).")
 
 
 @click.command()
 @click.argument("number", type=int, required=False)
+@click.option("--only", "only", multiple=True, metavar="ID...",
+              help="Accept only these changes (numbers from `dreaming diff`: 3,5,7-9); reject the rest.")
+@click.option("--except", "exclude", multiple=True, metavar="ID...",
+              help="Reject these changes; accept the rest.")
+@by_option
+@wait_option
 @json_option
 @pass_app
-def accept(app: App, number: int | None, as_json: bool) -> None:
-    """Accept the candidate version: it becomes HEAD."""
-    with app.store() as store:
-        version = store.accept(number)
+def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[str, ...], who: str | None,
+           wait: float, as_json: bool) -> None:
+    """Accept the candidate version: it becomes HEAD.
+
+    With --only or --except, the candidate is accepted change by change: the
+    accepted changes stay, the others are rejected (their memories keep their
+    HEAD state; the turns only they cite become pending again).  A merge,
+    supersede or update goes with the memories it writes and retires, and a
+    change that needs another goes only with it: a combination that breaks
+    this is refused with one line saying which changes to add.
+    """
+    chosen = parse_change_ids(only, "--only")
+    refused = parse_change_ids(exclude, "--except")
+    with app.writing(wait, "dreaming accept") as store:
+        version = store.accept(number, only=chosen, exclude=refused, who=reviewer() if who is None else who, via="cli")
+        decision = store.decisions(version.number)[-1]
     if as_json:
-        emit_json(version.to_json())
+        emit_json({**version.to_json(), "decision": decision.to_json()})
+    elif version.status == "rejected":
+        click.echo(f"No change accepted: rejected version {version.number}; HEAD stays at version {version.parent}.")
+    elif decision.rejected:
+        click.echo(
+            f"Accepted {len(decision.accepted)} of {len(decision.accepted) + len(decision.rejected)} changes of "
+            f"version {version.number}; it is now HEAD ({decision.released_turns} turns pending again)."
+        )
     else:
         click.echo(f"Accepted version {version.number}; it is now HEAD.")
 
 
 @click.command()
 @click.argument("number", type=int, required=False)
+@by_option
+@wait_option
 @json_option
 @pass_app
-def reject(app: App, number: int | None, as_json: bool) -> None:
+def reject(app: App, number: int | None, who: str | None, wait: float, as_json: bool) -> None:
     """Reject the candidate version: HEAD stays; its sessions become pending again."""
-    with app.store() as store:
-        version = store.reject(number)
+    with app.writing(wait, "dreaming reject") as store:
+        version = store.reject(number, who=reviewer() if who is None else who, via="cli")
         head = store.head
     if as_json:
         emit_json({**version.to_json(), "head": head})
@@ -194,11 +315,12 @@ def reject(app: App, number: int | None, as_json: bool) -> None:
 @click.command()
 @click.argument("number", type=int)
 @click.option("--message", "-m", default=None, help="Version message.")
+@wait_option
 @json_option
 @pass_app
-def rollback(app: App, number: int, message: str | None, as_json: bool) -> None:
+def rollback(app: App, number: int, message: str | None, wait: float, as_json: bool) -> None:
     """Write a new version whose memories equal version NUMBER (history stays)."""
-    with app.store() as store:
+    with app.writing(wait, "dreaming rollback") as store:
         version = store.rollback(number, message=message)
         head = store.head
     if as_json:

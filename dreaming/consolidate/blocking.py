@@ -935,7 +935,7 @@ def _left_out_texts(word: np.ndarray, noise: np.ndarray, tokens: list[str], unsa
     by one, 0 for none) and the noise words, joined by a space -- an object
     array, built with numpy's element-wise string sums (most have no noise).
     """
-    texts = np.array(["", *tokens], dtype=object)[word]
+    texts: np.ndarray = np.array(["", *tokens], dtype=object)[word]
     noisy = np.flatnonzero(noise > 0)
     if noisy.size:
         said = texts[noisy]
@@ -992,7 +992,8 @@ def _runs(sorted_keys: np.ndarray, *, fresh: np.ndarray | None, nodes: np.ndarra
 
 def _run_any(flags: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     cumulative = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
-    return (cumulative[starts + sizes] - cumulative[starts]) > 0
+    found: np.ndarray = (cumulative[starts + sizes] - cumulative[starts]) > 0
+    return found
 
 
 def _expand(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -1000,7 +1001,8 @@ def _expand(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     if starts.size == 0:
         return np.empty(0, dtype=np.int64)
     offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.repeat(starts, sizes) + offsets
+    positions: np.ndarray = np.repeat(starts, sizes) + offsets
+    return positions
 
 
 def _all_pairs(

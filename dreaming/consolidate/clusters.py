@@ -53,7 +53,7 @@ def tight_clusters(
     ``apart`` the pairs ``(u, v)`` with ``u < v`` judged not to be duplicates.
     Nodes without edges are not returned.
     """
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_weighted_edges_from(edges, weight="score")
     support = {u: weights[u] + sum(weights[v] for v in graph.adj[u]) for u in graph.nodes}
     ranking = sorted(graph.nodes, key=lambda u: (-weights[u], -support[u], u))

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from time import perf_counter
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -56,6 +57,10 @@ from dreaming.consolidate.subjects import MULTI, UNSURE, kind_of, parse
 from dreaming.consolidate.text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
 from dreaming.errors import DreamingError
 from dreaming.records import Memory, ensure_aware, merge_provenance
+
+#: a slot of the supersede pass: its kind first ("key", "value", "subject", "attribute"), then what identifies it
+Slot = tuple[Any, ...]
+_T = TypeVar("_T")
 
 _NORM_CLASSES = frozenset({WORD, NUMBER, NEG})
 
@@ -152,7 +157,7 @@ def count_duplicate_pairs(memories: Sequence[Memory], *, config: ConsolidationCo
     sizes = work.node_members.sizes.tolist()
     within = sum(s * (s - 1) // 2 for s, norm in zip(sizes, work.node_norm) if norm)
     across = sum(sizes[u] * sizes[v] for u, v, _ in work.duplicate_edges)
-    return within + across
+    return int(within + across)
 
 
 def count_stale(memories: Sequence[Memory], *, config: ConsolidationConfig = _DEFAULT_CONFIG) -> int:
@@ -200,7 +205,7 @@ class _Members(Sequence[np.ndarray]):
     def __len__(self) -> int:
         return int(self.sizes.size)
 
-    def __getitem__(self, node):  # type: ignore[override]  # ints only
+    def __getitem__(self, node: int) -> np.ndarray:  # type: ignore[override]  # ints only
         return self.flat[self.start[node] : self.start[node + 1]]
 
     def first(self, node: int) -> int:
@@ -259,7 +264,7 @@ class _Work:
         timings["analyse"] = perf_counter() - clock
 
         clock = perf_counter()
-        by_node: dict[tuple, list[int]] = defaultdict(list)
+        by_node: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         signature = {content: _signature(text, lexicon.names) for content, text in texts.items()}
         for index, memory in enumerate(ordered):
             by_node[(signature[memory.content], memory.key)].append(index)
@@ -427,7 +432,7 @@ class _Work:
         self.duplicate_edges, self.apart = [], set()
         self.memories, self.fresh = [], []
 
-    def representatives(self, groups) -> tuple[list[_Rep], list[Merge]]:
+    def representatives(self, groups: Iterator[tuple[int, tuple[int, ...], float]]) -> tuple[list[_Rep], list[Merge]]:
         """Fold each group into its canonical memory (stage 5)."""
         reps: list[_Rep] = []
         merges: list[Merge] = []
@@ -485,6 +490,7 @@ class _Work:
             if st is None or not rep.text.norm:
                 continue
             kind = kind_of(st, self.lexicon.names)
+            slot: Slot
             if kind == MULTI:
                 slot = ("value", st.subject, st.predicate, st.masked_value, st.context)
             else:
@@ -495,9 +501,9 @@ class _Work:
         conflicts: list[Conflict] = []
         ambiguous: list[Ambiguous] = []
         limit = self.config.unsure_group_limit
-        groups = [slot for slot, members in slots.shared() if any(reps[r].fresh for r in members)]
+        groups = {slot: members for slot, members in slots.shared() if any(reps[r].fresh for r in members)}
         for slot in sorted(groups, key=repr):
-            members = slots.members[slot]
+            members = groups[slot]
             kind = slots.kinds[slot]
             members.sort(key=lambda r: (reps[r].observed, reps[r].memory.id))
             latest = reps[members[-1]].observed
@@ -535,7 +541,7 @@ class _Work:
                     if unsure is not None and flag_unsure:
                         ambiguous.append(
                             Ambiguous(
-                                ids=tuple(sorted((reps[r].memory.id, reps[unsure_with].memory.id))),
+                                ids=_pair(reps[r].memory.id, reps[unsure_with].memory.id),
                                 score=_score(reps[r].text, reps[unsure_with].text),
                                 kind="subject",
                                 why=f"{_describe(slot, reps[unsure_with])}: '{self._value(slot, reps[r])}' then "
@@ -568,7 +574,7 @@ class _Work:
             self.filled[reps[index].memory.id] = filled
         self.stats.update(slot_attributes=len(found.attributes), slot_links=len(found.links), slot_filled=len(found.filled))
 
-    def _value(self, slot: tuple, rep: _Rep) -> str:
+    def _value(self, slot: Slot, rep: _Rep) -> str:
         return self.filled[rep.memory.id].value_text if slot[0] == "attribute" else _value(rep)
 
     def _update_verdict(self, older: _Rep, newer: _Rep, kind: str) -> rules.PairDecision:
@@ -582,7 +588,7 @@ class _Work:
         assert older.text.statement is not None and newer.text.statement is not None
         return rules.update(older.text.statement, newer.text.statement, kind, self.lexicon)
 
-    def _supersede(self, older: _Rep, newer: _Rep, slot: tuple, reason: str) -> Supersede:
+    def _supersede(self, older: _Rep, newer: _Rep, slot: Slot, reason: str) -> Supersede:
         return Supersede(
             old_id=older.memory.id,
             new_id=newer.memory.id,
@@ -606,11 +612,11 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
     capitalised: Counter[str] = Counter()
     lowercase: Counter[str] = Counter()
     spellings: Counter[str] = Counter()
-    pool: dict = {}
+    pool: dict[object, object] = {}
 
-    def share(value):
+    def share(value: _T) -> _T:
         """One object for equal subjects, values, names (they repeat a lot)."""
-        return pool.setdefault(value, value)
+        return cast(_T, pool.setdefault(value, value))  # the pooled object equals (and so has the type of) value
 
     for content in contents:
         tokens = tokenize(content)
@@ -656,7 +662,7 @@ def _analyse(contents: Collection[str]) -> tuple[dict[str, Text], rules.Lexicon]
     return texts, rules.Lexicon(names=names, frequency=frequency, spelling=spelling, texts=len(texts))
 
 
-def _signature(text: Text, names: frozenset[str]) -> tuple:
+def _signature(text: Text, names: frozenset[str]) -> tuple[Any, ...]:
     """What makes two texts with the same normal form still possibly different:
     the subject ("Alice is Bob's manager" / "Bob is Alice's manager") and the
     order of the names in them."""
@@ -665,7 +671,7 @@ def _signature(text: Text, names: frozenset[str]) -> tuple:
     return (text.norm, subject, order if len(order) >= 2 else ())
 
 
-def _node_order(node: tuple) -> tuple:
+def _node_order(node: tuple[Any, ...]) -> tuple[Any, ...]:
     (norm, subject, names), key = node
     return (norm, key is not None, key or "", subject is not None, subject or (), names)
 
@@ -729,7 +735,7 @@ def _canonical(
 
 def _informative(
     content: str, repeats: int, text: Text, lexicon: rules.Lexicon, scores: dict[str, float], fullest: bool = False
-) -> tuple:
+) -> tuple[Any, ...]:
     """Sort key for the canonical wording (smallest first, see ``_canonical``)."""
     words = text.norm.split()
     spelling = scores.get(text.norm)
@@ -783,7 +789,7 @@ def _ambiguous(work: _Work, reps: list[_Rep], subject_pairs: list[Ambiguous], re
         rv = int(work.rep_of[work.node_members.first(v)])
         if ru == rv:
             continue
-        ids = tuple(sorted((reps[ru].memory.id, reps[rv].memory.id)))
+        ids = _pair(reps[ru].memory.id, reps[rv].memory.id)
         if ids not in out:
             out[ids] = Ambiguous(ids=ids, score=round(float(score), 2), kind="similar", why=why)
     for item in subject_pairs:
@@ -801,10 +807,10 @@ class _SlotTable:
     """
 
     def __init__(self) -> None:
-        self.members: dict[tuple, int | list[int]] = {}
-        self.kinds: dict[tuple, str] = {}
+        self.members: dict[Slot, int | list[int]] = {}
+        self.kinds: dict[Slot, str] = {}
 
-    def add(self, slot: tuple, index: int, kind: str) -> None:
+    def add(self, slot: Slot, index: int, kind: str) -> None:
         held = self.members.get(slot)
         if held is None:
             self.members[slot] = index
@@ -815,7 +821,7 @@ class _SlotTable:
             held.append(index)  # type: ignore[union-attr]
         self.kinds[slot] = kind
 
-    def shared(self) -> list[tuple[tuple, list[int]]]:
+    def shared(self) -> list[tuple[Slot, list[int]]]:
         """The slots of two or more representatives, with them."""
         return [(slot, held) for slot, held in self.members.items() if type(held) is list]
 
@@ -831,7 +837,7 @@ class _Entries(Sequence[slots.Entry]):
     def __len__(self) -> int:
         return len(self._reps)
 
-    def __getitem__(self, index):  # type: ignore[override]  # ints only: slots reads one entry at a time
+    def __getitem__(self, index: int) -> slots.Entry:  # type: ignore[override]  # ints only: slots reads one at a time
         r = self._reps[index]
         return slots.Entry(r.memory.content, r.observed, r.text.statement, r.text.capitals, *_span(r))
 
@@ -842,6 +848,11 @@ def _span(rep: _Rep) -> tuple[datetime, datetime]:
     first = ensure_aware(m.first_seen) if m.first_seen is not None else rep.observed
     last = ensure_aware(m.last_seen) if m.last_seen is not None else rep.observed
     return min(first, rep.observed), max(last, rep.observed)
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """Two ids in order."""
+    return (a, b) if a <= b else (b, a)
 
 
 def _newer(a: _Rep, b: _Rep) -> bool:
@@ -857,11 +868,11 @@ def _value(rep: _Rep) -> str:
     return st.value_text if st is not None and rep.memory.key is None else rep.memory.content
 
 
-def _describe(slot: tuple, rep: _Rep) -> str:
+def _describe(slot: Slot, rep: _Rep) -> str:
     if slot[0] == "key":
         return f"key {slot[1]}"
     if slot[0] == "attribute":
-        return slot[3]  # "Ana: X lives in V"
+        return str(slot[3])  # "Ana: X lives in V"
     st = rep.text.statement
     assert st is not None
     return st.describe_subject()

@@ -98,6 +98,8 @@ class Supersede:
     new_value: str
     score: float
     reason: str
+    #: the rule that decided it (``None``: the core's subject rules)
+    rule: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

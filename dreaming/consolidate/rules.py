@@ -50,19 +50,21 @@ from __future__ import annotations
 
 import re
 from collections import ChainMap, Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import Final, Literal, NamedTuple, cast
 
 from rapidfuzz.distance import OSA
 
 from dreaming.consolidate.subjects import MULTI, SINGLE, UNSURE, Statement, kind_of
 from dreaming.consolidate.text import FUNCTION_WORDS
 
-DUPLICATE = "duplicate"
-UPDATE = "update"
-AMBIGUOUS = "ambiguous"
-NONE = "none"
+#: What the rules decide about a pair: the same fact, a newer value, unsure, or nothing to do.
+PairKind = Literal["duplicate", "update", "ambiguous", "none"]
+DUPLICATE: Final = "duplicate"
+UPDATE: Final = "update"
+AMBIGUOUS: Final = "ambiguous"
+NONE: Final = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,7 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class PairDecision:
-    kind: str
+    kind: PairKind
     reason: str
 
 
@@ -338,7 +340,8 @@ def _value_change(
     the lexicon that judged them: typos are judged on the values as these two
     texts spell them."""
     local = {w: s.casefold() for value, text in ((old, old_text), (new, new_text)) for w, s in zip(value, text.split(" "))}
-    lexicon = replace(lexicon, spelling=ChainMap(local, lexicon.spelling))
+    # ChainMap writes only to its first map; typeshed asks every map to be mutable
+    lexicon = replace(lexicon, spelling=ChainMap(local, cast(MutableMapping[str, str], lexicon.spelling)))
     only_old, only_new, _, _ = _leftovers(sorted(old), sorted(new), lexicon)
     return only_old, only_new, lexicon
 

@@ -194,7 +194,7 @@ class _Reading(NamedTuple):
 def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2) -> Slots:
     """Find attributes stated in several phrasings and the memories filling them (see module doc)."""
     kept = _choose(entries, names)
-    at = kept.index  # a kept memory's position -> its entry index
+    at = kept.entry_index  # a kept memory's position -> its entry index
 
     # per phrasing: members (positions in ``kept``), kind, verb, attribute words
     members: dict[str, list[int]] = defaultdict(list)
@@ -251,19 +251,19 @@ def infer(entries: Sequence[Entry], names: Collection[str], *, support: int = 2)
     # city" ~ "lives in")
     links: list[Link] = []
     parent: dict[str, str] = {}
-    verbs: dict[str, set[str]] = {}
+    verbs_of: dict[str, set[str | None]] = {}
     for _, a, b, link in sorted(accepted, key=lambda item: (-item[0], item[1], item[2])):
         for key in (a, b):
             if key not in parent:
                 parent[key] = key
-                verbs[key] = {verb[key]} - {None}
+                verbs_of[key] = {verb[key]} - {None}
         ra, rb = _root(parent, a), _root(parent, b)
         if ra != rb:
-            if len(verbs[ra] | verbs[rb]) > 1:
+            if len(verbs_of[ra] | verbs_of[rb]) > 1:
                 continue
             keep, drop = min(ra, rb), max(ra, rb)
             parent[drop] = keep
-            verbs[keep] |= verbs.pop(drop)
+            verbs_of[keep] |= verbs_of.pop(drop)
         links.append(link)
 
     components: dict[str, list[str]] = defaultdict(list)
@@ -306,7 +306,7 @@ class _Kept(NamedTuple):
     references to shared keys, subjects and values, no object per memory."""
 
     #: position -> entry index
-    index: list[int]
+    entry_index: list[int]
     key: list[str]
     subject: list[tuple[str, ...]]
     value: list[tuple[str, ...]]
@@ -315,7 +315,7 @@ class _Kept(NamedTuple):
 
     def read(self, position: int, entries: Sequence[Entry], names: Collection[str]) -> tuple[str, _Reading]:
         """The memory's subject as written and its chosen reading in full."""
-        found = _read(entries[self.index[position]].content, names)
+        found = _read(entries[self.entry_index[position]].content, names)
         assert found is not None  # it was read once already
         return found[1], found[2][self.option[position]]
 
@@ -392,7 +392,7 @@ def _choose(entries: Sequence[Entry], names: Collection[str]) -> _Kept:
     best = best[shared[key[best]]]
     position = owner[best]
     return _Kept(
-        index=np.frombuffer(read, dtype=np.int32)[position].tolist(),
+        entry_index=np.frombuffer(read, dtype=np.int32)[position].tolist(),
         key=[key_text[k] for k in key[best].tolist()],
         subject=[subject_list[k] for k in np.frombuffer(subject_of, dtype=np.int32)[position].tolist()],
         value=[value_list[v] for v in value[best].tolist()],
@@ -484,7 +484,7 @@ def _overlaps(a: list[int], b: list[int], kept: _Kept, entries: Sequence[Entry])
     said: dict[tuple[str, ...], list[tuple[datetime, int, tuple[str, ...]]]] = defaultdict(list)
     for side, idx in ((0, a), (1, b)):
         for p in idx:
-            e = entries[kept.index[p]]
+            e = entries[kept.entry_index[p]]
             value = kept.value[p]
             said[kept.subject[p]].append((e.first, side, value))
             if e.last != e.first:
@@ -615,9 +615,12 @@ def _read(content: str, names: Collection[str]) -> tuple[tuple[str, ...], str, l
             continue
         j = i + 1
         if t.cls == WORD and t.stem in names:
-            while j < count and parts[j] is not None and parts[j].cls == WORD and parts[j].stem in names:
+            while j < count:
+                after = parts[j]
+                if after is None or after.cls != WORD or after.stem not in names:
+                    break
                 j += 1
-        unit = parts[i:j]
+        unit = [u for u in parts[i:j] if u is not None]  # all of them: each was checked above
         if words > sum([u.cls == WORD for u in unit]):  # "X: V", "X is V": no attribute named
             options.append(
                 _Reading(

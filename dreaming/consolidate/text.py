@@ -310,7 +310,7 @@ def tokenize(content: str) -> list[Token]:
             if not word or word in _REAL_LABELS or OSA.distance(word, "note", processor=None, score_cutoff=1) > 1:
                 break
             found = label
-        if found.end() == 0:
+        if found is None or found.end() == 0:
             break
         text = text[found.end() :]
     if "\u2019" in text:

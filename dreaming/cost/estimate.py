@@ -10,19 +10,31 @@ prompt, tool and ttl) writes the cache and the others read it (also in batch
 mode, where cache hits are in fact best-effort); the prompt is long enough
 to be cached; every request produces ``output_ratio`` x ``max_tokens`` output
 tokens (1.0 = the ceiling); there are no re-asks.
+
+:func:`estimate_dream` projects a whole dream without sending anything: it
+runs the dream dry (nothing written) with a
+:class:`~dreaming.llm.runtime.RecordingClient` in place of Claude, so the
+stages build exactly the requests they would send; judgement cases and
+pattern communities are those the offline extraction leads to (Claude's own
+candidates are not known before it runs).  Runtime is not projected (it
+depends on the API's latency): the estimate's runtime line is zero.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from dreaming.cost.meter import CostReport, NaiveComparison, Usage, build_report
+from dreaming.cost.bill import NAIVE_STAGE, naive_for
+from dreaming.cost.meter import CostMeter, CostReport, NaiveComparison, Usage, build_report
 from dreaming.cost.prices import PriceTable
 from dreaming.llm.requests import LLMRequest, build_params, cache_group
+from dreaming.llm.runtime import RecordingClient, counting
 from dreaming.llm.tokens import split_request_tokens
+from dreaming.pipeline.run import dream
+from dreaming.pipeline.stages import StageContext
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,3 +103,43 @@ def estimate_run(
     methods = {method for _, method in counts} if counts is not None else {"approx"}
     counted_by = methods.pop() if len(methods) == 1 else ("mixed" if methods else "approx")
     return Estimate(sync=reports[0], batch=reports[1], counted_by=counted_by)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DreamEstimate:
+    """``dreaming estimate``: the projected bill (requests and tokens per stage are in its ``by_stage``)."""
+
+    estimate: Estimate
+    sessions: int
+    turns: int
+    memories: int
+    output_ratio: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sessions": self.sessions,
+            "turns": self.turns,
+            "memories": self.memories,
+            "output_ratio": self.output_ratio,
+            **self.estimate.to_json(),
+        }
+
+
+def estimate_dream(store: Any, config: Any, *, env: Mapping[str, str] | None = None, output_ratio: float = 1.0) -> DreamEstimate:
+    """Project the bill of ``dream(store, config)`` with Claude, sending nothing but token counts."""
+    if not 0 < output_ratio <= 1:
+        raise ValueError("output_ratio must be in (0, 1]")
+    claude = config.claude
+    prices = claude.price_table(env)
+    recorder = RecordingClient(CostMeter(prices))
+    ctx = StageContext(client=recorder, meter=recorder.meter, models=dict(claude.models))
+    report = dream(store, replace(config, llm="sync", dry_run=True), env=env, context=ctx)
+    requests = recorder.requests
+    counter = counting(claude, env)
+    counts = counter(requests) if counter is not None and requests else None
+    pending = store.pending(limit_sessions=config.max_sessions)
+    output = sum(math.ceil(r.max_tokens * output_ratio) for r in requests)
+    naive = naive_for(prices, claude.model(NAIVE_STAGE), store.iter_snapshot(), pending, output_tokens=output)
+    estimate = estimate_run(requests, prices, counts=counts, output_ratio=output_ratio, naive=naive)
+    return DreamEstimate(estimate=estimate, sessions=report.sessions, turns=report.turns,
+                         memories=report.memories_before, output_ratio=output_ratio)

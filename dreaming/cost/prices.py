@@ -101,7 +101,8 @@ def canonical_model(model: str) -> str:
 
 def default_prices_data() -> dict[str, Any]:
     text = resources.files("dreaming").joinpath("data/prices.json").read_text(encoding="utf-8")
-    return json.loads(text, parse_float=Decimal)
+    data: dict[str, Any] = json.loads(text, parse_float=Decimal)
+    return data
 
 
 def load_prices(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> PriceTable:

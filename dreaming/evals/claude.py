@@ -137,7 +137,7 @@ class ClaudeAnswerer:
             ]
         )
         graded = {i: grade for (i, _), grade in zip(to_judge, grades, strict=True)}
-        out = []
+        out: list[tuple[Outcome, ...]] = []
         for i, item in enumerate(asked):
             recall = evidence_recall(item.task.evidence, item.hits[:k])
             reply, grade = replies[i], graded.get(i)

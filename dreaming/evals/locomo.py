@@ -131,13 +131,13 @@ def _tasks(path: Path, sample_id: str, qa: Any) -> tuple[tuple[Task, ...], int]:
             if trap is None or not str(trap).strip():
                 skipped += 1
                 continue
-            tasks.append(Task(answer=None, wrong=(str(trap),), **common))  # type: ignore[arg-type]
+            tasks.append(Task(answer=None, wrong=(str(trap),), **common))
         else:
             answer = item.get("answer")
             if answer is None or not str(answer).strip():
                 skipped += 1
                 continue
-            tasks.append(Task(answer=str(answer), **common))  # type: ignore[arg-type]
+            tasks.append(Task(answer=str(answer), **common))
     return tuple(tasks), skipped
 
 

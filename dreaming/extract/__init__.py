@@ -13,13 +13,13 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
-from dreaming.extract.memory_writes import memory_writes
+from dreaming.extract.memory_writes import MemoryWrite, memory_writes
 from dreaming.extract.statements import is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
 from dreaming.ids import new_id
-from dreaming.normalise.restatements import NEEDS_CONTEXT
-from dreaming.records import Candidate, Evidence, Memory, PendingSession, Turn
+from dreaming.records import NEEDS_CONTEXT, Candidate, Evidence, Memory, PendingSession, Turn
 
 SUMMARY_LIMIT = 8000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -77,6 +77,42 @@ def _candidate(
     return Candidate(memory=memory, rule=rule, confidence=confidence)
 
 
+#: the kind of a candidate that only edits the store (retract, delete or rename a file, overwrite a file):
+#: it is replayed against the store's memories (:mod:`dreaming.consolidate.edits`) and never stored itself
+EDIT_KIND = "edit"
+
+
+def _write_candidate(session: PendingSession, turn: Turn, write: MemoryWrite) -> Candidate:
+    """A memory write as a candidate: an added or replacing entry is a memory
+    (CLAUDE.md / MEMORY.md hold how to work on the project; memory-tool files
+    keep their path); the other ops are edits that carry what they do."""
+    edit: dict[str, Any] = {"op": write.op, "path": write.path}
+    if write.replaces:
+        edit["replaces"] = list(write.replaces)
+    if write.new_path:
+        edit["new_path"] = write.new_path
+    if write.op == "write-file":
+        edit["entries"] = list(write.file_entries)
+    kind = ("note" if write.path else "procedure") if write.op in ("add", "replace") else EDIT_KIND
+    candidate = _candidate(session, [turn], write.content, kind=kind, rule=write.rule, confidence=0.95, path=write.path)
+    if write.op == "add":
+        return candidate
+    memory = candidate.memory.replace(metadata={**candidate.memory.metadata, "edit": edit})
+    return Candidate(memory=memory, rule=candidate.rule, confidence=candidate.confidence)
+
+
+def memory_edit_candidates(session: PendingSession) -> list[Candidate]:
+    """The session's memory edits that change what is stored (replace, retract, delete, rename, overwrite):
+    replayed exactly in every mode, so a model-backed extractor adds these to what the model proposes."""
+    out = []
+    for turn in session.turns:
+        for call in turn.tool_calls:
+            for write in memory_writes(call):
+                if write.op != "add":
+                    out.append(_write_candidate(session, turn, write))
+    return out
+
+
 class OfflineExtractor:
     """The default extractor: rules, no model."""
 
@@ -85,7 +121,8 @@ class OfflineExtractor:
     def __init__(self, config: ExtractConfig | None = None):
         self.config = config or ExtractConfig()
 
-    def extract(self, sessions: Sequence[PendingSession]) -> list[Candidate]:
+    def extract(self, sessions: Sequence[PendingSession], ctx: object = None) -> list[Candidate]:
+        """Candidates from ``sessions`` (``ctx``, the stage context, is not needed offline)."""
         out: list[Candidate] = []
         for session in sessions:
             out.extend(self.extract_session(session))
@@ -113,10 +150,7 @@ class OfflineExtractor:
                 continue
             for call in turn.tool_calls:
                 for write in memory_writes(call):
-                    # CLAUDE.md / MEMORY.md hold how to work on the project; memory-tool files keep their path
-                    kind = "note" if write.path else "procedure"
-                    yield from emit(_candidate(session, [turn], write.content, kind=kind, rule=write.rule,
-                                               confidence=0.95, path=write.path))
+                    yield from emit(_write_candidate(session, turn, write))
             if not turn.text or is_noise(turn.text):
                 continue
             if turn.speaker and turn.role not in ASSISTANT_ROLES and turn.role != "user":
@@ -146,4 +180,9 @@ class OfflineExtractor:
                                            key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
 
 
-__all__ = ["ExtractConfig", "OfflineExtractor", "project_of"]
+def offline_stage(**options: Any) -> OfflineExtractor:
+    """The ``offline`` extract stage of a dream: :class:`OfflineExtractor` with ``ExtractConfig(**options)``."""
+    return OfflineExtractor(ExtractConfig(**options))
+
+
+__all__ = ["EDIT_KIND", "ExtractConfig", "OfflineExtractor", "memory_edit_candidates", "project_of"]

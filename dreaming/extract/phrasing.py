@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import re
 
-IRREGULAR_PAST = {
-    "was", "were", "had", "did", "went", "got", "made", "took", "came", "saw", "gave", "found", "thought",
-    "told", "became", "left", "felt", "kept", "began", "brought", "bought", "built", "wrote", "read", "ran",
-    "met", "paid", "sent", "spent", "won", "lost", "sold", "taught", "caught", "held", "heard", "knew",
-    "put", "set", "let", "cut", "quit", "hit", "shut", "moved", "drove", "flew", "grew", "chose", "fell",
-}
+from dreaming.text.words import IRREGULAR_PAST
+
 #: an adverb between "I" and the verb ("I finally took"): the listed ones, or a word in -ly that is not a verb
 _ADVERB = (r"also|really|now|usually|always|never|still|just|generally|strongly|mostly|even|often|"
            r"(?!(?:fly|apply|reply|rely|supply|imply|comply|multiply|ally|rally|tally|bully)\b)[a-z]+ly(?=\s+[a-z])")

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dreaming.extract.phrasing import third_person
+from dreaming.text import tokens
+from dreaming.text.words import STATEMENT_STOP_WORDS
 
 _NOISE_MARKERS = ("<command-", "<local-command", "<system-reminder>", "Caveat:", "[Request interrupted", "<bash-")
 _HEDGES = re.compile(
@@ -40,12 +42,6 @@ _PHATIC = re.compile(
     r"\b(?:thanks|thank you|appreciate|glad|awesome|wow|haha|lol|congrats|congratulations|sounds (?:great|good|fun)|"
     r"that's (?:great|awesome|cool|amazing)|nice|cool|hope|miss you|take care|good luck|see you|bye)\b",
     re.I,
-)
-_STOP = set(
-    "i'm i've i'd i'll we're we've it's that's there's "
-    "a an the and or but so to of in on at for with from by about as is are was were be been being am i me my we our us "
-    "you your it its this that these those there here have has had do does did not no yes just really very also too "
-    "some any all more most much many can could will would should might may shall must then than".split()
 )
 EDITORS = (
     r"(?:vim|neovim|nvim|emacs|helix|vs ?code|visual studio code|sublime(?: text)?|zed|nano|intellij|pycharm|cursor"
@@ -110,7 +106,7 @@ def _clean(sentence: str) -> str:
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text.lower()) if w not in _STOP and len(w) > 2]
+    return [w for w in tokens.letter_words(text) if w not in STATEMENT_STOP_WORDS and len(w) > 2]
 
 
 #: a closing invitation to look at a photo ("..., take a look!") says nothing about the speaker
@@ -144,10 +140,10 @@ def is_noise(text: str) -> bool:
 
 
 def _key(*parts: str) -> str:
-    words = []
+    out: list[str] = []
     for part in parts:
-        words.extend(w for w in re.findall(r"[a-z0-9]+", part.lower()) if w not in ("the", "a", "an", "our", "my"))
-    return ".".join(words)
+        out.extend(w for w in tokens.words(part) if w not in ("the", "a", "an", "our", "my"))
+    return ".".join(out)
 
 
 # --- user statements -----------------------------------------------------------

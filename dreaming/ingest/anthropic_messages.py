@@ -81,7 +81,9 @@ def read(source: Source, options: ReadOptions) -> Iterator[Item]:
 def _read_messages(
     source: Source, options: ReadOptions, elements: Iterator[Any], doc: Mapping[str, Any]
 ) -> Iterator[Item]:
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    meta = doc.get("metadata")
+    if not isinstance(meta, Mapping):
+        meta = {}
     session_id = as_id(doc.get("session_id")) or as_id(meta.get("session_id")) or source.path.stem
     conv = Conversation(session_id=session_id, excerpt_chars=options.excerpt_chars)
     system = block_text(doc.get("system"))

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from dreaming.extract.memory_writes import MEMORY_FILES, MEMORY_TOOL_NAMES
 from dreaming.ingest.common import INPUT_SUMMARY_CHARS, SeqClock, SessionTimes, as_id, as_str, clip
 from dreaming.records import ToolCall, Turn
+from dreaming.text.memory_files import MEMORY_FILES, MEMORY_TOOL_NAMES
 
 #: the input fields that best say what a tool call did, by tool: the target ...
 _TARGET_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "description", "prompt", "skill")
@@ -190,7 +190,7 @@ class Conversation:
             return
         tool_input = block.get("input")
         draft.calls[call_id] = {"name": name, "input_summary": input_summary(tool_input), "id": call_id}
-        if keeps_input(name, tool_input):
+        if isinstance(tool_input, Mapping) and keeps_input(name, tool_input):
             draft.calls[call_id]["input"] = dict(tool_input)
         draft.order.append(call_id)
 

@@ -76,7 +76,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ from dreaming.ingest.common import (
     iter_raw_lines,
     to_time,
 )
-from dreaming.records import Session, Turn
+from dreaming.records import Session
 
 FORMAT = "claude-code"
 
@@ -135,12 +135,12 @@ def _key(uuid: str) -> int:
 class _Facts:
     """What the first pass keeps: one entry per non-blank line."""
 
-    keys: array = field(default_factory=lambda: array("q"))
-    parents: array = field(default_factory=lambda: array("q"))
-    messages: array = field(default_factory=lambda: array("q"))
-    times: array = field(default_factory=lambda: array("q"))
+    keys: array[int] = field(default_factory=lambda: array("q"))
+    parents: array[int] = field(default_factory=lambda: array("q"))
+    messages: array[int] = field(default_factory=lambda: array("q"))
+    times: array[int] = field(default_factory=lambda: array("q"))
     kinds: bytearray = field(default_factory=bytearray)
-    threads: array = field(default_factory=lambda: array("H"))
+    threads: array[int] = field(default_factory=lambda: array("H"))
     thread_names: list[str | None] = field(default_factory=lambda: [None])
     summary_leaves: dict[int, int] = field(default_factory=dict)
     session_id: str | None = None
@@ -204,7 +204,7 @@ def _time_key(obj: Mapping[str, Any]) -> int:
     return _NO_TIME if at is None else int(at.timestamp() * 1_000_000)
 
 
-def _scan(source: Source, options: ReadOptions) -> Iterator[Skip]:
+def _scan(source: Source, options: ReadOptions) -> Generator[Skip, None, _Facts]:
     """First pass: yields a Skip per bad line and returns the ``_Facts``."""
     facts = _Facts()
     for line_no, raw in iter_raw_lines(source, options.max_line_bytes):
@@ -258,7 +258,7 @@ class _Finder:
     """Finds a record by uuid hash: near the record first (parents are
     written just before their children), then everywhere."""
 
-    def __init__(self, keys: array) -> None:
+    def __init__(self, keys: array[int]) -> None:
         self.keys = keys
         self.misses = 0
         self.index: dict[int, int] | None = None
@@ -402,7 +402,7 @@ def read(source: Source, options: ReadOptions) -> Iterator[Item]:
         message = obj["message"]
         content = message["content"]
         timestamp = to_time(obj.get("timestamp"))
-        turns: list[Turn] = []
+        turns = []
         if kind == _ASSISTANT:
             message_id = as_str(message.get("id"))
             model = as_str(message.get("model"))

@@ -17,6 +17,7 @@ format (a forced ``--format`` that does not fit); anything smaller is a
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -51,7 +52,7 @@ class Source:
     display: str
 
     @classmethod
-    def of(cls, path: str | Path, *, display: str | None = None) -> Source:
+    def of(cls, path: str | os.PathLike[str], *, display: str | None = None) -> Source:
         p = Path(path)
         st = p.stat()
         return cls(

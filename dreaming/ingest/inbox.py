@@ -42,6 +42,7 @@ from dreaming.ingest.detect import FORMATS, check_file, check_format, detect, it
 from dreaming.ingest.redact import Redactor
 from dreaming.records import Session, Turn
 from dreaming.store.core import IngestCounts, SourceState, Store
+from dreaming.text.unicode import fix_value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,12 +190,12 @@ def _plan(store: Store, paths: Iterable[str | os.PathLike[str]], config: IngestC
             source = Source.of(key, display=str(path))
             known = store.source_state(key)
             same_format = known is not None and (config.format is None or known.format == config.format)
-            if same_format and known.size == source.size and known.mtime == source.mtime.timestamp():
+            if same_format and known is not None and known.size == source.size and known.mtime == source.mtime.timestamp():
                 tally.unchanged += 1  # same size and mtime: not read again (a scheduled run over a big inbox)
                 continue
             check_file(source, max_bytes=config.max_bytes)
             digest = _sha256(source)
-            if same_format and known.sha256 == digest and known.size == source.size:
+            if same_format and known is not None and known.sha256 == digest and known.size == source.size:
                 tally.unchanged += 1
                 continue
             fmt = config.format or detect(source, config.read_options)
@@ -240,6 +241,7 @@ def _stream(planned: _Planned, config: IngestConfig, tally: _Tally) -> Iterator[
                 raise InputError(f"{item.reason} (--strict: nothing was written)", location=item.location)
             tally.skip(str(item))
             continue
+        item = fix_value(item)  # "\ud83c" alone (a string cut inside an emoji) cannot be stored
         redactor = tally.redactor
         if redactor is not None:
             if isinstance(item, Turn):

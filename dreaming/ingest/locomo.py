@@ -54,7 +54,7 @@ def parse_date(text: str) -> datetime:
     cleaned = " ".join(text.split())
     for fmt in _DATE_FORMATS:
         try:
-            return ensure_aware(datetime.strptime(cleaned, fmt))  # type: ignore[return-value]
+            return ensure_aware(datetime.strptime(cleaned, fmt))
         except ValueError:
             continue
     raise ValueError(f"unrecognised LoCoMo date {text[:40]!r}")

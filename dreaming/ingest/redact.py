@@ -42,11 +42,11 @@ from typing import Any
 from dreaming.records import Session, ToolCall, Turn
 
 try:  # the regex parser of the standard library (private, but stable for decades)
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+    from re import _constants as _sre  # type: ignore[attr-defined]  # (Python 3.11+; mypy checks as 3.10)
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]  # (Python 3.11+)
 except ImportError:  # Python 3.10
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_constants as _sre
+    import sre_parse as _sre_parse
 
 #: detect-secrets detectors left out, and why (see the module docstring)
 EXCLUDED = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"})
@@ -195,7 +195,9 @@ def _detectors() -> tuple[tuple[_Scanner, ...], tuple[tuple[str, Any], ...]]:
 
     scanners: list[_Scanner] = []
     by_line: list[tuple[str, Any]] = []
-    for secret_type, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+    # detect-secrets types its classes by an unbound TypeVar (which mypy reads as Never)
+    detectors: dict[str, type[Any]] = get_mapping_from_secret_type_to_class()
+    for secret_type, cls in sorted(detectors.items()):
         if cls.__name__ in EXCLUDED:
             continue
         plugin = cls()
@@ -536,6 +538,7 @@ def _find(text: str, plan: _Plan, *, gated: bool) -> list[Finding]:
                     continue  # the detector's own checks refuse it (e.g. a JWT that does not decode)
                 start, end = _secret_span(m)
             else:
+                assert scanner.group is not None  # a scanner without a detector names the secret's group
                 start, end = m.span(scanner.group)
             if end > start and (scanner.kind == "private-key" or _plausible(text[start:end])):
                 found.append(Finding(start=start, end=end, kind=scanner.kind))

@@ -28,12 +28,39 @@ from rapidfuzz import fuzz, utils
 
 from dreaming.llm.requests import LLMRequest, ToolSpec
 from dreaming.pipeline.claude import checked, fell_back, model_for, send
-from dreaming.pipeline.prompts import JUDGE_SYSTEM, data_block, json_line, memory_record
-from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
+from dreaming.pipeline.prompts import DATA_RULE, data_block, json_line, memory_record
+from dreaming.pipeline.stages import JudgeCase, JudgeDecision, JudgeVerdict, StageContext
 
-DECISIONS = ("duplicate", "update", "distinct")
+#: what Claude may answer (``undecided`` is only ever ours)
+DECISIONS: tuple[JudgeDecision, ...] = ("duplicate", "update", "distinct")
 #: least token-set similarity (0-100) of a merged wording with each memory it merges
 MERGE_KEEPS = 50.0
+
+#: The cached system prompt: the stage's stable instructions (the data goes in the user message).
+JUDGE_SYSTEM = f"""\
+You settle cases that a memory-consolidation engine could not settle by itself. Each case holds two
+memories, "a" and "b", from an agent's memory store (or just extracted from a new session) that
+look alike: their similarity score and the reason they were paired are given. For each case decide:
+
+- "duplicate": a and b say the same thing (possibly in other words, or one more completely). Give
+  "merged": one wording that keeps every detail either of them states (names, versions, dates,
+  commands), no more. The engine keeps one memory with that wording and the other leaves the store
+  with a record of the merge.
+- "update": a and b are two values of the same thing at different times, and only one is true now
+  (the user switched editors; the deadline moved). Give "current": "a" or "b", the one that holds
+  now. Usually the later observed_at is current, unless the text says otherwise. The engine keeps
+  both in history and retires the other, citing the current one.
+- "distinct": they are about different things, or both can be true at once (two different
+  preferences; a fact and an exception to it). Both stay. When in doubt, choose distinct: wrongly
+  merging or retiring a memory loses information, keeping two costs little.
+
+For every case give a short "reason" a human reviewer can check, and a "confidence" from 0 to 1.
+
+{DATA_RULE}
+Answer by calling the record_verdicts tool exactly once, with exactly one verdict for every case id
+in the block and no other case ids.
+"""
+
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,16 +33,20 @@ sent and gets a ``budget`` error.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import anthropic
+from anthropic.types.messages.batch_create_params import Request
 
 from dreaming.cost.meter import CostMeter, Usage, worst_case_cost
 from dreaming.errors import DreamingError
@@ -229,6 +233,8 @@ class LLMClient:
         self.meter = meter
         self._sleep = sleep
         self._sdk = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=config.timeout)
+        #: where submitted batches are recorded and found again after a crash (set by the pipeline)
+        self.batch_log: BatchLog | None = None
         self._fatal: Failure | None = None
         self._counts: dict[str, int] = {}
         self._counting_failure: Failure | None = None
@@ -357,6 +363,7 @@ class LLMClient:
                 attempts += tries
                 if failure is not None:
                     return self._failed(request, failure, usage, attempts, False)
+                assert message is not None  # _with_retries gives a value or a failure
                 spent, batched = usage_from_api(message.usage, batched=False)
                 self.meter.record(stage=request.stage, model=request.model, usage=spent, batched=batched)
                 usage += spent
@@ -417,10 +424,10 @@ class LLMClient:
             for cid in admitted:
                 state[cid].rounds += 1
             items = [{"custom_id": cid, "params": state[cid].params} for cid in admitted]
-            batch, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.create(requests=items))
+            batch_id, failure = self._submit(items)
             lines: list[Any] = []
-            if failure is None and batch is not None:
-                lines, failure = self._await_batch(batch.id)
+            if failure is None and batch_id is not None:
+                lines, failure = self._await_batch(batch_id)
             if failure is not None:
                 for cid in admitted:
                     results[cid] = self._failed(state[cid].request, failure, state[cid].usage, state[cid].rounds, True)
@@ -449,8 +456,34 @@ class LLMClient:
                 self.meter.release(reservation)
         return again
 
+    def _submit(self, items: list[dict[str, Any]]) -> tuple[str | None, Failure | None]:
+        """The batch answering ``items``: one a killed run already submitted
+        for exactly these requests (found in ``batch_log``, still known to the
+        API), else a new one, recorded in ``batch_log`` before it is polled."""
+        digest = batch_digest(items)
+        log = self.batch_log
+        known = log.find(digest) if log is not None else None
+        if known is not None:
+            found, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.retrieve(known))
+            if failure is None and found is not None and getattr(found, "processing_status", None) != "canceling":
+                return known, None
+        # items hold the Messages API's parameters as plain dicts; the SDK types a batch request as a TypedDict
+        requests = [cast(Request, item) for item in items]
+        batch, failure, _ = self._with_retries(lambda: self._sdk.messages.batches.create(requests=requests))
+        if failure is not None or batch is None:
+            return None, failure
+        if log is not None:
+            log.record(digest, batch.id)
+        return batch.id, None
+
     def _await_batch(self, batch_id: str) -> tuple[list[Any], Failure | None]:
-        """Poll until the batch ends (asleep = not active runtime), then read every result line."""
+        """Poll until the batch ends (asleep = not active runtime), then read every result line.
+        The store's dream lock is let go meanwhile (``batch_log.waiting``)."""
+        log = self.batch_log
+        with log.waiting() if log is not None else contextlib.nullcontext():
+            return self._poll_batch(batch_id)
+
+    def _poll_batch(self, batch_id: str) -> tuple[list[Any], Failure | None]:
         interval, waited, canceled = self.config.poll_interval, 0.0, False
         while True:
             with self.meter.waiting():
@@ -517,6 +550,24 @@ class LLMClient:
             failure = Failure(kind="canceled", message="batch request canceled (batch_max_wait reached)", retryable=False)
         results[request.custom_id] = self._failed(request, failure, item.usage, item.rounds, True)
         return False
+
+
+class BatchLog(Protocol):
+    """Where a run keeps the batches it submitted (the store's run row)."""
+
+    def find(self, digest: str) -> str | None:
+        """The batch a run that never finished submitted for these requests."""
+
+    def record(self, digest: str, batch_id: str) -> None:
+        """Keep ``batch_id`` before it is polled."""
+
+    def waiting(self) -> AbstractContextManager[None]:
+        """Around the polling: the dream lock is released and taken back."""
+
+
+def batch_digest(items: Sequence[Mapping[str, Any]]) -> str:
+    """What identifies a batch's requests (the same dream rerun sends the same ones)."""
+    return hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 @dataclass(kw_only=True)

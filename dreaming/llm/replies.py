@@ -14,6 +14,7 @@ from typing import Any
 
 from dreaming.llm import schema as json_schema
 from dreaming.llm.requests import LLMRequest
+from dreaming.text.unicode import fix_value
 
 #: A stage's semantic check: None when the data is acceptable, else why not.
 #: Raising ``ValueError`` (e.g. a pydantic ``ValidationError``) counts as a "why not".
@@ -50,7 +51,7 @@ def read_reply(
     call = next((b for b in content if b.get("type") == "tool_use" and b.get("name") == request.tool.name), None)
     if call is None:
         return ReplyCheck(data=None, text=text, problem=f"no call to tool {request.tool.name}{truncated}", kind="invalid")
-    data = call.get("input")
+    data = fix_value(call.get("input"))  # a lone surrogate would fail the store's insert
     if not isinstance(data, dict):
         return ReplyCheck(
             data=None,

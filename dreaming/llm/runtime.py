@@ -17,14 +17,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dreaming.cost.meter import CostMeter
 from dreaming.cost.prices import PriceTable, load_prices
 from dreaming.errors import DreamingError
 from dreaming.llm.replies import Validator
 from dreaming.llm.requests import LLMRequest, LLMResult
-from dreaming.pipeline.claude import DEFAULT_MODELS, STAGES
+
+if TYPE_CHECKING:
+    from dreaming.llm.client import LLMClient
+
+#: Models per stage: a cheap one reads every transcript, a stronger one judges and words insights.
+DEFAULT_MODELS = {"extract": "claude-haiku-4-5", "judge": "claude-sonnet-4-6", "patterns": "claude-sonnet-4-6"}
+#: the stages that may use Claude
+STAGES = tuple(DEFAULT_MODELS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,12 +102,15 @@ def parse_usd(value: str | None, option: str) -> Decimal | None:
     return amount
 
 
-def open_client(mode: str, config: ClaudeConfig, env: Mapping[str, str] | None = None, **client_options: Any) -> Any:
+def open_client(
+    mode: str, config: ClaudeConfig, env: Mapping[str, str] | None = None, **client_options: Any
+) -> LLMClient:
     """An ``LLMClient`` for ``mode`` (sync or batch) with a fresh meter; the key and base URL come from ``env``."""
     from dreaming.llm.client import LLMClient, LLMConfig
 
     env = os.environ if env is None else env
     meter = CostMeter(config.price_table(env), max_cost=config.max_cost)
+    # mode is sync or batch: the CLI's choice and DreamConfig's check allow nothing else
     settings = LLMConfig(mode=mode, concurrency=config.concurrency, poll_interval=config.poll_interval)  # type: ignore[arg-type]
     return LLMClient(settings, meter, api_key=env.get("ANTHROPIC_API_KEY"), base_url=env.get("ANTHROPIC_BASE_URL") or None,
                      **client_options)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +115,6 @@ def split_request_tokens(body: Mapping[str, Any]) -> TokenSplit:
     return TokenSplit(prefix=prefix, rest=rest, ttl=ttl)
 
 
-def output_tokens(content: list[Mapping[str, Any]]) -> int:
+def output_tokens(content: Sequence[Mapping[str, Any]]) -> int:
     """Approximate output tokens of a reply's content blocks (at least 1, as the API reports)."""
     return max(1, _content_tokens(list(content)))

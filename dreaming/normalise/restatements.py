@@ -23,16 +23,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dreaming.records import Candidate, Memory, merge_provenance
+from dreaming.records import NEEDS_CONTEXT, Candidate, Memory, merge_provenance
+from dreaming.text.tokens import terms
+from dreaming.text.words import RESTATEMENT_STOP_WORDS
 
-_STOP = set(
-    "the a an and or but so to of in on at for with from by about as is are was were be been being has have had do "
-    "does did not no it its this that these those there here his her their them they she he him who which what "
-    "really very just also too some any all more most much many can could will would should might may others "
-    "and others".split()
-)
-#: candidate metadata flag: the candidate does not say what it is about on its own
-NEEDS_CONTEXT = "needs_context"
 _ANCHOR = re.compile(r"\((as of [^()]+)\)$")
 _DATE = re.compile(r"\d{1,2} [A-Z][a-z]+ \d{4}\b|\bin [A-Z][a-z]+ \d{4}\b|\bin \d{4}\b")
 
@@ -49,7 +43,7 @@ class Fold:
 
 
 def _words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z0-9][a-z0-9'+-]{2,}", text.lower()) if w not in _STOP}
+    return {w.rstrip("s") for w in terms(text) if w not in RESTATEMENT_STOP_WORDS}
 
 
 def overlap(a: str, b: str) -> tuple[float, int]:

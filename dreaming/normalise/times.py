@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dreaming.extract.phrasing import IRREGULAR_PAST
+from dreaming.text.words import IRREGULAR_PAST
 
 _PAST_VERB = r"[a-z]+ed|" + "|".join(sorted(IRREGULAR_PAST))
 #: past forms after "just" that do not report an event ("I just wanted to say", "it just felt right")
@@ -69,8 +70,8 @@ class Rewrite:
     replacement: str
 
 
-def _rules(d: date) -> list[tuple[re.Pattern[str], object]]:
-    def fixed(text: str):
+def _rules(d: date) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
+    def fixed(text: str) -> Callable[[re.Match[str]], str]:
         return lambda m: text
 
     weekday_re = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
@@ -164,8 +165,8 @@ def absolutize(text: str, at: datetime) -> tuple[str, list[Rewrite]]:
     rewrites: list[Rewrite] = []
     out = text
     for pattern, repl in _rules(d):
-        def sub(m: re.Match[str], repl=repl) -> str:
-            replacement = repl(m)  # type: ignore[operator]
+        def sub(m: re.Match[str], repl: Callable[[re.Match[str]], str] = repl) -> str:
+            replacement = repl(m)
             rewrites.append(Rewrite(original=m.group(0), replacement=replacement))
             return replacement
 

@@ -20,11 +20,37 @@ from typing import Any, Literal
 from dreaming.llm.requests import LLMRequest, ToolSpec
 from dreaming.patterns.communities import TemplatePatternWriter, pattern_candidate
 from dreaming.pipeline.claude import checked, fell_back, model_for, send
-from dreaming.pipeline.prompts import PATTERNS_SYSTEM, data_block, json_line, memory_record
+from dreaming.pipeline.prompts import DATA_RULE, data_block, json_line, memory_record
 from dreaming.pipeline.stages import Community, StageContext
 from dreaming.records import Candidate, Memory
 
 RULE = "claude-pattern"
+
+#: The cached system prompt: the stage's stable instructions (the data goes in the user message).
+PATTERNS_SYSTEM = f"""\
+You look at a community of related memories that a memory-consolidation engine found recurring
+across several sessions of an AI agent (grouped because they share terms, tools or names), and
+decide whether they reveal a durable pattern worth remembering as an insight of its own: a habit,
+a recurring problem and its fix, a convention the user keeps applying, a tool that keeps failing
+the same way. A good insight tells a future session something none of the single memories says
+on its own, for example "Builds on this machine repeatedly fail when `node` 18 is picked up; every
+time, switching to `nvm use 20` fixed it" or "User consistently asks for tests to be written before
+the implementation".
+
+Rules:
+- Base the insight only on the memories in the block. Do not invent details.
+- Cite the memories it rests on by their "ref" (like "m3"), at least two, and the sessions it spans
+  by their ref (like "s2"): only refs that appear in the block, and only sessions of the memories
+  you cite.
+- One or two sentences; keep exact names, commands and versions, in backticks for code.
+- If the memories merely share a word and reveal nothing recurring, answer found=false with a reason.
+  A missing insight costs little; a made-up one misleads every future session.
+- confidence: 0 to 1, how sure you are that the pattern is real and useful.
+
+{DATA_RULE}
+Answer by calling the record_pattern tool exactly once.
+"""
+
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,21 +25,8 @@ import networkx as nx
 from dreaming.ids import new_id
 from dreaming.pipeline.stages import Community, StageContext
 from dreaming.records import Candidate, Evidence, Memory, merge_provenance
+from dreaming.text.words import PATTERN_STOP_WORDS
 
-_STOP = set(
-    """a an the and or but so to of in on at for with from by about as is are was were be been being am i me my we our
-    us you your it its this that these those there here have has had do does did not no yes just really very also too
-    some any all more most much many can could will would should might may shall must then than user users team
-    assistant prefers prefer uses use wants want likes like said says one two new old same other others only when
-    after before while into over under again still even ever never always what which who whom whose where why how
-    instead worked work works working failed fail fails error errors tool workaround standing instruction goal
-    session summary compact note notes fact facts memory memories others time times day days week weeks month
-    months year years today yesterday tomorrow january february march april may june july august september
-    october november december monday tuesday wednesday thursday friday saturday sunday
-    he she him her his hers they them their theirs its during through because about seeing getting having
-    bash shell python python3 import print open read write file files text pages page docs run with get set
-    true false none self return def class echo cat grep sed awk sudo pip npm node exec command""".split()
-)
 _TOKEN = re.compile(r"`([^`]{2,60})`|([A-Za-z][\w.+#/-]{2,})")
 
 
@@ -65,11 +52,11 @@ def terms_of(text: str) -> set[str]:
             # a command: its program and its arguments (flags and tiny words aside)
             for part in code.split():
                 part = part.strip("'\"./()").lower()
-                if len(part) >= 3 and not part.startswith("-") and part not in _STOP:
+                if len(part) >= 3 and not part.startswith("-") and part not in PATTERN_STOP_WORDS:
                     out.add(part)
             continue
         w = word.strip(".,/-").lower()
-        if len(w) >= 4 and w not in _STOP and not w.isdigit():
+        if len(w) >= 4 and w not in PATTERN_STOP_WORDS and not w.isdigit():
             out.add(w)
     return out
 
@@ -78,9 +65,9 @@ def _sessions_of(memory: Memory) -> set[str]:
     return {e.session_id for e in memory.provenance if e.session_id}
 
 
-def build_graph(memories: Sequence[Memory]) -> nx.Graph:
+def build_graph(memories: Sequence[Memory]) -> nx.Graph[tuple[str, str]]:
     """Memories, their sessions and their terms, as one graph."""
-    graph = nx.Graph()
+    graph: nx.Graph[tuple[str, str]] = nx.Graph()
     for m in memories:
         graph.add_node(("memory", m.id), memory=m)
         for s in _sessions_of(m):
@@ -107,7 +94,7 @@ def find_communities(
     limit = min(config.max_term_memories, max(config.min_members, int(config.max_term_share * len(usable))))
     focus_terms = None if focus is None else {t for m in usable if m.id in focus for t in terms_of(m.content)}
     # memory-memory projection: weight = number of shared salient terms
-    projection = nx.Graph()
+    projection: nx.Graph[str] = nx.Graph()
     projection.add_nodes_from(m.id for m in usable)
     by_term: dict[str, list[str]] = {}
     for node in graph.nodes:
@@ -119,7 +106,7 @@ def find_communities(
                 w = projection.get_edge_data(a, b, {"weight": 0})["weight"] + 1
                 projection.add_edge(a, b, weight=w, terms=projection.get_edge_data(a, b, {}).get("terms", ()) + (term,))
     # two shared terms make a link strong enough to group on
-    strong = nx.Graph()
+    strong: nx.Graph[str] = nx.Graph()
     strong.add_nodes_from(projection.nodes)
     strong.add_edges_from((a, b, d) for a, b, d in projection.edges(data=True) if d["weight"] >= 2)
     if strong.number_of_edges() == 0:
@@ -209,4 +196,5 @@ def pattern_evidence(candidate: Candidate) -> tuple[Evidence, ...]:
 
 
 def members_of(candidate: Candidate) -> Iterable[str]:
-    return candidate.memory.metadata.get("members", [])
+    members: Iterable[str] = candidate.memory.metadata.get("members", [])
+    return members

@@ -1,9 +1,12 @@
 """What the three Claude stages share: models, sending, and falling back.
 
-The stages themselves live in :mod:`.extraction` (``ClaudeExtractor``),
-:mod:`.judging` (``ClaudeJudge``) and :mod:`.pattern_writing`
-(``ClaudePatternWriter``); ``dreaming.pipeline.stages`` registers them as ``"claude"``
-(lazily, so an offline run never imports them).
+The stages themselves live beside their offline implementations, each with
+its system prompt: :mod:`dreaming.extract.claude` (``ClaudeExtractor``),
+:mod:`dreaming.judge.claude` (``ClaudeJudge``) and
+:mod:`dreaming.patterns.claude` (``ClaudePatternWriter``);
+``dreaming.pipeline.stages`` registers them as ``"claude"`` (by name, so an
+offline run never imports them).  The models per stage are
+``dreaming.llm.runtime.DEFAULT_MODELS``.
 
 Each stage builds its ``LLMRequest``s with a pure ``requests(...)`` method
 (``dreaming estimate`` prices exactly those), sends them all in one
@@ -22,11 +25,8 @@ from typing import Any
 from dreaming.errors import DreamingError
 from dreaming.llm.replies import Validator
 from dreaming.llm.requests import LLMRequest, LLMResult
+from dreaming.llm.runtime import DEFAULT_MODELS
 from dreaming.pipeline.stages import StageContext
-
-#: Models per stage: a cheap one reads every transcript, a stronger one judges and words insights.
-DEFAULT_MODELS = {"extract": "claude-haiku-4-5", "judge": "claude-sonnet-4-6", "patterns": "claude-sonnet-4-6"}
-STAGES = tuple(DEFAULT_MODELS)
 
 
 def model_for(ctx: StageContext, stage: str) -> str:

@@ -16,16 +16,20 @@ share of the store does it read the whole store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dreaming.consolidate import ConsolidationConfig, consolidate
+from dreaming.consolidate import ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
+from dreaming.extract import EDIT_KIND
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.normalise import normalise
@@ -35,6 +39,7 @@ from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.plan.changes import plan_changes
+from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
 
@@ -174,6 +179,27 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     return sorted(by_id.values(), key=lambda m: m.id)
 
 
+class RunBatches:
+    """The batch log of one run (``dreaming.llm.client.BatchLog``): batches
+    are recorded in the run's row before they are polled, and a batch that a
+    run which never finished submitted for the same requests is found again."""
+
+    def __init__(self, store: Store, run_id: str, while_waiting: Callable[[], AbstractContextManager[None]] | None):
+        self.store = store
+        self.run_id = run_id
+        self.known = store.unfinished_batches()
+        self._waiting = while_waiting
+
+    def find(self, digest: str) -> str | None:
+        return self.known.get(digest)
+
+    def record(self, digest: str, batch_id: str) -> None:
+        self.store.record_batch(self.run_id, digest, batch_id)
+
+    def waiting(self) -> AbstractContextManager[None]:
+        return self._waiting() if self._waiting is not None else contextlib.nullcontext()
+
+
 DEFAULT_GUARD = 0.2
 
 
@@ -215,12 +241,13 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
         return False
     for stage, model in config.claude.models.items():
         ctx.models.setdefault(stage, model)
-    opened = ctx.client is None
-    if opened:
+    client = ctx.client
+    opened = client is None
+    if client is None:
         from dreaming.llm.runtime import open_client
 
-        ctx.client = open_client(llm, config.claude, env)
-    ctx.meter = ctx.client.meter
+        client = ctx.client = open_client(llm, config.claude, env)
+    ctx.meter = client.meter
     ctx.meter.start()
     return opened
 
@@ -233,8 +260,11 @@ def dream(
     now: Callable[[], float] = time.perf_counter,
     env: Mapping[str, str] | None = None,
     context: StageContext | None = None,
+    while_waiting: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> DreamReport:
-    """Run one dream over ``store``; see the module docstring."""
+    """Run one dream over ``store``; see the module docstring.  ``while_waiting``:
+    entered around each wait for a Message Batch (the CLI lets go of the
+    store's dream lock there)."""
     progress = progress or NullProgress()
     clock = _Clock(progress, now)
     llm = resolve_llm(config.llm, env)
@@ -281,6 +311,9 @@ def dream(
         )
     owned_client = _connect(llm, config, ctx, env)
     if not config.dry_run:
+        client = ctx.client
+        if client is not None and hasattr(client, "batch_log"):  # a real client (batch mode needs a log)
+            client.batch_log = RunBatches(store, run_id, while_waiting)
         store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
         clock.stage("extract", total=max(1, len(pending)))
@@ -304,8 +337,22 @@ def dream(
         candidates, folds = fold_restatements(candidates, working)
         enriched = {f.target.id: f.memory for f in folds}  # the last fold of a target holds all it gained
         all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
+        # the agent's own memory edits first: exact, and what they retire is not consolidated again
+        edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
+        replayed = edits.replay(all_memories, edit_candidates)
+        ctx.warnings.extend(replayed.unmatched)
+        candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
+        moved = {m.memory_id: m.path for m in replayed.moves}
+        all_memories = [m.replace(path=moved[m.id]) if m.id in moved else m
+                        for m in all_memories if m.kind != EDIT_KIND and m.id not in replayed.retired]
         fresh_ids = set(fresh) | {c.memory.id for c in candidates}
         decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
+        decisions, _ = scope.apply(decisions, all_memories)
+        decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
+            Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
+                      score=r.score, reason=r.reason, rule=r.rule)
+            for r in replayed.replacements
+        ))
         by_id = {m.id: m for m in all_memories}
         cases = []
         pairs: dict[str, tuple[str, str]] = {}
@@ -342,7 +389,9 @@ def dream(
             patterns=pattern_candidates,
             fresh=fresh,
             folds=folds,
+            edits=replayed,
         )
+        plan = replace(plan, upserts=settle_path_clashes(plan.upserts, store.paths()))
 
         clock.stage("write")
         review = config.review if config.review is not None else bool(store.get_config("review", False))
@@ -365,6 +414,7 @@ def dream(
             run_id=run_id,
             consume_through=through if pending else None,
             consume_sessions=sessions if config.max_sessions is not None else None,
+            expected_parent=head,  # an import or rollback since the load: refused, not overwritten
         )
         version = None if config.dry_run else store.write_version(changeset)
         clock.stop()
@@ -418,6 +468,6 @@ def dream(
             pass
         raise
     finally:
-        if owned_client:
+        if owned_client and ctx.client is not None:
             ctx.client.close()
         progress.close()

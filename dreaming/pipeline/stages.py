@@ -18,9 +18,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from dreaming.records import Candidate, Memory, PendingSession
+
+if TYPE_CHECKING:
+    from dreaming.cost.meter import CostReport
+    from dreaming.cost.prices import PriceTable
+    from dreaming.llm.replies import Validator
+    from dreaming.llm.requests import LLMRequest, LLMResult
+
+
+class Meter(Protocol):
+    """What a run asks of its cost meter (``dreaming.cost.meter.CostMeter``)."""
+
+    prices: PriceTable
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def report(self) -> CostReport: ...
+
+
+class Client(Protocol):
+    """What a stage asks of its Claude client: ``dreaming.llm.client.LLMClient``, or
+    ``dreaming.llm.runtime.RecordingClient`` when a dream is only estimated."""
+
+    @property
+    def meter(self) -> Meter: ...
+
+    def run(self, requests: Sequence[LLMRequest], *, validate: Validator | None = None) -> list[LLMResult]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(kw_only=True)
@@ -28,10 +58,10 @@ class StageContext:
     """What a stage may use besides its input."""
 
     warnings: list[str] = field(default_factory=list)
-    #: a ``dreaming.cost.meter.CostMeter`` when a model-backed stage runs
-    meter: Any = None
-    #: a ``dreaming.llm.client.LLMClient`` (sharing ``meter``) when a model-backed stage runs
-    client: Any = None
+    #: the cost meter, when a model-backed stage runs
+    meter: Meter | None = None
+    #: the Claude client (sharing ``meter``), when a model-backed stage runs
+    client: Client | None = None
     #: stage name -> model id, for model-backed stages
     models: dict[str, str] = field(default_factory=dict)
     #: model-backed stages that failed and fell back to offline
@@ -58,13 +88,17 @@ class JudgeCase:
     why: str
 
 
+#: A judge's answer about one case (``undecided``: nobody settled it; both memories stay).
+JudgeDecision = Literal["duplicate", "update", "distinct", "undecided"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class JudgeVerdict:
     """``duplicate`` (``merged`` holds the wording), ``update`` (``current``
     names the id that stays true), ``distinct``, or ``undecided``."""
 
     case_id: str
-    decision: str
+    decision: JudgeDecision
     reason: str
     current: str | None = None
     merged: str | None = None
@@ -120,47 +154,28 @@ def available(stage: str) -> list[str]:
     return sorted(_REGISTRY[stage])
 
 
-# --- offline defaults ----------------------------------------------------------
+# --- the built-in implementations ------------------------------------------------
 
 
-class _OfflineExtractor:
-    name = "offline"
+def _named(module: str, attribute: str) -> Callable[..., Any]:
+    """A factory naming an implementation by module and attribute, the way an entry point does.
 
-    def __init__(self, **options: Any):
-        from dreaming.extract import ExtractConfig, OfflineExtractor
-
-        self._inner = OfflineExtractor(ExtractConfig(**options))
-
-    def extract(self, sessions: Sequence[PendingSession], ctx: StageContext) -> list[Candidate]:
-        return self._inner.extract(sessions)
-
-
-def _offline_judge(**options: Any) -> Any:
-    from dreaming.judge.offline import OfflineJudge
-
-    return OfflineJudge(**options)
-
-
-def _offline_patterns(**options: Any) -> Any:
-    from dreaming.patterns.communities import TemplatePatternWriter
-
-    return TemplatePatternWriter(**options)
-
-
-def _claude(module: str, cls: str) -> Callable[..., Any]:
-    """A factory importing the Claude stage only when it is asked for (offline runs never load it)."""
+    The module is imported when a run asks for the stage, so this module
+    imports no stage (stages sit above it) and an offline run never loads
+    the Claude stages.
+    """
 
     def factory(**options: Any) -> Any:
         import importlib
 
-        return getattr(importlib.import_module(module), cls)(**options)
+        return getattr(importlib.import_module(module), attribute)(**options)
 
     return factory
 
 
-register("extract", "offline", _OfflineExtractor)
-register("judge", "offline", _offline_judge)
-register("patterns", "offline", _offline_patterns)
-register("extract", "claude", _claude("dreaming.extract.claude", "ClaudeExtractor"))
-register("judge", "claude", _claude("dreaming.judge.claude", "ClaudeJudge"))
-register("patterns", "claude", _claude("dreaming.patterns.claude", "ClaudePatternWriter"))
+register("extract", "offline", _named("dreaming.extract", "offline_stage"))
+register("judge", "offline", _named("dreaming.judge.offline", "OfflineJudge"))
+register("patterns", "offline", _named("dreaming.patterns.communities", "TemplatePatternWriter"))
+register("extract", "claude", _named("dreaming.extract.claude", "ClaudeExtractor"))
+register("judge", "claude", _named("dreaming.judge.claude", "ClaudeJudge"))
+register("patterns", "claude", _named("dreaming.patterns.claude", "ClaudePatternWriter"))

@@ -21,12 +21,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dreaming.consolidate import Consolidation
+from dreaming.consolidate import Consolidation, Supersede
+from dreaming.consolidate.edits import EditReplay
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.reorganise import best_path, topic_path
 from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
-from dreaming.store.files import DEFAULT_PATH
+from dreaming.text.memory_files import DEFAULT_PATH
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +62,7 @@ def plan_changes(
     patterns: Sequence[Candidate] = (),
     fresh: Iterable[str] = (),
     folds: Sequence[Fold] = (),
+    edits: EditReplay | None = None,
 ) -> Plan:
     head = {m.id: m for m in store_memories}
     new = {c.memory.id: c for c in candidates}
@@ -100,6 +102,25 @@ def plan_changes(
         if mid in head:
             return head[mid]
         return new[mid].memory
+
+    # 0b. the agent's own memory edits, replayed: what they removed leaves, what they renamed moves
+    for removal in edits.removals if edits else ():
+        if removal.memory_id in head:
+            retire.add(removal.memory_id)
+            states.pop(removal.memory_id, None)
+            counts["removed"] = counts.get("removed", 0) + 1
+            changes.append(Change(op="remove", inputs=(removal.memory_id,), reason=removal.reason,
+                                  score=round(removal.score / 100, 4), evidence=removal.evidence,
+                                  details={"rule": removal.rule}))
+        elif removal.memory_id in new:
+            folded[removal.memory_id] = removal.memory_id
+    for move in edits.moves if edits else ():
+        if move.memory_id in head and move.memory_id not in retire:
+            states[move.memory_id] = current(move.memory_id).replace(path=move.path)
+            counts["moved"] += 1
+            changes.append(Change(op="move", inputs=(move.memory_id,), outputs=(move.memory_id,), reason=move.reason,
+                                  evidence=move.evidence,
+                                  details={"rule": move.rule, "from": head[move.memory_id].path, "to": move.path}))
 
     # 1. duplicates -> one canonical memory
     for merge in consolidation.merges:
@@ -173,7 +194,9 @@ def plan_changes(
 
     # 3. newer values retire older ones
     superseding: set[str] = set()  # new memories that arrive as a supersede (not listed again as "add")
-    supersedes = [(s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes]
+    supersedes: list[tuple[str, str, str, float | None, Supersede | None]] = [
+        (s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes
+    ]
     supersedes += [(o, n, f"judged an update: {r}", c, None) for o, n, r, c in extra_supersedes]
     for old, newer, reason, score, decision in supersedes:
         if old in retire or old in folded:
@@ -181,6 +204,8 @@ def plan_changes(
         details: dict[str, Any] = {}
         if decision is not None:
             details = {"subject": decision.subject, "old_value": decision.old_value, "new_value": decision.new_value}
+            if decision.rule:
+                details["rule"] = decision.rule
         if old in head:
             retire.add(old)
             states.pop(old, None)
@@ -249,15 +274,15 @@ def plan_changes(
     stored_patterns = {m.key: m for m in store_memories if m.kind == "pattern" and m.key}
     for p in patterns:
         memory = p.memory
-        old = stored_patterns.get(memory.key)
-        if old is not None:
-            if old.id in retire:
+        stored = stored_patterns.get(memory.key) if memory.key else None
+        if stored is not None:
+            if stored.id in retire:
                 continue
-            updated = memory.replace(id=old.id, created_at=old.created_at, path=old.path)
-            if updated.same_state(old):
+            updated = memory.replace(id=stored.id, created_at=stored.created_at, path=stored.path)
+            if updated.same_state(stored):
                 continue
-            states[old.id] = updated
-            changes.append(Change(op="pattern", inputs=(old.id,), outputs=(old.id,), score=p.confidence,
+            states[stored.id] = updated
+            changes.append(Change(op="pattern", inputs=(stored.id,), outputs=(stored.id,), score=p.confidence,
                                   reason="pattern seen again: " + ", ".join(memory.metadata.get("terms", [])),
                                   evidence=memory.provenance))
         else:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from dreaming.records import Memory
-from dreaming.store.files import DEFAULT_PATH, slug
+from dreaming.text.memory_files import DEFAULT_PATH, slug
+from dreaming.text.paths import PathSet
 
 
 def topic_path(memory: Memory) -> str:
@@ -56,3 +57,21 @@ def best_path(memories: list[Memory]) -> str:
         top = max(counts.values())
         return next(p for p in specific if counts[p] == top)
     return topic_path(memories[0])
+
+
+def settle_path_clashes(upserts: tuple[Memory, ...], kept_paths: set[str]) -> tuple[Memory, ...]:
+    """``upserts`` with every memory whose path would be both a file and a
+    folder beside ``kept_paths`` (the store's paths) or another upsert's
+    (``/a.md`` and ``/a.md/b.md``) moved to its topic path; the store's own
+    paths win.  A memory directory could not hold both."""
+    taken = PathSet(kept_paths)
+    moved: dict[str, Memory] = {}
+    for memory in sorted(upserts, key=lambda m: (m.path not in kept_paths, m.path)):
+        path = memory.path
+        if path not in taken.files and taken.clashes(path):
+            path = topic_path(memory.replace(path=DEFAULT_PATH))
+            if taken.clashes(path):
+                path = DEFAULT_PATH
+            moved[memory.id] = memory.replace(path=path)
+        taken.add(path)
+    return tuple(moved.get(m.id, m) for m in upserts) if moved else upserts

@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dreaming.errors import CandidatePending, StoreError, VersionNotFound
+from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
 from dreaming.ids import new_id
 from dreaming.records import (
     Change,
@@ -55,7 +55,8 @@ from dreaming.records import (
     parse_time,
     utcnow,
 )
-from dreaming.store import schema
+from dreaming.store import closure, schema
+from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
@@ -69,6 +70,25 @@ _MEMORY_COLUMNS = (
 def default_store_path() -> Path:
     """``$DREAMING_STORE`` or ``./memory_store/memory.db``."""
     return Path(os.environ.get("DREAMING_STORE") or Path("memory_store") / "memory.db")
+
+
+#: a store holds every transcript it read: only its owner may read it (SQLite
+#: gives the -wal and -shm files the mode of the database file)
+STORE_MODE = 0o600
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty ``path`` with mode 0600 (whatever the umask) for SQLite to fill."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, STORE_MODE))
+        os.chmod(path, STORE_MODE)
+    except OSError as err:
+        raise StoreError(f"cannot create {path}: {err.strerror or err}") from None
+
+
+def _short(text: str, width: int = 40) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -123,6 +143,35 @@ class StoredChange:
     score: float | None
     evidence: tuple[Evidence, ...]
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: ``accepted`` / ``rejected`` when a person decided on its candidate
+    #: change by change; ``None`` otherwise (the version's status says it all)
+    decision: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """A person's decision on a candidate (a row of ``decisions``)."""
+
+    version: int
+    decided_at: datetime
+    who: str
+    via: str
+    verdict: str  # accepted | partial | rejected
+    accepted: tuple[int, ...] = ()
+    rejected: tuple[int, ...] = ()
+    released_turns: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "decided_at": format_time(self.decided_at),
+            "who": self.who,
+            "via": self.via,
+            "verdict": self.verdict,
+            "accepted": list(self.accepted),
+            "rejected": list(self.rejected),
+            "released_turns": self.released_turns,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,7 +241,7 @@ class Store:
             raise StoreError(f"no store at {target}; create one with `dreaming --store {target} init`")
         if not exists:
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as err:
                 raise StoreError(f"cannot create {target.parent}: {err.strerror or err}") from None
             if not os.access(target.parent, os.W_OK):
@@ -200,6 +249,8 @@ class Store:
             exists = cls._create(target)
         elif not os.access(target, os.R_OK):
             raise StoreError(f"cannot read {target}: permission denied")
+        if not exists:  # created in place (no hard links here): private from the start
+            _create_private(target)
         try:
             conn = sqlite3.connect(str(target), timeout=30.0)
         except sqlite3.Error as err:
@@ -231,6 +282,7 @@ class Store:
         supported it is created in place as before."""
         tmp = target.with_name(f".{target.name}.{new_id('creating')}")
         try:
+            _create_private(tmp)
             conn = sqlite3.connect(str(tmp), timeout=30.0)
             try:
                 cls(Database(conn, execute_plugins=False), tmp)._prepare(fresh=True)
@@ -380,9 +432,21 @@ class Store:
     def count(self, version: int | None = None) -> int:
         v = self.head if version is None else version
         self._check_version(v)
-        return self.db.conn.execute(
+        return int(self.db.conn.execute(
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
-        ).fetchone()[0]
+        ).fetchone()[0])
+
+    def paths(self, version: int | None = None) -> set[str]:
+        """The distinct memory paths of ``version`` (default HEAD)."""
+        v = self.head if version is None else version
+        return {
+            r[0]
+            for r in self.db.conn.execute(
+                f"SELECT DISTINCT m.path FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                f"WHERE {self._in_version_sql()}",
+                {"v": v},
+            )
+        }
 
     def _rids_at(self, version: int) -> set[int]:
         return {
@@ -428,7 +492,9 @@ class Store:
             ranges = [
                 (a, b)
                 for a, b in self.db.conn.execute(
-                    "SELECT valid_from, valid_to FROM memory_ranges WHERE rid = ? ORDER BY valid_from", [row[0]]
+                    "SELECT valid_from, valid_to FROM memory_ranges WHERE rid = ? "
+                    "AND (valid_to IS NULL OR valid_to > valid_from) ORDER BY valid_from",
+                    [row[0]],
                 )
             ]
             out.append((_memory_from_row(row), ranges))
@@ -455,12 +521,12 @@ class Store:
         """
         v = self.head if version is None else version
         self._check_version(v)
-        terms = fts_terms(query, drop=STOP_WORDS) or fts_terms(query)
+        terms = fts_terms(query, drop=SEARCH_STOP_WORDS) or fts_terms(query)
         if not terms or limit <= 0:
             return []
         # A word that stems to a function word ("Ines" -> "in") is looked up
         # in the unstemmed index; the two bm25 scores of a memory are summed.
-        exact = [t for t in terms if t not in STOP_WORDS and stems_to_stop_word(t)]
+        exact = [t for t in terms if t not in SEARCH_STOP_WORDS and stems_to_stop_word(t)]
         stemmed = [t for t in terms if t not in exact]
         branches = [
             (table, " OR ".join(f'"{t}"' for t in words))
@@ -575,19 +641,24 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
-    def _write_version(
-        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
-    ) -> Version | None:
-        """``known``: states of the upserted ids at HEAD that the caller has
-        already looked up (``import_memories``), so they are not read twice."""
+    def _check_fence(self, conn: sqlite3.Connection) -> None:
+        """Inside a write: refuse when this connection writes under a dream
+        lock (``fence``) that another process has taken over."""
         if self.fence is not None:
             holder = self._lock_holder(conn)
             if holder is None or holder.token != self.fence:
                 taken = f" by pid {holder.pid} on {holder.host}" if holder else ""
                 raise StoreError(
-                    f"this dream lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
+                    f"this process lost the store's dream lock (taken over{taken} after its heartbeat went stale); "
                     f"nothing was written"
                 )
+
+    def _write_version(
+        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
+    ) -> Version | None:
+        """``known``: states of the upserted ids at HEAD that the caller has
+        already looked up (``import_memories``), so they are not read twice."""
+        self._check_fence(conn)
         pending = self.candidate()
         if pending is not None:
             raise CandidatePending(
@@ -595,6 +666,12 @@ class Store:
                 f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
             )
         parent = self.head
+        if cs.expected_parent is not None and parent != cs.expected_parent:
+            raise StaleParent(
+                f"HEAD moved from version {cs.expected_parent} to {parent} while this "
+                f"{'dream' if cs.origin == 'dream' else cs.origin} ran (another command wrote a version); "
+                f"nothing was written: run it again"
+            )
         number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
         upsert_ids = [m.id for m in cs.upserts]
         if len(set(upsert_ids)) != len(upsert_ids):
@@ -731,38 +808,229 @@ class Store:
                 [version, version, *chunk],
             )
 
-    def accept(self, number: int | None = None) -> Version:
-        """Accept the pending candidate (``number`` must name it, if given)."""
-        with self._write() as conn:
-            cand = self._the_candidate(number, "accept")
-            conn.execute(
-                "UPDATE versions SET status = 'accepted', decided_at = ? WHERE number = ?",
-                [format_time(utcnow()), cand.number],
-            )
-        return self.version(cand.number)
+    def accept(
+        self,
+        number: int | None = None,
+        *,
+        only: Iterable[int] | None = None,
+        exclude: Iterable[int] | None = None,
+        who: str = "",
+        via: str = "cli",
+    ) -> Version:
+        """Accept the pending candidate (``number`` must name it, if given).
 
-    def reject(self, number: int | None = None) -> Version:
+        ``only``: accept just these changes (by ``seq``), reject the rest;
+        ``exclude``: reject these, accept the rest.  A combination the
+        candidate's changes cannot be split into (see
+        :mod:`dreaming.store.closure`) is refused with a one-line
+        :class:`StoreError` and nothing is written.  Every decision is
+        recorded (``who``, ``via``, which changes) and read by
+        :meth:`decisions`.
+        """
+        if only is not None and exclude is not None:
+            raise StoreError("give the changes to accept (--only) or to reject (--except), not both")
+        with self._write() as conn:
+            self._check_fence(conn)
+            cand = self._the_candidate(number, "accept")
+            seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [cand.number])]
+            if only is None and exclude is None:
+                chosen = set(seqs)
+            else:
+                listed = set(only if only is not None else exclude)  # type: ignore[arg-type]
+                unknown = sorted(listed - set(seqs))
+                if unknown:
+                    span = f"{seqs[0]} to {seqs[-1]}" if seqs else "none"
+                    raise StoreError(
+                        f"change {unknown[0]} is not in candidate {cand.number} (its changes are numbered {span})"
+                    )
+                chosen = listed if only is not None else set(seqs) - listed
+            return self._decide(conn, cand, chosen, who=who, via=via)
+
+    def decide(self, number: int, accepted: Iterable[int], *, who: str = "", via: str = "review") -> Version:
+        """Accept exactly the changes ``accepted`` of candidate ``number`` and
+        reject the others, in one transaction (the review page's submit).
+        Accepting none rejects the candidate."""
+        return self.accept(number, only=accepted, who=who, via=via)
+
+    def change_graph(self, number: int) -> closure.Graph:
+        """Which changes of version ``number`` go together (for a candidate)."""
+        self._check_version(number)
+        return self._graph(self.db.conn, number)[0]
+
+    def _graph(
+        self, conn: sqlite3.Connection, number: int
+    ) -> tuple[closure.Graph, dict[str, int], dict[str, int]]:
+        refs = [
+            closure.ChangeRef(seq=seq, op=op, inputs=tuple(json.loads(i)), outputs=tuple(json.loads(o)))
+            for seq, op, i, o in conn.execute(
+                "SELECT seq, op, inputs, outputs FROM changes WHERE version = ? ORDER BY seq", [number]
+            )
+        ]
+        opened = {
+            mid: rid
+            for rid, mid in conn.execute(
+                "SELECT r.rid, m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.opened_by = ? AND r.valid_from = ? AND r.valid_to IS NULL",
+                [number, number],
+            )
+        }
+        closed = {
+            mid: rid
+            for rid, mid in conn.execute(
+                "SELECT r.rid, m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.closed_by = ? AND r.valid_to = ? AND r.valid_from < r.valid_to",
+                [number, number],
+            )
+        }
+        return closure.build(refs, opened=opened, closed=closed), opened, closed
+
+    def _decide(self, conn: sqlite3.Connection, cand: Version, chosen: set[int], *, who: str, via: str) -> Version:
+        c = cand.number
+        graph, opened, closed = self._graph(conn, c)
+        problem = closure.check(graph, chosen)
+        if problem is not None:
+            ids = {x for s in graph.ops for x in graph.owns[s]}
+            words = {m.id: _short(m.content) for m in self.memories_by_rid([*opened.values(), *closed.values()]).values()
+                     if m.id in ids}
+            raise StoreError(closure.check(graph, chosen, describe=words) or problem)
+        everything = set(graph.ops)
+        if not chosen and everything:
+            return self._reject(conn, c, who=who, via=via)
+        now = format_time(utcnow()) or ""
+        released = 0
+        counts = dict(cand.counts)
+        if chosen != everything:
+            for mid in sorted(closure.reverted(graph, chosen)):
+                if mid in opened:  # the candidate's state is in no version (its change still shows it)
+                    conn.execute(
+                        "UPDATE memory_ranges SET valid_to = valid_from, closed_by = ? "
+                        "WHERE rid = ? AND opened_by = ? AND valid_to IS NULL",
+                        [c, opened[mid], c],
+                    )
+                if mid in closed:  # the parent's state stays
+                    conn.execute(
+                        "UPDATE memory_ranges SET valid_to = NULL, closed_by = NULL WHERE rid = ? AND closed_by = ? "
+                        "AND valid_to = ?",
+                        [closed[mid], c, c],
+                    )
+            conn.executemany(
+                "UPDATE changes SET decision = ? WHERE version = ? AND seq = ?",
+                [("accepted" if s in chosen else "rejected", c, s) for s in sorted(everything)],
+            )
+            released = self._release_turns(conn, c, chosen)
+            counts = self._decided_counts(conn, c, cand.counts, len(chosen), len(everything - chosen), released)
+        conn.execute(
+            "UPDATE versions SET status = 'accepted', decided_at = ?, counts = ? WHERE number = ?",
+            [now, dumps(counts), c],
+        )
+        self._record_decision(conn, c, now, who, via, sorted(chosen), sorted(everything - chosen), released)
+        return self.version(c)
+
+    def _release_turns(self, conn: sqlite3.Connection, c: int, chosen: set[int]) -> int:
+        """Make pending again the turns of version ``c`` cited only by its rejected changes."""
+        cited: dict[bool, set[tuple[str, str]]] = {True: set(), False: set()}
+        rows = list(conn.execute("SELECT seq, evidence, output_rids FROM changes WHERE version = ?", [c]))
+        states = self.memories_by_rid(rid for _, ev, outs in rows if ev == "[]" for rid in json.loads(outs))
+        for seq, ev, outs in rows:
+            evidence = [Evidence.from_json(e) for e in json.loads(ev)]
+            if not evidence:
+                evidence = [e for rid in json.loads(outs) for e in states[rid].provenance]
+            for e in evidence:
+                if e.session_id:
+                    cited[seq in chosen].update((e.session_id, t) for t in e.turn_ids)
+        release = sorted(cited[False] - cited[True])
+        return sum(
+            conn.execute(
+                "UPDATE turns SET consumed_by = NULL WHERE consumed_by = ? AND session_id = ? AND id = ?", [c, sid, tid]
+            ).rowcount
+            for sid, tid in release
+        )
+
+    @staticmethod
+    def _decided_counts(
+        conn: sqlite3.Connection, c: int, before: Mapping[str, int], accepted: int, rejected: int, released: int
+    ) -> dict[str, int]:
+        opened = {
+            r[0]
+            for r in conn.execute(
+                "SELECT m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.opened_by = ? AND r.valid_from = ? AND r.valid_to IS NULL",
+                [c, c],
+            )
+        }
+        closed = {
+            r[0]
+            for r in conn.execute(
+                "SELECT m.id FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+                "WHERE r.closed_by = ? AND r.valid_to = ? AND r.valid_from < r.valid_to",
+                [c, c],
+            )
+        }
+        total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
+        return {
+            **before,
+            "memories": total,
+            "written": len(opened),
+            "added": len(opened - closed),
+            "updated": len(opened & closed),
+            "retired": len(closed - opened),
+            "changes": accepted,
+            "rejected_changes": rejected,
+            "turns_consumed": max(0, before.get("turns_consumed", 0) - released),
+        }
+
+    @staticmethod
+    def _record_decision(
+        conn: sqlite3.Connection, c: int, at: str, who: str, via: str, accepted: Sequence[int],
+        rejected: Sequence[int], released: int,
+    ) -> None:
+        verdict = "rejected" if not accepted and rejected else ("partial" if rejected else "accepted")
+        conn.execute(
+            "INSERT INTO decisions (version, decided_at, who, via, verdict, accepted, rejected, released_turns) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [c, at, who, via, verdict, dumps(list(accepted)), dumps(list(rejected)), released],
+        )
+
+    def decisions(self, version: int | None = None) -> list[Decision]:
+        """The decisions people made on candidates (of ``version``, or all), oldest first."""
+        where, params = ("WHERE version = ?", [version]) if version is not None else ("", [])
+        return [
+            Decision(
+                version=r[0], decided_at=parse_time(r[1]), who=r[2], via=r[3], verdict=r[4],  # type: ignore[arg-type]
+                accepted=tuple(json.loads(r[5])), rejected=tuple(json.loads(r[6])), released_turns=r[7],
+            )
+            for r in self.db.conn.execute(
+                "SELECT version, decided_at, who, via, verdict, accepted, rejected, released_turns "
+                f"FROM decisions {where} ORDER BY id",
+                params,
+            )
+        ]
+
+    def reject(self, number: int | None = None, *, who: str = "", via: str = "cli") -> Version:
         """Reject the pending candidate: HEAD stays as it was, and the turns
         its dream consumed become pending again."""
         with self._write() as conn:
+            self._check_fence(conn)
             cand = self._the_candidate(number, "reject")
-            c = cand.number
-            # states it closed come back from the next version on ...
-            conn.execute(
-                "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) "
-                "SELECT rid, ?, NULL, NULL, NULL FROM memory_ranges WHERE closed_by = ?",
-                [c + 1, c],
-            )
-            # ... and the states it opened are valid in it alone
-            conn.execute(
-                "UPDATE memory_ranges SET valid_to = ?, closed_by = ? WHERE opened_by = ? AND valid_to IS NULL",
-                [c + 1, c, c],
-            )
-            conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c])
-            conn.execute(
-                "UPDATE versions SET status = 'rejected', decided_at = ? WHERE number = ?",
-                [format_time(utcnow()), c],
-            )
+            return self._reject(conn, cand.number, who=who, via=via)
+
+    def _reject(self, conn: sqlite3.Connection, c: int, *, who: str, via: str) -> Version:
+        # states it closed come back from the next version on ...
+        conn.execute(
+            "INSERT INTO memory_ranges (rid, valid_from, valid_to, opened_by, closed_by) "
+            "SELECT rid, ?, NULL, NULL, NULL FROM memory_ranges WHERE closed_by = ?",
+            [c + 1, c],
+        )
+        # ... and the states it opened are valid in it alone
+        conn.execute(
+            "UPDATE memory_ranges SET valid_to = ?, closed_by = ? WHERE opened_by = ? AND valid_to IS NULL",
+            [c + 1, c, c],
+        )
+        released = conn.execute("UPDATE turns SET consumed_by = NULL WHERE consumed_by = ?", [c]).rowcount
+        now = format_time(utcnow()) or ""
+        conn.execute("UPDATE versions SET status = 'rejected', decided_at = ? WHERE number = ?", [now, c])
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM changes WHERE version = ? ORDER BY seq", [c])]
+        self._record_decision(conn, c, now, who, via, [], seqs, released)
         return self.version(c)
 
     def _the_candidate(self, number: int | None, verb: str) -> Version:
@@ -786,6 +1054,7 @@ class Store:
         """
         self._check_version(number)
         with self._write() as conn:
+            self._check_fence(conn)
             pending = self.candidate()
             if pending is not None:
                 raise CandidatePending(
@@ -853,7 +1122,7 @@ class Store:
         self._check_version(version)
         rows = list(
             self.db.conn.execute(
-                "SELECT version, seq, op, input_rids, output_rids, reason, score, evidence, details "
+                "SELECT version, seq, op, input_rids, output_rids, reason, score, evidence, details, decision "
                 "FROM changes WHERE version = ? ORDER BY seq",
                 [version],
             )
@@ -876,6 +1145,7 @@ class Store:
                     score=r[6],
                     evidence=tuple(Evidence.from_json(e) for e in json.loads(r[7])),
                     details=json.loads(r[8]),
+                    decision=r[9] if len(r) > 9 else None,
                 )
             )
         return out
@@ -910,8 +1180,12 @@ class Store:
                 between = [v for v in chain if v > a and v != 0]
                 for v in sorted(between):
                     for ch in self.changes(v):
+                        if ch.decision == "rejected":
+                            continue
                         touches = any(m.rid in removed for m in ch.before) or any(m.rid in added for m in ch.after)
-                        if touches:
+                        # a conflict changes nothing, but its flag stands while its memories do
+                        flags = ch.op == "conflict" and all(m.rid in rids_b for m in ch.after)
+                        if touches or flags:
                             recorded.append(ch)
         covered = {m.rid for ch in recorded for m in (*ch.before, *ch.after)}
         rest_removed = sorted(removed - covered)
@@ -1139,7 +1413,7 @@ class Store:
         return row[0], row[1]
 
     def last_turn_pk(self) -> int:
-        return self.db.conn.execute("SELECT coalesce(max(pk), 0) FROM turns").fetchone()[0]
+        return int(self.db.conn.execute("SELECT coalesce(max(pk), 0) FROM turns").fetchone()[0])
 
     def pending(self, *, through: int | None = None, limit_sessions: int | None = None) -> list[PendingSession]:
         """Sessions with unconsumed turns (up to turn ``pk`` ``through``),
@@ -1189,9 +1463,9 @@ class Store:
     @staticmethod
     def _count_consumable(conn: sqlite3.Connection, through: int, sessions: Sequence[str] | None) -> int:
         if sessions is None:
-            return conn.execute(
+            return int(conn.execute(
                 "SELECT count(*) FROM turns WHERE consumed_by IS NULL AND pk <= ?", [through]
-            ).fetchone()[0]
+            ).fetchone()[0])
         total = 0
         for chunk in _chunks(list(sessions)):
             total += conn.execute(
@@ -1279,6 +1553,26 @@ class Store:
                 ],
             )
 
+    def record_batch(self, run_id: str, digest: str, batch_id: str) -> None:
+        """Note in run ``run_id``'s row that it submitted ``batch_id`` for the
+        requests whose digest is ``digest`` (before it polls the batch)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET batches = json_set(batches, '$.' || json_quote(?), ?) WHERE id = ?",
+                [digest, batch_id, run_id],
+            )
+
+    def unfinished_batches(self) -> dict[str, str]:
+        """``{digest: batch id}`` submitted by runs that never finished (still
+        running, or failed: killed, interrupted): a rerun sending the same
+        requests collects these instead of paying again."""
+        found: dict[str, str] = {}
+        for (raw,) in self.db.conn.execute(
+            "SELECT batches FROM runs WHERE status IN ('running', 'failed') AND batches != '{}' ORDER BY started_at"
+        ):
+            found.update(json.loads(raw))
+        return found
+
     def close_interrupted_runs(self, *, at: datetime, reason: str) -> int:
         """Mark runs still ``running`` as failed with ``reason``.  Only for a
         caller holding the dream lock: then no run can really be running."""
@@ -1360,21 +1654,6 @@ class Store:
         }
 
 
-#: English function words (NLTK's stop-word list, lowercased, contractions
-#: split the way the tokenizer splits them) plus question words.  Left out of
-#: search queries: in an OR query they match nearly every memory and only add
-#: noise to the bm25 ranking.  Kept when a query has nothing else.
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being below between
-    both but by can could d did do does doing down during each few for from further had has have having he her
-    here hers herself him himself his how i if in into is it its itself just ll m me might more most must my
-    myself no nor not now o of off on once only or other ought our ours ourselves out over own re s same shall
-    she should so some such t than that the their theirs them themselves then there these they this those
-    through to too under until up ve very was we were what when where which while who whom whose why will with
-    would y you your yours yourself yourselves
-    """.split()
-)
 
 
 def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
@@ -1409,7 +1688,7 @@ def stems_to_stop_word(word: str) -> bool:
 def _stop_word_index() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
-    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(STOP_WORDS)),))
+    conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(SEARCH_STOP_WORDS)),))
     return conn
 
 
@@ -1421,6 +1700,7 @@ def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = Tru
 __all__ = [
     "Store",
     "StoredChange",
+    "Decision",
     "SourceState",
     "IngestCounts",
     "PendingSession",
@@ -1428,5 +1708,4 @@ __all__ = [
     "default_store_path",
     "fts_terms",
     "stems_to_stop_word",
-    "STOP_WORDS",
 ]

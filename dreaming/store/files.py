@@ -36,7 +36,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,19 +45,20 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
+from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries
+from dreaming.text.paths import folder_conflict
+from dreaming.text.unicode import fix_value
 
 if TYPE_CHECKING:
     from dreaming.store.core import Store
 
 FORMATS = ("jsonl", "memory-dir", "markdown")
 INDEX_FILE = "_index.md"
-DEFAULT_PATH = "/notes.md"
 
 _JSONL_FIELDS = {
     "id", "path", "kind", "key", "content", "observed_at", "source", "metadata",
     "created_at", "first_seen", "last_seen", "mentions", "content_sha256", "provenance",
 }
-_COMMENT_RE = re.compile(r"<!-- dreaming (\{.*\}) -->\s*$", re.DOTALL)
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -76,30 +77,14 @@ class ImportedMemory:
 # --- paths -----------------------------------------------------------------
 
 
-def normalise_path(raw: str, *, location: str | None = None) -> str:
-    """A memory path: ``/``-rooted, no empty, ``.`` or ``..`` segments."""
-    if isinstance(raw, str) and raw in _CLEAN_PATHS:
-        return raw
-    if not isinstance(raw, str) or not raw.strip():
-        raise InputError("path must be a non-empty string such as /user/preferences.md", location=location)
-    text = raw.strip().replace("\\", "/")
-    if text.startswith("/memories/"):
-        text = text[len("/memories"):]
-    parts = [p for p in text.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts):
-        raise InputError(f"invalid memory path {raw!r}: use a path like /user/preferences.md", location=location)
-    clean = "/" + "/".join(parts)
-    if len(_CLEAN_PATHS) < 10_000:
-        _CLEAN_PATHS.add(clean)
-    return clean
-
-
-_CLEAN_PATHS: set[str] = set()  # paths already known to be normalised (imports repeat a few paths many times)
-
-
-def slug(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(words)[:60] or "notes"
+def check_paths(paths: Iterable[str], *, location: str | None = None) -> None:
+    """Refuse a set of paths of which one would be both a file and a folder."""
+    clash = folder_conflict(paths)
+    if clash:
+        raise InputError(
+            f"memory path {clash[0]} is a file, so {clash[1]} cannot be inside it; rename one of them",
+            location=location,
+        )
 
 
 # --- JSONL ---------------------------------------------------------------
@@ -115,6 +100,7 @@ def memory_from_json(
     """Validate one JSON object as a memory (the JSONL import/export format)."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object, got {type(data).__name__}", location=location)
+    data = fix_value(data)  # "\ud83c" alone (a string cut inside an emoji) cannot be stored
     unknown = sorted(set(data) - _JSONL_FIELDS)
     if unknown:
         raise InputError(
@@ -256,83 +242,8 @@ def _raise_first(errors: Sequence[InputError]) -> None:
 # --- markdown entries --------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Entry:
-    text: str
-    lineno: int
-    meta: dict[str, Any] | None
-    section: str | None
 
-
-def _split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[_Entry]:
-    """Bullets (``-``/``*``/``+``, continuation lines indented) and paragraphs.
-
-    Headings set the current section; HTML comments on their own line and
-    blank lines separate entries.
-    """
-    section: str | None = None
-    buf: list[str] = []
-    start = 0
-    bullet = False
-
-    def flush() -> Iterator[_Entry]:
-        nonlocal buf
-        if buf:
-            text = "\n".join(buf)
-            meta = None
-            at = text.rfind("<!-- dreaming ")
-            match = _COMMENT_RE.match(text, at) if at >= 0 else None
-            if match:
-                try:
-                    meta = json.loads(match.group(1))
-                except (json.JSONDecodeError, RecursionError):
-                    raise InputError(
-                        "malformed <!-- dreaming {...} --> comment (invalid JSON)",
-                        location=f"{location_prefix}:{start}",
-                    ) from None
-                text = text[: match.start()]
-            text = text.strip()
-            if text:
-                yield _Entry(text=text, lineno=start, meta=meta, section=section)
-        buf = []
-
-    for lineno, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n").rstrip("\r")
-        stripped = line.strip()
-        is_bullet = bool(re.match(r"^[-*+]\s+", line))
-        if bullet and buf and line.startswith("  "):
-            buf.append(line[2:])  # a continuation line ("  " alone: an empty line in the entry)
-            continue
-        if stripped.startswith("#") and re.match(r"^#{1,6}\s", stripped):
-            yield from flush()
-            bullet = False
-            section = stripped.lstrip("#").strip()
-            continue
-        if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->") and not buf):
-            yield from flush()
-            bullet = False
-            continue
-        if is_bullet:
-            yield from flush()
-            bullet = True
-            start = lineno
-            buf.append(re.sub(r"^[-*+]\s+", "", line))
-            continue
-        if bullet:
-            yield from flush()
-            bullet = False
-        if not buf:
-            start = lineno
-        buf.append(line)
-    yield from flush()
-
-
-def split_markdown(text: str) -> list[str]:
-    """The entries (bullets or paragraphs) of a markdown text, headings dropped."""
-    return [e.text for e in _split_entries(text.split("\n"), location_prefix="<text>")]
-
-
-def _memory_from_entry(entry: _Entry, *, path: str, location: str, name: str) -> ImportedMemory:
+def _memory_from_entry(entry: Entry, *, path: str, location: str, name: str) -> ImportedMemory:
     if entry.meta is None:
         return memory_from_json(
             {"content": entry.text, "path": path},
@@ -358,20 +269,41 @@ def _read_text_lines(path: Path) -> list[str]:
         raise InputError(f"invalid UTF-8 at byte {err.start}", location=f"{path}:{line}") from None
 
 
+def _tree_files(root: Path) -> list[Path]:
+    """The files under ``root`` (hidden ones skipped), without following a
+    symlink out of it: a symlinked file or folder that resolves outside
+    ``root`` refuses the import (``id_rsa.md -> ~/.ssh/id_rsa``)."""
+    base = os.path.realpath(root)
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [*dirs, *names]:
+            entry = Path(folder) / name
+            if entry.is_symlink():
+                real = os.path.realpath(entry)
+                if os.path.commonpath([base, real]) != base:
+                    raise InputError(
+                        f"is a symbolic link to {real}, outside the memory directory; nothing was imported",
+                        location=str(entry),
+                    )
+        found.extend(Path(folder) / n for n in names if not n.startswith(".") and (Path(folder) / n).is_file())
+    return sorted(found)
+
+
 def read_memory_dir(root: Path) -> list[ImportedMemory]:
     """Read a directory of markdown memory files (``_index.md`` is skipped)."""
     if not root.is_dir():
         raise InputError("not a directory", location=str(root))
     out: list[ImportedMemory] = []
     errors: list[InputError] = []
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = _tree_files(root)
     for file in files:
         rel = file.relative_to(root).as_posix()
         if rel == INDEX_FILE or file.suffix.lower() not in (".md", ".markdown", ".txt"):
             continue
         path = normalise_path("/" + rel, location=str(file))
         try:
-            for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
+            for entry in split_entries(_read_text_lines(file), location_prefix=str(file)):
                 location = f"{file}:{entry.lineno}"
                 try:
                     out.append(
@@ -390,7 +322,7 @@ def read_markdown(file: Path) -> list[ImportedMemory]:
     """Read one CLAUDE.md-style file: ``## /path`` sections of bullets."""
     out: list[ImportedMemory] = []
     errors: list[InputError] = []
-    for entry in _split_entries(_read_text_lines(file), location_prefix=str(file)):
+    for entry in split_entries(_read_text_lines(file), location_prefix=str(file)):
         location = f"{file}:{entry.lineno}"
         section = entry.section
         if section and section.startswith("/"):
@@ -536,10 +468,16 @@ def render_memory_dir(memories: Iterable[Memory], *, version: int) -> dict[str, 
     return files
 
 
+#: modes of what an export or a store creates: only the owner reads memories
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
 def atomic_write_text(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file and a rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    """Write ``text`` to ``target`` (mode 0600) through a temporary file and a
+    rename (a symlink at ``target`` is replaced, never followed)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -550,21 +488,54 @@ def atomic_write_text(target: Path, text: str) -> None:
         raise
 
 
+def _safe_target(root: Path, rel: str) -> Path:
+    """``root / rel``, refused unless it lies inside ``root`` (no ``..``, no
+    absolute part, no symlink on the way)."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("", ".", "..") or "\\" in p or "\0" in p for p in parts):
+        raise InputError(f"refusing to export to {rel!r}: not a plain path inside the export folder")
+    target = root.joinpath(*parts)
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(target)]) != real_root:
+        raise InputError(f"refusing to export to {rel!r}: it resolves outside the export folder")
+    return target
+
+
+def _write_new_file(target: Path, text: str) -> None:
+    """Create ``target`` (0600), never following a symlink nor reusing a file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(target, flags, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def stale_export_temps(out: Path) -> list[Path]:
+    """Hidden temporary folders a killed export of ``out`` left beside it."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.glob(f".{out.name}.*") if p.is_dir() and not p.is_symlink())
+
+
 def write_memory_dir(files: dict[str, str], out: Path, *, force: bool = False) -> Path | None:
     """Write a memory directory; an existing non-empty ``out`` needs ``force``
-    and is kept as ``out.bak-<time>`` (returned), never overwritten."""
+    and is kept as ``out.bak-<time>`` (returned), never overwritten.  Every
+    file is created 0600 inside a 0700 folder, checked to lie inside it."""
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a directory", location=str(out))
     nonempty = out.is_dir() and any(out.iterdir())
     if nonempty and not force:
         raise InputError("directory is not empty; choose a new directory or pass --force", location=str(out))
+    check_paths("/" + rel for rel in files)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    for old in stale_export_temps(out):  # left by an export that was killed
+        shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))  # mkdtemp: 0700
     try:
         for rel, text in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="\n")
+            target = _safe_target(tmp, rel)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+            _write_new_file(_safe_target(tmp, rel), text)
         backup = None
         if out.exists():
             if nonempty:
@@ -595,6 +566,7 @@ def import_file(store: Store, path: Path, *, fmt: str | None = None, message: st
     """Read ``path`` and add its memories to ``store`` as one accepted version
     (``version`` is ``None`` when the store already held all of them)."""
     items = read_memories(path, fmt)
+    check_paths(store.paths() | {i.memory.path for i in items}, location=str(path))
     version = store.import_memories(
         [i.memory for i in items],
         message=message or f"import {path.name}",
@@ -618,6 +590,17 @@ class ExportResult:
     backup: Path | None = None
 
 
+def _replace_keeping(out: Path, text: str, backup: Path | None) -> None:
+    """Write ``out``; an existing file is first kept as ``backup`` (a hard link, so
+    ``out`` is never missing)."""
+    if backup is not None:
+        try:
+            os.link(out, backup, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(out, backup, follow_symlinks=False)
+    atomic_write_text(out, text)
+
+
 def export_file(
     store: Store, out: Path, *, fmt: str | None = None, version: int | None = None, force: bool = False
 ) -> ExportResult:
@@ -627,16 +610,23 @@ def export_file(
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     v = store.head if version is None else version
-    memories = store.snapshot(v)
     backup = None
+    if fmt != "memory-dir" and out.is_dir():
+        raise InputError("is a directory; give a file name, or --format memory-dir", location=str(out))
+    if fmt != "memory-dir" and out.exists() and not force:
+        raise InputError("file exists; choose a new file or pass --force (the old one is kept as a backup)",
+                         location=str(out))
+    memories = store.snapshot(v)
+    if fmt != "memory-dir" and out.exists():
+        backup = out.with_name(f"{out.name}.bak-{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
     if fmt == "jsonl":
         import io
 
         buf = io.StringIO()
         render_jsonl(memories, buf)
-        atomic_write_text(out, buf.getvalue())
+        _replace_keeping(out, buf.getvalue(), backup)
     elif fmt == "markdown":
-        atomic_write_text(out, render_markdown(memories, version=v))
+        _replace_keeping(out, render_markdown(memories, version=v), backup)
     else:
         backup = write_memory_dir(render_memory_dir(memories, version=v), out, force=force)
     return ExportResult(memories=len(memories), version=v, format=fmt, backup=backup)

@@ -1,5 +1,5 @@
 """The store's record of hosted memory stores: the base of each hosted path,
-the push journal and the hosted dreams (tables from ``m006_hosted_sync``).
+the push journal and the hosted dreams (tables from ``m009_hosted_sync``).
 
 Everything a push or a hosted dream is about to do is written here *before*
 the request is sent, and what it did right after, so a process killed at any

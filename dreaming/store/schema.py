@@ -221,7 +221,51 @@ def m005_memories_words(db: Database) -> None:
 
 
 @migrations()
-def m006_hosted_sync(db: Database) -> None:
+def m007_review_decisions(db: Database) -> None:
+    # A person's decision on a candidate: who, when, through what (cli or the
+    # review page), and which changes were accepted and rejected.  A change
+    # rejected while the rest of its version was accepted says so itself.
+    db.executescript(
+        """
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL REFERENCES versions(number),
+            decided_at TEXT NOT NULL,
+            who TEXT NOT NULL DEFAULT '',
+            via TEXT NOT NULL DEFAULT 'cli',
+            verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'partial', 'rejected')),
+            accepted TEXT NOT NULL DEFAULT '[]',
+            rejected TEXT NOT NULL DEFAULT '[]',
+            released_turns INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX decisions_version ON decisions(version);
+        ALTER TABLE changes ADD COLUMN decision TEXT;
+        """
+    )
+
+
+@migrations()
+def m008_batches_and_purges(db: Database) -> None:
+    # runs.batches: the Message Batches a run submitted ({request digest:
+    # batch id}), written before the run polls them, so a rerun after a
+    # crash collects the same batch instead of paying for it twice.
+    # purges: that a purge happened, when and how much it erased (never what).
+    db.executescript(
+        """
+        ALTER TABLE runs ADD COLUMN batches TEXT NOT NULL DEFAULT '{}';
+
+        CREATE TABLE purges (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            how TEXT NOT NULL,
+            counts TEXT NOT NULL DEFAULT '{}'
+        );
+        """
+    )
+
+
+@migrations()
+def m009_hosted_sync(db: Database) -> None:
     # Managed Agents memory stores (``dreaming pull`` / ``push`` / ``run --engine hosted``).
     # hosted_base: what each hosted path held when we last saw it (pull, or a push
     # that wrote it): the common ancestor of a three-way push.  hosted_pushes /

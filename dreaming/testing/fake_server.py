@@ -257,7 +257,7 @@ class FakeAnthropicServer:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeAnthropicServer:
         self._thread = threading.Thread(
@@ -716,7 +716,8 @@ def _load_responder(spec: str) -> Responder:
     module_name, _, attr = spec.partition(":")
     if not attr:
         raise SystemExit(f"--responder: expected module:function, got {spec!r}")
-    return getattr(importlib.import_module(module_name), attr)
+    responder: Responder = getattr(importlib.import_module(module_name), attr)
+    return responder
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,7 +44,8 @@ def first_user_text(request: FakeRequest) -> str:
 def _header(text: str) -> dict[str, Any]:
     for line in text.splitlines():
         if line.startswith("Header: "):
-            return json.loads(line[len("Header: "):])
+            header: dict[str, Any] = json.loads(line[len("Header: "):])
+            return header
     return {}
 
 
@@ -69,6 +70,8 @@ def extract_answer(text: str) -> dict[str, Any]:
     memories = []
     for c in OfflineExtractor().extract([PendingSession(session=session, turns=turns)]):
         m = c.memory
+        if "edit" in m.metadata:  # edits are replayed by the pipeline itself; a model proposes memories
+            continue
         memories.append({
             "content": m.content,
             "kind": m.kind if m.kind != "pattern" else "note",

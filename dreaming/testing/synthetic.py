@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import Any
 
 from dreaming.consolidate.results import Consolidation
 from dreaming.consolidate.subjects import PREDICATE_WORDS
@@ -87,16 +89,7 @@ NOTE_NOUNS = """cache schema fixture migration snapshot token index queue bucket
 lockfile changelog benchmark dashboard webhook sidecar""".split()
 
 _START = datetime(2023, 1, 1, tzinfo=timezone.utc)
-_NO_METADATA: MappingProxyType = MappingProxyType({})
-_KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm".split()
-_VARIANTS = ["order", "inflect", "filler", "typo", "case", "space", "punct"]
-_ONSETS = "b br c ch d dr f g gr h j k kr l m n p pr r s st t tr v z".split()
-_VOWELS = "a e i o u ai ea io".split()
-_CODAS = ["", "", "", "n", "r", "l", "s", "m", "nd", "rt"]
-
-
-_START = datetime(2023, 1, 1, tzinfo=timezone.utc)
-_NO_METADATA: MappingProxyType = MappingProxyType({})
+_NO_METADATA: MappingProxyType[str, Any] = MappingProxyType({})
 _KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm".split()
 _VARIANTS = ["order", "inflect", "filler", "typo", "case", "space", "punct"]
 _ONSETS = "b br c ch d dr f g gr h j k kr l m n p pr r s st t tr v z".split()
@@ -195,14 +188,14 @@ class _Builder:
         self.size = 0
         self.facts = 0
         self.slots = 0
-        self.used: set[tuple] = set()
+        self.used: set[tuple[Any, ...]] = set()
         self.conflict_slots: set[int] = set()
         self.counts: Counter[str] = Counter()
 
     def person(self) -> str:
         return f"{self.rng.choice(FIRST)} {self.rng.choice(self.surnames)}"
 
-    def unique(self, make) -> tuple | None:
+    def unique(self, make: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...] | None:
         """A fresh (never used) slot identity, or None when the pools run dry."""
         for _ in range(20):
             item = make()
@@ -247,7 +240,7 @@ class _Builder:
     def values(self, pool: list[str]) -> list[str]:
         return self.rng.sample(pool, min(self.history(), len(pool)))
 
-    def rival(self, make, pool: list[str], used: list[str]) -> str | None:
+    def rival(self, make: Callable[[str], str], pool: list[str], used: list[str]) -> str | None:
         rest = [v for v in pool if v not in used]
         if rest and self.rng.random() < 0.02:
             return make(self.rng.choice(rest))

@@ -171,8 +171,8 @@ def start_detached(command: Sequence[str], *, log: Path, cwd: Path) -> int:
     """Start ``command`` in its own session, output appended to ``log``,
     and return its pid without waiting for it."""
     write_log(log, f"starting a dream: {shlex.join(command)}")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
+    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _open_private(log, binary=True) as out:
         child = subprocess.Popen(
             list(command), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
             env=launch.child_environment(), close_fds=True, start_new_session=True,
@@ -180,15 +180,21 @@ def start_detached(command: Sequence[str], *, log: Path, cwd: Path) -> int:
     return child.pid
 
 
+def _open_private(log: Path, *, binary: bool = False) -> Any:
+    """``log`` opened for appending, created 0600 (it names sessions and stores)."""
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    return os.fdopen(fd, "ab") if binary else os.fdopen(fd, "a", encoding="utf-8")
+
+
 def write_log(log: Path, message: str) -> None:
     """Append one timestamped entry to ``log`` (rotated past LOG_MAX_BYTES)."""
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         if log.stat().st_size > LOG_MAX_BYTES:
             os.replace(log, log.with_name(log.name + ".1"))
     except FileNotFoundError:
         pass
-    with open(log, "a", encoding="utf-8") as fh:
+    with _open_private(log) as fh:
         fh.write(f"{format_time(utcnow())} [pid {os.getpid()}] {message.rstrip()}\n")
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import sys
 import threading
 import time
@@ -41,6 +40,7 @@ from pathlib import Path
 from dreaming.errors import DreamingError
 from dreaming.ids import new_id
 from dreaming.records import utcnow
+from dreaming.store import SQLiteError
 from dreaming.store.core import LockHolder, Store
 
 
@@ -162,7 +162,7 @@ class DreamLock:
         try:
             with Store.open(self.store_path, create=False) as store:
                 store.release_lock(self.token)
-        except (DreamingError, sqlite3.Error) as err:  # the lock goes stale once this process exits
+        except (DreamingError, SQLiteError) as err:  # the lock goes stale once this process exits
             print(f"dreaming: could not release the dream lock ({err}); it will be taken over as stale", file=sys.stderr)
 
     def __enter__(self) -> DreamLock:
@@ -210,10 +210,42 @@ def acquire(
     return DreamLock(path, mine, config).start()
 
 
+class HeldLock:
+    """The dream lock a block holds on a store (what :func:`dream_lock`
+    yields): ``lost``, ``token`` and :meth:`paused`."""
+
+    def __init__(self, store: Store, lock: DreamLock, *, config: LockConfig, command: str):
+        self.store = store
+        self.lock = lock
+        self.config = config
+        self.command = command
+
+    @property
+    def token(self) -> str:
+        return self.lock.token
+
+    @property
+    def lost(self) -> threading.Event:
+        return self.lock.lost
+
+    @contextmanager
+    def paused(self, *, wait: float = 24 * 3600.0) -> Iterator[None]:
+        """Let go of the lock for a long wait (a Message Batch being
+        processed), then take it back; the store's writes are fenced by the
+        new token, and the writer re-checks HEAD (``Changeset.expected_parent``)."""
+        self.store.fence = None
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock = acquire(self.store.path, wait=wait, config=self.config, command=self.command)
+            self.store.fence = self.lock.token
+
+
 @contextmanager
 def dream_lock(
     store: Store, *, wait: float = 0.0, config: LockConfig = LockConfig(), command: str = "dreaming run"
-) -> Iterator[DreamLock]:
+) -> Iterator[HeldLock]:
     """Run a dream on ``store`` under its lock: the store's version writes
     are fenced by the lock's token while the block runs.  Runs left
     ``running`` by a process that died are marked failed first (holding the
@@ -224,9 +256,10 @@ def dream_lock(
     except BaseException:
         lock.release()
         raise
+    held = HeldLock(store, lock, config=config, command=command)
     store.fence = lock.token
     try:
-        yield lock
+        yield held
     finally:
         store.fence = None
-        lock.release()
+        held.lock.release()

@@ -24,8 +24,8 @@ The script format, line by line::
     +5m                               (advance the clock: +30s, +5m, +2h)
 
 Every line advances the clock by 20 seconds; ``tool`` lines belong to the
-preceding assistant message; each ``result`` answers the latest unanswered
-``tool``.  ``cwd=`` defaults to the previous session's.  Text after
+preceding assistant message; each ``result`` answers the earliest unanswered
+``tool`` (first in, first out, as parallel tool calls are answered).  ``cwd=`` defaults to the previous session's.  Text after
 ``user:``/``assistant:``/``result:`` may continue on following lines that
 start with two spaces.
 """
@@ -146,7 +146,8 @@ def render(session: dict, name: str, index: int) -> tuple[str, list[dict]]:
                     "role": "assistant",
                     "content": [block],
                     "stop_reason": None,
-                    "usage": {"input_tokens": 10, "output_tokens": 30, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+                    "usage": {"input_tokens": 10, "output_tokens": 30,
+                              "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
                 },
             }
         )
@@ -168,7 +169,8 @@ def render(session: dict, name: str, index: int) -> tuple[str, list[dict]]:
             tool_name, args = payload
             tid = "toolu_" + _uid(name, str(index), "t", str(lineno)).replace("-", "")[:24]
             pending_tools.append(tid)
-            assistant_block({"type": "tool_use", "id": tid, "name": tool_name, "input": args}, new_message=prev not in ("assistant", "tool"))
+            block = {"type": "tool_use", "id": tid, "name": tool_name, "input": args}
+            assistant_block(block, new_message=prev not in ("assistant", "tool"))
         else:
             if not pending_tools:
                 raise ScriptError(f"{name}:{lineno}: a result with no tool call before it")

@@ -1,0 +1,51 @@
+from common import S, P
+
+D, U, X = "duplicate", "update", "distinct"
+
+PAIRS = {
+"research-nlp-thesis": [
+ P("m5", "m6", D, "paraphrase", "British spelling"),
+ P("m16", "m17", X, "path-context", "same venue line, two papers"),
+ P(S("Base (student) model: bge-m3 from distill-v9 on (was mE5-base up to v8); teacher: mE5-large", "/experiments/setup.md", "2026-04-21T22:20"), "m7", U, "value-change", "student model switched"),
+ P("m11", S("AfriRet got into Findings of ACL 2026!", "/papers/afriret.md", "2026-05-06T21:50"), U, "status", "under review -> accepted"),
+ P(S("thesis submission now end of January 2027 (extension approved by Maeve + grad school)", "/thesis/plan.md", "2026-05-06T21:55"), "m2", U, "date-change", "deadline extended"),
+ P(S("Teacher model is still mE5-large", "/experiments/setup.md", "2026-04-21T22:20"), "m7", X, "compatible", "teacher unchanged but the line also names the old student; not the same fact"),
+ P(S("Results tables: always mean ± std over 5 seeds, never single-seed numbers", "/user/preferences.md", "2026-04-21T22:15"), S("seeds!!! 5. mean±std. every table, every time", "/user/preferences.md", "2026-05-06T22:00"), D, "paraphrase", "repeated correction"),
+ P(S("Results tables: always mean ± std over 5 seeds", "/user/preferences.md", "2026-04-21T22:15"), "m21", X, "compatible", "two table-format preferences"),
+ P(S("arXiv search only works via the export.arxiv.org API", "/tools/arxiv.md", "2026-04-21T22:30"), "m24", X, "attribute", "different tools"),
+ P(S("Chapter 4 draft due to Maeve Tue 12 May 2026", "/thesis/plan.md", "2026-04-28T23:45"), "m2", X, "attribute", "chapter deadline vs submission deadline"),
+ P("m18", "m20", X, "look-alike", "two African-language CLIR papers"),
+ P("m12", "m13", X, "entity", "two supervisors' preferences"),
+],
+"research-structbio-lab": [
+ P("m19", "m20", D, "paraphrase", "Vitrobot settings as a bullet"),
+ P("m21", "m22", D, "verbatim", "same cluster line, trailing period"),
+ P("m13", "m14", X, "path-context", "same desk line, Lena vs Rafael"),
+ P("m10", "m11", X, "path-context", "same owner line, two constructs"),
+ P(S("pOK-104 now expressed in Sf9 insect cells (baculovirus): ~6 mg/L after SEC; BL21 abandoned", "/constructs/pOK-104.md", "2026-03-17T14:20"), "m5", U, "value-change", "host and yield change"),
+ P("m8", S("pOK-107 shelved - aggregates in every buffer, 12 screens", "/constructs/pOK-107.md", "2026-03-24T10:05"), U, "status", "troubleshooting -> shelved"),
+ P(S("rafael's DAAD fellowship extended until sept 2027", "/people/rafael.md", "2026-03-24T10:10"), "m15", U, "date-change", "funding end moves"),
+ P(S("Lab meeting moves to Tuesdays 14:00 from April (same room) - Mondays clash with the dept seminar", "/lab/meetings.md", "2026-03-27T16:40"), "m17", U, "value-change", "meeting day/time"),
+ P("m24", S("Diamond I04 beamtime: Fri 3 Apr 2026, remote; Rafael + Lena collecting", "/lab/beamtime.md", "2026-03-24T10:15"), U, "status", "date TBD -> set"),
+ P(S("Cryo-EM processing moved to CryoSPARC v4.6; RELION kept for Bayesian polishing only", "/methods/cryoem.md", "2026-03-27T16:45"), "m18", U, "value-change", "main pipeline changes (RELION partial)"),
+ P(S("GPU jobs on hpc-bio need --account=okafor_lab (default account is the uni one)", "/compute/cluster.md", "2026-03-17T14:30"), "m21", X, "compatible", "account flag vs partition"),
+ P(S("Lab -80 freezer is now room 2.07, rack C (old one in 2.15 going away)", "/lab/equipment.md", "2026-03-17T14:35"), "m17", X, "look-alike", "both mention room 2.15, unrelated"),
+ P(S("squeue shows only queued/running jobs - use sacct for finished ones", "/compute/cluster.md", "2026-03-24T10:25"), "m23", X, "attribute", "two cluster tips"),
+ P(S("Vitrobot: 4 degrees, 100% humidity, blot 3.5 s", "/methods/cryoem.md", "2026-03-27T16:55"), "m19", D, "restated", "usual settings restated"),
+],
+"research-uhi-review": [
+ P("m4", "m5", D, "paraphrase", "Rayyan two-reviewer screening"),
+ P("m19", "m20", D, "paraphrase", "Google Sheets not Excel"),
+ P("m6", "m7", D, "verbatim", "same OSF line in two files"),
+ P("m11", "m12", X, "path-context", "same study area, two papers"),
+ P("m15", "m16", X, "path-context", "same method, two papers"),
+ P(S("Inclusion now: published 2015 or later (English or Spanish) - pre-2015 ENVI-met not comparable", "/project/protocol.md", "2026-02-03T09:40"), "m2", U, "number", "2010 -> 2015"),
+ P("m10", S("records identified 2,907 (scopus 1,033 / wos 1,185 / openalex 689), 1,688 after dedup", "/project/counts.md", "2026-02-10T10:15"), U, "number", "counts update"),
+ P(S("Street-trees study: cite Smith et al. 2024 (Urban Climate); the 2023 version was a preprint", "/papers/smith2023.md", "2026-02-16T15:05"), "m14", U, "value-change", "citation year changes"),
+ P(S("Smith et al. 2024 replaces the 2023 preprint", "/papers/smith2023.md", "2026-02-16T15:05"), "m13", X, "entity", "Smith 2021 (green roofs) unaffected"),
+ P(S("OpenAlex: use filter=title_and_abstract.search; title.search returns 0", "/project/search.md", "2026-02-03T09:35"), "m9", X, "compatible", "different database query"),
+ P(S("Pilot screening of 200 abstracts: kappa 0.81 (Pablo/Marta) - full screening goes ahead", "/project/counts.md", "2026-02-10T10:20"), "m4", X, "attribute", "pilot result vs screening setup"),
+ P(S("PRISMA flow diagram due to Keiko by 28 Feb 2026", "/project/outputs.md", "2026-02-10T10:25"), "m26", X, "attribute", "deliverable vs target journal"),
+ P("m17", "m18", X, "look-alike", "two park-cooling studies"),
+],
+}

@@ -1,0 +1,51 @@
+from common import S, P
+
+D, U, X = "duplicate", "update", "distinct"
+
+PAIRS = {
+"support-helpdesk-bikeshop": [
+ P("m19", "m20", D, "paraphrase", "warm tone, no exclamation marks"),
+ P("m15", "m26", D, "verbatim", "escalation channel, case and punctuation differ"),
+ P("m1", "m4", X, "path-context", "same tier line, two clients"),
+ P("m10", "m11", X, "path-context", "same tier line, two clients"),
+ P(S("Pedal Pushers upgraded from Starter to Pro (monthly) on 3 Feb 2026 - rental module unlocked", "/clients/pedal-pushers.md", "2026-02-10T08:50"), "m6", U, "status", "plan upgrade"),
+ P("m13", S("the bike barn is on growth now (from 10 feb), inventory sync is fair game", "/clients/the-bike-barn.md", "2026-02-10T09:30"), U, "status", "plan upgrade"),
+ P(S("Spoke & Sprocket's CSM is now Marek (Aoife on maternity leave)", "/clients/spoke-and-sprocket.md", "2026-02-12T14:00"), "m9", U, "value-change", "CSM hand-over"),
+ P(S("Crankhouse churns at end of Feb 2026 (new owner switching systems) - no upsell pitches", "/clients/crankhouse.md", "2026-02-12T13:10"), "m11", U, "status", "active Growth client -> churning"),
+ P(S("Account lookups: use `spk-admin account find --fuzzy`; the CRM API name= filter needs the exact legal name", "/tools/crm.md", "2026-02-10T08:55"), "m21", U, "value-change", "lookup method replaced"),
+ P(S("No ETAs on bug fixes in drafts - just 'our engineers are working on it'", "/user/preferences.md", "2026-02-10T09:10"), S("again - no timelines on fixes, ever", "/user/preferences.md", "2026-02-19T09:35"), D, "paraphrase", "repeated correction"),
+ P(S("No ETAs on bug fixes in drafts", "/user/preferences.md", "2026-02-10T09:10"), "m19", X, "compatible", "two drafting preferences"),
+ P(S("Harbor Bikes onboarding call for their 3rd location: Wed 18 Feb 2026 10:00 (Jess)", "/clients/harbor-bikes.md", "2026-02-12T14:30"), "m3", X, "compatible", "a 3rd location coming; not an update of the note"),
+ P(S("Wheelwright refund of $229 still needs Lukas's sign-off (over $200)", "/clients/wheelwright.md", "2026-02-12T13:40"), "m14", X, "compatible", "instance of the policy"),
+ P("m16", "m17", X, "look-alike", "plan gates for two features"),
+],
+"support-hosting-tier2": [
+ P("m11", "m12", D, "paraphrase", "written consent before VPS reboot"),
+ P("m7", "m8", X, "path-context", "same plan line, two clients"),
+ P("m4", "m5", X, "path-context", "same shift line, Femi vs Marta"),
+ P(S("jonas is based in the lisbon office now (moved late march) - WET not CET", "/team/jonas.md", "2026-04-06T07:50"), "m1", U, "value-change", "Hamburg -> Lisbon"),
+ P(S("Aiyana owns the abuse queue from April 2026; Femi does billing disputes only", "/team/femi.md", "2026-04-08T14:45"), "m3", U, "value-change", "abuse queue hand-over"),
+ P("m13", S("Shared-hosting mail relays through mx3.nimbusfold.net (migrated Apr 2026)", "/infra/mail.md", "2026-04-06T07:55"), U, "value-change", "mx1 -> mx3"),
+ P(S("Reseller/white-label accounts still relay via mx1 until their June migration - don't tell them to change SPF", "/infra/mail.md", "2026-04-16T16:10"), S("Shared-hosting mail relays through mx3.nimbusfold.net", "/infra/mail.md", "2026-04-06T07:55"), X, "compatible", "different customer classes"),
+ P(S("On managed Postgres the slowlog is off by default - use pg_stat_statements via nf-ops db exec", "/tools/nf-ops.md", "2026-04-08T14:40"), "m14", X, "compatible", "two nf-ops commands"),
+ P(S("pg-eu-1 maintenance: Sun 19 Apr 2026 02:00 UTC (customers emailed)", "/infra/databases.md", "2026-04-15T09:10"), "m19", X, "attribute", "maintenance window vs cluster list"),
+ P(S("Tidepool Games dedicated IP for matchmaking: 203.0.113.47", "/clients/tidepool-games.md", "2026-04-15T09:15"), "m10", X, "attribute", "same client, IP vs traffic pattern"),
+ P(S("phishing takedown: suspend the site first, then tell the customer; screenshots in the ticket", "/procedures/abuse.md", "2026-04-15T09:05"), "m17", D, "restated", "procedure restated"),
+ P("m2", "m6", X, "entity", "two team members' roles"),
+],
+"support-saas-invoicing": [
+ P("m12", "m13", D, "paraphrase", "no multi-currency on Starter"),
+ P("m14", "m15", D, "verbatim", "manager is Colm"),
+ P("m1", "m4", X, "path-context", "same plan line, two clients"),
+ P("m20", "m26", X, "path-context", "same renewal date, two clients"),
+ P(S("Plan: Growth (monthly), upgraded 3 Mar 2026", "/clients/bluefin-logistics.md", "2026-03-03T09:10"), "m7", U, "status", "Starter -> Growth"),
+ P("m11", S("Refunds are issued in Chargebee (Customers > Invoices > Issue credit note / refund) since the Feb billing move", "/procedures.md", "2026-03-03T09:25"), U, "value-change", "Stripe -> Chargebee"),
+ P(S("Seats: 16 (added 4 on 9 Mar 2026)", "/clients/northwind-dental.md", "2026-03-10T10:00"), "m3", U, "number", "12 -> 16 seats"),
+ P(S("Seats: 16 (added 4 on 9 Mar 2026)", "/clients/northwind-dental.md", "2026-03-10T10:00"), "m5", X, "entity", "Okoro seats unchanged"),
+ P(S("Invoices from before Feb 2026 are still refunded in Stripe - Chargebee can't see those charges", "/procedures.md", "2026-03-10T10:10"), S("Refunds are issued in Chargebee since the Feb billing move", "/procedures.md", "2026-03-03T09:25"), X, "compatible", "scoped exception coexists"),
+ P(S("British spelling in every draft (organise, colour, cancelled)", "/user/preferences.md", "2026-03-03T09:20"), S("british english always - cancelled not canceled", "/user/preferences.md", "2026-03-10T10:20"), D, "paraphrase", "repeated correction"),
+ P(S("Fennel Yoga Studio: Business (annual), 6 seats, contact Ana Brandt", "/clients/fennel-yoga.md", "2026-03-03T09:40"), "m4", X, "entity", "new client, same plan as Okoro"),
+ P(S("Okoro: call Chidi first, then send the email as confirmation", "/clients/okoro-architects.md", "2026-03-05T14:40"), "m6", D, "restated", "phone-first preference restated"),
+ P("m17", "m24", X, "attribute", "signature vs work days"),
+],
+}
