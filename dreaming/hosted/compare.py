@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dreaming.cost.prices import PriceTable
-from dreaming.hosted.engine import DEFAULT_DREAM_MODEL, Dreams, PollPolicy, pick_sessions, run_hosted
+from dreaming.hosted.engine import DEFAULT_DREAM_MODEL, DEFAULT_POLICY, Dreams, PollPolicy, pick_sessions, run_hosted
 from dreaming.store import hosted as journal
 from dreaming.store.core import Store
 
@@ -78,7 +78,7 @@ def _completion(store: Store, *, before: int, after: int | None, tasks: Path) ->
 
 def compare(store: Store, client: Dreams, prices: PriceTable, *, llm: str = "off", store_id: str | None = None,
             session_ids: Sequence[str] = (), instructions: str | None = None, model: str = DEFAULT_DREAM_MODEL,
-            policy: PollPolicy = PollPolicy(), tasks: Path | None = None, workdir: Path | None = None,
+            policy: PollPolicy = DEFAULT_POLICY, tasks: Path | None = None, workdir: Path | None = None,
             say: Callable[[str], None] = lambda _: None) -> Comparison:
     from dreaming.pipeline.run import DreamConfig, dream
 

@@ -32,7 +32,7 @@ from dreaming.hosted.sessions import FORMAT
 from dreaming.hosted.sync import pull_changeset
 from dreaming.hosted.transfer import Hosted, fetch_files
 from dreaming.ids import new_id
-from dreaming.records import Change, Changeset, Memory, Run, utcnow
+from dreaming.records import Change, ChangeOp, Changeset, Memory, Run, utcnow
 from dreaming.store import hosted as journal
 from dreaming.store.core import Store
 
@@ -53,6 +53,9 @@ class PollPolicy:
     factor: float = 1.5
     most: float = 120.0
     give_up_after: float = 24 * 3600.0
+
+
+DEFAULT_POLICY = PollPolicy()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +111,7 @@ def classify(old: Sequence[Memory], new: Sequence[Memory], dream_id: str) -> lis
         inputs = tuple(pool[i].id for _, _, i in hits)
         for mid in inputs:
             left.pop(mid)
-        op = "merge" if len(inputs) > 1 else "supersede" if inputs else "add"
+        op: ChangeOp = "merge" if len(inputs) > 1 else "supersede" if inputs else "add"
         verb = {"merge": "merged into", "supersede": "rewrote as", "add": "added"}[op]
         score = max((s for _, s, _ in hits), default=None)
         changes.append(Change(op=op, inputs=inputs, outputs=(mem.id,), score=score,
@@ -178,7 +181,7 @@ def _poll(store: Store, client: Dreams, rec: journal.DreamRecord, dream: HostedD
 
 def run_hosted(store: Store, client: Dreams, prices: PriceTable, *, store_id: str | None = None,
                session_ids: Sequence[str] = (), instructions: str | None = None, model: str = DEFAULT_DREAM_MODEL,
-               policy: PollPolicy = PollPolicy(), sleep: Callable[[float], None] = time.sleep,
+               policy: PollPolicy = DEFAULT_POLICY, sleep: Callable[[float], None] = time.sleep,
                say: Callable[[str], None] = lambda _: None) -> HostedRunReport:
     started = time.monotonic()
     rec = journal.open_dream(store)

@@ -4,7 +4,7 @@ The mapping
 -----------
 A hosted memory is a text file at a path (``/user/preferences.md``).  Locally,
 each bullet or paragraph of it is one memory at that path (the ``memory-dir``
-format's rule, :func:`dreaming.store.files.split_markdown`).  Pushing renders
+format's rule, :func:`dreaming.text.memory_files.split_markdown`).  Pushing renders
 the memories of a path back into one file, one bullet each; a path whose
 memories are exactly the entries of the file last seen keeps that file's
 bytes, so pull-then-push sends nothing.
@@ -37,8 +37,8 @@ from datetime import datetime
 from dreaming.errors import InputError
 from dreaming.hosted.records import MAX_CONTENT_BYTES, MAX_PATH_BYTES, MAX_PATH_SEGMENTS, HostedMemory
 from dreaming.ids import new_id
-from dreaming.records import Change, Changeset, Evidence, Memory, sha256_text
-from dreaming.store.files import split_markdown
+from dreaming.records import Change, Changeset, Evidence, Memory, VersionStatus, sha256_text
+from dreaming.text.memory_files import split_markdown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +56,8 @@ class BaseEntry:
 
 def file_entries(content: str) -> list[str]:
     """The memories a hosted file holds (bullets or paragraphs; headings dropped)."""
-    return split_markdown(content.replace("\r\n", "\n"))
+    entries: list[str] = split_markdown(content.replace("\r\n", "\n"))
+    return entries
 
 
 def render_file(memories: Iterable[Memory]) -> str:
@@ -289,7 +290,7 @@ def pulled_memory(store_id: str, file: HostedMemory, entry: str, index: int, at:
 
 def pull_changeset(
     store_id: str, head: Sequence[Memory], files: Sequence[HostedMemory], deleted: Sequence[str], *,
-    at: datetime, message: str, status: str = "accepted", origin: str = "pull", run_id: str | None = None,
+    at: datetime, message: str, status: VersionStatus = "accepted", origin: str = "pull", run_id: str | None = None,
     mirror: bool = False,
 ) -> Changeset:
     """HEAD with each changed hosted file's entries in place of the memories at its path.
