@@ -52,7 +52,8 @@ from dreaming.text.unicode import fix_value
 if TYPE_CHECKING:
     from dreaming.store.core import Store
 
-FORMATS = ("jsonl", "memory-dir", "markdown")
+FORMATS = ("jsonl", "memory-dir", "markdown", "claude-code")
+_FOLDERS = ("memory-dir", "claude-code")  # formats written as a directory
 INDEX_FILE = "_index.md"
 
 _JSONL_FIELDS = {
@@ -377,6 +378,10 @@ def read_memories(path: Path, fmt: str | None = None) -> list[ImportedMemory]:
     if not path.exists():
         raise InputError("no such file or directory", location=str(path))
     fmt = fmt or detect_format(path)
+    if fmt == "claude-code":
+        from dreaming.store.claude_code import read_claude_code
+
+        return [ImportedMemory(memory=m, location=loc) for m, loc in read_claude_code(path)]
     if fmt == "memory-dir":
         return read_memory_dir(path)
     if path.is_dir():
@@ -611,13 +616,13 @@ def export_file(
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     v = store.head if version is None else version
     backup = None
-    if fmt != "memory-dir" and out.is_dir():
+    if fmt not in _FOLDERS and out.is_dir():
         raise InputError("is a directory; give a file name, or --format memory-dir", location=str(out))
-    if fmt != "memory-dir" and out.exists() and not force:
+    if fmt not in _FOLDERS and out.exists() and not force:
         raise InputError("file exists; choose a new file or pass --force (the old one is kept as a backup)",
                          location=str(out))
     memories = store.snapshot(v)
-    if fmt != "memory-dir" and out.exists():
+    if fmt not in _FOLDERS and out.exists():
         backup = out.with_name(f"{out.name}.bak-{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
     if fmt == "jsonl":
         import io
@@ -627,6 +632,10 @@ def export_file(
         _replace_keeping(out, buf.getvalue(), backup)
     elif fmt == "markdown":
         _replace_keeping(out, render_markdown(memories, version=v), backup)
+    elif fmt == "claude-code":
+        from dreaming.store.claude_code import render_claude_code
+
+        backup = write_memory_dir(render_claude_code(memories, version=v), out, force=force)
     else:
         backup = write_memory_dir(render_memory_dir(memories, version=v), out, force=force)
     return ExportResult(memories=len(memories), version=v, format=fmt, backup=backup)
