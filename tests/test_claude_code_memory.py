@@ -8,8 +8,8 @@ import os
 from click.testing import CliRunner
 
 from dreaming.cli import cli
-from dreaming.store.claude_code import INDEX_MAX_BYTES, INDEX_MAX_LINES, auto_memory_dir, render_claude_code
 from dreaming.records import Memory
+from dreaming.store.claude_code import INDEX_MAX_BYTES, INDEX_MAX_LINES, auto_memory_dir, render_claude_code
 from dreaming.store.core import Store
 from dreaming.unattended.hook import HookConfig, dream_command, run_hook
 

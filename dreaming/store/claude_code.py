@@ -209,7 +209,7 @@ def render_claude_code(memories: Iterable[Memory], *, version: int) -> dict[str,
 WRITE_BACK_KEY = "claude_code.write_back"
 
 
-def start_write_back(store: "Store", folder: Path) -> int | None:
+def start_write_back(store: Store, folder: Path) -> int | None:
     """Import the project's auto memory (a new accepted version when it changed) and remember the
     folder, so that accepting a later dream writes it back there (and nothing else does)."""
     from dreaming.store.files import import_file
@@ -219,7 +219,7 @@ def start_write_back(store: "Store", folder: Path) -> int | None:
     return result.version.number if result.version else None
 
 
-def write_back(store: "Store") -> Path | None:
+def write_back(store: Store) -> Path | None:
     """After ``accept``: the accepted HEAD into the auto-memory folder the hook dreams over (if any).
     The previous folder is kept beside it (``memory.bak-<time>``)."""
     from dreaming.store.files import export_file
