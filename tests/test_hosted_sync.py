@@ -155,3 +155,20 @@ def test_a_path_with_a_control_character_is_refused_before_sending(api, store_pa
     result = run(api, store_path, "push", "--to", sid)
     assert result.exit_code == 1 and "U+2028" in result.output and "nothing was sent" in result.output
     assert api.hosted.count("memories.create") == 0
+
+
+def test_the_pace_spaces_requests(api, agent_store):
+    from dreaming.llm.hosted import HostedClient, HostedConfig
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with HostedClient(api_key="k", base_url=api.base_url, config=HostedConfig(requests_per_minute=30),
+                      sleep=sleep, clock=lambda: now[0]) as client:
+        for _ in range(3):
+            client.store(agent_store)
+    assert slept == [2.0, 2.0]  # 30 a minute: one every 2 seconds

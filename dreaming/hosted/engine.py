@@ -99,9 +99,10 @@ def dream_bill(dream: HostedDream, prices: PriceTable) -> dict[str, Any]:
     return data
 
 
-def classify(old: Sequence[Memory], new: Sequence[Memory], dream_id: str) -> list[Change]:
+def classify(old: Sequence[Memory], new: Sequence[Memory], dream_id: str, kept: Sequence[Memory] = ()) -> list[Change]:
     """Name what the dream did, from before/after alone: a new memory close to two or more retired
-    ones merged them, close to one superseded it; the rest were added or removed."""
+    ones merged them, close to one superseded it; a retired memory all but equal to one the dream
+    kept was merged into it; the rest were added or removed."""
     changes: list[Change] = []
     left = {m.id: m for m in old}
     for mem in new:
@@ -116,8 +117,15 @@ def classify(old: Sequence[Memory], new: Sequence[Memory], dream_id: str) -> lis
         score = max((s for _, s, _ in hits), default=None)
         changes.append(Change(op=op, inputs=inputs, outputs=(mem.id,), score=score,
                               reason=f"hosted dream {dream_id} {verb} this memory", evidence=mem.provenance))
-    for mid in left:
-        changes.append(Change(op="remove", inputs=(mid,), reason=f"hosted dream {dream_id} left this memory out"))
+    for mid, mem in left.items():
+        best = process.extractOne(mem.content, [k.content for k in kept], scorer=fuzz.ratio,
+                                  processor=lambda t: " ".join(t.lower().split()), score_cutoff=90) if kept else None
+        if best is not None:
+            into = kept[best[2]]
+            changes.append(Change(op="merge", inputs=(mid, into.id), outputs=(into.id,), score=best[1],
+                                  reason=f"hosted dream {dream_id} kept one of these duplicates"))
+        else:
+            changes.append(Change(op="remove", inputs=(mid,), reason=f"hosted dream {dream_id} left this memory out"))
     return changes
 
 
@@ -127,7 +135,8 @@ def candidate_changeset(store: Store, dream: HostedDream, files: Sequence[Hosted
     cs = pull_changeset(out, head, files, (), at=utcnow(), message=f"hosted dream {dream.id}", status="candidate",
                         origin="hosted-dream", run_id=run_id, mirror=True)
     retired = set(cs.retire)
-    changes = classify([m for m in head if m.id in retired], list(cs.upserts), dream.id)
+    kept = [m for m in head if m.id not in retired]
+    changes = classify([m for m in head if m.id in retired], list(cs.upserts), dream.id, kept)
     local = {p.session.id for p in store.pending()}
     consumed = tuple(s for s in dream.session_ids if s in local)
     return Changeset(upserts=cs.upserts, retire=cs.retire, changes=tuple(changes), message=cs.message,
