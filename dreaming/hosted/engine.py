@@ -155,11 +155,13 @@ def pick_sessions(store: Store, given: Sequence[str]) -> list[str]:
     return ids
 
 
-def _adopt_or_submit(store: Store, client: Dreams, rec: journal.DreamRecord, say: Callable[[str], None]) -> HostedDream:
-    """The dream of a record with no id yet: one created since the record with its inputs, else a new one."""
+def _adopt_or_submit(store: Store, client: Dreams, rec: journal.DreamRecord, say: Callable[[str], None],
+                     *, resumed: bool) -> HostedDream:
+    """The dream of a record with no id yet: after an interruption, one created since the record with its
+    inputs (the request went through, the answer was lost); else a new one."""
     claimed = journal.claimed_dream_ids(store)
-    since = rec.intent_at - timedelta(minutes=5)
-    for dream in client.dreams_since(since):
+    since = rec.intent_at - timedelta(seconds=30)  # the server's clock may lag ours a little
+    for dream in client.dreams_since(since) if resumed else []:
         if (dream.id not in claimed and dream.store_id == rec.store_id and sorted(dream.session_ids) == sorted(rec.session_ids)
                 and dream.model == rec.model and (dream.instructions or None) == (rec.instructions or None)):
             say(f"adopted dream {dream.id}, submitted before an interruption")
@@ -209,7 +211,7 @@ def run_hosted(store: Store, client: Dreams, prices: PriceTable, *, store_id: st
                                           instructions=instructions, run_id=run.id)
     else:
         say(f"resuming the hosted dream recorded at {rec.intent_at.isoformat()}")
-    dream = client.dream(rec.dream_id) if rec.dream_id else _adopt_or_submit(store, client, rec, say)
+    dream = client.dream(rec.dream_id) if rec.dream_id else _adopt_or_submit(store, client, rec, say, resumed=resumed)
     dream, polls = _poll(store, client, rec, dream, policy, sleep, say)
     return _finish(store, client, prices, rec, dream, started, resumed, polls)
 
