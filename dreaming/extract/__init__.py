@@ -10,11 +10,13 @@ session and turn ids it came from).
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from dreaming.extract.declaratives import account_of, as_memory, declaratives, speaker_of, typed_i
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
 from dreaming.extract.statements import is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
@@ -34,6 +36,8 @@ class ExtractConfig:
     summaries: bool = True
     #: keep candidates at or above this confidence
     min_confidence: float = 0.5
+    #: keep the other statements users make in passing (:mod:`.declaratives`)
+    statements: bool = True
 
 
 def project_of(session: PendingSession) -> str | None:
@@ -45,7 +49,7 @@ def project_of(session: PendingSession) -> str | None:
 
 def _candidate(
     session: PendingSession, turns: Sequence[Turn], content: str, *, kind: str, rule: str, confidence: float,
-    key: str | None = None, path: str | None = None, standalone: bool = True,
+    key: str | None = None, path: str | None = None, standalone: bool = True, speaker: str | None = None,
 ) -> Candidate:
     when = next((t.timestamp for t in turns if t.timestamp), None) or session.session.started_at
     sid = session.session.id
@@ -54,7 +58,7 @@ def _candidate(
     project = project_of(session)
     if project:
         metadata["project"] = project
-    speaker = turns[0].speaker
+    speaker = turns[0].speaker or speaker
     if speaker:
         metadata["speaker"] = speaker
     if not standalone:
@@ -120,9 +124,21 @@ class OfflineExtractor:
 
     def __init__(self, config: ExtractConfig | None = None):
         self.config = config or ExtractConfig()
+        self._people: set[str] = set()
+        self._team = False
 
-    def extract(self, sessions: Sequence[PendingSession], ctx: object = None) -> list[Candidate]:
-        """Candidates from ``sessions`` (``ctx``, the stage context, is not needed offline)."""
+    def extract(self, sessions: Sequence[PendingSession], ctx: object = None, *, people: Iterable[str] = ()) -> list[Candidate]:
+        """Candidates from ``sessions``.  ``ctx``, the stage context, may carry ``people``: the names the store
+        already knows (its sessions' accounts); ``people`` adds to them."""
+        # the people of these sessions: home folders, and names people give ("pedro here");
+        # with two or more, statements are about a named person, not "the user"
+        known = set(people) | set(getattr(ctx, "people", ()) or ())
+        self._people = known | {a for s in sessions if (a := account_of((s.session.metadata or {}).get("cwd")))}
+        for s in sessions:
+            for turn in s.turns:
+                if turn.role == "user" and turn.text and (name := speaker_of(turn.text, self._people)):
+                    self._people.add(name)
+        self._team = len(self._people) >= 2
         out: list[Candidate] = []
         for session in sessions:
             out.extend(self.extract_session(session))
@@ -130,6 +146,7 @@ class OfflineExtractor:
 
     def extract_session(self, session: PendingSession) -> Iterable[Candidate]:
         speakers = [s for s in (session.session.metadata or {}).get("speakers", []) if isinstance(s, str)]
+        person = account_of((session.session.metadata or {}).get("cwd"))
         seen: set[tuple[str, str]] = set()
 
         def emit(c: Candidate) -> Iterable[Candidate]:
@@ -162,9 +179,20 @@ class OfflineExtractor:
                     yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
                                                confidence=st.confidence, key=st.key, standalone=st.standalone))
             elif turn.role == "user" and turn.agent_id is None:  # a sub-agent's "user" is the main agent
-                for st in user_statements(turn.text):
+                person = speaker_of(turn.text, self._people) or person
+                subject = person.capitalize() if person and self._team else "User"
+                said = False
+                for st in user_statements(typed_i(turn.text)):
+                    said = True
+                    content = st.content if subject == "User" else re.sub(r"^User\b", subject, st.content)
+                    yield from emit(_candidate(session, [turn], content, kind=st.kind, rule=st.rule,
+                                               confidence=st.confidence, key=st.key, speaker=person))
+                if said or not self.config.statements:
+                    continue
+                for sentence in declaratives(turn.text):
+                    st = as_memory(sentence, subject)
                     yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
-                                               confidence=st.confidence, key=st.key))
+                                               confidence=st.confidence, speaker=person))
         # workarounds, per agent stream (the main agent and each sub-agent)
         streams: dict[str | None, list[tuple[Turn, int]]] = {}
         for turn in session.turns:

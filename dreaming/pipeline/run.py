@@ -25,7 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, edits, scope
+from dreaming.consolidate import ConsolidationConfig, consolidate, edits, meaning, scope
+from dreaming.consolidate.meaning import MeaningConfig
 from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
@@ -65,6 +66,8 @@ class DreamConfig:
     pattern_writer: str | None = None
     stage_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     consolidation: ConsolidationConfig = field(default_factory=ConsolidationConfig)
+    #: the second pass by meaning (sentence vectors and the pair model)
+    meaning: MeaningConfig = field(default_factory=MeaningConfig)
     patterns: PatternConfig = field(default_factory=PatternConfig)
     #: dream over at most this many pending sessions (oldest first); the rest wait
     max_sessions: int | None = None
@@ -205,6 +208,13 @@ class RunBatches:
 DEFAULT_GUARD = 0.2
 
 
+def _people(store: Store) -> set[str]:
+    """The accounts the store's sessions ran under (``/home/mei/...`` -> ``mei``)."""
+    from dreaming.extract.declaratives import account_of
+
+    return {a for s in store.sessions() if (a := account_of((s.metadata or {}).get("cwd")))}
+
+
 def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
     """Why this dream must wait for review, or ``None``.
 
@@ -320,6 +330,7 @@ def dream(
             client.batch_log = RunBatches(store, run_id, while_waiting)
         store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
     try:
+        ctx.people |= _people(store)
         clock.stage("extract", total=max(1, len(pending)))
         candidates: list[Candidate] = []
         if getattr(extractor, "whole_run", False):  # a model-backed extractor sends every session at once (one batch)
@@ -351,6 +362,7 @@ def dream(
                         for m in all_memories if m.kind != EDIT_KIND and m.id not in replayed.retired]
         fresh_ids = set(fresh) | {c.memory.id for c in candidates}
         decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
+        decisions = meaning.refine(decisions, all_memories, fresh=fresh_ids, config=config.meaning)
         decisions, _ = scope.apply(decisions, all_memories)
         decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
             Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,

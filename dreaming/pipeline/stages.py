@@ -66,6 +66,9 @@ class StageContext:
     models: dict[str, str] = field(default_factory=dict)
     #: model-backed stages that failed and fell back to offline
     partial: list[str] = field(default_factory=list)
+    #: people the store knows (the accounts its sessions ran under): with two or more, what someone
+    #: says of themselves is about them by name, not about "the user"
+    people: set[str] = field(default_factory=set)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

@@ -1,0 +1,250 @@
+"""The second pass: pairs the words alone could not settle, decided by meaning.
+
+After the core (:mod:`.engine`) has merged what it can prove and replaced
+what it can parse, this pass looks again at the fresh memories (new
+candidates and new imports) and asks, for each, which memories of the store
+could be the same fact or an older value of it:
+
+1. **candidates**: the nearest memories by sentence vector (cosine,
+   :mod:`.vectors`), and the memories that share a *rare* word with it (a
+   name, a number, a URL that few memories of the store hold: an update
+   often shares only its subject -- "i switched from pycharm to neovim" and
+   "User's editor is PyCharm" meet on "pycharm");
+2. **scored** by the pair model (:mod:`.pairs`): duplicate / update /
+   distinct with a probability;
+3. **acted on** only above a confidence: a duplicate at ``merge_at`` is
+   merged (the wording that says more is kept -- more dates, numbers, names;
+   the newer on a tie -- and never a pair whose numbers differ), an update at
+   ``update_at`` retires the older memory unless the older one narrates an
+   event (events add up; they do not replace each other); a call between ``review_at`` and those becomes an
+   *ambiguous* pair for the judge (Claude when enabled; offline, listed for
+   review).  Everything below ``review_at`` is left alone.
+
+Pairs the core already decided, pairs kept apart by their files
+(:mod:`.scope`), and pairs of two memories that are both already
+consolidated are never looked at.  Every decision carries its rule id
+(``meaning:duplicate``, ``meaning:update``) and its inputs (cosine, the
+model's probabilities) in its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from dreaming.consolidate import scope, updates
+from dreaming.consolidate.pairs import (
+    DocumentFrequency,
+    PairModel,
+    Side,
+    content_words,
+    features,
+    narrates,
+    shipped_model,
+    value_words,
+)
+from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
+from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
+from dreaming.records import Memory, merge_provenance
+
+RULE_DUPLICATE = "meaning:duplicate"
+RULE_UPDATE = "meaning:update"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeaningConfig:
+    enabled: bool = True
+    #: nearest memories scored per fresh memory
+    neighbours: int = 6
+    #: a neighbour closer than this cosine is scored
+    min_cosine: float = 0.45
+    #: memories sharing a word this rare (at most this many holders) are scored too
+    rare_holders: int = 3
+    #: ... at most this many per fresh memory
+    rare_neighbours: int = 6
+    #: act on a duplicate call at this probability or above
+    merge_at: float = 0.65
+    #: act on an update call at this probability or above
+    update_at: float = 0.62
+    #: an update is acted on only between memories at least this close in meaning (a shared word alone is not enough)
+    update_min_cosine: float = 0.25
+    #: a duplicate or update call at this probability or above (but below acting) goes to the judge
+    review_at: float = 0.45
+    #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
+    chunk: int = 2048
+
+
+def _observed(m: Memory) -> str:
+    at = m.observed_at or m.created_at
+    return at.isoformat() if at else ""
+
+
+def _anchor(word: str) -> bool:
+    """A word that can tie two memories to one subject: a real word or name, not a bare small number."""
+    return len(word) >= 3 and not word.replace(".", "").replace(",", "").isdigit()
+
+
+def _anchored(a: Memory, b: Memory, cos: float, config: MeaningConfig) -> bool:
+    """Enough in common to be about one thing: close in meaning, or a shared anchor word."""
+    if cos >= config.min_cosine:
+        return True
+    shared = set(content_words(a.content)) & set(content_words(b.content))
+    return any(_anchor(w) for w in shared)
+
+
+def _candidate_pairs(
+    alive: Sequence[Memory], fresh_rows: Sequence[int], vectors: np.ndarray, df: DocumentFrequency,
+    config: MeaningConfig,
+) -> dict[tuple[int, int], float]:
+    """(i, j) with i < j -> cosine, for the fresh rows' nearest and rare-word neighbours."""
+    pairs: dict[tuple[int, int], float] = {}
+    holders: dict[str, list[int]] = {}
+    for index, m in enumerate(alive):
+        for w in set(content_words(m.content)):
+            if df.counts.get(w, 0) <= config.rare_holders and _anchor(w):
+                holders.setdefault(w, []).append(index)
+    k = config.neighbours
+    for start in range(0, len(fresh_rows), config.chunk):
+        rows = np.asarray(fresh_rows[start : start + config.chunk])
+        sims = vectors[rows] @ vectors.T
+        for r, i in enumerate(rows.tolist()):
+            row = sims[r]
+            row[i] = -1.0
+            top = np.argpartition(-row, min(k, len(row) - 1))[: k + 1] if len(row) > k + 1 else np.arange(len(row))
+            for j in top.tolist():
+                if j != i and row[j] >= config.min_cosine:
+                    pairs[(min(i, j), max(i, j))] = float(row[j])
+            shared: list[int] = []
+            for w in set(content_words(alive[i].content)):
+                shared.extend(h for h in holders.get(w, ()) if h != i)
+            for j in sorted(set(shared), key=lambda h: -float(row[h]))[: config.rare_neighbours]:
+                pairs.setdefault((min(i, j), max(i, j)), float(row[j]))
+    return pairs
+
+
+def _numbers_differ(a: str, b: str) -> bool:
+    """Each side holds a number the other lacks: one fact cannot say both (never merged as a duplicate)."""
+    na = {w for w in content_words(a) if any(c.isdigit() for c in w)}
+    nb = {w for w in content_words(b) if any(c.isdigit() for c in w)}
+    return bool(na - nb) and bool(nb - na)
+
+
+def _fuller(newer: Memory, older: Memory) -> Memory:
+    """The wording a merge keeps: the one that says more (dates, numbers, names), the newer on a tie."""
+    def said(m: Memory) -> tuple[int, int]:
+        return len(value_words(m.content)), len(content_words(m.content))
+
+    return older if said(older) > said(newer) else newer
+
+
+def _merged(keep: Memory, drop: Memory) -> Memory:
+    times = [t for t in (keep.first_seen, drop.first_seen, keep.observed_at, drop.observed_at) if t]
+    lasts = [t for t in (keep.last_seen, drop.last_seen, keep.observed_at, drop.observed_at) if t]
+    return keep.replace(
+        mentions=keep.mentions + drop.mentions,
+        first_seen=min(times) if times else None,
+        last_seen=max(lasts) if lasts else None,
+        key=keep.key or drop.key,
+        provenance=merge_provenance(keep.provenance, drop.provenance),
+    )
+
+
+def refine(
+    consolidation: Consolidation,
+    memories: Sequence[Memory],
+    *,
+    fresh: Collection[str] | None,
+    config: MeaningConfig = MeaningConfig(),
+    embedder: Embedder | None = None,
+    model: PairModel | None = None,
+    store_texts: Sequence[str] | None = None,
+) -> Consolidation:
+    """``consolidation`` plus the decisions of the second pass (see the module doc)."""
+    if not config.enabled or len(memories) < 2:
+        return consolidation
+    merged_members = {i for mg in consolidation.merges for i in mg.members}
+    canon = {mg.memory.id: mg.memory for mg in consolidation.merges}
+    retired = {i for mg in consolidation.merges for i in mg.retired} | {s.old_id for s in consolidation.supersedes}
+    alive = [canon.get(m.id, m) for m in memories if m.id not in retired]
+    alive.sort(key=lambda m: m.id)
+    fresh_set = set(fresh) if fresh is not None else {m.id for m in alive}
+    fresh_rows = [i for i, m in enumerate(alive) if m.id in fresh_set]
+    if not fresh_rows:
+        return consolidation
+    decided = {frozenset((s.old_id, s.new_id)) for s in consolidation.supersedes}
+    decided |= {frozenset(a.ids) for a in consolidation.ambiguous}
+    decided |= {frozenset(c.ids[:2]) for c in consolidation.conflicts if len(c.ids) >= 2}
+    df = DocumentFrequency(store_texts if store_texts is not None else [m.content for m in alive])
+    vectors = (embedder or WordLlamaEmbedder()).embed([m.content for m in alive])
+    model = model or shipped_model()
+    calls = []
+    for (i, j), cos in sorted(_candidate_pairs(alive, fresh_rows, vectors, df, config).items()):
+        a, b = alive[i], alive[j]
+        if frozenset((a.id, b.id)) in decided or scope.apart(a, b) or not _anchored(a, b, cos, config):
+            continue
+        if a.id not in fresh_set and b.id not in fresh_set:
+            continue
+        sa = Side(text=a.content, path=a.path, observed_at=a.observed_at)
+        sb = Side(text=b.content, path=b.path, observed_at=b.observed_at)
+        call = model.call(features(sa, sb, cos=cos, df=df))
+        calls.append((call.confidence, a, b, call, cos))
+    calls.sort(key=lambda c: (-c[0], c[1].id, c[2].id))
+    taken: set[str] = set()
+    merges: list[Merge] = []
+    supersedes: list[Supersede] = []
+    ambiguous: list[Ambiguous] = []
+    # first what the memories' form says outright: the same label with a new value, a newer one naming the old value
+    by_id = {m.id: m for m in alive}
+    form = [u for u in updates.label_updates(alive) if u.old_id in fresh_set or u.new_id in fresh_set]
+    for _, a, b, _, _ in calls:
+        older, newer = sorted((a, b), key=lambda m: (_observed(m), m.id))
+        named = updates.names_old_value(older, newer)
+        if named is not None:
+            form.append(named)
+    for u in form:
+        old, new = by_id[u.old_id], by_id[u.new_id]
+        if u.old_id in taken or frozenset((u.old_id, u.new_id)) in decided or scope.apart(old, new):
+            continue
+        taken.add(u.old_id)
+        supersedes.append(Supersede(old_id=u.old_id, new_id=u.new_id, subject=", ".join(u.words), old_value=old.content,
+                                    new_value=new.content, score=100.0, rule=u.rule, reason=u.reason))
+    for confidence, a, b, call, cos in calls:
+        older, newer = sorted((a, b), key=lambda m: (_observed(m), m.id))
+        probs = ", ".join(f"{k} {v:.2f}" for k, v in call.probabilities.items())
+        why = f"cosine {cos:.2f}; pair model: {probs}"
+        if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
+                and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content):
+            # a memory the core already merged others into keeps its id (its merge names it)
+            if older.id in merged_members:
+                keep = older
+            elif newer.id in merged_members:
+                keep = newer
+            else:
+                keep = _fuller(newer, older)
+            drop = older if keep is newer else newer
+            taken |= {a.id, b.id}
+            merges.append(Merge(memory=_merged(keep, drop), members=tuple(sorted((keep.id, drop.id))),
+                                score=round(confidence * 100, 2),
+                                reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})"))
+        elif call.label == "update" and confidence >= config.update_at and not taken & {a.id, b.id} \
+                and _observed(older) != _observed(newer) and not narrates(older.content) \
+                and cos >= config.update_min_cosine:
+            taken.add(older.id)
+            supersedes.append(Supersede(
+                old_id=older.id, new_id=newer.id, subject="", old_value=older.content, new_value=newer.content,
+                score=round(confidence * 100, 2), rule=RULE_UPDATE,
+                reason=f"a later value of the same fact, observed {_observed(newer)[:10]} ({RULE_UPDATE}: {why})",
+            ))
+        elif call.label in ("duplicate", "update") and confidence >= config.review_at:
+            ambiguous.append(Ambiguous(ids=(a.id, b.id), score=round(confidence * 100, 2), kind="meaning",
+                                       why=f"maybe {call.label}: {why}"))
+    if not (merges or supersedes or ambiguous):
+        return consolidation
+    return replace(
+        consolidation,
+        merges=consolidation.merges + tuple(merges),
+        supersedes=consolidation.supersedes + tuple(supersedes),
+        ambiguous=consolidation.ambiguous + tuple(ambiguous),
+    )

@@ -1,0 +1,105 @@
+"""The second pass by meaning: offline vectors, the pair scorer, and what it may decide."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from dreaming.consolidate import meaning, scope
+from dreaming.consolidate.pairs import LABELS, DocumentFrequency, Side, features, shipped_model, substitution
+from dreaming.consolidate.results import Consolidation
+from dreaming.consolidate.vectors import WordLlamaEmbedder
+from dreaming.records import Memory, parse_time
+
+T0 = parse_time("2026-01-05T10:00:00Z")
+
+
+def _mem(mid: str, content: str, path: str = "/notes.md", days: int = 0) -> Memory:
+    at = T0 + timedelta(days=days)
+    return Memory(id=mid, content=content, path=path, observed_at=at, created_at=at)
+
+
+def test_vectors_load_offline_without_touching_the_network() -> None:
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network touched')\n"
+        "socket.socket.connect = refuse\nsocket.create_connection = refuse\nsocket.getaddrinfo = refuse\n"
+        "from dreaming.consolidate.vectors import WordLlamaEmbedder\n"
+        "v = WordLlamaEmbedder().embed(['Our CI runs on GitHub Actions', 'The CI pipeline is GitHub Actions.'])\n"
+        "print(v.shape, v.dtype, round(float(v[0] @ v[1]), 2))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    shape, dtype, cos = out.stdout.split(") ")[0] + ")", out.stdout.split()[2], float(out.stdout.split()[-1])
+    assert shape == "(2, 256)" and dtype == "float32"
+    assert cos > 0.6
+
+
+def test_paraphrases_are_closer_than_unrelated_memories() -> None:
+    v = WordLlamaEmbedder().embed([
+        "Staging lives at https://stg.example.org", "The staging URL is https://stg.example.org",
+        "Mira is allergic to peanuts", "Deploys go out on Thursdays",
+    ])
+    assert float(v[0] @ v[1]) > 0.6 > float(v[2] @ v[3])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "spans", "swap", "at"),
+    [
+        ("editor is vim".split(), "editor is helix".split(), 1, True, 2),
+        ("billing service runs go 1.21".split(), "search service runs go 1.23".split(), 2, False, 0),
+        ("kitchen printer at desk".split(), "bar printer at desk".split(), 1, True, 0),
+        ("same words here".split(), "same words here".split(), 0, False, -1),
+    ],
+)
+def test_substitution(a: list[str], b: list[str], spans: int, swap: bool, at: int) -> None:
+    assert substitution(a, b) == (spans, swap, at)
+
+
+def test_the_shipped_model_calls_clear_cases() -> None:
+    model, df = shipped_model(), DocumentFrequency([])
+    e = WordLlamaEmbedder()
+
+    def call(x: str, y: str, days: int = 30) -> str:
+        v = e.embed([x, y])
+        sa = Side(text=x, path="/p.md", observed_at=T0)
+        sb = Side(text=y, path="/p.md", observed_at=T0 + timedelta(days=days))
+        return model.call(features(sa, sb, cos=float(v[0] @ v[1]), df=df)).label
+
+    assert call("Deploys go out on Thursdays.", "Mira is allergic to peanuts.") == "distinct"
+    assert call("The release freeze starts on 4 March.", "the release freeze now starts on 11 March") == "update"
+    assert set(LABELS) == {"duplicate", "update", "distinct"}
+
+
+def test_refine_merges_paraphrases_and_keeps_apart_what_it_must() -> None:
+    store = [
+        _mem("m1", "Mira is allergic to peanuts, so no satay", "/family.md"),
+        _mem("m2", "Avoid peanuts in suggestions: Mira has an allergy.", "/family.md", days=40),
+        _mem("m7", "Our CI runs on GitHub Actions", "/project.md"),
+        _mem("m8", "The CI pipeline is GitHub Actions.", "/project.md", days=40),
+        _mem("m3", "Tier: Pro (annual)", "/clients/harbor-bikes.md"),
+        _mem("m4", "Tier: Pro (annual)", "/clients/elmwood-dental.md", days=1),
+        _mem("m5", "Kitchen printer: Epson at 192.168.1.50", "/pos.md", days=2),
+        _mem("m6", "Bar printer: Epson at 192.168.1.51", "/pos.md", days=3),
+    ]
+    out = meaning.refine(Consolidation(), store, fresh=None)
+    merged = {frozenset(m.members) for m in out.merges}
+    assert frozenset({"m1", "m2"}) in merged
+    # a near call is at least put to the judge, never dropped
+    assert frozenset({"m7", "m8"}) in merged | {frozenset(a.ids) for a in out.ambiguous}
+    retired = {i for m in out.merges for i in m.retired} | {s.old_id for s in out.supersedes}
+    assert not retired & {"m3", "m4", "m5", "m6"}
+    assert scope.apart(store[4], store[5])
+
+
+def test_refine_looks_only_at_pairs_with_a_fresh_side() -> None:
+    store = [_mem("m1", "Mira is allergic to peanuts, so no satay"),
+             _mem("m2", "Avoid peanuts in suggestions: Mira has an allergy.", days=3)]
+    assert meaning.refine(Consolidation(), store, fresh=[]) == Consolidation()
+    assert meaning.refine(Consolidation(), store, fresh=["m2"]).merges
