@@ -1,29 +1,52 @@
-"""Dream benchmark: a dream over a 100k-memory store plus 100 new sessions,
-against the floor (reading that store and those sessions and writing one new
-version with no processing).
+"""Dream benchmark: the first dream over an imported store, and the dreams after it.
 
-    python -m benchmarks.dream [--size 100000] [--sessions 100] [--quick]
+    python -m benchmarks.dream [--sizes 10000,100000,1000000] [--quick] [--repeat 1]
 
-Target (2-core machine): the dream under 5x the floor.
+For each size (10k, 100k, 1M; ``--quick``: 10k) a synthetic store
+(``dreaming.testing.synthetic``: duplicates, updates, conflicts,
+look-alikes) is written as a user's JSONL file (content, kind, key and
+times; no sessions, no paths) and then, each step in a fresh child process
+so that its peak RSS is its own:
+
+1. **import** the file into a new store;
+2. **floor**: export the store to JSONL (read every memory, write it once);
+3. **first dream** over the imported store (everything is fresh);
+4. **export** again (the floor after the dream);
+5. **incremental**: 3 new sessions, then a dream (its consolidate stage is
+   what grows with the store);
+6. **imports on a big store**: 1,000 newly imported memories then a dream,
+   and 100 then a dream.
+
+The ratio is the first dream over the floor, both measured in this run.
+File growth is the store file (with its WAL, checkpointed) after the first
+dream over before it.
+
+Targets (2 cores): 100k first dream <= 3x the floor with peak RSS <= 600 MB;
+1M <= 5x the floor with peak RSS <= 2 GB for import, dream and export; file
+growth <= 1.25x; the incremental consolidate stage on 1M <= 2 s; dreams over
+1,000 / 100 new imports on 100k <= 3 s / 1.5 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
-from dreaming import Changeset, DreamConfig, Memory, Store, dream
-from dreaming.ingest import ingest_paths
-from dreaming.records import Evidence
+from .common import peak_rss_mb, report
 
-from .common import report
-
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+SEED = 11
+T0 = datetime(2026, 6, 1, tzinfo=timezone.utc)
 TOOLS = ["vim", "helix", "emacs", "vscode", "zed"]
 DBS = ["PostgreSQL 14", "PostgreSQL 15", "PostgreSQL 16", "MySQL 8", "SQLite"]
 SUBJECTS = ["billing", "search", "auth", "payments", "reporting", "ingest", "gateway", "scheduler"]
@@ -31,28 +54,28 @@ WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo li
          "romeo sierra tango uniform victor whiskey xray yankee zulu").split()
 
 
-def build_store(path: Path, size: int, rng: random.Random) -> Store:
-    store = Store.open(path)
-    memories = []
-    for i in range(size):
-        topic = rng.choice(SUBJECTS)
-        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9)))
-        when = T0 + timedelta(minutes=i)
-        memories.append(
-            Memory(id=f"mem_{i:07d}", content=f"The {topic} service note {i}: {words}.", path=f"/projects/{topic}.md",
-                   observed_at=when, created_at=when, provenance=(Evidence(source=f"seed:{i}"),))
-        )
-    store.import_memories(memories, message="seed")
-    store.write_version(Changeset(message="mark consolidated", origin="dream", upserts=(
-        memories[0].replace(content=memories[0].content + " (checked)"),)))
-    return store
+# --- inputs ------------------------------------------------------------------
 
 
-def write_sessions(folder: Path, count: int, rng: random.Random) -> None:
+def write_memories(out: Path, n: int, seed: int, prefix: str = "") -> None:
+    """A user's memory file: ``n`` synthetic memories without sessions or paths."""
+    from dreaming.testing.synthetic import generate
+
+    memories = generate(n, seed=seed).memories
+    with out.open("w", encoding="utf-8") as handle:
+        for m in memories:
+            row: dict[str, Any] = {"id": prefix + m.id, "content": m.content, "kind": m.kind,
+                                   "observed_at": m.observed_at.isoformat() if m.observed_at else None,
+                                   "created_at": m.created_at.isoformat()}
+            if m.key:
+                row["key"] = m.key
+            handle.write(json.dumps(row) + "\n")
+
+
+def write_sessions(folder: Path, count: int, rng: random.Random, first: int = 0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for s in range(count):
-        start = T0 + timedelta(days=300 + s)
-        lines = []
+    for s in range(first, first + count):
+        start = T0 + timedelta(days=s)
         statements = [
             f"I prefer {rng.choice(TOOLS)} as my editor.",
             f"We upgraded the {rng.choice(SUBJECTS)} database to {rng.choice(DBS)} yesterday.",
@@ -61,6 +84,7 @@ def write_sessions(folder: Path, count: int, rng: random.Random) -> None:
             f"Can you look at the {rng.choice(SUBJECTS)} logs?",
             "Thanks, that worked.",
         ]
+        lines = []
         for t in range(20):
             role = "user" if t % 2 == 0 else "assistant"
             text = statements[(t // 2) % len(statements)] if role == "user" else "Done. " + " ".join(
@@ -70,55 +94,141 @@ def write_sessions(folder: Path, count: int, rng: random.Random) -> None:
         (folder / f"session-{s:03d}.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def floor(store: Store, folder: Path) -> float:
-    """Read the store and the sessions, write one version: no processing."""
+def file_bytes(store_path: Path) -> int:
+    return sum(p.stat().st_size for p in (store_path, Path(f"{store_path}-wal")) if p.exists())
+
+
+# --- steps, each in its own process ------------------------------------------
+
+
+def step(name: str, store_path: Path, arg: str) -> dict[str, Any]:
+    from dreaming import DreamConfig, dream
+    from dreaming.store import Store
+    from dreaming.store.files import export_file, import_file
+
+    out: dict[str, Any] = {}
+    store = Store.open(store_path)
     start = time.perf_counter()
-    head = store.snapshot()
-    ingest_paths(store, [folder])
-    through = store.last_turn_pk()
-    pending = store.pending(through=through)
-    raw = tuple(
-        Memory(id=f"mem_floor_{i:05d}", content=t.text, created_at=T0)
-        for i, t in enumerate(turn for p in pending for turn in p.turns if turn.role == "user")
-    )
-    store.write_version(Changeset(upserts=raw, origin="dream", message="floor", consume_through=through))
-    assert head
-    return time.perf_counter() - start
+    if name == "import":
+        result = import_file(store, Path(arg), message="import")
+        out["memories"] = result.read
+    elif name == "export":
+        out["memories"] = export_file(store, Path(arg)).memories
+    elif name == "dream":
+        transcripts = (Path(arg),) if arg else ()
+        report = dream(store, DreamConfig(transcripts=transcripts, review=False, guard_share=1.0))
+        out.update(timings=dict(report.timings), counts=dict(report.counts), status=report.status,
+                   before=report.memories_before, after=report.memories_after)
+    else:
+        raise SystemExit(f"unknown step {name}")
+    out["seconds"] = time.perf_counter() - start
+    out["peak_rss_mb"] = peak_rss_mb()
+    store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    out["file_bytes"] = file_bytes(store_path)
+    return out
+
+
+def run_step(name: str, store_path: Path, arg: str = "") -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.dream", "--step", name, str(store_path), arg]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"step {name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def one_size(n: int, tmp: Path) -> dict[str, Any]:
+    say = lambda msg: print(f"[{n:,}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    source = tmp / f"memories-{n}.jsonl"
+    write_memories(source, n, SEED)
+    store = tmp / f"store-{n}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    out: dict[str, Any] = {"memories": n, "source_bytes": source.stat().st_size}
+    say("import")
+    out["import"] = run_step("import", store, str(source))
+    say("floor (export)")
+    out["floor"] = run_step("export", store, str(tmp / "floor.jsonl"))
+    say("first dream")
+    out["first_dream"] = run_step("dream", store)
+    out["file_growth"] = out["first_dream"]["file_bytes"] / out["import"]["file_bytes"]
+    say("export after the dream")
+    out["export_after"] = run_step("export", store, str(tmp / "after.jsonl"))
+    say("incremental dream (3 sessions)")
+    write_sessions(tmp / f"sessions-{n}", 3, random.Random(2))
+    out["incremental"] = run_step("dream", store, str(tmp / f"sessions-{n}"))
+    for count in (1_000, 100):
+        extra = tmp / f"extra-{n}-{count}.jsonl"
+        write_memories(extra, count, SEED + count, prefix=f"x{count}")
+        say(f"import {count} then dream")
+        out[f"import_{count}"] = run_step("import", store, str(extra))
+        out[f"dream_after_import_{count}"] = run_step("dream", store)
+    for path in tmp.glob("*.jsonl"):
+        path.unlink()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    return out
+
+
+def _median(runs: list[dict[str, Any]], pick) -> float | None:
+    values = []
+    for r in runs:
+        with contextlib.suppress(KeyError, TypeError):
+            values.append(float(pick(r)))
+    return statistics.median(values) if values else None
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--quick", action="store_true", help="10k memories, 20 sessions")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.dream", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated store sizes")
+    parser.add_argument("--quick", action="store_true", help="10k memories only")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (medians are reported)")
+    parser.add_argument("--step", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.quick:
-        args.size, args.sessions = 10_000, 20
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        write_sessions(tmpdir / "sessions", args.sessions, random.Random(2))
-        floor_store = build_store(tmpdir / "floor.db", args.size, random.Random(1))
-        floor_seconds = floor(floor_store, tmpdir / "sessions")
-        floor_store.close()
-        dream_store = build_store(tmpdir / "dream.db", args.size, random.Random(1))
-        start = time.perf_counter()
-        result = dream(dream_store, DreamConfig(transcripts=(tmpdir / "sessions",)))
-        dream_seconds = time.perf_counter() - start
-        dream_store.close()
-    ratio = dream_seconds / floor_seconds
-    rows.append(("floor: read store + sessions, write one version", f"{floor_seconds:.2f}", "1.00x"))
-    rows.append(("dream (ingest + all stages + write)", f"{dream_seconds:.2f}", f"{ratio:.2f}x (target < 5x)"))
-    for stage, seconds in result.timings.items():
-        rows.append((f"  {stage}", f"{seconds:.2f}", f"{seconds / floor_seconds:.2f}x"))
+    if args.step:
+        print(json.dumps(step(args.step[0], Path(args.step[1]), args.step[2])))
+        return
+    sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    results: dict[int, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory(prefix="dream-bench-") as tmp:
+        for n in sizes:
+            results[n] = [one_size(n, Path(tmp)) for _ in range(args.repeat)]
+
+    def row(what: str, pick, digits: int = 2) -> list[str]:
+        return [what, *(_fmt(_median(results[n], pick), digits) for n in sizes)]
+
+    rows = [
+        row("import (s)", lambda r: r["import"]["seconds"]),
+        row("floor: export to JSONL (s)", lambda r: r["floor"]["seconds"]),
+        row("first dream (s)", lambda r: r["first_dream"]["seconds"]),
+        row("first dream / floor (x; <= 3x at 100k, 5x at 1M)", lambda r: r["first_dream"]["seconds"] / r["floor"]["seconds"]),
+        *(row(f"  {stage} (s)", lambda r, s=stage: r["first_dream"]["timings"][s])
+          for stage in ("load", "consolidate", "patterns", "reorganise", "write")),
+        row("peak RSS: import (MB)", lambda r: r["import"]["peak_rss_mb"], 0),
+        row("peak RSS: export (MB)", lambda r: r["floor"]["peak_rss_mb"], 0),
+        row("peak RSS: first dream (MB)", lambda r: r["first_dream"]["peak_rss_mb"], 0),
+        row("peak RSS: export after the dream (MB)", lambda r: r["export_after"]["peak_rss_mb"], 0),
+        row("store file after import (MB)", lambda r: r["import"]["file_bytes"] / 2**20, 1),
+        row("file growth after the first dream (x; <= 1.25)", lambda r: r["file_growth"]),
+        row("export after the dream (s)", lambda r: r["export_after"]["seconds"]),
+        row("incremental dream, 3 sessions (s)", lambda r: r["incremental"]["seconds"]),
+        row("  its consolidate stage (s; <= 2 at 1M)", lambda r: r["incremental"]["timings"]["consolidate"]),
+        row("  vs floor (x)", lambda r: r["incremental"]["seconds"] / r["floor"]["seconds"]),
+        row("dream over 1,000 new imports (s; <= 3 at 100k)", lambda r: r["dream_after_import_1000"]["seconds"]),
+        row("dream over 100 new imports (s; <= 1.5 at 100k)", lambda r: r["dream_after_import_100"]["seconds"]),
+        row("peak RSS: incremental dream (MB)", lambda r: r["incremental"]["peak_rss_mb"], 0),
+    ]
     report(
         "dream",
-        f"Dream over {args.size:,} memories + {args.sessions} sessions",
-        ["case", "seconds", "vs floor"],
+        f"First and later dreams over imported synthetic stores (median of {args.repeat}, 2 cores)",
+        ["case", *(f"{n:,}" for n in sizes)],
         rows,
-        {"size": args.size, "sessions": args.sessions, "floor_seconds": floor_seconds, "dream_seconds": dream_seconds,
-         "ratio": ratio, "timings": dict(result.timings), "counts": dict(result.counts),
-         "memories": {"before": result.memories_before, "after": result.memories_after}},
+        {"sizes": sizes, "repeat": args.repeat, "load_average": os.getloadavg()[0],
+         "runs": {str(n): results[n] for n in sizes}},
     )
 
 

@@ -140,7 +140,7 @@ def child(mode: str, path: str, store_path: str) -> None:
 
 
 _COLD_REDACTOR = (
-    "import json, time, dreaming.records; t = time.perf_counter(); from dreaming.ingest.redact import find; find('x = 1' * 4); "
+    "import json, time, dreaming.records; t = time.perf_counter(); from dreaming.text.redact import find; find('x = 1' * 4); "
     "print(json.dumps(time.perf_counter() - t))"
 )
 

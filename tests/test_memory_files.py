@@ -40,7 +40,8 @@ def test_jsonl_fields_and_defaults(tmp_path):
     assert a.kind == "preference" and a.key == "user.indent" and a.metadata == {"a": 1}
     assert a.observed_at == parse_time("2026-01-02T03:04:05+00:00")
     assert a.provenance == (Evidence(source="m.jsonl:1"),)
-    assert b.path == "/notes.md" and b.kind == "fact" and b.provenance == (Evidence(source="ops-notes"),)
+    # no path given: filed under its topic path at once (a dream need not move it)
+    assert b.path == "/facts.md" and b.kind == "fact" and b.provenance == (Evidence(source="ops-notes"),)
     assert a.id.startswith("mem_") and a.id != b.id
     # ids are reproducible: the same file gives the same ids
     assert [i.memory.id for i in read_memories(f)] == [a.id, b.id]

@@ -27,6 +27,7 @@ from dreaming.records import Evidence, Memory, dumps, parse_time
 from dreaming.store.core import Store
 from dreaming.store.files import (
     ImportedMemory,
+    export_file,
     import_file,
     read_jsonl,
     read_markdown,
@@ -62,8 +63,17 @@ SEED_RECORDS = [m.to_json() for m in SEED]
 SEED_MARKDOWN = render_markdown(SEED, version=3)
 SEED_DIR = render_memory_dir(SEED, version=3)
 
+#: text with lone UTF-16 surrogates ("\ud83c"), which st.text() never draws
+SURROGATE_TEXT = st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF) | st.characters(), max_size=20)
+#: memory paths an attacker would try
+PATH_ATTACKS = st.sampled_from([
+    "/memories/../../../../home/me/.bashrc", "../escape.md", "/a/../../b.md", "/a\x00b.md", "/a\nb.md", "\\..\\x.md",
+    "C:\\Windows\\x.md", "/" + "x" * 1100, "/" + "n" * 300 + "/a.md", "/a.md/b.md", "/a.md", "//etc//passwd",
+    "/memories", "/./.", "/\ud83c.md", "/\u202e.md", "/con.md", "/.ssh/authorized_keys", "~/x.md", "/%2e%2e/x.md",
+]) | SURROGATE_TEXT
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(max_size=20)
+    | SURROGATE_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=10,
 )
@@ -79,9 +89,11 @@ NESTED = st.integers(min_value=1, max_value=200).map(lambda n: "[" * n + "]" * n
 def mutated_record(draw) -> Any:
     record = json.loads(json.dumps(draw(st.sampled_from(SEED_RECORDS))))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
-        action = draw(st.sampled_from(["drop", "set", "provenance", "deep"]))
+        action = draw(st.sampled_from(["drop", "set", "provenance", "deep", "path"]))
         if action == "drop" and record:
             del record[draw(st.sampled_from(sorted(record)))]
+        elif action == "path":
+            record["path"] = draw(PATH_ATTACKS)
         elif action == "set":
             record[draw(FIELDS)] = draw(JSON)
         elif action == "provenance":
@@ -113,7 +125,8 @@ def _damage(draw, lines: list[bytes]) -> bytes:
 @st.composite
 def mutated_jsonl(draw) -> bytes:
     records = draw(st.lists(mutated_record() | JSON, max_size=8))
-    return _damage(draw, [json.dumps(r, ensure_ascii=draw(st.booleans())).encode() for r in records])
+    return _damage(draw, [json.dumps(r, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+                          for r in records])
 
 
 MARKDOWN_PIECES = st.sampled_from([
@@ -237,6 +250,31 @@ def test_import_file_refuses_or_writes_one_version(data, kind):
                 assert store.head == 0 and store.versions() == []
                 return
             assert store.head in (0, 1)
+
+
+@settings(max_examples=max(10, EXAMPLES // 4), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=mutated_jsonl())
+def test_an_import_then_export_writes_only_inside_the_folder(data):
+    """Whatever paths an imported file carries, exporting the store as a memory
+    directory writes files inside the export folder only (and every path is one
+    a directory can hold)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "in.jsonl").write_bytes(data)
+        with Store.open(root / "s" / "store.db") as store:
+            try:
+                import_file(store, root / "in.jsonl")
+            except DreamingError:
+                event("refused")
+                return
+            out = root / "box" / "out"
+            export_file(store, out, fmt="memory-dir")
+        outside = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                         if p.is_file() and not p.resolve().is_relative_to((root / "box" / "out").resolve())
+                         and p.relative_to(root).parts[0] not in ("s", "in.jsonl"))
+        assert outside == [], outside
+        event("exported")
 
 
 def test_seeds_are_real_exports():

@@ -49,8 +49,11 @@ def _sample_records() -> list[Any]:
 
 RECORDS = _sample_records()
 
+#: text with lone UTF-16 surrogates ("\ud83c": a string cut inside an emoji), which st.text() never draws
+SURROGATE_TEXT = st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF) | st.characters(), max_size=20)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(max_size=20)
+    | SURROGATE_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=10,
 )
@@ -108,9 +111,24 @@ def mutated_record(draw) -> Any:
     return record
 
 
+#: a line past the reader's limit (4,096 bytes in these tests), valid JSON or not
+HUGE_LINE = st.integers(min_value=3_000, max_value=60_000).flatmap(lambda n: st.sampled_from([
+    json.dumps({"type": "user", "uuid": "u", "sessionId": "s", "message": {"role": "user", "content": "a" * n}}).encode(),
+    b'{"role": "user", "content": "' + b"\\ud83c" * (n // 6) + b'"}',
+    b"x" * n,
+]))
+
+
+def _encode(record: Any, ascii_only: bool) -> bytes:
+    # a lone surrogate written raw is not UTF-8: the readers must refuse or skip it, never crash
+    return json.dumps(record, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+
+
 @st.composite
 def mutated_jsonl(draw) -> bytes:
-    lines = [json.dumps(r, ensure_ascii=draw(st.booleans())).encode() for r in draw(st.lists(mutated_record(), max_size=12))]
+    lines = [_encode(r, draw(st.booleans())) for r in draw(st.lists(mutated_record(), max_size=12))]
+    if draw(st.integers(min_value=0, max_value=9)) == 0:
+        lines.insert(draw(st.integers(min_value=0, max_value=len(lines))), draw(HUGE_LINE))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
         if not lines:
             break
@@ -147,7 +165,7 @@ def mutated_document(draw) -> bytes:
                 target[key] = draw(JSON)
         elif isinstance(target, list) and target:
             target[draw(st.integers(min_value=0, max_value=len(target) - 1))] = draw(JSON)
-    data = json.dumps(doc, indent=draw(st.sampled_from([None, 1]))).encode()
+    data = json.dumps(doc, indent=draw(st.sampled_from([None, 1]))).encode("utf-8", "surrogatepass")
     return data[: draw(st.integers(min_value=0, max_value=len(data)))] if draw(st.booleans()) else data
 
 
@@ -210,6 +228,12 @@ def test_random_bytes(data):
 @given(lines=st.lists(JSON, max_size=6), trailing=st.booleans())
 def test_random_json_lines(lines, trailing):
     _check(("\n".join(json.dumps(v) for v in lines) + ("\n" if trailing else "")).encode())
+
+
+@FUZZ
+@given(line=HUGE_LINE, before=st.lists(mutated_record(), max_size=2))
+def test_huge_lines(line, before):
+    _check(b"\n".join([*(_encode(r, True) for r in before), line]) + b"\n")
 
 
 @FUZZ

@@ -62,6 +62,7 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, wait: fl
         emit_json(
             {
                 "read": result.read,
+                "redacted": result.redacted,
                 "version": version.number if version else None,
                 "counts": dict(version.counts) if version else {},
                 "head": head,
@@ -74,6 +75,7 @@ def import_(app: App, path: Path, fmt: str | None, message: str | None, wait: fl
         click.echo(
             f"Imported {path} as version {version.number}: {c['added']} added, {c['updated']} updated, "
             f"{result.unchanged} unchanged; {c['memories']} memories at HEAD."
+            + (f" {result.redacted} secrets were replaced by [REDACTED:kind] markers." if result.redacted else "")
         )
 
 
@@ -98,11 +100,10 @@ def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool
             raise DreamingError("a memory directory cannot be written to stdout; give a directory path")
         with app.store() as store:
             v = store.head if number is None else number
-            memories = store.snapshot(v)
-        if fmt == "jsonl":
-            render_jsonl(memories, sys.stdout)
-        else:
-            click.echo(render_markdown(memories, version=v), nl=False)
+            if fmt == "jsonl":
+                render_jsonl(store.iter_snapshot(v), sys.stdout)
+            else:
+                click.echo(render_markdown(store.iter_snapshot(v), version=v), nl=False)
         return
     with app.store() as store:
         result = export_file(store, out, fmt=fmt, version=number, force=force)
@@ -383,6 +384,49 @@ def history(app: App, memory_id: str, as_json: bool) -> None:
         click.echo(f"{spans or 'never valid'}: [{m.path}] {m.content}")
 
 
+@click.command()
+@click.option("--id", "memory_ids", multiple=True, metavar="MEMORY_ID",
+              help="A memory to erase: every state of it, and its text wherever it appears (repeatable).")
+@click.option("--text", "texts", multiple=True, metavar="TEXT", help="Erase every occurrence of TEXT (repeatable).")
+@click.option("--pattern", default=None, metavar="REGEX", help="Erase every match of a Python regular expression.")
+@click.option("--yes", is_flag=True, help="Really erase: a purge cannot be undone.")
+@wait_option
+@json_option
+@pass_app
+def purge(app: App, memory_ids: tuple[str, ...], texts: tuple[str, ...], pattern: str | None, yes: bool, wait: float,
+          as_json: bool) -> None:
+    """Erase a secret from the store for good (the one thing that deletes).
+
+    Every memory state, change, quote, turn, session and version message
+    holding it is rewritten with [PURGED], the full-text indexes forget it,
+    and the file is rewritten (secure_delete, VACUUM) so no old page keeps
+    it.  The store records that a purge happened and how many rows it
+    rewrote, never what.  Exports and backups made before stay as they are.
+    """
+    import re
+
+    if not (memory_ids or texts or pattern):
+        raise DreamingError("say what to purge: --id MEMORY_ID, --text TEXT or --pattern REGEX")
+    if any(not t for t in texts):
+        raise DreamingError("--text must not be empty")
+    try:
+        regex = re.compile(pattern) if pattern is not None else None
+    except re.error as err:
+        raise DreamingError(f"--pattern is not a valid regular expression: {err}") from None
+    if regex is not None and regex.search("") is not None:
+        raise DreamingError("--pattern matches the empty string; it would rewrite every text")
+    if not yes:
+        raise DreamingError("a purge cannot be undone; run it again with --yes")
+    with app.writing(wait, "dreaming purge") as store:
+        counts = store.purge(memory_ids=memory_ids, texts=texts, pattern=regex)
+    rows = sum(counts.values())
+    if as_json:
+        emit_json({"rows": rows, "counts": counts})
+    else:
+        click.echo(f"Purged: {rows} rows rewritten ({', '.join(f'{n} {t}' for t, n in counts.items() if n) or 'none'}); "
+                   f"the store file was rewritten.")
+
+
 def register(group: click.Group) -> None:
-    for command in (init, import_, export, log, show, diff, accept, reject, rollback, stats, history):
+    for command in (init, import_, export, log, show, diff, accept, reject, rollback, stats, history, purge):
         group.add_command(command)

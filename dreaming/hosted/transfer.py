@@ -292,7 +292,7 @@ class HostedIngestReport:
 def ingest_sessions(store: Store, client: Hosted, session_ids: Iterable[str] = (), *, since: datetime | None = None,
                     excerpt_chars: int = 500, redact: bool = True, say: Say = _quiet) -> HostedIngestReport:
     """Read hosted sessions' events into the store, as any transcript (redacted, incremental)."""
-    from dreaming.ingest.redact import Redactor
+    from dreaming.text.redact import Redactor
 
     sessions = [client.session(s) for s in dict.fromkeys(session_ids)]
     if since is not None:

@@ -17,7 +17,7 @@ file with ``Store.record_ingest``:
 
 Secrets (API keys, tokens, passwords, private keys, connection strings) in
 what is stored are replaced by ``[REDACTED:kind]`` markers first
-(``dreaming.ingest.redact``); the report counts them.  Turns already stored (a file
+(``dreaming.text.redact``); the report counts them.  Turns already stored (a file
 that grew is read again) are neither redacted again nor counted.
 
 Problems: a bad line, record or field is skipped and reported as
@@ -39,9 +39,9 @@ from typing import Any
 from dreaming.errors import InputError
 from dreaming.ingest.common import ReadOptions, Skip, Source
 from dreaming.ingest.detect import FORMATS, check_file, check_format, detect, iter_files
-from dreaming.ingest.redact import Redactor
 from dreaming.records import Session, Turn
 from dreaming.store.core import IngestCounts, SourceState, Store
+from dreaming.text.redact import Redactor
 from dreaming.text.unicode import fix_value
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from dreaming.llm import schema as json_schema
 from dreaming.llm.requests import LLMRequest
+from dreaming.text.redact import Redactor
 from dreaming.text.unicode import fix_value
 
 #: A stage's semantic check: None when the data is acceptable, else why not.
@@ -76,4 +77,4 @@ def read_reply(
             problem = _one_line(str(exc)) or type(exc).__name__
         if problem:
             return ReplyCheck(data=None, text=text, problem=_one_line(problem), kind="invalid")
-    return ReplyCheck(data=data, text=text)
+    return ReplyCheck(data=Redactor().value(data), text=text)  # a model can echo a secret it was shown

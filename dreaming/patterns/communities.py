@@ -1,9 +1,8 @@
 """Surfacing patterns: what keeps coming back across sessions.
 
-A graph (networkx) links memories to the sessions they came from and to the
-salient terms they mention (tool and file names, commands, capitalised
-names, rare words).  Memories that share terms are grouped by community
-detection over the memory-term part of the graph; a community whose memories
+Memories are linked by the salient terms they share (tool and file names,
+commands, capitalised names, rare words) and grouped by community detection
+(Louvain) over those links; a community whose memories
 come from at least ``min_sessions`` different sessions is a pattern
 candidate, citing its member memories and sessions.  The offline wording is a
 templated sentence; a Claude pattern writer words it better.
@@ -21,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from dreaming.ids import new_id
+from dreaming.patterns.louvain import louvain_linked
 from dreaming.pipeline.stages import Community, StageContext
 from dreaming.records import Candidate, Evidence, Memory, merge_provenance
 from dreaming.text.words import PATTERN_STOP_WORDS
@@ -65,18 +66,6 @@ def _sessions_of(memory: Memory) -> set[str]:
     return {e.session_id for e in memory.provenance if e.session_id}
 
 
-def build_graph(memories: Sequence[Memory]) -> nx.Graph[tuple[str, str]]:
-    """Memories, their sessions and their terms, as one graph."""
-    graph: nx.Graph[tuple[str, str]] = nx.Graph()
-    for m in memories:
-        graph.add_node(("memory", m.id), memory=m)
-        for s in _sessions_of(m):
-            graph.add_edge(("memory", m.id), ("session", s))
-        for t in terms_of(m.content):
-            graph.add_edge(("memory", m.id), ("term", t))
-    return graph
-
-
 def find_communities(
     memories: Sequence[Memory], config: PatternConfig = PatternConfig(), *, focus: Collection[str] | None = None
 ) -> list[Community]:
@@ -85,49 +74,106 @@ def find_communities(
     With ``focus`` (ids of new memories), only terms those memories use link
     anything, and only communities holding one of them are returned: the
     work follows what is new, not the size of the store.
+
+    Memories are linked when they share at least two salient terms (each
+    shared by 2 to ``max_term_memories`` memories); Louvain (networkx, seed
+    0) groups the linked graph.  The pairs are counted over numpy arrays and
+    the graph is built in exactly the order the plain graph-of-terms
+    construction (``dreaming.testing.oracles.reference_communities``, the
+    test oracle) would build it, so Louvain sees the same graph and returns
+    the same communities.  When the memories come from fewer than
+    ``min_sessions`` sessions no community can qualify, and nothing is
+    computed (an imported store carries no sessions).
     """
     usable = sorted((m for m in memories if m.kind in config.kinds), key=lambda m: m.id)
     if len(usable) < config.min_members:
         return []
-    graph = build_graph(usable)
-    doc_freq = Counter(t for m in usable for t in terms_of(m.content))
-    limit = min(config.max_term_memories, max(config.min_members, int(config.max_term_share * len(usable))))
-    focus_terms = None if focus is None else {t for m in usable if m.id in focus for t in terms_of(m.content)}
-    # memory-memory projection: weight = number of shared salient terms
-    projection: nx.Graph[str] = nx.Graph()
-    projection.add_nodes_from(m.id for m in usable)
-    by_term: dict[str, list[str]] = {}
-    for node in graph.nodes:
-        if node[0] == "term" and 2 <= doc_freq[node[1]] <= limit and (focus_terms is None or node[1] in focus_terms):
-            by_term[node[1]] = sorted(n[1] for n in graph.neighbors(node) if n[0] == "memory")
-    for term, ids in sorted(by_term.items()):
-        for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
-                w = projection.get_edge_data(a, b, {"weight": 0})["weight"] + 1
-                projection.add_edge(a, b, weight=w, terms=projection.get_edge_data(a, b, {}).get("terms", ()) + (term,))
-    # two shared terms make a link strong enough to group on
-    strong: nx.Graph[str] = nx.Graph()
-    strong.add_nodes_from(projection.nodes)
-    strong.add_edges_from((a, b, d) for a, b, d in projection.edges(data=True) if d["weight"] >= 2)
-    if strong.number_of_edges() == 0:
+    if len(set().union(*(_sessions_of(m) for m in usable))) < config.min_sessions:
         return []
-    groups = nx.community.louvain_communities(strong, weight="weight", seed=0)
-    by_id = {m.id: m for m in usable}
+    terms = [terms_of(m.content) for m in usable]
+    links = _linking_terms(terms, config, None if focus is None else [i for i, m in enumerate(usable) if m.id in focus])
+    singletons = config.min_members < 2  # then an unlinked memory can be a community: Louvain sees every node
+    graph = _strong_graph(len(usable), links, every_node=singletons)
+    if graph.number_of_edges() == 0:
+        return []
+    if singletons:
+        groups = nx.community.louvain_communities(graph, weight="weight", seed=0)
+    else:
+        groups = louvain_linked(graph, list(graph.nodes), len(usable), seed=0)
+    names = sorted(links)
     out = []
     for group in groups:
-        members = tuple(sorted((by_id[i] for i in group), key=lambda m: m.id))
+        members = tuple(usable[i] for i in sorted(group))
         sessions = sorted(set().union(*(_sessions_of(m) for m in members)))
         if len(members) < config.min_members or len(sessions) < config.min_sessions:
             continue
         if focus is not None and not any(m.id in focus for m in members):
             continue
-        shared = Counter(t for a, b, d in strong.subgraph(group).edges(data=True) for t in d["terms"])
-        terms = tuple(t for t, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+        shared = Counter(names[t] for _, _, d in graph.subgraph(group).edges(data=True) for t in d["terms"])
+        top = tuple(t for t, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
         out.append(
-            Community(community_id="pat:" + "+".join(sorted(terms[:3])), members=members, sessions=tuple(sessions),
-                      terms=terms)
+            Community(community_id="pat:" + "+".join(sorted(top[:3])), members=members, sessions=tuple(sessions),
+                      terms=top)
         )
     return sorted(out, key=lambda c: c.community_id)
+
+
+def _linking_terms(
+    terms: Sequence[set[str]], config: PatternConfig, focus: Sequence[int] | None
+) -> dict[str, list[int]]:
+    """Term -> the (sorted) memory indices using it, for terms that may link memories."""
+    doc_freq = Counter(t for ts in terms for t in ts)
+    limit = min(config.max_term_memories, max(config.min_members, int(config.max_term_share * len(terms))))
+    allowed = {t for t, n in doc_freq.items() if 2 <= n <= limit}
+    if focus is not None:
+        allowed &= {t for i in focus for t in terms[i]}
+    by_term: dict[str, list[int]] = {t: [] for t in allowed}
+    for i, ts in enumerate(terms):
+        for t in ts:
+            if t in by_term:
+                by_term[t].append(i)
+    return by_term
+
+
+def _strong_graph(n: int, by_term: Mapping[str, list[int]], *, every_node: bool) -> nx.Graph[int]:
+    """Memories 0..n-1 linked when they share two or more terms (``every_node``:
+    the unlinked ones too, else only the linked ones).
+
+    An edge's weight is the number of shared terms, its ``terms`` their
+    ranks in sorted order.  Nodes are added in index order and edges sorted
+    by (first memory, rank of the first shared term, second memory): the
+    order in which the reference's term-by-term construction first links
+    each pair, which is what Louvain's tie-breaking depends on.
+    """
+    firsts, seconds, ranks = [], [], []
+    for rank, term in enumerate(sorted(by_term)):
+        ids = np.asarray(by_term[term], dtype=np.int64)
+        i, j = np.triu_indices(len(ids), k=1)
+        firsts.append(ids[i])
+        seconds.append(ids[j])
+        ranks.append(np.full(len(i), rank, dtype=np.int64))
+    graph: nx.Graph[int] = nx.Graph()
+    if every_node:
+        graph.add_nodes_from(range(n))
+    if not firsts:
+        return graph
+    a, b, r = np.concatenate(firsts), np.concatenate(seconds), np.concatenate(ranks)
+    order = np.lexsort((r, b, a))  # by pair, then term rank
+    a, b, r = a[order], b[order], r[order]
+    new_pair = np.ones(len(a), dtype=bool)
+    new_pair[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    starts = np.flatnonzero(new_pair)
+    weights = np.diff(np.append(starts, len(a)))
+    strong = weights >= 2
+    sa, sb, first_rank = a[starts][strong], b[starts][strong], r[starts][strong]
+    spans = [(int(s), int(s + w)) for s, w in zip(starts[strong], weights[strong])]
+    order = np.lexsort((sb, first_rank, sa))
+    graph.add_nodes_from(np.union1d(sa, sb).tolist())
+    graph.add_edges_from(
+        (int(sa[k]), int(sb[k]), {"weight": spans[k][1] - spans[k][0], "terms": tuple(r[slice(*spans[k])].tolist())})
+        for k in order.tolist()
+    )
+    return graph
 
 
 def pattern_candidate(

@@ -27,6 +27,7 @@ from typing import Any
 
 from dreaming.consolidate import ConsolidationConfig, consolidate, edits, meaning, scope
 from dreaming.consolidate.meaning import MeaningConfig
+from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Supersede
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
@@ -40,9 +41,11 @@ from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, StageContext
 from dreaming.plan.changes import plan_changes
+from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
+from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
 STAGE_ORDER = ("ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write")
@@ -85,6 +88,9 @@ class DreamConfig:
     guard_share: float | None = None
     #: ... once it touches at least this many memories (tiny stores are noisy)
     guard_min: int = 10
+    #: says whether a new memory reads as an instruction to the assistant or the memory
+    #: system (such a dream always waits for review); see ``dreaming.plan.guard``
+    instruction: Callable[[str], bool] = reads_as_instruction
     message: str | None = None
 
 
@@ -215,27 +221,15 @@ def _people(store: Store) -> set[str]:
     return {a for s in store.sessions() if (a := account_of((s.metadata or {}).get("cwd")))}
 
 
-def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any) -> str | None:
-    """Why this dream must wait for review, or ``None``.
-
-    It counts the store memories the dream would retire (merged away,
-    superseded) or whose text it would rewrite.  Moves and new memories do not
-    count: they take nothing away.  A transcript that talks a model into
-    "cleaning up" the store shows up here.
-    """
+def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: DreamConfig, stored: Any,
+                  before_chars: int = 0) -> str | None:
+    """Why this dream must wait for review, or ``None`` (:mod:`dreaming.plan.guard`): a
+    change too large for the store's size (retired, rewritten and added memories
+    weighed by length), or a new memory that reads as an instruction."""
     share = config.guard_share if config.guard_share is not None else float(stored)
-    if share >= 1.0 or before == 0:
-        return None
-    head = {m.id: m for m in working}
-    rewritten = sum(1 for m in plan.upserts if m.id in head and m.content != head[m.id].content)
-    touched = len(plan.retire) + rewritten
-    if touched < config.guard_min or touched <= share * before:
-        return None
-    return (
-        f"guard: this dream would retire or rewrite {touched} of {before} memories ({touched / before:.0%}), "
-        f"more than the {share:.0%} allowed without review; it is left as a candidate: read it with "
-        f"`dreaming diff`, then `dreaming accept` or `dreaming reject` (the share is `dreaming config guard`)"
-    )
+    data = GuardInput(upserts=plan.upserts, retire=plan.retire, head={m.id: m for m in working}, before=before,
+                      before_chars=before_chars)
+    return guard_reason(data, share=share, min_touched=config.guard_min, instruction=config.instruction)
 
 
 def _stage_names(config: DreamConfig, llm: str) -> dict[str, str]:
@@ -264,6 +258,7 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
     return opened
 
 
+@quiet_gc()  # the whole dream: it holds every record it builds until it writes
 def dream(
     store: Store,
     config: DreamConfig = DreamConfig(),
@@ -341,6 +336,11 @@ def dream(
                 candidates.extend(extractor.extract([session], ctx))
                 progress.advance()
 
+        kept = [c for c in candidates if not has_marker(c.memory.content)]
+        if len(kept) < len(candidates):  # "the Slack token is [REDACTED:slack-token]" is noise, not a memory
+            ctx.warn(f"{len(candidates) - len(kept)} candidate memories held a redacted secret and were dropped")
+            candidates = kept
+
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)
         progress.advance(len(candidates))
@@ -411,7 +411,8 @@ def dream(
 
         clock.stage("write")
         review = config.review if config.review is not None else bool(store.get_config("review", False))
-        guard = guard_verdict(plan, working, before, config, store.get_config("guard", DEFAULT_GUARD))
+        guard = guard_verdict(plan, working, before, config, store.get_config("guard", DEFAULT_GUARD),
+                              store.content_chars())
         if guard and not review:
             review = True
             ctx.warn(guard)

@@ -10,40 +10,15 @@ with no better place) get a topic path.
 
 from __future__ import annotations
 
-import re
-
 from dreaming.records import Memory
-from dreaming.text.memory_files import DEFAULT_PATH, slug
+from dreaming.text.memory_files import DEFAULT_PATH, topic_path_of
 from dreaming.text.paths import PathSet
 
 
 def topic_path(memory: Memory) -> str:
     """The topic path for ``memory`` (its own path when it already has one)."""
-    if memory.path and memory.path != DEFAULT_PATH:
-        return memory.path
-    meta = memory.metadata or {}
-    project = meta.get("project")
-    speaker = meta.get("speaker")
-    key = memory.key or ""
-    if memory.kind == "pattern":
-        return "/patterns.md"
-    if memory.kind == "summary":
-        return f"/projects/{slug(project)}/sessions.md" if project else "/sessions/summaries.md"
-    if speaker:
-        return f"/people/{slug(speaker)}.md"
-    if memory.kind == "workaround":
-        parts = key.split(".")
-        command = parts[2] if len(parts) >= 3 and parts[2] else (parts[1] if len(parts) >= 2 else "tools")
-        return f"/tools/{slug(command)}.md"
-    if key.startswith("user.") or re.match(r"^(?:User|The user)\b", memory.content):
-        return "/user/preferences.md" if memory.kind in ("preference", "procedure") else "/user/profile.md"
-    if memory.kind == "procedure":
-        return f"/projects/{slug(project)}/conventions.md" if project else "/procedures.md"
-    if memory.kind == "preference":
-        return "/user/preferences.md"
-    if project:
-        return f"/projects/{slug(project)}/facts.md"
-    return "/facts.md" if memory.kind == "fact" else DEFAULT_PATH
+    return topic_path_of(path=memory.path, kind=memory.kind, key=memory.key, content=memory.content,
+                         metadata=memory.metadata)
 
 
 def best_path(memories: list[Memory]) -> str:

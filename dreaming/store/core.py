@@ -25,10 +25,12 @@ tip's snapshot.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,12 +55,17 @@ from dreaming.records import (
     dumps,
     format_time,
     parse_time,
+    sha256_text,
     utcnow,
 )
 from dreaming.store import closure, schema
 from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
+#: :meth:`Store.related` searches a store holding more states than this with each text's rarest words ...
+RELATED_EXACT_BELOW = 5_000
+#: ... while the states they match add up to at most this many
+RELATED_BUDGET = 300
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
 
 _MEMORY_COLUMNS = (
@@ -114,6 +121,29 @@ def _memory_from_row(row: Sequence[Any]) -> Memory:
         metadata=json.loads(metadata),
         provenance=tuple(Evidence.from_json(e) for e in json.loads(provenance)),
     )
+
+
+def _state_values(mem: Memory) -> tuple[Any, ...]:
+    """A state's stored columns from ``path`` on, as they are written (its
+    id, rid and content hash aside): serialised once per write."""
+    return (
+        mem.path, mem.kind, mem.key, mem.content, format_time(mem.observed_at), format_time(mem.created_at),
+        format_time(mem.first_seen), format_time(mem.last_seen), mem.mentions, dumps(mem.metadata),
+        dumps([e.to_json() for e in mem.provenance]),
+    )
+
+
+def _same_state(row: Sequence[Any] | None, mem: Memory, values: Sequence[Any]) -> bool:
+    """Whether the stored ``row`` (from :meth:`Store._open_states`) holds
+    exactly ``mem``: :meth:`Memory.same_state` without building the stored
+    memory.  Equal columns are equal states; JSON written differently (a
+    float for an int) is compared as data, as ``same_state`` compares it."""
+    if row is None or tuple(row[2:11]) != values[:9]:
+        return False
+    if row[11] == values[9] and row[12] == values[10]:
+        return True
+    stored = [Evidence.from_json(e).to_json() for e in json.loads(row[12])]
+    return json.loads(row[11]) == dict(mem.metadata) and stored == [e.to_json() for e in mem.provenance]
 
 
 def _version_from_row(row: Mapping[str, Any]) -> Version:
@@ -436,6 +466,16 @@ class Store:
             f"SELECT count(*) FROM memory_ranges r WHERE {self._in_version_sql()}", {"v": v}
         ).fetchone()[0])
 
+    def content_chars(self, version: int | None = None) -> int:
+        """The total length of the memories of ``version`` (default HEAD), in characters."""
+        v = self.head if version is None else version
+        row = self.db.conn.execute(
+            f"SELECT sum(length(m.content)) FROM memory_ranges r JOIN memories m ON m.rid = r.rid "
+            f"WHERE {self._in_version_sql()}",
+            {"v": v},
+        ).fetchone()
+        return int(row[0] or 0)
+
     def paths(self, version: int | None = None) -> set[str]:
         """The distinct memory paths of ``version`` (default HEAD)."""
         v = self.head if version is None else version
@@ -524,6 +564,12 @@ class Store:
         terms = fts_terms(query, drop=SEARCH_STOP_WORDS) or fts_terms(query)
         if not terms or limit <= 0:
             return []
+        cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
+        return [(_memory_from_row(row[:-1]), -row[-1]) for row in self._ranked(terms, v, limit, cols)]
+
+    def _ranked(self, terms: Sequence[str], v: int, limit: int, cols: str) -> list[Sequence[Any]]:
+        """``cols`` of the best ``limit`` states of version ``v`` matching any of
+        ``terms``, each row followed by its bm25 score (lower is better)."""
         # A word that stems to a function word ("Ines" -> "in") is looked up
         # in the unstemmed index; the two bm25 scores of a memory are summed.
         exact = [t for t in terms if t not in SEARCH_STOP_WORDS and stems_to_stop_word(t)]
@@ -550,7 +596,6 @@ class Store:
                 )
                 + ") GROUP BY rid ORDER BY score LIMIT :depth"
             )
-        cols = ", ".join(f"m.{c.strip()}" for c in _MEMORY_COLUMNS.split(","))
         depth = max(limit * 4, 50)
         while True:
             rows = self.db.conn.execute(
@@ -567,7 +612,7 @@ class Store:
             if matched < depth:
                 break  # every match was looked at
             depth *= 4
-        return [(_memory_from_row(row[:-1]), -row[-1]) for row in rows]
+        return rows
 
     def last_dream(self) -> Version | None:
         """The newest accepted version a dream wrote."""
@@ -614,16 +659,66 @@ class Store:
             )
         return out
 
-    def related(self, texts: Iterable[str], *, version: int | None = None, per_text: int = 20) -> list[Memory]:
+    def related(
+        self,
+        texts: Iterable[str],
+        *,
+        version: int | None = None,
+        per_text: int = 20,
+        exact_below: int = RELATED_EXACT_BELOW,
+        budget: int = RELATED_BUDGET,
+    ) -> list[Memory]:
         """Memories of ``version`` that share words with any of ``texts``
         (FTS5, bm25, best ``per_text`` each): the neighbourhood a new memory
-        must be compared with, found without reading the whole store."""
-        seen: dict[str, Memory] = {}
-        queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
-        for query in sorted(q for q in queries if q):
-            for memory, _ in self.search(query, version=version, limit=per_text):
-                seen.setdefault(memory.id, memory)
-        return sorted(seen.values(), key=lambda m: m.id)
+        must be compared with, found without reading the whole store.
+
+        bm25 costs a few microseconds for every state a query word matches,
+        and a common word ("service", a first name) matches a tenth of a big
+        store: each search took 0.65 s at 1M.  So a store holding more than
+        ``exact_below`` states (of every version) is searched with each
+        text's rarest words only: in order of how many states hold them,
+        while their postings add up to at most ``budget`` (the rarest word
+        always).  A name or an identifier finds the memories about it; the
+        words every memory shares would only have ranked them below it.
+        Smaller stores are searched with each text's eight longest words, as
+        ``dreaming.testing.oracles.reference_related`` (the test oracle) does.
+        """
+        v = self.head if version is None else version
+        texts = list(texts)
+        states = self.db.conn.execute("SELECT coalesce(max(rid), 0) FROM memories").fetchone()[0]
+        if states <= exact_below:
+            queries = {" ".join(sorted(fts_terms(text), key=lambda t: (-len(t), t))[:8]) for text in texts}
+            seen: dict[str, Memory] = {}
+            for query in sorted(q for q in queries if q):
+                for memory, _ in self.search(query, version=v, limit=per_text):
+                    seen.setdefault(memory.id, memory)
+            return sorted(seen.values(), key=lambda m: m.id)
+        words_of = [fts_terms(text, drop=SEARCH_STOP_WORDS) or fts_terms(text) for text in texts]
+        postings = self._word_postings({w for words in words_of for w in words})
+        bounded: set[tuple[str, ...]] = set()
+        for words in words_of:
+            kept: list[str] = []
+            total = 0
+            for word in sorted(words, key=lambda w: (postings.get(w, 0), w)):
+                total += postings.get(word, 0)
+                if kept and total > budget:
+                    break
+                kept.append(word)
+            if kept:
+                bounded.add(tuple(kept))
+        rids = {row[0] for terms in sorted(bounded) for row in self._ranked(terms, v, per_text, "m.rid, m.id")}
+        return sorted(self.memories_by_rid(rids).values(), key=lambda m: m.id)
+
+    def _word_postings(self, words: Iterable[str]) -> dict[str, int]:
+        """How many states (of every version) hold each word, as written
+        (the unstemmed index's own counts: no scan of its postings)."""
+        conn = self.db.conn
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memories_words_vocab USING fts5vocab(main, memories_words, row)")
+        out: dict[str, int] = {}
+        for chunk in _chunks(sorted(words)):
+            marks = ",".join("?" * len(chunk))
+            out.update(conn.execute(f"SELECT term, doc FROM temp.memories_words_vocab WHERE term IN ({marks})", chunk))
+        return out
 
     # --- writing versions ----------------------------------------------
 
@@ -641,6 +736,77 @@ class Store:
         with self._write() as conn:
             return self._write_version(conn, changeset)
 
+    def _write_version(self, conn: sqlite3.Connection, cs: Changeset) -> Version | None:
+        """Write ``cs`` inside the caller's transaction (see :meth:`write_version`).
+
+        Nothing is read back as records: the tip's states of the upserted
+        ids come as raw rows (:meth:`_open_states`) and each upsert is
+        serialised once, into the row that is compared with the stored one
+        and, when they differ, written (:meth:`_insert_states`).
+        """
+        parent, number = self._begin_version(conn, expected_parent=cs.expected_parent, origin=cs.origin)
+        upsert_ids = [m.id for m in cs.upserts]
+        if len(set(upsert_ids)) != len(upsert_ids):
+            dupes = sorted({i for i in upsert_ids if upsert_ids.count(i) > 1})
+            raise StoreError(f"changeset writes memory {dupes[0]} twice")
+        both = set(upsert_ids) & set(cs.retire)
+        if both:
+            raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
+        size = self._open_count(conn)
+        old = self._open_states(conn, upsert_ids, scan=8 * len(upsert_ids) >= size)
+        referenced = set(cs.retire).union(*(ch.inputs for ch in cs.changes), *(ch.outputs for ch in cs.changes))
+        rid_at_parent: dict[str, int] = {mid: row[0] for mid, row in old.items()}
+        others = referenced - set(old)
+        rid_at_parent.update(self._open_rids(conn, others, scan=8 * len(others) >= size))
+        missing = [i for i in cs.retire if i not in rid_at_parent]
+        if missing:
+            raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
+
+        changed = [(mem, values) for mem, values in ((m, _state_values(m)) for m in cs.upserts)
+                   if not _same_state(old.get(mem.id), mem, values)]
+        closed = [old[mem.id][0] for mem, _ in changed if mem.id in old] + [rid_at_parent[mid] for mid in cs.retire]
+        consumes = cs.consume_through is not None and self._count_consumable(
+            conn, cs.consume_through, cs.consume_sessions) > 0
+        if not changed and not closed and not consumes:
+            return None
+
+        written = self._insert_states(conn, changed, number)
+        self._close_ranges(conn, closed, number)
+        retired = set(cs.retire)
+
+        def out_rid(mid: str) -> int:
+            if mid in written:
+                return written[mid]
+            if mid in rid_at_parent and mid not in retired:
+                return rid_at_parent[mid]
+            raise StoreError(f"change cites output {mid}, which is not in the new version")
+
+        def in_rid(mid: str) -> int:
+            if mid not in rid_at_parent:
+                raise StoreError(f"change cites input {mid}, which is not in version {parent}")
+            return rid_at_parent[mid]
+
+        change_rows = [
+            (number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
+             dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
+             ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)))
+            for seq, ch in enumerate(cs.changes, start=1)
+        ]
+        self._insert_changes(conn, change_rows)
+        consumed = 0
+        if cs.consume_through is not None:
+            consumed = self._consume(conn, number, cs.consume_through, cs.consume_sessions)
+        replaced = sum(1 for mem, _ in changed if mem.id in old)
+        counts = {
+            "written": len(changed),
+            "added": len(changed) - replaced,
+            "updated": replaced,
+            "retired": len(cs.retire),
+            "changes": len(change_rows),
+            "turns_consumed": consumed,
+        }
+        return self._finish_version(conn, number, parent, cs.status, cs.origin, cs.message, cs.run_id, counts)
+
     def _check_fence(self, conn: sqlite3.Connection) -> None:
         """Inside a write: refuse when this connection writes under a dream
         lock (``fence``) that another process has taken over."""
@@ -653,11 +819,12 @@ class Store:
                     f"nothing was written"
                 )
 
-    def _write_version(
-        self, conn: sqlite3.Connection, cs: Changeset, *, known: Mapping[str, Memory] | None = None
-    ) -> Version | None:
-        """``known``: states of the upserted ids at HEAD that the caller has
-        already looked up (``import_memories``), so they are not read twice."""
+    def _begin_version(
+        self, conn: sqlite3.Connection, *, expected_parent: int | None = None, origin: str = "import"
+    ) -> tuple[int, int]:
+        """(parent, number) of the version about to be written, after the checks
+        every write makes: the dream lock's fence, no candidate awaiting
+        review, and HEAD still the version the writer read (``expected_parent``)."""
         self._check_fence(conn)
         pending = self.candidate()
         if pending is not None:
@@ -666,131 +833,107 @@ class Store:
                 f"run `dreaming accept {pending.number}` or `dreaming reject {pending.number}` first"
             )
         parent = self.head
-        if cs.expected_parent is not None and parent != cs.expected_parent:
+        if expected_parent is not None and parent != expected_parent:
             raise StaleParent(
-                f"HEAD moved from version {cs.expected_parent} to {parent} while this "
-                f"{'dream' if cs.origin == 'dream' else cs.origin} ran (another command wrote a version); "
+                f"HEAD moved from version {expected_parent} to {parent} while this "
+                f"{'dream' if origin == 'dream' else origin} ran (another command wrote a version); "
                 f"nothing was written: run it again"
             )
         number = (conn.execute("SELECT max(number) FROM versions").fetchone()[0] or 0) + 1
-        upsert_ids = [m.id for m in cs.upserts]
-        if len(set(upsert_ids)) != len(upsert_ids):
-            dupes = sorted({i for i in upsert_ids if upsert_ids.count(i) > 1})
-            raise StoreError(f"changeset writes memory {dupes[0]} twice")
-        both = set(upsert_ids) & set(cs.retire)
-        if both:
-            raise StoreError(f"changeset both writes and retires memory {sorted(both)[0]}")
-        referenced = set(cs.retire) | (set() if known is not None else set(upsert_ids))
-        for ch in cs.changes:
-            referenced.update(ch.inputs)
-            referenced.update(ch.outputs)
-        if known is not None:
-            referenced -= set(upsert_ids)
-        current = self.current(referenced, version=parent)
-        if known is not None:
-            current.update(known)
-        missing = [i for i in cs.retire if i not in current]
-        if missing:
-            raise StoreError(f"cannot retire {missing[0]}: it is not in version {parent}")
+        return parent, number
 
+    def _finish_version(
+        self, conn: sqlite3.Connection, number: int, parent: int, status: str, origin: str, message: str,
+        run_id: str | None, counts: Mapping[str, int],
+    ) -> Version:
+        total = self._open_count(conn)
         now = format_time(utcnow())
-        new_rows: list[tuple[Any, ...]] = []
-        new_states: list[Memory] = []
-        closed: list[int] = []
-        for mem in cs.upserts:
-            old = current.get(mem.id)
-            if old is not None and old.same_state(mem):
-                continue
-            if old is not None:
-                closed.append(old.rid)  # type: ignore[arg-type]
-            new_states.append(mem)
-        for mid in cs.retire:
-            closed.append(current[mid].rid)  # type: ignore[arg-type]
+        conn.execute(
+            "INSERT INTO versions (number, parent, status, origin, created_at, decided_at, message, run_id, counts) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [number, parent, status, origin, now, now if status == "accepted" else None, message, run_id,
+             dumps({"memories": total, **counts})],
+        )
+        if run_id is not None:
+            conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, run_id])
+        return self.version(number)
 
-        through = cs.consume_through
-        consumes = False
-        if through is not None:
-            consumes = self._count_consumable(conn, through, cs.consume_sessions) > 0
-        if not new_states and not closed and not consumes:
-            return None
+    @staticmethod
+    def _open_count(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0])
 
-        next_rid = (conn.execute("SELECT max(rid) FROM memories").fetchone()[0] or 0) + 1
-        written: dict[str, int] = {}
-        for offset, mem in enumerate(new_states):
-            rid = next_rid + offset
-            written[mem.id] = rid
-            new_rows.append(
-                (
-                    rid, mem.id, mem.path, mem.kind, mem.key, mem.content, mem.content_sha256,
-                    format_time(mem.observed_at), format_time(mem.created_at), format_time(mem.first_seen),
-                    format_time(mem.last_seen), mem.mentions, dumps(mem.metadata),
-                    dumps([e.to_json() for e in mem.provenance]), number,
-                )
+    @staticmethod
+    def _open_states(conn: sqlite3.Connection, ids: Collection[str], *, scan: bool) -> dict[str, tuple[Any, ...]]:
+        """The tip's states of ``ids`` as raw rows (rid, id, then
+        :func:`_state_values`' columns as stored): nothing is parsed."""
+        cols = "m.rid, m.id, m.path, m.kind, m.key, m.content, m.observed_at, m.created_at, m.first_seen, " \
+               "m.last_seen, m.mentions, m.metadata, m.provenance"
+        return {row[1]: tuple(row) for row in Store._open_lookup(conn, ids, cols, scan=scan)}
+
+    @staticmethod
+    def _open_rids(conn: sqlite3.Connection, ids: Collection[str], *, scan: bool) -> dict[str, int]:
+        return {row[1]: row[0] for row in Store._open_lookup(conn, ids, "m.rid, m.id", scan=scan)}
+
+    @staticmethod
+    def _open_lookup(conn: sqlite3.Connection, ids: Collection[str], cols: str, *, scan: bool) -> Iterator[Sequence[Any]]:
+        """``cols`` (``m.rid, m.id`` first) of the tip's states of ``ids``:
+        with ``scan`` (most of the store is wanted) one pass over the open
+        states, else an index look-up per id (memories first: the planner
+        would otherwise walk every open range for each chunk)."""
+        if not ids:
+            return
+        if scan:
+            wanted = ids if isinstance(ids, (set, frozenset, dict)) else set(ids)
+            for row in conn.execute(
+                f"SELECT {cols} FROM memory_ranges r JOIN memories m ON m.rid = r.rid WHERE r.valid_to IS NULL"
+            ):
+                if row[1] in wanted:
+                    yield row
+            return
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            yield from conn.execute(
+                f"SELECT {cols} FROM memories m CROSS JOIN memory_ranges r ON r.rid = m.rid "
+                f"WHERE m.id IN ({marks}) AND r.valid_to IS NULL",
+                chunk,
             )
+
+    def _insert_states(
+        self, conn: sqlite3.Connection, states: Sequence[tuple[Memory, tuple[Any, ...]]], number: int
+    ) -> dict[str, int]:
+        """Write new memory states, index them and open their ranges in
+        ``number``; returns each one's rid.
+
+        Every state a version adds passes through here exactly once (dreams,
+        imports, edits), with its values already serialised
+        (:func:`_state_values`): data derived from a state - an embedding of
+        its content, say - is computed here, once per state, and stored
+        keyed by the state's rid (rows are immutable, so it never goes stale).
+        """
+        next_rid = (conn.execute("SELECT max(rid) FROM memories").fetchone()[0] or 0) + 1
+        rows = [
+            (next_rid + offset, mem.id, *values[:4], mem.content_sha256, *values[4:], number)
+            for offset, (mem, values) in enumerate(states)
+        ]
         conn.executemany(
             "INSERT INTO memories (rid, id, path, kind, key, content, content_sha256, observed_at, created_at, "
             "first_seen, last_seen, mentions, metadata, provenance, written_in) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            new_rows,
+            rows,
         )
-        fts_rows = [(r[0], r[5], r[2], r[4]) for r in new_rows]
+        fts_rows = [(r[0], r[5], r[2], r[4]) for r in rows]
         conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
-        self._open_ranges(conn, [r[0] for r in new_rows], number)
-        self._close_ranges(conn, closed, number)
+        self._open_ranges(conn, [r[0] for r in rows], number)
+        return {r[1]: r[0] for r in rows}
 
-        after_ids = set(current) - set(cs.retire)
-        after_ids |= set(written)
-
-        def out_rid(mid: str) -> int:
-            if mid in written:
-                return written[mid]
-            if mid in current and mid not in cs.retire:
-                return current[mid].rid  # type: ignore[return-value]
-            raise StoreError(f"change cites output {mid}, which is not in the new version")
-
-        def in_rid(mid: str) -> int:
-            if mid not in current:
-                raise StoreError(f"change cites input {mid}, which is not in version {parent}")
-            return current[mid].rid  # type: ignore[return-value]
-
-        change_rows = []
-        for seq, ch in enumerate(cs.changes, start=1):
-            change_rows.append(
-                (
-                    number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
-                    dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
-                    ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)),
-                )
-            )
+    @staticmethod
+    def _insert_changes(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         conn.executemany(
             "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, details) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            change_rows,
+            rows,
         )
-        consumed = 0
-        if through is not None:
-            consumed = self._consume(conn, number, through, cs.consume_sessions)
-        total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
-        replaced = sum(1 for m in new_states if m.id in current)
-        counts = {
-            "memories": total,
-            "written": len(new_states),
-            "added": len(new_states) - replaced,
-            "updated": replaced,
-            "retired": len(cs.retire),
-            "changes": len(change_rows),
-            "turns_consumed": consumed,
-        }
-        decided = now if cs.status == "accepted" else None
-        conn.execute(
-            "INSERT INTO versions (number, parent, status, origin, created_at, decided_at, message, run_id, counts) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [number, parent, cs.status, cs.origin, now, decided, cs.message, cs.run_id, dumps(counts)],
-        )
-        if cs.run_id is not None:
-            conn.execute("UPDATE runs SET version = ? WHERE id = ?", [number, cs.run_id])
-        return self.version(number)
 
     @staticmethod
     def _open_ranges(conn: sqlite3.Connection, rids: Sequence[int], version: int) -> None:
@@ -1207,7 +1350,7 @@ class Store:
     # --- imports -------------------------------------------------------
 
     def import_memories(
-        self, memories: Sequence[Memory], *, message: str = "", explicit_created: Iterable[str] = ()
+        self, memories: Iterable[Memory], *, message: str = "", explicit_created: Iterable[str] = ()
     ) -> Version | None:
         """Add ``memories`` to HEAD as a new accepted version.
 
@@ -1217,30 +1360,69 @@ class Store:
         keep the created_at of the memory they replace.
         """
         keep_created = set(explicit_created)
+        return self.import_stream(((m, m.id in keep_created) for m in memories), message=message)
+
+    def import_stream(
+        self, items: Iterable[tuple[Memory, bool]], *, message: str = "", batch_size: int = 5000
+    ) -> Version | None:
+        """:meth:`import_memories` for a stream of (memory, created_at given)
+        pairs, written ``batch_size`` at a time inside one transaction: a file
+        of a million memories never sits in memory, and an exception from
+        ``items`` (a bad line found late) rolls everything back.  Returns
+        ``None`` when every memory was already there as it is."""
         with self._write() as conn:
-            existing = self.current([m.id for m in memories], version=self.head)
-            upserts: list[Memory] = []
-            changes: list[Change] = []
-            for mem in memories:
-                old = existing.get(mem.id)
-                if old is not None and mem.id not in keep_created:
-                    mem = mem.replace(created_at=old.created_at)
-                if old is not None and old.same_state(mem):
-                    continue
-                upserts.append(mem)
-                source = next((e.source for e in mem.provenance if e.source), None)
-                where = f" from {source}" if source else ""
-                changes.append(
-                    Change(
-                        op="update" if old is not None else "add",
-                        inputs=(mem.id,) if old is not None else (),
-                        outputs=(mem.id,),
-                        reason=("re-imported with new content" if old is not None else "imported") + where,
-                        evidence=tuple(e for e in mem.provenance if e.source),
-                    )
-                )
-            cs = Changeset(upserts=tuple(upserts), changes=tuple(changes), message=message, origin="import")
-            return self._write_version(conn, cs, known=existing)
+            parent, number = self._begin_version(conn)
+            seen: set[str] = set()
+            seq = written = replaced = 0
+            batch: list[tuple[Memory, bool]] = []
+            for item in itertools.chain(items, [None]):
+                if item is not None:
+                    if item[0].id in seen:
+                        raise StoreError(f"changeset writes memory {item[0].id} twice")
+                    seen.add(item[0].id)
+                    batch.append(item)
+                    if len(batch) < batch_size:
+                        continue
+                rows = self._import_batch(conn, batch, number, seq)
+                seq += len(rows)
+                written += len(rows)
+                replaced += sum(1 for r in rows if r[3] != "[]")
+                batch.clear()
+            if not written:
+                return None
+            counts = {"written": written, "added": written - replaced, "updated": replaced, "retired": 0,
+                      "changes": seq, "turns_consumed": 0}
+            return self._finish_version(conn, number, parent, "accepted", "import", message, None, counts)
+
+    def _import_batch(
+        self, conn: sqlite3.Connection, batch: Sequence[tuple[Memory, bool]], number: int, seq: int
+    ) -> list[tuple[Any, ...]]:
+        """Write one batch of an import; returns the change rows it wrote."""
+        old = self._open_states(conn, [m.id for m, _ in batch], scan=False)
+        changed = []
+        for mem, explicit in batch:
+            row = old.get(mem.id)
+            if row is not None and not explicit:
+                mem = mem.replace(created_at=parse_time(row[7]))
+            values = _state_values(mem)
+            if not _same_state(row, mem, values):
+                changed.append((mem, values))
+        written = self._insert_states(conn, changed, number)
+        self._close_ranges(conn, [old[m.id][0] for m, _ in changed if m.id in old], number)
+        rows = []
+        for offset, (mem, _) in enumerate(changed, start=seq + 1):
+            before = old.get(mem.id)
+            source = next((e.source for e in mem.provenance if e.source), None)
+            where = f" from {source}" if source else ""
+            reason = ("re-imported with new content" if before is not None else "imported") + where
+            rows.append(
+                (number, offset, "update" if before is not None else "add",
+                 dumps([mem.id] if before is not None else []), dumps([mem.id]),
+                 dumps([before[0]] if before is not None else []), dumps([written[mem.id]]),
+                 reason, None, dumps([e.to_json() for e in mem.provenance if e.source]), "{}")
+            )
+        self._insert_changes(conn, rows)
+        return rows
 
     # --- transcripts -----------------------------------------------------
 
@@ -1537,6 +1719,96 @@ class Store:
         with self._write() as conn:
             return conn.execute("DELETE FROM dream_lock WHERE name = 'dream' AND token = ?", [token]).rowcount == 1
 
+    # --- purge -------------------------------------------------------------
+
+    def purge(
+        self, *, memory_ids: Sequence[str] = (), texts: Sequence[str] = (), pattern: re.Pattern[str] | None = None
+    ) -> dict[str, int]:
+        """Erase secrets for good: the memories ``memory_ids`` (every state;
+        they leave the tip in a new version), every occurrence of ``texts``
+        and of ``pattern``, from every memory state, change, quote, turn,
+        session, version message and full-text index, replaced by
+        ``[PURGED]``; then the file is rewritten (``secure_delete``, FTS
+        merged, ``VACUUM``, WAL truncated) so no old page keeps them.  The
+        ``purges`` table records that a purge happened and how many rows it
+        rewrote, never what.  Returns those counts per table."""
+        self.db.conn.execute("PRAGMA secure_delete = ON")
+        with self._write() as conn:
+            self._check_fence(conn)
+            erase = list(texts)
+            if memory_ids:
+                erase += self._retire_for_purge(conn, memory_ids)
+            sub = _purger([t for t in erase if t], pattern)
+            counts = {"memories": self._purge_memories(conn, sub)}
+            for table, key, columns in _PURGED_COLUMNS:
+                counts[table] = self._purge_table(conn, table, key, columns, sub)
+            for index in ("memories_fts", "memories_words"):
+                conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+            how = "+".join(h for h, used in (("id", memory_ids), ("text", texts), ("pattern", pattern)) if used)
+            conn.execute("INSERT INTO purges (at, how, counts) VALUES (?, ?, ?)",
+                         [format_time(utcnow()), how, dumps(counts)])
+        self.db.conn.execute("VACUUM")
+        self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts
+
+    def _retire_for_purge(self, conn: sqlite3.Connection, memory_ids: Sequence[str]) -> list[str]:
+        """The texts of every state of ``memory_ids`` (to erase); those at the
+        tip leave it in a new version."""
+        marks = ",".join("?" * len(memory_ids))
+        found = list(conn.execute(f"SELECT id, content FROM memories WHERE id IN ({marks})", list(memory_ids)))
+        missing = sorted(set(memory_ids) - {row[0] for row in found})
+        if missing:
+            raise StoreError(f"no memory with id {missing[0]!r} in this store (ids are shown by `dreaming show --json`)")
+        at_tip = sorted(set(self.current(memory_ids, version=self.head)))
+        if at_tip:
+            changes = tuple(Change(op="remove", inputs=(mid,), reason="purged") for mid in at_tip)
+            self._write_version(conn, Changeset(retire=tuple(at_tip), changes=changes, message="purge", origin="purge"))
+        return sorted({row[1] for row in found}, key=len, reverse=True)
+
+    @staticmethod
+    def _purge_memories(conn: sqlite3.Connection, sub: Callable[[Any], Any]) -> int:
+        """Memory states (and both full-text indexes, which need the old values to forget them)."""
+        rows = list(conn.execute("SELECT rid, content, path, key, metadata, provenance FROM memories"))
+        changed = 0
+        for rid, content, path, key, metadata, provenance in rows:
+            new = (sub(content), sub(path), sub(key), _sub_json(metadata, sub), _sub_json(provenance, sub))
+            if new == (content, path, key, metadata, provenance):
+                continue
+            changed += 1
+            for index in ("memories_fts", "memories_words"):
+                conn.execute(f"INSERT INTO {index}({index}, rowid, content, path, key) VALUES ('delete', ?, ?, ?, ?)",
+                             [rid, content, path, key])
+                conn.execute(f"INSERT INTO {index}(rowid, content, path, key) VALUES (?, ?, ?, ?)",
+                             [rid, new[0], new[1], new[2]])
+            conn.execute(
+                "UPDATE memories SET content = ?, path = ?, key = ?, metadata = ?, provenance = ?, content_sha256 = ? "
+                "WHERE rid = ?",
+                [*new, sha256_text(new[0]), rid],
+            )
+        return changed
+
+    @staticmethod
+    def _purge_table(
+        conn: sqlite3.Connection, table: str, key: str, columns: Sequence[tuple[str, bool]], sub: Callable[[Any], Any]
+    ) -> int:
+        names = ", ".join(c for c, _ in columns)
+        changed = 0
+        for row in list(conn.execute(f"SELECT {key}, {names} FROM {table}")):
+            old = row[1:]
+            new = [(_sub_json(v, sub) if is_json else sub(v)) for v, (_, is_json) in zip(old, columns)]
+            if list(old) != new:
+                changed += 1
+                sets = ", ".join(f"{c} = ?" for c, _ in columns)
+                conn.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", [*new, row[0]])
+        return changed
+
+    def purges(self) -> list[dict[str, Any]]:
+        """When purges happened and how much each rewrote (never what)."""
+        return [
+            {"at": at, "how": how, "counts": json.loads(counts)}
+            for at, how, counts in self.db.conn.execute("SELECT at, how, counts FROM purges ORDER BY seq")
+        ]
+
     # --- runs and config -----------------------------------------------
 
     def save_run(self, run: Run) -> None:
@@ -1654,6 +1926,51 @@ class Store:
         }
 
 
+
+
+PURGED = "[PURGED]"
+#: (table, key column, [(column, holds JSON)]) that purge rewrites besides the memories
+_PURGED_COLUMNS: tuple[tuple[str, str, tuple[tuple[str, bool], ...]], ...] = (
+    ("changes", "id", (("reason", False), ("evidence", True), ("details", True))),
+    ("turns", "pk", (("text", False), ("tool_calls", True), ("metadata", True))),
+    ("sessions", "id", (("metadata", True),)),
+    ("versions", "number", (("message", False),)),
+    ("runs", "id", (("error", False),)),
+)
+
+
+def _purger(texts: Sequence[str], pattern: re.Pattern[str] | None) -> Callable[[Any], Any]:
+    """A function replacing every ``texts`` and ``pattern`` match in a string by ``[PURGED]``."""
+    ordered = sorted(set(texts), key=len, reverse=True)
+
+    def sub(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for text in ordered:
+            if text in value:
+                value = value.replace(text, PURGED)
+        return pattern.sub(PURGED, value) if pattern is not None else value
+
+    return sub
+
+
+def _sub_json(raw: Any, sub: Callable[[Any], Any]) -> Any:
+    """A JSON column with ``sub`` applied to every string (keys too)."""
+    if not isinstance(raw, str) or not raw:
+        return raw
+    data = json.loads(raw)
+    new = _walk(data, sub)
+    return raw if new == data else dumps(new)
+
+
+def _walk(value: Any, sub: Callable[[Any], Any]) -> Any:
+    if isinstance(value, str):
+        return sub(value)
+    if isinstance(value, list):
+        return [_walk(v, sub) for v in value]
+    if isinstance(value, dict):
+        return {sub(k): _walk(v, sub) for k, v in value.items()}
+    return value
 
 
 def fts_terms(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:

@@ -5,7 +5,8 @@ Formats
 ``jsonl``
     One JSON object per line.  ``content`` is required; ``id``, ``path``,
     ``kind``, ``key``, ``observed_at`` (ISO 8601), ``source`` and ``metadata``
-    are optional, and the fields ``dreaming export`` writes (``created_at``,
+    are optional (a memory without a path is filed under its topic path, see
+    ``dreaming.plan.reorganise``), and the fields ``dreaming export`` writes (``created_at``,
     ``first_seen``, ``last_seen``, ``mentions``, ``content_sha256``,
     ``provenance``) are accepted so that an export imports back unchanged.
     Unknown fields are an error (a typo should not silently lose data).
@@ -31,12 +32,13 @@ Readers are pure apart from reading the file they are given; they return
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,8 +47,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
-from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries
+from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries, topic_path_of
 from dreaming.text.paths import folder_conflict
+from dreaming.text.redact import Redactor
 from dreaming.text.unicode import fix_value
 
 if TYPE_CHECKING:
@@ -73,6 +76,8 @@ class ImportedMemory:
     #: True when the file gave ``created_at`` (otherwise a re-import keeps
     #: the stored memory's creation time)
     explicit_created: bool = False
+    #: secrets replaced by a ``[REDACTED:kind]`` marker in it
+    redacted: int = 0
 
 
 # --- paths -----------------------------------------------------------------
@@ -127,7 +132,7 @@ def memory_from_json(
     mem_id = text_field("id")
     if mem_id is not None and not _ID_RE.match(mem_id):
         raise InputError(f"invalid id {mem_id!r}: use letters, digits and _.:- only", location=location)
-    path = normalise_path(data["path"], location=location) if data.get("path") is not None else DEFAULT_PATH
+    path = normalise_path(data["path"], location=location) if data.get("path") is not None else None
     kind = text_field("kind") or "fact"
     key = text_field("key") or None
     observed_at = time_field("observed_at")
@@ -162,6 +167,13 @@ def memory_from_json(
         # so importing a file twice adds nothing.  The id's time part is the
         # entry's own time when it has one (ids then sort by it).
         mem_id = _seeded_id(id_seed[0], id_seed[1], content, observed_at or created_at or _EPOCH)
+    redactor = Redactor()  # an imported file is text entering the store like a transcript
+    content = redactor.text(content)
+    key = redactor.text(key) if key else key
+    metadata = redactor.value(metadata)
+    if path is None:
+        # filed under its topic path at once, so that the first dream need not move it (a new state per memory)
+        path = topic_path_of(path=None, kind=kind, key=key, content=content, metadata=metadata)
     memory = Memory(
         id=mem_id,
         content=content,
@@ -176,7 +188,8 @@ def memory_from_json(
         metadata=metadata,
         provenance=provenance,
     )
-    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None)
+    return ImportedMemory(memory=memory, location=location, explicit_created=created_at is not None,
+                          redacted=redactor.count)
 
 
 def _bad_evidence() -> Evidence:
@@ -185,14 +198,24 @@ def _bad_evidence() -> Evidence:
 
 def read_jsonl(path: Path) -> list[ImportedMemory]:
     """Read a JSONL memory file; the first bad line raises ``InputError``."""
-    out: list[ImportedMemory] = []
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: Path) -> Iterator[ImportedMemory]:
+    """The memories of a JSONL file one by one, as they are read.
+
+    Past the first bad line nothing more is yielded, but the file is read
+    to its end so that the ``InputError`` raised there (naming the first
+    bad line) says how many more there are; a caller writing as it reads
+    rolls back on it.
+    """
     name = path.name
     errors: list[InputError] = []
     try:
         handle = path.open("rb")
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
-    seen_ids: dict[str, str] = {}
+    seen_ids: dict[str, int] = {}
     with handle:
         for lineno, raw in enumerate(handle, start=1):
             location = f"{path}:{lineno}"
@@ -218,15 +241,13 @@ def read_jsonl(path: Path) -> list[ImportedMemory]:
             except InputError as err:
                 errors.append(err)
                 continue
-            if item.memory.id in seen_ids:
-                errors.append(
-                    InputError(f"id {item.memory.id!r} already used at {seen_ids[item.memory.id]}", location=location)
-                )
+            first = seen_ids.setdefault(item.memory.id, lineno)
+            if first != lineno:
+                errors.append(InputError(f"id {item.memory.id!r} already used at {path}:{first}", location=location))
                 continue
-            seen_ids[item.memory.id] = location
-            out.append(item)
+            if not errors:
+                yield item
     _raise_first(errors)
-    return out
 
 
 def _raise_first(errors: Sequence[InputError]) -> None:
@@ -418,13 +439,25 @@ def _title(path: str) -> str:
     return stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Notes"
 
 
+def _sort_group(mems: list[Memory]) -> list[Memory]:
+    mems.sort(key=lambda m: (m.kind, m.key or "", m.content, m.id))
+    return mems
+
+
 def _by_path(memories: Iterable[Memory]) -> dict[str, list[Memory]]:
     groups: dict[str, list[Memory]] = {}
     for mem in memories:
         groups.setdefault(mem.path, []).append(mem)
     for mems in groups.values():
-        mems.sort(key=lambda m: (m.kind, m.key or "", m.content, m.id))
+        _sort_group(mems)
     return dict(sorted(groups.items()))
+
+
+def _path_runs(memories: Iterable[Memory]) -> Iterator[tuple[str, list[Memory]]]:
+    """:func:`_by_path`'s groups, in its order, from memories already ordered
+    by path (``Store.iter_snapshot``): one path's memories in memory at a time."""
+    for path, run in itertools.groupby(memories, key=lambda m: m.path):
+        yield path, _sort_group(list(run))
 
 
 def render_jsonl(memories: Iterable[Memory], out: TextIO) -> int:
@@ -435,30 +468,30 @@ def render_jsonl(memories: Iterable[Memory], out: TextIO) -> int:
     return n
 
 
+def _markdown_lines(groups: Iterable[tuple[str, list[Memory]]], *, version: int, title: str) -> Iterator[str]:
+    yield from (f"# {title}", "", f"<!-- exported by dreaming from version {version}; one bullet per memory -->", "")
+    for path, mems in groups:
+        yield f"## {path}"
+        yield ""
+        yield from (_bullet(m, with_meta=True) for m in mems)
+        yield ""
+
+
 def render_markdown(memories: Iterable[Memory], *, version: int, title: str = "Memory") -> str:
-    groups = _by_path(memories)
-    parts = [f"# {title}", "", f"<!-- exported by dreaming from version {version}; one bullet per memory -->", ""]
-    for path, mems in groups.items():
-        parts.append(f"## {path}")
-        parts.append("")
-        parts.extend(_bullet(m, with_meta=True) for m in mems)
-        parts.append("")
-    return "\n".join(parts)
+    return "\n".join(_markdown_lines(_by_path(memories).items(), version=version, title=title))
 
 
-def render_memory_dir(memories: Iterable[Memory], *, version: int) -> dict[str, str]:
-    """``{relative file path: text}`` for a memory directory, with ``_index.md``."""
-    groups = _by_path(memories)
-    files: dict[str, str] = {}
+def _memory_dir_files(groups: Iterable[tuple[str, list[Memory]]], *, version: int) -> Iterator[tuple[str, str]]:
+    """(relative file path, text) of each topic file, then ``_index.md``."""
     index = ["# Memory index", "", f"<!-- exported by dreaming from version {version} -->", ""]
     tree: dict[str, list[str]] = {}
-    for path, mems in groups.items():
+    for path, mems in groups:
         rel = path.lstrip("/")
         if rel == INDEX_FILE:
             rel = "_index-notes.md"
         body = [f"# {_title(path)}", ""]
         body.extend(_bullet(m, with_meta=True) for m in mems)
-        files[rel] = "\n".join(body) + "\n"
+        yield rel, "\n".join(body) + "\n"
         folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
         kinds = sorted({m.kind for m in mems})
         tree.setdefault(folder, []).append(
@@ -469,8 +502,12 @@ def render_memory_dir(memories: Iterable[Memory], *, version: int) -> dict[str, 
         index.append("")
         index.extend(tree[folder])
         index.append("")
-    files[INDEX_FILE] = "\n".join(index)
-    return files
+    yield INDEX_FILE, "\n".join(index)
+
+
+def render_memory_dir(memories: Iterable[Memory], *, version: int) -> dict[str, str]:
+    """``{relative file path: text}`` for a memory directory, with ``_index.md``."""
+    return dict(_memory_dir_files(_by_path(memories).items(), version=version))
 
 
 #: modes of what an export or a store creates: only the owner reads memories
@@ -478,14 +515,18 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 
 
-def atomic_write_text(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` (mode 0600) through a temporary file and a
-    rename (a symlink at ``target`` is replaced, never followed)."""
+def atomic_write_text(target: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces, as they come) to ``target`` (mode 0600)
+    through a temporary file and a rename (a symlink at ``target`` is
+    replaced, never followed)."""
     target.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -522,22 +563,28 @@ def stale_export_temps(out: Path) -> list[Path]:
     return sorted(p for p in parent.glob(f".{out.name}.*") if p.is_dir() and not p.is_symlink())
 
 
-def write_memory_dir(files: dict[str, str], out: Path, *, force: bool = False) -> Path | None:
-    """Write a memory directory; an existing non-empty ``out`` needs ``force``
-    and is kept as ``out.bak-<time>`` (returned), never overwritten.  Every
-    file is created 0600 inside a 0700 folder, checked to lie inside it."""
+def write_memory_dir(
+    files: Mapping[str, str] | Iterable[tuple[str, str]], out: Path, *, force: bool = False
+) -> Path | None:
+    """Write a memory directory (files as they come); an existing non-empty
+    ``out`` needs ``force`` and is kept as ``out.bak-<time>`` (returned),
+    never overwritten.  Every file is created 0600 inside a 0700 folder,
+    checked to lie inside it.  The paths of a ``Mapping`` are checked here
+    for a file that would also be a folder; a caller streaming the files
+    checks their paths first."""
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a directory", location=str(out))
     nonempty = out.is_dir() and any(out.iterdir())
     if nonempty and not force:
         raise InputError("directory is not empty; choose a new directory or pass --force", location=str(out))
-    check_paths("/" + rel for rel in files)
+    if isinstance(files, Mapping):
+        check_paths("/" + rel for rel in files)
     out.parent.mkdir(parents=True, exist_ok=True)
     for old in stale_export_temps(out):  # left by an export that was killed
         shutil.rmtree(old, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))  # mkdtemp: 0700
     try:
-        for rel, text in files.items():
+        for rel, text in (files.items() if isinstance(files, Mapping) else files):
             target = _safe_target(tmp, rel)
             target.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
             _write_new_file(_safe_target(tmp, rel), text)
@@ -559,6 +606,8 @@ def write_memory_dir(files: dict[str, str], out: Path, *, force: bool = False) -
 class ImportResult:
     read: int
     version: Version | None
+    #: secrets replaced by a marker before anything was stored
+    redacted: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -569,15 +618,33 @@ class ImportResult:
 
 def import_file(store: Store, path: Path, *, fmt: str | None = None, message: str | None = None) -> ImportResult:
     """Read ``path`` and add its memories to ``store`` as one accepted version
-    (``version`` is ``None`` when the store already held all of them)."""
-    items = read_memories(path, fmt)
-    check_paths(store.paths() | {i.memory.path for i in items}, location=str(path))
+    (``version`` is ``None`` when the store already held all of them).  A
+    JSONL file is written as it is read, in one transaction: its paths are
+    checked once all are known, before that transaction commits."""
+    message = message or f"import {path.name}"
+    if path.exists() and not path.is_dir() and (fmt or detect_format(path)) == "jsonl":
+        read = redacted = 0
+        paths: set[str] = set()
+
+        def items() -> Iterator[tuple[Memory, bool]]:
+            nonlocal read, redacted
+            for item in iter_jsonl(path):
+                read += 1
+                redacted += item.redacted
+                paths.add(item.memory.path)
+                yield item.memory, item.explicit_created
+            check_paths(store.paths() | paths, location=str(path))
+
+        version = store.import_stream(items(), message=message)
+        return ImportResult(read=read, version=version, redacted=redacted)
+    found = read_memories(path, fmt)
+    check_paths(store.paths() | {i.memory.path for i in found}, location=str(path))
     version = store.import_memories(
-        [i.memory for i in items],
-        message=message or f"import {path.name}",
-        explicit_created=[i.memory.id for i in items if i.explicit_created],
+        [i.memory for i in found],
+        message=message,
+        explicit_created=[i.memory.id for i in found if i.explicit_created],
     )
-    return ImportResult(read=len(items), version=version)
+    return ImportResult(read=len(found), version=version, redacted=sum(i.redacted for i in found))
 
 
 def export_format_for(out: Path) -> str:
@@ -595,7 +662,7 @@ class ExportResult:
     backup: Path | None = None
 
 
-def _replace_keeping(out: Path, text: str, backup: Path | None) -> None:
+def _replace_keeping(out: Path, text: str | Iterable[str], backup: Path | None) -> None:
     """Write ``out``; an existing file is first kept as ``backup`` (a hard link, so
     ``out`` is never missing)."""
     if backup is not None:
@@ -621,24 +688,31 @@ def export_file(
     if fmt not in _FOLDERS and out.exists() and not force:
         raise InputError("file exists; choose a new file or pass --force (the old one is kept as a backup)",
                          location=str(out))
-    memories = store.snapshot(v)
+    store.count(v)  # an unknown version is refused before anything is written
     if fmt not in _FOLDERS and out.exists():
         backup = out.with_name(f"{out.name}.bak-{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
-    if fmt == "jsonl":
-        import io
+    count = 0
 
-        buf = io.StringIO()
-        render_jsonl(memories, buf)
-        _replace_keeping(out, buf.getvalue(), backup)
+    def counted() -> Iterator[Memory]:  # the version's memories as they are read, in path order
+        nonlocal count
+        for mem in store.iter_snapshot(v):
+            count += 1
+            yield mem
+
+    if fmt == "jsonl":
+        rows = (json.dumps(m.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for m in counted())
+        _replace_keeping(out, rows, backup)
     elif fmt == "markdown":
-        _replace_keeping(out, render_markdown(memories, version=v), backup)
+        lines = _markdown_lines(_path_runs(counted()), version=v, title="Memory")
+        _replace_keeping(out, (line if i == 0 else "\n" + line for i, line in enumerate(lines)), backup)
     elif fmt == "claude-code":
         from dreaming.store.claude_code import render_claude_code
 
-        backup = write_memory_dir(render_claude_code(memories, version=v), out, force=force)
+        backup = write_memory_dir(render_claude_code(list(counted()), version=v), out, force=force)
     else:
-        backup = write_memory_dir(render_memory_dir(memories, version=v), out, force=force)
-    return ExportResult(memories=len(memories), version=v, format=fmt, backup=backup)
+        check_paths(store.paths(v) | {"/" + INDEX_FILE})
+        backup = write_memory_dir(_memory_dir_files(_path_runs(counted()), version=v), out, force=force)
+    return ExportResult(memories=count, version=v, format=fmt, backup=backup)
 
 
 __all__ = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,3 +131,35 @@ def split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[Ent
 def split_markdown(text: str) -> list[str]:
     """The entries (bullets or paragraphs) of a markdown text, headings dropped."""
     return [e.text for e in split_entries(text.split("\n"), location_prefix="<text>")]
+
+
+def topic_path_of(*, path: str | None, kind: str, key: str | None, content: str, metadata: Mapping[str, Any]) -> str:
+    """Where a memory lives in the exported memory directory, from its fields
+    (``dreaming.plan.reorganise.topic_path`` for a memory; an importer files
+    a memory before building it): its own path when it has one other than
+    the default, else a topic file for its kind, key, speaker or project."""
+    if path and path != DEFAULT_PATH:
+        return path
+    meta = metadata or {}
+    project = meta.get("project") if isinstance(meta.get("project"), str) else None
+    speaker = meta.get("speaker") if isinstance(meta.get("speaker"), str) else None
+    key = key or ""
+    if kind == "pattern":
+        return "/patterns.md"
+    if kind == "summary":
+        return f"/projects/{slug(project)}/sessions.md" if project else "/sessions/summaries.md"
+    if speaker:
+        return f"/people/{slug(speaker)}.md"
+    if kind == "workaround":
+        parts = key.split(".")
+        command = parts[2] if len(parts) >= 3 and parts[2] else (parts[1] if len(parts) >= 2 else "tools")
+        return f"/tools/{slug(command)}.md"
+    if key.startswith("user.") or re.match(r"^(?:User|The user)\b", content):
+        return "/user/preferences.md" if kind in ("preference", "procedure") else "/user/profile.md"
+    if kind == "procedure":
+        return f"/projects/{slug(project)}/conventions.md" if project else "/procedures.md"
+    if kind == "preference":
+        return "/user/preferences.md"
+    if project:
+        return f"/projects/{slug(project)}/facts.md"
+    return "/facts.md" if kind == "fact" else DEFAULT_PATH

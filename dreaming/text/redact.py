@@ -22,6 +22,19 @@ values, passwords in connection strings with an empty user, unquoted
 ``password=...``/``TOKEN: ...`` assignments, and known token prefixes cut
 off by an excerpt's ``…``.
 
+Every pattern runs in time linear in the text it scans (issue 16: the old
+assignment pattern took 14.6 s on 40 kB of ``keykeykey...``): bounded
+repeats, repeats that start only where a run of their characters starts,
+checks done in Python after a match instead of by backtracking, linear
+stand-ins for the detect-secrets patterns that backtrack
+(:data:`LINEAR_REPLACEMENTS`; its keyword detector is replaced by
+:data:`_ASSIGNMENT` and :data:`_QUOTED`), and a cap on the matches checked
+one by one in a string (:data:`MAX_CHECKS`, :data:`MAX_FINDINGS`: past it
+the whole string is one ``bulk-secrets`` finding).  Beyond formats, a
+secret-looking value introduced in prose ("my VPN password is ...") is
+found by :data:`_PROSE`, and a secret found in one string of a turn is
+removed from its other strings too (a tool call's one-line summary).
+
 Fast path: most regexes contain literal text that every match must contain
 (``AKIA``, ``eyJ``, ``password``...) and long runs of one character class
 (``[a-f0-9]{64}``), found by reading the regex with the standard library's
@@ -34,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -48,8 +61,10 @@ except ImportError:  # Python 3.10
     import sre_constants as _sre
     import sre_parse as _sre_parse
 
-#: detect-secrets detectors left out, and why (see the module docstring)
-EXCLUDED = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"})
+#: detect-secrets detectors left out, and why (see the module docstring); the
+#: keyword detector's regexes backtrack without bound (41 s on an 8 kB line of
+#: "pwdpwd..."): :data:`_ASSIGNMENT` and :data:`_QUOTED` do its work in linear time
+EXCLUDED = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector", "KeywordDetector"})
 
 #: marker kinds for detect-secrets secret types (others: the type, slugified)
 _KIND_NAMES = {
@@ -69,6 +84,14 @@ GENERIC_KINDS = frozenset({
 
 #: strings shorter than this are not scanned (no credential is that short)
 MIN_LENGTH = 8
+#: matches of the format scanners confirmed one by one in a string; past
+#: this many (only in pathological text: 1 MB of "AKIA..." holds 50,000) the
+#: rest are redacted unconfirmed, which keeps a string's cost linear
+MAX_CHECKS = 4000
+#: a longer match is not handed to its detector to confirm (it would scan it again)
+MAX_CONFIRM = 4096
+#: findings in one string past which the whole string is redacted
+MAX_FINDINGS = 2000
 
 
 def marker(kind: str) -> str:
@@ -104,41 +127,80 @@ class _Scanner:
     group: int | None = 0
     #: the detect-secrets detector that confirms each match
     plugin: Any = None
+    #: a test the secret must pass (what a regex could only say by backtracking)
+    check: Callable[[str], bool] | None = None
 
 
 _TOKEN_PREFIXES = (
     r"sk-ant-|sk-(?:proj|svcacct|admin)-|gh[pousr]_|github_pat_|xox[abposr]-|xapp-|AKIA|ASIA|eyJ|glpat-|AIza|"
-    r"[rs]k_live_|SG\.|npm_|pypi-"
+    r"[rs]k_live_|SG\.|npm_|pypi-|hf_|dop_v1_|shp(?:at|ss|ca|pa)_|dapi|whsec_"
 )
+_TOKEN_CHARS = r"A-Za-z0-9_\-"
 
+
+def _random_looking(value: str) -> bool:
+    """A digit and an upper-case letter somewhere (real keys are random;
+    hyphenated words such as ``sk-learn-...`` are not)."""
+    return any(c.isdigit() for c in value) and any(c.isupper() for c in value)
+
+
+# Every pattern here runs in time linear in the text: no two unbounded
+# repeats can share characters, and a repeat that could restart at every
+# position either starts only where a run of its characters starts (a
+# look-behind) or has a bound.  ``tests/test_safety_secrets.py`` times each on
+# text built from its own literals (``sk-sk-sk-...``, ``keykeykey...``).
 SUPPLEMENTS = (
     _Scanner("private-key", re.compile(
-        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"
+        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+        r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|\Z)"
     )),
-    _Scanner("private-key", re.compile(r"PuTTY-User-Key-File-\d+:[\s\S]*?(?:Private-MAC: *[0-9a-fA-F]+|\Z)")),
+    _Scanner("private-key", re.compile(r"PuTTY-User-Key-File-\d{1,3}:[\s\S]*?(?:Private-MAC: {0,8}[0-9a-fA-F]+|\Z)")),
     _Scanner("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
     # sk-proj-..., sk-svcacct-..., legacy sk-...: a digit and a capital letter required
-    # (real keys are random; hyphenated words such as "sk-learn-..." are not)
-    _Scanner("openai-key", re.compile(r"\bsk-(?!ant-)(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{20,}")),
+    _Scanner("openai-key", re.compile(rf"(?<![{_TOKEN_CHARS}])sk-(?!ant-)[{_TOKEN_CHARS}]{{20,}}"), check=_random_looking),
     # header.payload.signature: the detector's own pattern stops before the signature
-    _Scanner("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-+/=]+")),
+    _Scanner("jwt", re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-+/=]+")),
     _Scanner("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
     _Scanner("slack-token", re.compile(r"\bxapp-\d-[A-Za-z0-9\-]{10,}")),
     _Scanner("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    # the whole of a Stripe key (detect-secrets' pattern takes its first 24 characters)
+    _Scanner("stripe-access-key", re.compile(r"\b[rsp]k_(?:live|test)_[0-9a-zA-Z]{24,}")),
+    _Scanner("stripe-webhook-secret", re.compile(r"\bwhsec_[A-Za-z0-9+/=]{24,}")),
+    _Scanner("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), check=_random_looking),
+    _Scanner("digitalocean-token", re.compile(r"\bdo[por]_v1_[a-f0-9]{64}")),
+    _Scanner("shopify-token", re.compile(r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}")),
+    _Scanner("databricks-token", re.compile(r"\bdapi[a-f0-9]{32}(?:-\d)?\b")),
+    _Scanner("npm-token", re.compile(r"\bnpm_[A-Za-z0-9]{36}")),
+    _Scanner("django-secret-key", re.compile(r"\bdjango-insecure-[^\s'\"`]{20,}")),
     _Scanner("token", re.compile(
-        r"(?i)\bauthorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token|bot)\s+([A-Za-z0-9._~+/=\-]{8,})"
+        r"(?i)\bauthorization[\"']?\s{0,8}[:=]\s{0,8}[\"']?(?:bearer|basic|token|bot)\s{1,8}([A-Za-z0-9._~+/=\-]{8,})"
     ), group=1),
-    _Scanner("token", re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/\-]{20,}=*)"), group=1),
+    _Scanner("token", re.compile(r"(?i)\bbearer\s{1,8}([A-Za-z0-9._~+/\-]{20,}=*)"), group=1),
     # scheme://user:password@host, also with an empty user name
-    _Scanner("password", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@"), group=1),
+    _Scanner("password", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]{0,30}://[^\s:/@]{0,256}:([^\s@/]{1,256})@"), group=1),
+    # curl -u user:password, curl --user user:password
+    _Scanner("password", re.compile(r"(?:^|\s)(?:-u|--user)[ =]{1,4}[\"']?[^\s:\"']{1,128}:([^\s\"']{1,256})"), group=1),
+    # mysql -pPASSWORD (the password glued to the flag), also mysqldump, mariadb
+    _Scanner("password", re.compile(
+        r"\b(?:mysql\w{0,10}|mariadb\w{0,10})\s[^\n]{0,200}?(?<=\s)-p([^\s\"'-][^\s\"']{0,255})"
+    ), group=1),
+    # sshpass -p PASSWORD, redis-cli -a PASSWORD
+    _Scanner("password", re.compile(r"\b(?:sshpass\s{1,4}-p|redis-cli\b[^\n]{0,200}?\s-a)\s{1,4}([^\s\"']{3,256})"), group=1),
     # a known token prefix running into an excerpt's cut
-    _Scanner("secret", re.compile(rf"(?:{_TOKEN_PREFIXES})[A-Za-z0-9_\-.]*…")),
+    _Scanner("secret", re.compile(rf"(?<![{_TOKEN_CHARS}.])(?:{_TOKEN_PREFIXES})[A-Za-z0-9_\-.]*…")),
 )
 
-# NAME=value or NAME: value, where NAME names a secret (checked by sensitive_name)
+# NAME=value or NAME: value, where NAME names a secret (checked by sensitive_name).
+# Linear: NAME starts only where a run of name characters starts, holds one of
+# the words within its first 60 characters and is at most 100 long.
+_NAME = r"(?<![A-Za-z0-9_.\-])(?=[A-Za-z0-9_.\-]{0,60}?(?:pass|pwd|secret|token|key|credential))([A-Za-z0-9_.\-]{1,100})"
 _ASSIGNMENT = re.compile(
-    r"(?i)(?<![A-Za-z0-9_.\-])([A-Za-z0-9_.\-]*(?:pass|pwd|secret|token|key|credential)[A-Za-z0-9_.\-]*)[\"']?"
-    r"[ \t]*([:=])([ \t]*)([\"']?)([^\s\"'`,;&)\]}>]+)(\4)(?=(.?))"
+    rf"(?i){_NAME}[\"']?"
+    r"[ \t]{0,16}([:=])([ \t]{0,16})([\"']?)([^\s\"'`,;&)\]}>]+)(\4)(?=(.?))"
+)
+# NAME = "a quoted value, spaces and all" (and "NAME": "...", NAME := '...')
+_QUOTED = re.compile(
+    rf"(?i){_NAME}[\"']?[ \t]{{0,16}}(?::=|=>|==|[:=])[ \t]{{0,16}}([\"'])([^\"'\n]{{1,256}})\2"
 )
 _SENSITIVE_ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "pwd")
 _SENSITIVE_PAIRS = frozenset({
@@ -151,14 +213,27 @@ _NOT_VALUES = frozenset({
     "object", "optional", "secretstr", "required", "redacted",
 })
 _CODE_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|[A-Za-z]+_[A-Za-z0-9_]*")
+#: one part of an identifier: a word, maybe with a number (``access``, ``Token``, ``v2``, ``API``)
+_IDENTIFIER_PART = re.compile(r"[A-Za-z][a-z]{0,23}[0-9]{0,3}|[A-Z][A-Z0-9]{0,23}|[0-9]{1,3}")
 
 
+def _code_reference(value: str) -> bool:
+    """``settings.api_key``, ``access_token``, ``DB_PASSWORD``: an
+    identifier, not a value.  ``hf_AbC123...`` is shaped like one but a part
+    of it is random: a secret."""
+    if not _CODE_REFERENCE.fullmatch(value):
+        return False
+    return all(_IDENTIFIER_PART.fullmatch(p) for p in re.split(r"[._]", value) if p)
+
+
+@lru_cache(maxsize=8192)
 def _segments(name: str) -> list[str]:
     """``DB_PASSWORD`` -> [db, password]; ``apiKey`` -> [api, key]."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     return [s for s in re.split(r"[\s_.\-]+", spaced.lower()) if s]
 
 
+@lru_cache(maxsize=8192)
 def sensitive_name(name: str) -> bool:
     """Whether a variable or field name says its value is a secret
     (``PGPASSWORD``, ``client_secret``, ``apiKey``; not ``max_tokens``)."""
@@ -168,12 +243,27 @@ def sensitive_name(name: str) -> bool:
     return any(pair in _SENSITIVE_PAIRS for pair in zip(parts, parts[1:]))
 
 
+def _unchecked(matches: Iterator[re.Match[str]], group: int, kind: str) -> Iterator[re.Match[str]]:
+    """The first :data:`MAX_CHECKS` matches, to be checked; the rest become
+    findings unchecked (pathological text: it then floods, see :func:`_find`)."""
+    for count, m in enumerate(matches):
+        if count < MAX_CHECKS:
+            yield m
+        else:
+            raise _Unchecked(Finding(start=m.start(group), end=m.end(group), kind=kind))
+
+
+class _Unchecked(Exception):
+    def __init__(self, finding: Finding):
+        self.finding = finding
+
+
 def _assignments(text: str) -> Iterator[Finding]:
-    for m in _ASSIGNMENT.finditer(text):
+    for m in _unchecked(_ASSIGNMENT.finditer(text), 5, "secret"):
         name, sep, space_after, quote, value, _, following = m.groups()
         if not sensitive_name(name) or not _plausible(value) or value.lower() in (name.lower(), *_NOT_VALUES):
             continue
-        if _CODE_REFERENCE.fullmatch(value) or value[0] in "/~.<" or any(c in value for c in "([{"):
+        if _code_reference(value) or value[0] in "/~.<" or any(c in value for c in "([{"):
             continue  # a code reference (settings.api_key), a path, a <placeholder>, a call: not a value
         if sensitive_name(value) or value.lower() in _segments(name):
             continue  # api_key=key, token=access_token: a variable named like the field
@@ -181,6 +271,54 @@ def _assignments(text: str) -> Iterator[Finding]:
             continue  # "The secret: use small commits" is prose (or an expression), not a value
         kind = "password" if any(w in name.lower() for w in ("pass", "pwd")) else "secret"
         yield Finding(start=m.start(5), end=m.end(5), kind=kind)
+
+
+def _quoted(text: str) -> Iterator[Finding]:
+    """``password = "correct horse battery"``: the keyword detector's work, linearly."""
+    for m in _unchecked(_QUOTED.finditer(text), 3, "secret"):
+        name, _, value = m.groups()
+        if not sensitive_name(name) or not _plausible(value) or value.strip().lower() in (name.lower(), *_NOT_VALUES):
+            continue
+        if _code_reference(value) or value.startswith(("${", "{{", "<", "%(")) or len(value.strip()) < 4:
+            continue
+        kind = "password" if any(w in name.lower() for w in ("pass", "pwd")) else "secret"
+        yield Finding(start=m.start(3), end=m.end(3), kind=kind)
+
+
+# "my VPN password is Tr0ub4dor&3horse", "the wifi password is now Gl4cier-Moss"
+_PROSE = re.compile(
+    r"(?i)\b(?:password|passphrase|passcode|passwd|pwd|pin|token|secret|api[ _-]?key|access[ _-]?key)s?"
+    r"(?:[ \t]{1,4}(?:for|of|to|on)[ \t]{1,4}[\w.@-]{1,40}(?:[ \t]{1,4}[\w.@-]{1,40})?)?"
+    r"[ \t]{0,4}(?:is|was|=|:|became|becomes|will be|are|is now|was changed to|changed to|set to|reset to|is still)"
+    r"(?:[ \t]{1,4}(?:now|still|just|simply))?[ \t]{1,4}[\"'`“‘]?([^\s\"'`”’]{6,64})"
+)
+_PROSE_TRAILING = ".,;:!?)]}"
+
+
+def _prose(text: str) -> Iterator[Finding]:
+    """A secret-looking value introduced by a password / token / key word in prose."""
+    for m in _unchecked(_PROSE.finditer(text), 1, "password"):
+        value = m.group(1).rstrip(_PROSE_TRAILING)
+        if len(value) >= 6 and _secret_looking(value):
+            yield Finding(start=m.start(1), end=m.start(1) + len(value), kind="password")
+
+
+def _secret_looking(value: str) -> bool:
+    """Mixed character classes (at least three of lower, upper, digit,
+    symbol, or a digit among letters), no template or reference, not a path or URL."""
+    if value.startswith(("$", "{", "<", "[", "%", "/", "~", "http", "`")) or "://" in value or value.endswith((".md", ".txt")):
+        return False
+    if _code_reference(value) or not _plausible(value):
+        return False
+    lower = any(c.islower() for c in value)
+    upper = any(c.isupper() for c in value)
+    digit = any(c.isdigit() for c in value)
+    symbol = any(not c.isalnum() for c in value)
+    letters = lower or upper
+    classes = lower + upper + digit + symbol
+    if value.replace("-", "").replace(".", "").isdigit():
+        return False  # a number, a date, a version
+    return classes >= 3 or (letters and digit and len(value) >= 8)
 
 
 # --- detect-secrets -------------------------------------------------------------------
@@ -202,10 +340,30 @@ def _detectors() -> tuple[tuple[_Scanner, ...], tuple[tuple[str, Any], ...]]:
             continue
         plugin = cls()
         if isinstance(plugin, RegexBasedDetector):
-            scanners.extend(_Scanner(slug(secret_type), regex, group=None, plugin=plugin) for regex in plugin.denylist)
+            for regex in plugin.denylist:
+                if regex.pattern not in LINEAR_REPLACEMENTS:
+                    scanners.append(_Scanner(slug(secret_type), regex, group=None, plugin=plugin))
+                    continue
+                linear = LINEAR_REPLACEMENTS[regex.pattern]
+                if linear is not None:
+                    scanners.append(_Scanner(slug(secret_type), re.compile(linear[0]), group=linear[1],
+                                             plugin=plugin if linear[1] is None else None))
         else:
             by_line.append((slug(secret_type), plugin))
     return tuple(scanners), tuple(by_line)
+
+
+#: detect-secrets regexes that backtrack without bound on their own literals
+#: (``//`` x n for the npm one, ``sk-`` x n), each with a linear pattern doing
+#: its work: ``(pattern, group)`` (group None: the detector confirms each
+#: match), or None where a supplement here covers it
+LINEAR_REPLACEMENTS: dict[str, tuple[str, int | None] | None] = {
+    r"\/\/.+\/:_authToken=\s*((npm_.+)|([A-Fa-f0-9-]{36})).*": (
+        r"/:_authToken=[ \t]{0,8}(npm_[^\s\"']{8,}|[A-Fa-f0-9-]{36})", 1),
+    r"sk-[A-Za-z0-9-_]*[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}": None,  # the openai-key supplement
+    r"eyJ[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+\.?[A-Za-z0-9-_.+/=]*?": (
+        r"(?<![A-Za-z0-9_=-])eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.?[A-Za-z0-9_.+/=-]*", None),
+}
 
 
 @lru_cache(maxsize=1)
@@ -218,6 +376,7 @@ def _filters() -> tuple[Any, ...]:
     )
 
 
+@lru_cache(maxsize=8192)
 def _plausible(value: str) -> bool:
     """detect-secrets' value filters: not ``{templated}``, ``$VAR``, a UUID, a sequence, all symbols."""
     return bool(value) and not any(f(value) for f in _filters())
@@ -276,6 +435,8 @@ def _required(seq: Any) -> list[frozenset[str]]:
                 found.append(frozenset().union(*chosen))
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
             found.extend(_required(av[2]))
+        elif op is _sre.ASSERT:  # what a look-ahead or look-behind requires is in the text too
+            found.extend(_required(av[1]))
         elif op is _sre.IN and av and all(kind is _sre.LITERAL for kind, _ in av):  # [abc]
             found.append(frozenset(chr(c) for _, c in av))
     if run:
@@ -448,7 +609,7 @@ def _keyword_regexes() -> tuple[re.Pattern[str], ...]:
 
 @lru_cache(maxsize=1)
 def _every_needle() -> _Universe:
-    return _Universe.of((*(s.regex for s in _Plan.full().scanners), _ASSIGNMENT, *_keyword_regexes()))
+    return _Universe.of((*(s.regex for s in _Plan.full().scanners), _ASSIGNMENT, _QUOTED, _PROSE, *_keyword_regexes()))
 
 
 @lru_cache(maxsize=1)
@@ -503,6 +664,8 @@ class _Plan:
     scanners: tuple[_Scanner, ...]
     assignments: bool
     keywords: bool
+    quoted: bool = True
+    prose: bool = True
 
     @classmethod
     def full(cls) -> _Plan:
@@ -521,29 +684,60 @@ class _Plan:
         return cls(
             scanners=tuple(gates[i][0] for i in sorted(candidates) if hay._has_all(*gates[i][1:])),
             assignments=hay.could_match(_ASSIGNMENT),
+            quoted=hay.could_match(_QUOTED),
+            prose=hay.could_match(_PROSE),
             keywords=any(hay.could_match(r) for r in _keyword_regexes()),
         )
 
 
+class _Flood(Exception):
+    """More findings in one string than any real text holds."""
+
+
+def _capped(found: list[Finding], more: Iterable[Finding]) -> None:
+    for f in more:
+        found.append(f)
+        if len(found) > MAX_FINDINGS:
+            raise _Flood
+
+
 def _find(text: str, plan: _Plan, *, gated: bool) -> list[Finding]:
     """The findings of ``plan``'s scanners in ``text``; ``gated``: skip the
-    keyword detector on lines without its words."""
+    keyword detector on lines without its words.  A string holding more than
+    :data:`MAX_FINDINGS` is one finding from end to end (a dump of
+    credentials, or text made to be slow to redact)."""
     if len(text) < MIN_LENGTH:
         return []
+    try:
+        return _find_all(text, plan, gated=gated)
+    except (_Flood, _Unchecked):
+        return [Finding(start=0, end=len(text), kind="bulk-secrets")]
+
+
+def _find_all(text: str, plan: _Plan, *, gated: bool) -> list[Finding]:
     found: list[Finding] = []
+    checks = MAX_CHECKS
     for scanner in plan.scanners:
         for m in scanner.regex.finditer(text):
+            checks -= 1
             if scanner.plugin is not None:
-                if next(iter(scanner.plugin.analyze_string(m.group(0))), None) is None:
+                confirm = checks > 0 and m.end() - m.start() <= MAX_CONFIRM
+                if confirm and next(iter(scanner.plugin.analyze_string(m.group(0))), None) is None:
                     continue  # the detector's own checks refuse it (e.g. a JWT that does not decode)
                 start, end = _secret_span(m)
             else:
                 assert scanner.group is not None  # a scanner without a detector names the secret's group
                 start, end = m.span(scanner.group)
-            if end > start and (scanner.kind == "private-key" or _plausible(text[start:end])):
-                found.append(Finding(start=start, end=end, kind=scanner.kind))
+            if end <= start or (checks > 0 and scanner.check is not None and not scanner.check(text[start:end])):
+                continue
+            if checks <= 0 or scanner.kind == "private-key" or _plausible(text[start:end]):
+                _capped(found, (Finding(start=start, end=end, kind=scanner.kind),))
     if plan.assignments:
-        found.extend(_assignments(text))
+        _capped(found, _assignments(text))
+    if plan.quoted:
+        _capped(found, _quoted(text))
+    if plan.prose:
+        _capped(found, _prose(text))
     by_line = _detectors()[1]
     if plan.keywords and by_line:
         start = 0
@@ -609,6 +803,8 @@ class Redactor:
 
     def __init__(self) -> None:
         self.kinds: dict[str, int] = {}
+        #: the secrets found in the record being redacted, with their kind (see :meth:`turn`)
+        self._found: dict[str, str] = {}
 
     @property
     def count(self) -> int:
@@ -618,7 +814,27 @@ class Redactor:
         findings = find(text, plan=plan)
         for f in findings:
             self.kinds[f.kind] = self.kinds.get(f.kind, 0) + 1
+            secret = text[f.start : f.end]
+            if len(secret) >= MIN_SECRET_ECHO:
+                self._found.setdefault(secret, f.kind)
         return apply(text, findings) if findings else text
+
+    def _echoes(self, text: str) -> str:
+        """``text`` without the secrets found elsewhere in the same record: a
+        tool call's summary collapses the whitespace that told a multi-line
+        command's ``password:`` line apart, but holds the same value."""
+        if not self._found or not text:
+            return text
+        hits = [
+            Finding(start=at, end=at + len(secret), kind=kind)
+            for secret, kind in self._found.items()
+            for at in _all(text, secret)
+        ]
+        if not hits:
+            return text
+        for f in hits:
+            self.kinds[f.kind] = self.kinds.get(f.kind, 0) + 1
+        return apply(text, _merge(hits))
 
     def value(self, value: Any, *, plan: _Plan | None = None) -> Any:
         """Strings inside JSON-like data (mapping keys are left alone)."""
@@ -632,13 +848,22 @@ class Redactor:
         return value
 
     def turn(self, turn: Turn) -> Turn:
+        """``turn`` with its secrets replaced; a secret found in one of its
+        strings is replaced wherever else in the turn it appears."""
         plan = _Plan.for_(Haystack(*_strings(turn)))
         before = self.count
+        self._found = {}
         text = self.text(turn.text, plan=plan)
         calls = tuple(self._call(c, plan) for c in turn.tool_calls)
         metadata = self.value(turn.metadata, plan=plan)
         if self.count == before:
             return turn
+        text = self._echoes(text)
+        calls = tuple(
+            replace(c, input_summary=self._echoes(c.input_summary), result_excerpt=self._echoes(c.result_excerpt))
+            for c in calls
+        )
+        self._found = {}
         return replace(turn, text=text, tool_calls=calls, metadata=metadata)
 
     def _call(self, call: ToolCall, plan: _Plan) -> ToolCall:
@@ -654,6 +879,28 @@ class Redactor:
         before = self.count
         metadata = self.value(session.metadata)
         return session if self.count == before else replace(session, metadata=metadata)
+
+
+#: a secret this long found in one string of a record is looked for in the others
+MIN_SECRET_ECHO = 6
+
+
+def _all(text: str, needle: str) -> Iterator[int]:
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + len(needle))
+
+
+def redact_text(text: str) -> tuple[str, dict[str, int]]:
+    """``text`` with its secrets replaced, and the count of each kind."""
+    redactor = Redactor()
+    return redactor.text(text), redactor.kinds
+
+
+def has_marker(text: str) -> bool:
+    """Whether ``text`` holds a ``[REDACTED:kind]`` marker."""
+    return "[REDACTED:" in text and _MARKER.search(text) is not None
 
 
 def _strings(value: Any) -> Iterator[str]:
