@@ -264,9 +264,10 @@ def test_without_a_client_the_stage_says_how_to_get_one():
 # --- judgement ---------------------------------------------------------------------
 
 
-def mem(mid: str, content: str, *, key: str | None = None, days: int = 0, session_id: str = "s1") -> Memory:
+def mem(mid: str, content: str, *, key: str | None = None, days: int = 0, session_id: str = "s1",
+        kind: str = "fact") -> Memory:
     when = T0 + timedelta(days=days)
-    return Memory(id=mid, content=content, key=key, observed_at=when, created_at=when, last_seen=when,
+    return Memory(id=mid, content=content, key=key, kind=kind, observed_at=when, created_at=when, last_seen=when,
                   provenance=(Evidence(session_id=session_id, turn_ids=(f"{mid}-t",)),))
 
 
@@ -336,7 +337,7 @@ def test_judge_replies_that_do_not_validate_leave_the_cases_undecided(server, cl
 
 def community(n: int = 3) -> Community:
     members = tuple(mem(f"mem_p{i}", f"`pdftotext` failed in session {i}; `uv run --with pypdf` worked.", days=i,
-                        session_id=f"s{i}") for i in range(n))
+                        session_id=f"s{i}", kind="workaround") for i in range(n))
     return Community(community_id="pat:pdftotext+pypdf", members=members, sessions=tuple(f"s{i}" for i in range(n)),
                      terms=("pdftotext", "pypdf"))
 
@@ -378,7 +379,7 @@ def test_pattern_replies_citing_what_does_not_exist_fall_back_to_the_template(se
     server.push(Reply(tool_input=answer), Reply(tool_input=answer))
     ctx = context(server, clock)
     [c] = ClaudePatternWriter().write([community()], ctx)
-    assert c.rule == "pattern" and c.memory.content.startswith("Recurring pattern across 3 sessions")
+    assert c.rule == "pattern" and c.memory.content.startswith("Said in 3 sessions: ")
     [warning] = ctx.warnings
     assert problem in warning and ctx.partial == ["patterns"]
 

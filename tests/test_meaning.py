@@ -99,7 +99,7 @@ def test_refine_merges_paraphrases_and_keeps_apart_what_it_must() -> None:
 
 
 def test_refine_looks_only_at_pairs_with_a_fresh_side() -> None:
-    store = [_mem("m1", "Mira is allergic to peanuts, so no satay"),
-             _mem("m2", "Avoid peanuts in suggestions: Mira has an allergy.", days=3)]
+    store = [_mem("m1", "Mira is allergic to peanuts, so no satay", "/family.md"),
+             _mem("m2", "Avoid peanuts in suggestions: Mira has an allergy.", "/family.md", days=3)]
     assert meaning.refine(Consolidation(), store, fresh=[]) == Consolidation()
     assert meaning.refine(Consolidation(), store, fresh=["m2"]).merges

@@ -98,3 +98,13 @@ def test_delete_rename_and_overwrite_files() -> None:
     out = replay(store, [delete, rename, write])
     assert sorted(r.memory_id for r in out.removals) == ["m1", "m2", "m4"]
     assert [(m.memory_id, m.path) for m in out.moves] == [("m3", "/w.md")]
+
+
+def test_a_store_memory_is_a_target_whatever_time_it_carries() -> None:
+    """Imported without a time of its own, a memory carries its import time, later than the session: it was
+    still in the store before the edit."""
+    imported = _mem("m1", "editor: PyCharm", "/user.md", minutes=60 * 24 * 30)
+    edit = _mem("c1", "editor: Neovim", "/user.md", minutes=0,
+                edit={"op": "replace", "path": "/user.md", "replaces": ["editor: PyCharm"]})
+    out = replay([imported, edit], [edit], new_ids={"c1"})
+    assert [(r.old_id, r.new_id) for r in out.replacements] == [("m1", "c1")]

@@ -57,14 +57,21 @@ def test_one_session_is_not_a_pattern():
     assert len(find_communities(memories, PatternConfig(min_sessions=1))) == 1
 
 
-def test_a_topic_pattern_names_its_terms_without_repeating_a_member():
+def test_facts_that_share_words_are_no_pattern_offline():
+    """A keyword list ("2 mentions of `sourdough`") is never written: facts sharing words are no insight."""
     facts = [mem(1, "Noor bakes sourdough bread with rye flour", "s1", kind="fact"),
              mem(2, "Noor sells sourdough bread with rye crust at the market", "s2", kind="fact")] + filler()
     [community] = find_communities(facts, PatternConfig(min_sessions=2))
+    assert TemplatePatternWriter().write([community], StageContext()) == []
+
+
+def test_a_repeated_rule_becomes_one_pattern_in_its_latest_words():
+    rules = [mem(1, "Standing instruction: the makefile needs tabs", "s1", kind="procedure"),
+             mem(2, "Standing instruction: the makefile wants tabs, not spaces", "s2", kind="procedure")] + filler()
+    [community] = find_communities(rules, PatternConfig(min_sessions=2))
     [candidate] = TemplatePatternWriter().write([community], StageContext())
-    content = candidate.memory.content
-    assert content.startswith("Recurring pattern across 2 sessions: 2 mentions of ") and "sourdough" in content
-    assert all(m.content not in content for m in facts)
+    assert candidate.memory.content == "Said in 2 sessions: The makefile wants tabs, not spaces"
+    assert "mentions of" not in candidate.memory.content
 
 
 def test_pronouns_are_not_pattern_terms():

@@ -66,6 +66,15 @@ class DreamingGroup(click.Group):
     """Turns every user-facing error into one line and a non-zero exit."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        wants_json = "--json" in (*getattr(ctx, "_protected_args", ()), *ctx.args)  # (click consumes them)
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as err:
+            if wants_json:  # a script reading stdout gets the error too
+                emit_json({"status": "error", "error": err.format_message(), "exit_code": err.exit_code})
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DreamingError as err:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 from rich.progress import Progress
+from rich.text import Text
 
 from dreaming.cli.common import App, emit_json, pass_app
 from dreaming.errors import DreamingError
@@ -128,7 +129,7 @@ def _run(
         stem = name if options["answerer"] == "offline" else f"{name}-{options['answerer']}"
         written = write_results(report, options["out"], name=stem)
         for warning in written.warnings:
-            app.err.print(f"[yellow]{warning}[/yellow]")
+            app.err.print(Text(warning, style="yellow"))
         app.err.print(f"wrote {', '.join(str(p) for p in written.paths)}", highlight=False)
     if options["as_json"]:
         emit_json(report.summary_json())

@@ -40,7 +40,7 @@ def versions_table(versions: Sequence[Version], *, head: int, decisions: Mapping
     table.add_column("origin")
     table.add_column("created (UTC)")
     table.add_column("memories", justify="right")
-    table.add_column("+ / ~ / -", justify="right")
+    table.add_column("added / updated / retired", justify="right")
     table.add_column("message")
     decided = decisions or {}
     if decided:
@@ -122,6 +122,9 @@ def print_dream_report(console: Console, report: Any) -> None:
     console.print(Text(f"Dream {report.run_id}: {report.status}, wrote {where}", style="bold"))
     console.print(f"  sessions consumed   {report.sessions} ({report.turns} turns)")
     console.print(f"  memories            {report.memories_before} -> {report.memories_after}")
+    if "version_added" in c:  # what `dreaming log` shows for this version
+        console.print(f"  in the store        {c['version_added']} added, {c['version_updated']} updated, "
+                      f"{c['version_retired']} retired (as `dreaming log` counts them)")
     console.print(
         f"  changes             {c.get('added', 0)} added, {c.get('merged', 0)} merged "
         f"({c.get('merged_memories', 0)} memories), {c.get('superseded', 0)} superseded, "

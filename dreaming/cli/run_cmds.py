@@ -12,7 +12,7 @@ from dreaming.cli.claude_options import claude_config, claude_options
 from dreaming.cli.common import App, emit_json, json_option, pass_app
 from dreaming.cli.progress import RichProgress
 from dreaming.cli.render import print_dream_report
-from dreaming.errors import DreamingError
+from dreaming.errors import DreamingError, InputError
 from dreaming.ingest import IngestReport, ingest_paths
 from dreaming.pipeline.progress import NullProgress
 from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
@@ -95,6 +95,9 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
 
     if stores_glob is not None:
         return _run_many(stores_glob, transcripts, no_ingest, jobs, as_json)
+    missing = [t for t in transcripts if not t.exists()]
+    if missing and not no_ingest:  # a typo in a cron job must not dream over nothing forever
+        raise InputError("no such file or directory (--transcripts)", location=str(missing[0]))
 
     config = DreamConfig(
         transcripts=() if no_ingest else (transcripts or (Path("transcripts"),)),

@@ -380,6 +380,7 @@ def history(app: App, memory_id: str, as_json: bool) -> None:
         )
         return
     for m, ranges in states:
+        ranges = [(a, b) for a, b in ranges if b is None or b > a]  # a rejection can leave an empty range
         spans = ", ".join(f"v{a}–{'' if b is None else f'v{b - 1}'}" if b != a + 1 else f"v{a}" for a, b in ranges)
         click.echo(f"{spans or 'never valid'}: [{m.path}] {m.content}")
 

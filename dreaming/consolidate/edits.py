@@ -15,7 +15,7 @@ its new text (with a warning).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,18 +113,23 @@ def find_target(text: str, path: str | None, live: Sequence[Memory]) -> tuple[Me
     return best
 
 
-def replay(memories: Sequence[Memory], edits: Sequence[Memory]) -> EditReplay:
+def replay(memories: Sequence[Memory], edits: Sequence[Memory], *, new_ids: Collection[str] | None = None) -> EditReplay:
     """Replay ``edits`` (candidates carrying ``metadata["edit"]``) in time order
     against ``memories`` (the store's, and candidates that are not edits).
 
     A memory can be the target of an edit only if it existed when the edit
-    was made (a store memory, or a candidate observed no later than the edit);
+    was made: a store memory always (whatever time it carries), a candidate of
+    this dream (``new_ids``; by default, memories citing a session) only if
+    observed no later than the edit;
     a replacing candidate is itself live from its own time on, so a later
     edit of the same line in the same dream finds it.
     """
     timeline = sorted(edits, key=_when)
-    pending = sorted((m for m in memories if edit_of(m) is None), key=_when)
-    live: dict[str, Memory] = {}
+    new = set(new_ids) if new_ids is not None else {m.id for m in memories if m.provenance and any(
+        e.session_id for e in m.provenance)}
+    # the store's memories were there before any edit of this dream, whatever time they carry
+    live: dict[str, Memory] = {m.id: m for m in memories if edit_of(m) is None and m.id not in new}
+    pending = sorted((m for m in memories if edit_of(m) is None and m.id in new), key=_when)
     replacements: list[Replacement] = []
     removals: list[Removal] = []
     moves: list[PathMove] = []

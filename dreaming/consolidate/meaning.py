@@ -14,7 +14,9 @@ could be the same fact or an older value of it:
    distinct with a probability;
 3. **acted on** only above a confidence: a duplicate at ``merge_at`` is
    merged (the wording that says more is kept -- more dates, numbers, names;
-   the newer on a tie -- and never a pair whose numbers differ), an update at
+   the newer on a tie -- and never a pair whose numbers differ, whose
+   explicit keys differ, or whose words differ only by one swap at the
+   subject: "the search service ..." / "the queue service ..."), an update at
    ``update_at`` retires the older memory unless the older one narrates an
    event (events add up; they do not replace each other); a call between ``review_at`` and those becomes an
    *ambiguous* pair for the judge (Claude when enabled; offline, listed for
@@ -29,6 +31,7 @@ model's probabilities) in its reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
@@ -43,11 +46,14 @@ from dreaming.consolidate.pairs import (
     features,
     narrates,
     shipped_model,
+    substitution,
     value_words,
 )
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
 from dreaming.records import Memory, merge_provenance
+
+_WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 
 RULE_DUPLICATE = "meaning:duplicate"
 RULE_UPDATE = "meaning:update"
@@ -67,7 +73,7 @@ class MeaningConfig:
     #: act on a duplicate call at this probability or above
     merge_at: float = 0.65
     #: act on an update call at this probability or above
-    update_at: float = 0.62
+    update_at: float = 0.70
     #: an update is acted on only between memories at least this close in meaning (a shared word alone is not enough)
     update_min_cosine: float = 0.25
     #: a duplicate or update call at this probability or above (but below acting) goes to the judge
@@ -122,6 +128,16 @@ def _candidate_pairs(
             for j in sorted(set(shared), key=lambda h: -float(row[h]))[: config.rare_neighbours]:
                 pairs.setdefault((min(i, j), max(i, j)), float(row[j]))
     return pairs
+
+
+def _other_subject(a: Memory, b: Memory) -> bool:
+    """Two memories about different things by their form: explicit keys that differ, or the same words but
+    one swapped near the start -- where the subject is ("The search service runs Go 1.21" / "The queue
+    service runs Go 1.21", "Kitchen printer: ..." / "Bar printer: ...")."""
+    if a.key and b.key and a.key != b.key:
+        return True
+    spans, swap, at = substitution(_WORDS.findall(a.content.lower()), _WORDS.findall(b.content.lower()))
+    return swap and 0 <= at <= 1
 
 
 def _numbers_differ(a: str, b: str) -> bool:
@@ -203,9 +219,11 @@ def refine(
         named = updates.names_old_value(older, newer)
         if named is not None:
             form.append(named)
+    entities = scope.EntityFiles(memories)  # the whole store: which folders hold parallel entity files
     for u in form:
         old, new = by_id[u.old_id], by_id[u.new_id]
-        if u.old_id in taken or frozenset((u.old_id, u.new_id)) in decided or scope.apart(old, new):
+        if u.old_id in taken or frozenset((u.old_id, u.new_id)) in decided or scope.apart(old, new) \
+                or not entities.may_replace(old, new):
             continue
         taken.add(u.old_id)
         supersedes.append(Supersede(old_id=u.old_id, new_id=u.new_id, subject=", ".join(u.words), old_value=old.content,
@@ -215,7 +233,8 @@ def refine(
         probs = ", ".join(f"{k} {v:.2f}" for k, v in call.probabilities.items())
         why = f"cosine {cos:.2f}; pair model: {probs}"
         if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
-                and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content):
+                and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content) \
+                and not _other_subject(a, b):
             # a memory the core already merged others into keeps its id (its merge names it)
             if older.id in merged_members:
                 keep = older
@@ -230,7 +249,8 @@ def refine(
                                 reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})"))
         elif call.label == "update" and confidence >= config.update_at and not taken & {a.id, b.id} \
                 and _observed(older) != _observed(newer) and not narrates(older.content) \
-                and cos >= config.update_min_cosine:
+                and cos >= config.update_min_cosine and not _other_subject(a, b) \
+                and entities.may_replace(older, newer):
             taken.add(older.id)
             supersedes.append(Supersede(
                 old_id=older.id, new_id=newer.id, subject="", old_value=older.content, new_value=newer.content,

@@ -147,6 +147,17 @@ class DocumentFrequency:
         return math.log((total + 1) / (self.counts.get(word, 0) + 1))
 
 
+#: paths that say nothing of where a memory belongs (a new memory's default)
+_UNPLACED = frozenset({"", "/", "/notes.md"})
+
+
+def _same_place(a: str | None, b: str | None) -> float:
+    """1: the same file; -1: two different files; 0: unknown (a side has no file of its own yet)."""
+    if not a or not b or a in _UNPLACED or b in _UNPLACED:
+        return 0.0
+    return 1.0 if a == b else -1.0
+
+
 def features(a: Side, b: Side, *, cos: float, df: DocumentFrequency) -> list[float]:
     """The feature vector of a pair, in :data:`FEATURES` order."""
     wa, wb = content_words(a.text), content_words(b.text)
@@ -178,7 +189,7 @@ def features(a: Side, b: Side, *, cos: float, df: DocumentFrequency) -> list[flo
         float(bool(va) != bool(vb)),
         float(bool(va) and bool(vb)),
         float(bool(na) and bool(nb)),
-        float(bool(a.path) and a.path == b.path),
+        _same_place(a.path, b.path),
         float(bool(wa) and bool(wb) and wa[0] == wb[0]),
         float(neg_a != neg_b),
         float(bool(_CHANGE.search(newer.text))),

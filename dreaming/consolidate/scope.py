@@ -131,3 +131,38 @@ def apply(consolidation: Consolidation, memories: Sequence[Memory]) -> tuple[Con
     ambiguous = tuple(a for a in consolidation.ambiguous if ok(*a.ids))
     return replace(consolidation, merges=tuple(merges), supersedes=supersedes, conflicts=conflicts,
                    ambiguous=ambiguous), kept_apart
+
+
+class EntityFiles:
+    """Which files of a store are entity files: a folder whose files hold *parallel* facts (two or more of
+    its files carry the same label -- "Desk: ..." in /people/sunil.md and in /people/aileen.md -- or the same
+    line).  Such a file's entity is its stem ("sunil"); a fact filed there is about that entity, so a memory
+    from elsewhere can replace it only if it names the entity."""
+
+    def __init__(self, memories: Sequence[Memory]) -> None:
+        from dreaming.consolidate.updates import label_of
+
+        by_folder: dict[str, dict[str, set[str]]] = {}
+        for m in memories:
+            seg = _segments(m.path)
+            if len(seg) < 2:
+                continue
+            folder, stem = "/".join(seg[:-1]), seg[-1]
+            lv = label_of(m.content)
+            mark = f"label:{lv[0]}" if lv else f"line:{' '.join(_words(m.content))}"
+            by_folder.setdefault(folder, {}).setdefault(mark, set()).add(stem)
+        self.collections = {folder for folder, marks in by_folder.items() if any(len(s) >= 2 for s in marks.values())}
+
+    def entity(self, path: str | None) -> str | None:
+        seg = _segments(path)
+        if len(seg) >= 2 and "/".join(seg[:-1]) in self.collections:
+            return seg[-1]
+        return None
+
+    def may_replace(self, older: Memory, newer: Memory) -> bool:
+        """May ``newer`` retire ``older``?  Not when older sits in an entity file that newer neither shares
+        nor names."""
+        entity = self.entity(older.path)
+        if entity is None or older.path == newer.path:
+            return True
+        return _names(_words(newer.content), entity)

@@ -17,7 +17,7 @@ from typing import Any
 from dreaming.errors import InputError
 from dreaming.ingest import anthropic_messages, chat_jsonl, claude_code, locomo
 from dreaming.ingest.common import Item, ReadOptions, Skip, Source, decode_json_line, is_blank, iter_raw_lines
-from dreaming.ingest.jsonstream import first_char, iter_json_array, load_document
+from dreaming.ingest.jsonstream import TooLarge, first_char, iter_json_array, load_document
 
 Reader = Callable[[Source, ReadOptions], Iterator[Item]]
 
@@ -111,6 +111,8 @@ def detect(source: Source, options: ReadOptions) -> str | None:
         if found is None and not parsed:  # perhaps one pretty-printed object
             try:
                 found = _classify_document(load_document(source))
+            except TooLarge as err:
+                raise InputError(str(err), location=source.display) from None
             except ValueError:
                 found = None
     if found is None:

@@ -190,12 +190,14 @@ def _plan(store: Store, paths: Iterable[str | os.PathLike[str]], config: IngestC
             source = Source.of(key, display=str(path))
             known = store.source_state(key)
             same_format = known is not None and (config.format is None or known.format == config.format)
-            if same_format and known is not None and known.size == source.size and known.mtime == source.mtime.timestamp():
+            if config.strict:
+                pass  # strict reads every file again: a lenient ingest may have accepted it with bad lines
+            elif same_format and known is not None and known.size == source.size and known.mtime == source.mtime.timestamp():
                 tally.unchanged += 1  # same size and mtime: not read again (a scheduled run over a big inbox)
                 continue
             check_file(source, max_bytes=config.max_bytes)
             digest = _sha256(source)
-            if same_format and known is not None and known.sha256 == digest and known.size == source.size:
+            if not config.strict and same_format and known is not None and known.sha256 == digest and known.size == source.size:
                 tally.unchanged += 1
                 continue
             fmt = config.format or detect(source, config.read_options)

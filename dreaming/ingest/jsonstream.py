@@ -17,6 +17,14 @@ from typing import Any
 from dreaming.ingest.common import Skip, Source
 
 _CHUNK = 1 << 20
+#: the largest JSON document read whole (a top-level object), and the largest
+#: element of a top-level array: parsed, such a document takes several times
+#: its size in memory, and a single input must stay well under 512 MB
+MAX_DOCUMENT_BYTES = 32 << 20
+
+
+class TooLarge(ValueError):
+    """A JSON document or element over :data:`MAX_DOCUMENT_BYTES`."""
 _WS = " \t\r\n"
 #: a decode error this close to the end of the buffer may just need more data
 _TAIL = 16
@@ -123,6 +131,10 @@ def _elements(buf: _Buffer, decoder: json.JSONDecoder, source: Source) -> Iterat
                 return
             except json.JSONDecodeError as err:
                 incomplete = err.msg.startswith("Unterminated string") or err.pos >= len(buf.text) - _TAIL
+                if incomplete and len(buf.text) - buf.pos > MAX_DOCUMENT_BYTES:
+                    yield Skip(location=source.at(buf.line),
+                               reason=f"an element over {MAX_DOCUMENT_BYTES >> 20} MB; stopped reading")
+                    return
                 if incomplete and buf.more(len(buf.text) - buf.pos):
                     continue
                 yield Skip(location=source.at(buf.line), reason=truncated if incomplete else f"malformed JSON ({err.msg})")
@@ -157,7 +169,13 @@ def _elements(buf: _Buffer, decoder: json.JSONDecoder, source: Source) -> Iterat
 
 def load_document(source: Source) -> Any:
     """The whole JSON document (used only for top-level objects, whose size
-    the caller has bounded).  Raises ``ValueError`` with a reason."""
+    the caller has bounded).  Raises ``ValueError`` with a reason
+    (:class:`TooLarge` over :data:`MAX_DOCUMENT_BYTES`)."""
+    if source.size > MAX_DOCUMENT_BYTES:
+        raise TooLarge(
+            f"refused: one JSON object of {source.size:,} bytes, over the {MAX_DOCUMENT_BYTES >> 20} MB a document "
+            f"is read whole (write it as a JSON array or JSONL, which are read one element at a time)"
+        )
     with open(source.path, "rb") as fh:
         data = fh.read(source.size)
     try:

@@ -54,6 +54,14 @@ look alike: their similarity score and the reason they were paired are given. Fo
   preferences; a fact and an exception to it). Both stay. When in doubt, choose distinct: wrongly
   merging or retiring a memory loses information, keeping two costs little.
 
+Read each memory with its "path" (the file it is in): the same line in two different entity files
+("Tier: Pro (annual)" for two clients) is two facts, distinct. Different entities that share an
+attribute (two services, two people) are distinct, never an update of each other. A paraphrase with
+no shared words can still be a duplicate ("Our CI runs on GitHub Actions" / "The CI pipeline is
+GitHub Actions"). Two events ("went to Rome", then "went to Paris") are distinct: events add up; an
+update replaces a value that can only have one value at a time. An older value that the text says
+still holds for something ("staging stays on Fly while prod moved") is distinct, not an update.
+
 For every case give a short "reason" a human reviewer can check, and a "confidence" from 0 to 1.
 
 {DATA_RULE}

@@ -213,27 +213,39 @@ def pattern_candidate(
 
 
 class TemplatePatternWriter:
-    """Offline wording: one clear templated sentence per community."""
+    """Offline wording: a rule that keeps coming back, in the words of its latest statement.
+
+    A community recurs across sessions; it becomes a pattern memory only when what recurs is something to
+    *do* -- a standing instruction, a correction, a preference, a procedure or a tool workaround -- and
+    then the pattern is that rule, worded as its most recent statement and citing every member
+    ("Said in 3 sessions: the Makefile wants tabs, not spaces").  A community of facts that merely share
+    words is no insight: offline, nothing is written for it (a keyword list like "7 mentions of `jira`"
+    would mislead every later session); with Claude, the pattern writer judges it.
+    """
 
     name = "offline"
+
+    #: kinds of memory that say what to do
+    RULE_KINDS = frozenset({"procedure", "workaround", "preference"})
 
     def __init__(self, **options: object):
         pass
 
     def write(self, communities: Sequence[Community], ctx: StageContext) -> list[Candidate]:
-        return [self.write_one(c) for c in communities]
+        out = []
+        for c in communities:
+            written = self.write_one(c)
+            if written is not None:
+                out.append(written)
+        return out
 
-    def write_one(self, c: Community) -> Candidate:
-        kinds = Counter(m.kind for m in c.members)
-        lead = sorted(c.members, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
-        topic = ", ".join(f"`{t}`" for t in c.terms[:3])
-        what = "workarounds" if kinds.get("workaround") else "mentions"
-        if kinds.get("workaround"):
-            # the newest workaround is what to do; a fact is only one member of a topic, not the pattern
-            content = (f"Recurring pattern across {len(c.sessions)} sessions ({len(c.members)} {what} of {topic}): "
-                       f"{lead.content}")
-        else:
-            content = f"Recurring pattern across {len(c.sessions)} sessions: {len(c.members)} {what} of {topic}."
+    def write_one(self, c: Community) -> Candidate | None:
+        rules = [m for m in c.members if m.kind in self.RULE_KINDS or m.content.startswith("Standing instruction")]
+        if len(rules) < 2:
+            return None
+        lead = sorted(rules, key=lambda m: (-(m.last_seen or m.observed_at or m.created_at).timestamp(), m.id))[0]
+        text = lead.content.removeprefix("Standing instruction: ")
+        content = f"Said in {len(c.sessions)} sessions: {text[0].upper()}{text[1:]}"
         return pattern_candidate(c, content, rule="pattern", confidence=min(0.9, 0.5 + 0.1 * len(c.sessions)))
 
 

@@ -45,6 +45,7 @@ from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
 from dreaming.store.core import Store
+from dreaming.store.files import MAX_MEMORY_BYTES
 from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
@@ -190,6 +191,20 @@ def _working_set(store: Store, candidates: Sequence[Candidate], fresh: Sequence[
     return sorted(by_id.values(), key=lambda m: m.id)
 
 
+def _admissible(candidates: list[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that may become memories: not one holding a redaction marker
+    ("the Slack token is [REDACTED:slack-token]" is noise), not one over
+    MAX_MEMORY_BYTES (the hosted stores refuse those too); a warning counts each."""
+    marked = [c for c in candidates if has_marker(c.memory.content)]
+    huge = [c for c in candidates if len(c.memory.content.encode("utf-8", "surrogatepass")) > MAX_MEMORY_BYTES]
+    if marked:
+        ctx.warn(f"{len(marked)} candidate memories held a redacted secret and were dropped")
+    if huge:
+        ctx.warn(f"{len(huge)} candidate memories were over {MAX_MEMORY_BYTES:,} bytes and were dropped")
+    dropped = {id(c) for c in (*marked, *huge)}
+    return [c for c in candidates if id(c) not in dropped] if dropped else candidates
+
+
 class RunBatches:
     """The batch log of one run (``dreaming.llm.client.BatchLog``): batches
     are recorded in the run's row before they are polled, and a batch that a
@@ -212,6 +227,21 @@ class RunBatches:
 
 
 DEFAULT_GUARD = 0.2
+
+
+def _not_instructions(candidates: Sequence[Candidate], ctx: StageContext) -> list[Candidate]:
+    """Candidates that read as instructions to the assistant or the memory system are never memories,
+    whoever proposed them (the offline rules or Claude); each one dropped is said in a warning."""
+    from dreaming.extract.injection import aimed_at_memory
+
+    kept = []
+    for c in candidates:
+        why = aimed_at_memory(c.memory.content) if c.memory.kind != "edit" else None
+        if why is None:
+            kept.append(c)
+        else:
+            ctx.warn(f"not stored: {c.memory.content[:80]!r} {why}")
+    return kept
 
 
 def _people(store: Store) -> set[str]:
@@ -335,11 +365,9 @@ def dream(
             for session in pending:
                 candidates.extend(extractor.extract([session], ctx))
                 progress.advance()
+        candidates = _not_instructions(candidates, ctx)
 
-        kept = [c for c in candidates if not has_marker(c.memory.content)]
-        if len(kept) < len(candidates):  # "the Slack token is [REDACTED:slack-token]" is noise, not a memory
-            ctx.warn(f"{len(candidates) - len(kept)} candidate memories held a redacted secret and were dropped")
-            candidates = kept
+        candidates = _admissible(candidates, ctx)
 
         clock.stage("normalise", total=max(1, len(candidates)))
         candidates = normalise(candidates)
@@ -354,7 +382,7 @@ def dream(
         all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
         # the agent's own memory edits first: exact, and what they retire is not consolidated again
         edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
-        replayed = edits.replay(all_memories, edit_candidates)
+        replayed = edits.replay(all_memories, edit_candidates, new_ids={c.memory.id for c in candidates})
         ctx.warnings.extend(replayed.unmatched)
         candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
         moved = {m.memory_id: m.path for m in replayed.moves}
@@ -444,6 +472,8 @@ def dream(
             "unsettled": len(unsettled),
             "changes": len(plan.changes),
         }
+        if version is not None:  # the store's own count of the version (what `dreaming log` shows)
+            counts.update({f"version_{k}": version.counts.get(k, 0) for k in ("added", "updated", "retired")})
         status = "partial" if ctx.partial else "completed"
         report = DreamReport(
             run_id=run_id,

@@ -306,11 +306,13 @@ def plan_changes(
                                       details={"from": DEFAULT_PATH, "to": path}))
 
     # outputs must exist in the new version: drop ids that a later decision retired
-    final_ids = (set(head) - retire) | set(states)
+    final_ids = (set(head) | set(states)) - retire
     cleaned = tuple(
         Change(op=ch.op, inputs=ch.inputs, outputs=tuple(o for o in ch.outputs if o in final_ids), reason=ch.reason,
                score=ch.score, evidence=ch.evidence, details=ch.details)
         for ch in changes
+        # an in-place update of a memory that a later decision retired says nothing the retiring change does not
+        if not (ch.op == "update" and ch.outputs and not any(o in final_ids for o in ch.outputs))
     )
     upserts = tuple(states[i] for i in sorted(states) if i not in retire)
     return Plan(upserts=upserts, retire=tuple(sorted(retire)), changes=cleaned, counts=counts)

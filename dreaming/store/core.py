@@ -1334,6 +1334,10 @@ class Store:
         rest_removed = sorted(removed - covered)
         rest_added = sorted(added - covered)
         states = self.memories_by_rid(rest_removed + rest_added)
+        # an earlier state of a memory that a recorded change shows in its new state
+        # (a supersede whose survivor also moved) is explained by that change
+        shown_after = {m.id for ch in recorded for m in ch.after if m.rid in rids_b}
+        rest_removed = [r for r in rest_removed if states[r].id not in shown_after]
         by_id_before = {states[r].id: states[r] for r in rest_removed}
         by_id_after = {states[r].id: states[r] for r in rest_added}
         net = []

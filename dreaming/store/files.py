@@ -63,6 +63,11 @@ _JSONL_FIELDS = {
     "id", "path", "kind", "key", "content", "observed_at", "source", "metadata",
     "created_at", "first_seen", "last_seen", "mentions", "content_sha256", "provenance",
 }
+#: the largest memory, in UTF-8 bytes (the hosted memory stores' limit); larger ones are refused
+MAX_MEMORY_BYTES = 100_000
+#: the longest JSONL line and the largest markdown file read (a memory is at most 100 kB)
+MAX_LINE_BYTES = 8 << 20
+MAX_MARKDOWN_BYTES = 32 << 20
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -116,6 +121,12 @@ def memory_from_json(
     if not isinstance(content, str) or not content.strip():
         raise InputError("'content' is required and must be a non-empty string", location=location)
     content = content.replace("\r\n", "\n").strip()
+    size = len(content.encode("utf-8", "surrogatepass"))
+    if size > MAX_MEMORY_BYTES:
+        raise InputError(
+            f"a memory of {size:,} bytes is over the {MAX_MEMORY_BYTES:,}-byte limit (the hosted memory stores' too); "
+            f"split it into smaller memories", location=location,
+        )
 
     def text_field(name: str) -> str | None:
         value = data.get(name)
@@ -217,8 +228,11 @@ def iter_jsonl(path: Path) -> Iterator[ImportedMemory]:
         raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
     seen_ids: dict[str, int] = {}
     with handle:
-        for lineno, raw in enumerate(handle, start=1):
+        for lineno, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), start=1):
             location = f"{path}:{lineno}"
+            if len(raw) > MAX_LINE_BYTES:
+                raise InputError(f"a line over {MAX_LINE_BYTES >> 20} MB; a memory is at most {MAX_MEMORY_BYTES:,} bytes "
+                                 f"(nothing was imported)", location=location)
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as err:
@@ -281,6 +295,10 @@ def _memory_from_entry(entry: Entry, *, path: str, location: str, name: str) -> 
 
 def _read_text_lines(path: Path) -> list[str]:
     try:
+        size = path.stat().st_size
+        if size > MAX_MARKDOWN_BYTES:
+            raise InputError(f"refused: {size:,} bytes, over the {MAX_MARKDOWN_BYTES >> 20} MB a markdown memory file "
+                             f"may have", location=str(path))
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
@@ -387,7 +405,7 @@ def detect_format(path: Path) -> str:
             head = handle.read(4096).lstrip()
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
-    if head.startswith(b"{"):
+    if head.startswith((b"{", b"[")):
         return "jsonl"
     if head.startswith(b"#") or head.startswith(b"-"):
         return "markdown"

@@ -30,7 +30,7 @@ class Planted:
 
 
 def planted() -> list[Planted]:
-    """One sample per kind (50 kinds)."""
+    """One sample per kind (51 kinds)."""
     aws_id = "AK" + "IA" + "Z7Q2M4XKP9RTL3WN"
     aws_secret = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYzq8Lm3Tr5vQa"
     ghp = "gh" + "p_" + (ALNUM + "0123")[:36]
@@ -124,6 +124,8 @@ def planted() -> list[Planted]:
         Planted(kind="azure-storage", text=f"DefaultEndpointsProtocol=https;AccountName=acme;{azure};", secret=azure[11:]),
         Planted(kind="basic-auth", text=f"curl -H 'Authorization: Basic {basic}' https://ci.example.com", secret=basic),
         Planted(kind="sshpass", text="sshpass -p Wint3r!Is sh deploy@host", secret="Wint3r!Is"),
+        Planted(kind="assignment-after-prose", text=f"Remember the credential: AWS_SECRET_ACCESS_KEY={aws_secret} ok",
+                secret=aws_secret),
     ]
 
 

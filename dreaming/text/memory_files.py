@@ -65,6 +65,10 @@ class Entry:
     section: str | None
 
 
+#: a bullet ("- ", "* ", "+ ") or a numbered item ("1. ", "2) ")
+_BULLET = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
+
+
 def split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[Entry]:
     """Bullets (``-``/``*``/``+``, continuation lines indented) and paragraphs.
 
@@ -100,7 +104,7 @@ def split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[Ent
     for lineno, raw in enumerate(lines, start=1):
         line = raw.rstrip("\n").rstrip("\r")
         stripped = line.strip()
-        is_bullet = bool(re.match(r"^[-*+]\s+", line))
+        is_bullet = bool(_BULLET.match(line))
         if bullet and buf and line.startswith("  "):
             buf.append(line[2:])  # a continuation line ("  " alone: an empty line in the entry)
             continue
@@ -117,7 +121,7 @@ def split_entries(lines: Sequence[str], *, location_prefix: str) -> Iterator[Ent
             yield from flush()
             bullet = True
             start = lineno
-            buf.append(re.sub(r"^[-*+]\s+", "", line))
+            buf.append(_BULLET.sub("", line, count=1))
             continue
         if bullet:
             yield from flush()

@@ -259,18 +259,34 @@ class _Unchecked(Exception):
 
 
 def _assignments(text: str) -> Iterator[Finding]:
-    for m in _unchecked(_ASSIGNMENT.finditer(text), 5, "secret"):
-        name, sep, space_after, quote, value, _, following = m.groups()
-        if not sensitive_name(name) or not _plausible(value) or value.lower() in (name.lower(), *_NOT_VALUES):
-            continue
-        if _code_reference(value) or value[0] in "/~.<" or any(c in value for c in "([{"):
-            continue  # a code reference (settings.api_key), a path, a <placeholder>, a call: not a value
-        if sensitive_name(value) or value.lower() in _segments(name):
-            continue  # api_key=key, token=access_token: a variable named like the field
-        if (space_after or (sep == ":" and not quote)) and following not in ("", "\n", "\r", ",", "}", "]", ")", "#"):
-            continue  # "The secret: use small commits" is prose (or an expression), not a value
-        kind = "password" if any(w in name.lower() for w in ("pass", "pwd")) else "secret"
-        yield Finding(start=m.start(5), end=m.end(5), kind=kind)
+    """``NAME=value`` / ``NAME: value`` findings.  A match refused as a whole is
+    searched again from its value: in "the credential: AWS_SECRET_ACCESS_KEY=..."
+    the prose around the first name hides the assignment inside the value."""
+    pos = checked = 0
+    while (m := _ASSIGNMENT.search(text, pos)) is not None:
+        checked += 1
+        if checked > MAX_CHECKS:  # pathological text: it floods, see _find
+            raise _Unchecked(Finding(start=m.start(5), end=m.end(5), kind="secret"))
+        finding = _assignment(m)
+        if finding is not None:
+            yield finding
+            pos = m.end()
+        else:
+            pos = max(m.start(5), m.start() + 1)
+
+
+def _assignment(m: re.Match[str]) -> Finding | None:
+    name, sep, space_after, quote, value, _, following = m.groups()
+    if not sensitive_name(name) or not _plausible(value) or value.lower() in (name.lower(), *_NOT_VALUES):
+        return None
+    if _code_reference(value) or value[0] in "/~.<" or any(c in value for c in "([{"):
+        return None  # a code reference (settings.api_key), a path, a <placeholder>, a call: not a value
+    if sensitive_name(value) or value.lower() in _segments(name):
+        return None  # api_key=key, token=access_token: a variable named like the field
+    if (space_after or (sep == ":" and not quote)) and following not in ("", "\n", "\r", ",", "}", "]", ")", "#"):
+        return None  # "The secret: use small commits" is prose (or an expression), not a value
+    kind = "password" if any(w in name.lower() for w in ("pass", "pwd")) else "secret"
+    return Finding(start=m.start(5), end=m.end(5), kind=kind)
 
 
 def _quoted(text: str) -> Iterator[Finding]:

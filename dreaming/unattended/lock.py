@@ -77,8 +77,33 @@ def process_start(pid: int) -> str | None:
     return fields[19] if len(fields) > 19 else None
 
 
+def pid_space() -> str:
+    """Which pids this process can see: its pid namespace and the boot it runs
+    in (Linux; empty elsewhere).  Two containers with one host name have
+    different ones: a pid from the other is meaningless here."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            boot = fh.read().strip()
+    except OSError:
+        boot = ""
+    return f"{namespace}/{boot}" if namespace or boot else ""
+
+
+def holder_identity(pid: int) -> str | None:
+    """``proc_start`` as the lock records it: the start time, then ``@`` and the pid space."""
+    start = process_start(pid)
+    space = pid_space()
+    return f"{start}@{space}" if start is not None and space else start
+
+
 def pid_alive(pid: int, proc_start: str | None = None) -> bool:
     """Whether the process that recorded ``(pid, proc_start)`` still runs here."""
+    if proc_start is not None and "@" in proc_start:
+        proc_start = proc_start.split("@", 1)[0]
     if pid <= 0:
         return False
     try:
@@ -98,8 +123,9 @@ def pid_alive(pid: int, proc_start: str | None = None) -> bool:
 
 def is_stale(holder: LockHolder, *, now: datetime, config: LockConfig, host: str | None = None) -> bool:
     """See the module docstring."""
-    if holder.host == (host or socket.gethostname()) and not pid_alive(holder.pid, holder.proc_start):
-        return True
+    same_space = holder.proc_start is None or "@" not in holder.proc_start or holder.proc_start.split("@", 1)[1] == pid_space()
+    if holder.host == (host or socket.gethostname()) and same_space and not pid_alive(holder.pid, holder.proc_start):
+        return True  # (a holder in another pid namespace or boot is judged by its heartbeat alone)
     return (now - holder.heartbeat_at).total_seconds() > config.stale_after
 
 
@@ -189,7 +215,7 @@ def acquire(
     host = socket.gethostname()
     now = utcnow()
     mine = LockHolder(
-        token=new_id("lock"), pid=os.getpid(), host=host, proc_start=process_start(os.getpid()),
+        token=new_id("lock"), pid=os.getpid(), host=host, proc_start=holder_identity(os.getpid()),
         started_at=now, heartbeat_at=now, command=command,
     )
     deadline = clock() + max(0.0, wait)

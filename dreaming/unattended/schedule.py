@@ -123,7 +123,8 @@ def systemd(spec: ScheduleSpec) -> dict[str, str]:
     """``{file name: content}``: a oneshot service and the timer that starts it
     (install under ``~/.config/systemd/user/``, then
     ``systemctl --user enable --now NAME.timer``)."""
-    exec_start = shlex.join([*launch.command(), *run_arguments(spec)]).replace("%", "%%")
+    # systemd expands % specifiers and $VARIABLES in ExecStart: both doubled
+    exec_start = shlex.join([*launch.command(), *run_arguments(spec)]).replace("%", "%%").replace("$", "$$")
     env = [f"Environment={shlex.quote(f'{k}={v}')}".replace("%", "%%") for k, v in _env(spec).items()]
     service = "\n".join([
         "[Unit]",
@@ -259,8 +260,21 @@ def _scalar(value: Any) -> str:
     return json.dumps(value)
 
 
+def check_paths(spec: ScheduleSpec) -> None:
+    """Refuse a path no schedule can hold: a newline ends a crontab line and a
+    unit file's setting, a NUL cannot be passed at all."""
+    for path in (spec.store, *spec.transcripts, spec.log):
+        text = str(path)
+        bad = next((c for c in ("\n", "\r", "\0") if c in text), None)
+        if bad is not None:
+            raise DreamingError(
+                f"{text!r} holds a {'NUL' if bad == chr(0) else 'line break'}; a schedule cannot name it: rename or move it"
+            )
+
+
 def render(kind: str, spec: ScheduleSpec) -> str:
     """What ``dreaming schedule --KIND`` prints."""
+    check_paths(spec)
     if kind == "cron":
         return f"# crontab -e, then add:\n{cron(spec)}\n"
     if kind == "systemd":
