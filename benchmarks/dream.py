@@ -1,6 +1,6 @@
 """Dream benchmark: the first dream over an imported store, and the dreams after it.
 
-    python -m benchmarks.dream [--sizes 10000,100000,1000000] [--quick] [--repeat 1]
+    python -m benchmarks.dream [--sizes 10000,100000,1000000] [--quick] [--repeat 1] [--meaning on|off]
 
 For each size (10k, 100k, 1M; ``--quick``: 10k) a synthetic store
 (``dreaming.testing.synthetic``: duplicates, updates, conflicts,
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -116,7 +117,10 @@ def step(name: str, store_path: Path, arg: str) -> dict[str, Any]:
         out["memories"] = export_file(store, Path(arg)).memories
     elif name == "dream":
         transcripts = (Path(arg),) if arg else ()
-        report = dream(store, DreamConfig(transcripts=transcripts, review=False, guard_share=1.0))
+        config = DreamConfig(transcripts=transcripts, review=False, guard_share=1.0)
+        if os.environ.get("DREAM_BENCH_MEANING") == "off":
+            config = dataclasses.replace(config, meaning=dataclasses.replace(config.meaning, enabled=False))
+        report = dream(store, config)
         out.update(timings=dict(report.timings), counts=dict(report.counts), status=report.status,
                    before=report.memories_before, after=report.memories_after)
     else:
@@ -187,12 +191,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated store sizes")
     parser.add_argument("--quick", action="store_true", help="10k memories only")
     parser.add_argument("--repeat", type=int, default=1, help="runs per size (medians are reported)")
+    parser.add_argument("--meaning", choices=("on", "off"), default="on",
+                        help="the second consolidation pass by meaning (off: the engine without it)")
     parser.add_argument("--step", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
         print(json.dumps(step(args.step[0], Path(args.step[1]), args.step[2])))
         return
     sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    os.environ["DREAM_BENCH_MEANING"] = args.meaning  # the steps' processes read it
     results: dict[int, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="dream-bench-") as tmp:
         for n in sizes:
@@ -224,10 +231,11 @@ def main(argv: list[str] | None = None) -> None:
     ]
     report(
         "dream",
-        f"First and later dreams over imported synthetic stores (median of {args.repeat}, 2 cores)",
+        f"First and later dreams over imported synthetic stores (median of {args.repeat}, 2 cores, "
+        f"meaning pass {args.meaning})",
         ["case", *(f"{n:,}" for n in sizes)],
         rows,
-        {"sizes": sizes, "repeat": args.repeat, "load_average": os.getloadavg()[0],
+        {"sizes": sizes, "repeat": args.repeat, "meaning": args.meaning, "load_average": os.getloadavg()[0],
          "runs": {str(n): results[n] for n in sizes}},
     )
 

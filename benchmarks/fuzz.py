@@ -1,7 +1,9 @@
 """Fuzzing at scale: the transcript readers' and memory importers' fuzz
 tests run with 10,000+ generated and mutated inputs each (the test suite
-runs a modest number), in one pytest child process (the two store-backed
-tests run a third and a quarter as many).
+runs a modest number), in one pytest child process (the store-backed
+tests run a third or a quarter as many).  The inputs include lone UTF-16
+surrogates, lines past the readers' limit and memory paths that try to
+climb out of an export folder.
 
     python -m benchmarks.fuzz [--examples 10000] [--quick]
 
@@ -77,12 +79,14 @@ def main(argv: list[str] | None = None) -> None:
                 top or "-",
             )
         )
+    total = sum(s["passing"] + s["failing"] for s in stats)
+    failing = sum(s["failing"] for s in stats)
     report(
         "fuzz",
-        f"Fuzzing: {examples:,} examples per test, {seconds:.0f} s in all",
+        f"Fuzzing: {examples:,} examples per test, {total:,} inputs in all, {failing} failing, {seconds:.0f} s",
         ["case", "examples", "failing", "seconds", "of --examples", "how inputs ended"],
         rows,
-        {"examples_per_test": examples, "seconds": seconds, "tests": stats},
+        {"examples_per_test": examples, "inputs": total, "failing": failing, "seconds": seconds, "tests": stats},
     )
 
 

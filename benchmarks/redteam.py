@@ -19,7 +19,8 @@ failures everywhere):
   memory-directory export: no file outside the export folder; a symlink out of
   an imported folder: refused;
 * malicious replies - the fake Claude returns instruction memories, 2 kB junk
-  or echoed secrets: the dream must be held for review (or the secret redacted);
+  or echoed secrets: none may reach HEAD (held for review, or refused by the
+  reply's checks) and no secret may be stored;
 * slow text - 1 MB built to make redaction backtrack: under 1 s of CPU each.
 
 Everything runs on 127.0.0.1 (the project's fake API server) and in a
@@ -309,8 +310,13 @@ def malicious_replies(root: Path) -> dict[str, Any]:
                                                              if x not in p.text.replace(p.secret, " "))]
             if leaked or done.returncode != 0:
                 failures.append(f"secrets echoed by the model: {leaked or done.stderr[-200:]}")
-        elif out.get("version_status") != "candidate":
-            failures.append(f"{kind}: accepted without review ({out.get('version_status')}, rc={done.returncode})")
+        else:  # held for review, or never written: either way HEAD holds none of it
+            shown = _cli(store, "show", "--json")
+            at_head = [m["content"] for m in json.loads(shown.stdout)["memories"]] if shown.returncode == 0 else []
+            planted_at_head = [c for c in at_head if c.startswith(("SYSTEM:", "The assistant must", "Note "))]
+            if done.returncode != 0 or planted_at_head:
+                failures.append(f"{kind}: {len(planted_at_head)} accepted at HEAD ({out.get('version_status')}, "
+                                f"rc={done.returncode}; {out.get('warnings', [])[:1]})")
     return {"attempts": 3, "failures": failures}
 
 

@@ -46,3 +46,28 @@ def clock():
     from .llm_support import FakeClock
 
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto in server mode) on 127.0.0.1, for the whole session."""
+    from dreaming.testing.s3_server import S3Server
+
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch, request):
+    """The server's address and credentials in the environment (child processes inherit them), and
+    a fresh bucket named after the test: ``s3.bucket``, ``s3.client``."""
+    import re
+    import types
+
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    bucket = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:50].strip("-") + f"-{id(request) % 10000}"
+    client = s3_server.client()
+    client.create_bucket(Bucket=bucket)
+    return types.SimpleNamespace(server=s3_server, bucket=bucket, client=client, url=f"s3://{bucket}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,3 +58,23 @@ def test_a_big_write_reads_the_open_states_in_one_pass(tmp_path):
     assert version is not None and version.counts["written"] == 100 and version.counts["updated"] == 100
     assert {m.path for m in store.snapshot()} == {"/notes.md", "/facts.md"}
     assert store.count() == 200
+
+
+def test_a_loaded_memory_is_the_memory_written(tmp_path):
+    store = Store.open(tmp_path / "s.db")
+    memories = [
+        Memory(id="mem_a", content="A.", created_at=T0, observed_at=T0, first_seen=T0, last_seen=T0),
+        Memory(id="mem_b", content="B.", created_at=T0, observed_at=T0.astimezone(PLUS2), first_seen=T0,
+               last_seen=T0 + timedelta(days=1), metadata={"project": "x"},
+               provenance=(Evidence(session_id="s", turn_ids=("t1",)), Evidence(source="f:1"))),
+        Memory(id="mem_c", content="C.", created_at=T0, kind="preference", key="k"),
+    ]
+    store.import_memories(memories, explicit_created=[m.id for m in memories])
+    loaded = {m.id: m for m in store.snapshot()}
+    for m in memories:
+        assert loaded[m.id].same_state(m) and loaded[m.id] == m
+    # the empty metadata memories share cannot be changed through one of them
+    empty = loaded["mem_a"].metadata
+    with pytest.raises(TypeError):
+        empty["x"] = 1  # type: ignore[index]
+    assert loaded["mem_c"].metadata == {} and dict(empty) == {}

@@ -20,19 +20,49 @@ from dreaming.store.core import Store, default_store_path
 
 @dataclass(kw_only=True)
 class App:
-    """Per-invocation state, created by the top-level group."""
+    """Per-invocation state, created by the top-level group.
+
+    With ``--store s3://...`` (``remote``), ``store_path`` is a local copy in a
+    temporary folder: downloaded on the first :meth:`store`, uploaded back
+    (conditionally on the ETag downloaded) by :meth:`finish` when the command
+    succeeded and changed it.  ``dreaming run`` manages its copy itself (it
+    dreams again after a lost race)."""
 
     store_path: Path
+    remote: str | None = None
     out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=False))
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    _checkout: Any = None
 
     @contextmanager
     def store(self) -> Iterator[Store]:
+        if self.remote is not None and self._checkout is None:
+            from dreaming.fleet.objects import Objects, S3Url
+            from dreaming.fleet.remote import checkout
+
+            self._checkout = checkout(Objects(), S3Url.parse(self.remote), self.store_path.parent)
         store = Store.open(self.store_path)
         try:
             yield store
         finally:
             store.close()
+
+    def finish(self) -> None:
+        """After a successful command on a remote store: upload the copy if it changed."""
+        if self._checkout is None:
+            return
+        from dreaming.fleet.objects import Objects, StaleObject
+        from dreaming.fleet.remote import commit
+
+        co, self._checkout = self._checkout, None
+        try:
+            commit(Objects(), co)
+        except StaleObject as err:
+            raise DreamingError(f"{err}; this command's change was not uploaded: run it again") from None
+
+    def require_local(self, what: str) -> None:
+        if self.remote is not None:
+            raise DreamingError(f"{what} needs a store on this machine, not {self.remote}")
 
 
     @contextmanager
@@ -98,3 +128,18 @@ class DreamingGroup(click.Group):
 
 def resolve_store_path(value: str | None) -> Path:
     return Path(value) if value else default_store_path()
+
+
+def make_app(value: str | None, ctx: click.Context) -> App:
+    """The App for ``--store VALUE``: a local path, or an ``s3://`` URL worked on in a temporary folder."""
+    if value is None or not value.startswith("s3://"):
+        return App(store_path=resolve_store_path(value))
+    import shutil
+    import tempfile
+
+    from dreaming.fleet.objects import S3Url
+
+    url = S3Url.parse(value)
+    folder = Path(tempfile.mkdtemp(prefix="dreaming-store-"))
+    ctx.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    return App(store_path=folder / (url.name or "memory.db"), remote=str(url))

@@ -41,6 +41,7 @@ def claude_code(app: App, min_sessions: int, min_interval: str | None, wait: flo
     --min-interval hold.  Returns at once and always exits 0: problems go to
     the log beside the store.  Install it with --print-config.
     """
+    app.require_local("the Claude Code hook")
     if print_config:
         trigger = Trigger(min_sessions=min_sessions, min_interval=parse_duration(min_interval) if min_interval else None)
         command = ["--store", str(app.store_path.resolve()), "hook", "claude-code", *trigger.options()]

@@ -369,3 +369,47 @@ def print_comparison(console: Console, result: Any) -> None:
     for side in sides:
         if side.note:
             console.print(f"{escape(side.engine)}: {escape(side.note)}")
+
+
+def print_fleet(console: Console, view: Any) -> None:
+    """``dreaming fleet status``: a night's shards (``dreaming.fleet.shards.FleetView``) in one table."""
+    from dreaming.fleet.shards import MEANINGS, STATUSES
+
+    table = Table(title=f"Fleet run {view.run_id}: {view.stores} stores in {len(view.summaries)} of {view.shards} "
+                  f"shards", title_justify="left")
+    for col in ("shard", "stores", *STATUSES, "seconds", "USD"):
+        table.add_column(col, justify="left" if col == "shard" else "right")
+    for s in view.summaries:
+        counts = s.counts()
+        table.add_row(str(s.shard), str(len(s.stores)), *(str(counts[k]) for k in STATUSES), f"{s.seconds:.1f}",
+                      f"{s.usd:.2f}")
+    counts = view.counts()
+    table.add_row("all", str(view.stores), *(str(counts[k]) for k in STATUSES), f"{view.seconds:.1f}",
+                  f"{view.usd:.2f}", style="bold")
+    console.print(table)
+    console.print(Text("; ".join(f"{k}: {v}" for k, v in MEANINGS.items()), style="dim"))
+    if view.races:
+        console.print(f"{view.races} upload(s) lost a race to another writer and were dreamed again from a fresh download")
+    if view.missing:
+        console.print(Text(f"no summary yet from shard(s) {', '.join(map(str, view.missing))} "
+                           f"(still running, or failed before writing one)", style="yellow"))
+    if view.duplicates:
+        console.print(Text(f"{len(view.duplicates)} store(s) reported by more than one shard (was --shards changed?)",
+                           style="yellow"))
+    for s in view.summaries:
+        for line in s.failed:
+            console.print(Text(f"failed: {line.store}: {line.error}", style="red"), soft_wrap=True)
+
+
+def print_fleet_cost(console: Console, cost: Any) -> None:
+    """``dreaming fleet cost``: the night's bill over every store, by model and by stage."""
+    for title, parts in (("model", cost.by_model), ("stage", cost.by_stage)):
+        table = Table(title=f"Fleet run {cost.run_id}: cost by {title} ({cost.stores_billed} stores billed)",
+                      title_justify="left")
+        for col in (title, "input tokens", "output tokens", "cache read", "USD"):
+            table.add_column(col, justify="left" if col == title else "right")
+        for name, part in sorted(parts.items()):
+            table.add_row(name, f"{part.usage.input_tokens:,}", f"{part.usage.output_tokens:,}",
+                          f"{part.usage.cache_read_tokens:,}", f"{part.usd.tokens + part.usd.web_search:.4f}")
+        console.print(table)
+    console.print(f"total: ${cost.usd.total:.4f} (tokens ${cost.usd.tokens:.4f}, runtime ${cost.usd.runtime:.4f})")

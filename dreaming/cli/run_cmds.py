@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -13,10 +14,11 @@ from dreaming.cli.common import App, emit_json, json_option, pass_app
 from dreaming.cli.progress import RichProgress
 from dreaming.cli.render import print_dream_report
 from dreaming.errors import DreamingError, InputError
-from dreaming.ingest import IngestReport, ingest_paths
-from dreaming.pipeline.progress import NullProgress
-from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig, dream
-from dreaming.unattended.triggers import Trigger, TriggerCheck, check, parse_duration
+from dreaming.ingest import IngestReport
+from dreaming.pipeline.progress import NullProgress, Progress
+from dreaming.pipeline.run import DEFAULT_GUARD, LLM_MODES, DreamConfig
+from dreaming.unattended.once import RunRequest, RunResult, dream_once
+from dreaming.unattended.triggers import Trigger, TriggerCheck, parse_duration
 
 SETTINGS = {
     "review": (bool, "write dreams as candidates that wait for `dreaming accept` (default false)"),
@@ -25,8 +27,8 @@ SETTINGS = {
 
 
 @click.command()
-@click.option("--transcripts", "transcripts", multiple=True, type=click.Path(path_type=Path),
-              help="Transcript file or folder to ingest first (repeatable; default ./transcripts).")
+@click.option("--transcripts", "transcripts", multiple=True, metavar="PATH|s3://...",
+              help="Transcript file or folder to ingest first, or an s3:// inbox (repeatable; default ./transcripts).")
 @click.option("--no-ingest", is_flag=True, help="Dream over what is already ingested; read no transcripts.")
 @click.option("--llm", type=click.Choice(LLM_MODES), default="auto", show_default=True,
               help="Use Claude for extraction, judgement and patterns (auto: when ANTHROPIC_API_KEY is set).")
@@ -64,14 +66,24 @@ SETTINGS = {
 @click.option("--instructions", default=None, help="--engine hosted: guidance for the dream (1-4,096 characters).")
 @click.option("--dream-model", default="claude-opus-4-7", show_default=True,
               help="--engine hosted: the model that runs the dream.")
+@click.option("--shards", type=click.IntRange(min=1), default=None,
+              help="With --stores: this process dreams one shard of N, its stores one after another "
+                   "(the default for s3:// stores, with N=1).")
+@click.option("--shard-index", type=click.IntRange(min=0), default=None, envvar="JOB_COMPLETION_INDEX",
+              help="Which shard (0..N-1; env JOB_COMPLETION_INDEX, set by a Kubernetes Indexed Job).")
+@click.option("--summary", "summary_root", metavar="FOLDER|s3://...", default=None,
+              help="With --shards: where the shard's summary goes (default: .dreaming-fleet/ beside the stores).")
+@click.option("--run-id", metavar="NAME", default=None, envvar="DREAMING_FLEET_RUN",
+              help="With --shards: the night's name in the summaries (env DREAMING_FLEET_RUN; default: UTC date).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @json_option
 @pass_app
-def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, review: bool | None,
+def run(app: App, transcripts: tuple[str, ...], no_ingest: bool, llm: str, review: bool | None,
         max_sessions: int | None, pattern_sessions: int, message: str | None, guard_share: float | None,
         models: tuple[str, ...],
         runtime_rate: str | None, concurrency: int, max_cost: str | None, poll_interval: float, wait: float,
         min_sessions: int | None, min_interval: str | None, stores_glob: str | None, jobs: int | None,
+        shards: int | None, shard_index: int | None, summary_root: str | None, run_id: str | None,
         engine: str, hosted_store: str | None, hosted_sessions: tuple[str, ...], instructions: str | None,
         dream_model: str, quiet: bool, as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
@@ -87,20 +99,12 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
     --min-interval make frequent schedulers dream only when worth it.
     """
     from dreaming.patterns.communities import PatternConfig
-    from dreaming.unattended.lock import dream_lock
 
     if engine == "hosted":
         return _run_hosted(app, click.get_current_context().params, wait=wait, poll_interval=poll_interval,
                            quiet=quiet, as_json=as_json)
 
-    if stores_glob is not None:
-        return _run_many(stores_glob, transcripts, no_ingest, jobs, as_json)
-    missing = [t for t in transcripts if not t.exists()]
-    if missing and not no_ingest:  # a typo in a cron job must not dream over nothing forever
-        raise InputError("no such file or directory (--transcripts)", location=str(missing[0]))
-
     config = DreamConfig(
-        transcripts=() if no_ingest else (transcripts or (Path("transcripts"),)),
         llm=llm,
         review=review,
         max_sessions=max_sessions,
@@ -113,28 +117,28 @@ def run(app: App, transcripts: tuple[Path, ...], no_ingest: bool, llm: str, revi
     if min_sessions is not None or min_interval is not None:
         interval = parse_duration(min_interval) if min_interval is not None else None
         trigger = Trigger(min_sessions=min_sessions or 1, min_interval=interval)
+    base = RunRequest(config=config, trigger=trigger, wait=wait)
+    if stores_glob is not None and (shards is not None or stores_glob.startswith("s3://")):
+        shard = ShardOptions(shards=shards or 1, index=shard_index, summary=summary_root, run_id=run_id)
+        return _run_shard(app, stores_glob, base, transcripts, no_ingest, shard, quiet, as_json)
+    if stores_glob is not None:
+        return _run_many(stores_glob, tuple(Path(t) for t in transcripts), no_ingest, jobs, as_json)
+    missing = [t for t in transcripts if not t.startswith("s3://") and not Path(t).exists()]
+    if missing and not no_ingest:  # a typo in a cron job must not dream over nothing forever
+        raise InputError("no such file or directory (--transcripts)", location=missing[0])
+    request = _with_transcripts(base, () if no_ingest else (transcripts or ("transcripts",)))
     progress = NullProgress() if quiet or as_json else RichProgress(app.err)
-    with app.store() as store:
-        ingested = None
-        if trigger is not None:  # count the sessions the transcripts add before deciding
-            paths = [p for p in config.transcripts if Path(p).exists()]
-            ingested = ingest_paths(store, paths, config=config.ingest) if paths else None
-            config = replace(config, transcripts=())
-            verdict = check(store, trigger)
-            if not verdict.ready:
-                return _not_now(verdict, ingested, as_json)
-        with dream_lock(store, wait=wait) as lock:
-            if trigger is not None:
-                verdict = check(store, trigger)  # again: a dream we waited for may have consumed them
-                if not verdict.ready:
-                    return _not_now(verdict, ingested, as_json)
-            report = dream(store, config, progress=progress, while_waiting=lock.paused)
-        if ingested is not None:
-            report = replace(report, ingest=ingested.to_json(), warnings=(*ingested.warnings, *report.warnings))
-    if as_json:
-        emit_json(report.to_json())
+    if app.remote is not None:
+        result = _dream_remote(app, request, progress)
     else:
-        print_dream_report(app.out, report)
+        result = dream_once(app.store_path, request, progress=progress)
+    if result.report is None:
+        assert result.skipped is not None
+        return _not_now(result.skipped, result.ingested, as_json)
+    if as_json:
+        emit_json(result.report.to_json())
+    else:
+        print_dream_report(app.out, result.report)
 
 
 def _run_hosted(app: App, params: dict[str, object], *, wait: float, poll_interval: float, quiet: bool,
@@ -162,8 +166,75 @@ def _run_hosted(app: App, params: dict[str, object], *, wait: float, poll_interv
         print_hosted_run(app.out, report)
 
 
+def _with_transcripts(request: RunRequest, transcripts: Sequence[str]) -> RunRequest:
+    """The request with its local transcript folders and its s3:// inboxes."""
+    local = tuple(Path(t) for t in transcripts if not t.startswith("s3://"))
+    remote = tuple(t for t in transcripts if t.startswith("s3://"))
+    return replace(request, config=replace(request.config, transcripts=local), inboxes=remote)
+
+
+def _dream_remote(app: App, request: RunRequest, progress: Progress) -> RunResult:
+    """A store in object storage: download, dream, upload conditionally; a lost race dreams again."""
+    from dreaming.fleet.objects import Objects, S3Url
+    from dreaming.fleet.remote import with_remote_store
+
+    assert app.remote is not None
+
+    def work(local: Path) -> RunResult:
+        return dream_once(local, request, progress=progress)
+
+    result, _ = with_remote_store(Objects(), S3Url.parse(app.remote), work, say=lambda line: click.echo(line, err=True))
+    return result
+
+
+@dataclass(frozen=True)
+class ShardOptions:
+    shards: int
+    index: int | None
+    summary: str | None
+    run_id: str | None
+
+
+def _run_shard(app: App, pattern: str, base: RunRequest, transcripts: tuple[str, ...], no_ingest: bool,
+               opts: ShardOptions, quiet: bool, as_json: bool) -> None:
+    """``--stores GLOB --shards N``: this process's shard, one store after another, then its summary."""
+    from dreaming.cli.render import print_fleet
+    from dreaming.fleet.runner import (
+        ShardPlan,
+        default_run_id,
+        default_summary_root,
+        list_stores,
+        run_shard,
+        transcripts_for_store,
+    )
+    from dreaming.fleet.shards import merge
+
+    if opts.index is None and opts.shards > 1:
+        raise DreamingError(f"--shards {opts.shards}: say which shard this is with --shard-index "
+                            f"or JOB_COMPLETION_INDEX (0..{opts.shards - 1})")
+    index = opts.index or 0
+    if index >= opts.shards:
+        raise DreamingError(f"shard index {index} is not in 0..{opts.shards - 1} (--shards {opts.shards})")
+
+    def request_for(store: str) -> RunRequest:
+        return _with_transcripts(base, () if no_ingest else transcripts_for_store(store, transcripts))
+
+    root = opts.summary or (default_summary_root(pattern) if pattern.startswith("s3://") else None)
+    plan = ShardPlan(pattern=pattern, shard=index, shards=opts.shards, run_id=opts.run_id or default_run_id(),
+                     root=root, request_for=request_for)
+    say = (lambda _: None) if quiet else (lambda line: click.echo(line, err=True))
+    summary = run_shard(plan, list_stores(pattern), say=say)
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        print_fleet(app.out, merge([summary]))
+    if summary.failed:
+        raise click.exceptions.Exit(1)  # the Indexed Job retries this index (backoffLimitPerIndex)
+
+
 _NOT_PASSED_ON = {"engine", "hosted_store", "hosted_sessions", "instructions", "dream_model", "transcripts",
-                  "no_ingest", "stores_glob", "jobs", "quiet", "as_json"}
+                  "no_ingest", "stores_glob", "jobs", "shards", "shard_index", "summary_root", "run_id", "quiet",
+                  "as_json"}
 
 
 def _passed_on(ctx: click.Context) -> list[str]:

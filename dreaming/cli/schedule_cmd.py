@@ -10,7 +10,7 @@ import click
 
 from dreaming.cli.common import App, pass_app
 from dreaming.errors import InputError
-from dreaming.unattended.schedule import ScheduleSpec, launchd_label, render
+from dreaming.unattended.schedule import FleetSpec, ScheduleSpec, k8s_fleet, launchd_label, render
 from dreaming.unattended.triggers import Trigger, parse_duration
 
 _INSTALL = {
@@ -36,8 +36,15 @@ def _at(value: str | None) -> tuple[int, int] | None:
 @click.option("--systemd", "kind", flag_value="systemd", help="A systemd service and timer (user units).")
 @click.option("--launchd", "kind", flag_value="launchd", help="A launchd agent plist (macOS).")
 @click.option("--k8s", "kind", flag_value="k8s", help="A Kubernetes CronJob (concurrencyPolicy: Forbid).")
-@click.option("--transcripts", "transcripts", multiple=True, type=click.Path(path_type=Path),
-              help="Transcript folder each run ingests (repeatable; default ./transcripts).")
+@click.option("--transcripts", "transcripts", multiple=True, metavar="PATH",
+              help="Transcript folder each run ingests (repeatable; default ./transcripts); with --stores, "
+                   "per store, {dir} and {name} filled in (default: transcripts/ beside each store).")
+@click.option("--stores", "stores", metavar="GLOB", default=None,
+              help="Kubernetes: dream every store GLOB names (e.g. 's3://bucket/agents/*/memory.db') in an "
+                   "Indexed Job of --shards pods.")
+@click.option("--shards", type=click.IntRange(min=1), default=None, help="With --stores: pods (default 1).")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --stores: times a shard with a failed store is run again (backoffLimitPerIndex).")
 @click.option("--every", metavar="DURATION", default=None, help="Run every DURATION (default 1h; e.g. 30m, 6h, 1d).")
 @click.option("--at", "at", metavar="HH:MM", default=None, help="Run once a day at this time instead.")
 @click.option("--min-sessions", type=click.IntRange(min=1), default=None, help="Dream only with N sessions pending.")
@@ -50,9 +57,9 @@ def _at(value: str | None) -> tuple[int, int] | None:
 @click.option("--volume-claim", default="dreaming-data", show_default=True,
               help="Kubernetes: the persistent volume claim mounted at /data (relative paths go there).")
 @pass_app
-def schedule(app: App, kind: str | None, transcripts: tuple[Path, ...], every: str | None, at: str | None,
-             min_sessions: int | None, min_interval: str | None, wait: float, llm: str | None, name: str,
-             image: str, volume_claim: str) -> None:
+def schedule(app: App, kind: str | None, transcripts: tuple[str, ...], stores: str | None, shards: int | None,
+             retries: int, every: str | None, at: str | None, min_sessions: int | None, min_interval: str | None,
+             wait: float, llm: str | None, name: str, image: str, volume_claim: str) -> None:
     """Print a ready-to-install schedule for `dreaming run` on this store.
 
     Pick one of --cron, --systemd, --launchd, --k8s.  Each run ingests the
@@ -61,6 +68,10 @@ def schedule(app: App, kind: str | None, transcripts: tuple[Path, ...], every: s
     """
     if kind is None:
         raise InputError("pick what to print: --cron, --systemd, --launchd or --k8s")
+    if stores is not None or shards is not None:
+        return _fleet(kind, stores, shards or 1, retries, transcripts, every, at, min_sessions, min_interval, llm,
+                      name, image)
+    app.require_local("a schedule for one store (for stores in object storage: --k8s --stores URL)")
     if every is not None and at is not None:
         raise InputError("--every and --at exclude each other")
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,51}", name):
@@ -76,12 +87,37 @@ def schedule(app: App, kind: str | None, transcripts: tuple[Path, ...], every: s
     local = kind != "k8s"  # a Kubernetes job sees its own paths
     spec = ScheduleSpec(
         store=app.store_path.resolve() if local else app.store_path,
-        transcripts=tuple(p.resolve() if local else p for p in (transcripts or (Path("transcripts"),))),
+        transcripts=tuple(Path(p).resolve() if local else Path(p) for p in (transcripts or ("transcripts",))),
         every=interval, at=daily or (3, 0), trigger=trigger, wait=wait, llm=llm, name=name, image=image,
         volume_claim=volume_claim,
     )
     click.echo(render(kind, spec), nl=False)
     click.echo(_INSTALL[kind].format(label=launchd_label(spec)), err=True)
+
+
+def _fleet(kind: str, stores: str | None, shards: int, retries: int, transcripts: tuple[str, ...], every: str | None,
+           at: str | None, min_sessions: int | None, min_interval: str | None, llm: str | None, name: str,
+           image: str) -> None:
+    """``--k8s --stores GLOB --shards N``: the Indexed Job over many stores."""
+    if kind != "k8s":
+        raise InputError("--stores and --shards go with --k8s (elsewhere: `dreaming run --stores GLOB` in the schedule)")
+    if stores is None:
+        raise InputError("--shards needs --stores GLOB (e.g. 's3://bucket/agents/*/memory.db')")
+    if every is not None and at is not None:
+        raise InputError("--every and --at exclude each other")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,51}", name):
+        raise InputError(f"--name must be lower-case letters, digits, '-' or '.', not {name!r}")
+    trigger = None
+    if min_sessions is not None or min_interval is not None:
+        trigger = Trigger(min_sessions=min_sessions or 1,
+                          min_interval=parse_duration(min_interval) if min_interval else None)
+    spec = FleetSpec(stores=stores, shards=shards, transcripts=transcripts, every=parse_duration(every) if every else None,
+                     at=_at(at) or (3, 0), trigger=trigger, llm=llm, name="dreaming-fleet" if name == "dreaming" else name,
+                     image=image, retries=retries)
+    click.echo(k8s_fleet(spec), nl=False)
+    click.echo(f"Install: `kubectl apply -f` it; the image is built from the repository's Dockerfile; secret "
+               f"{spec.s3_secret} holds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL off AWS); "
+               f"then `dreaming fleet status '{stores}'`.", err=True)
 
 
 def register(group: click.Group) -> None:

@@ -139,13 +139,20 @@ class _Planned:
     stored: frozenset[tuple[str, str]] = frozenset()
 
 
-def ingest_paths(store: Store, paths: Iterable[str | os.PathLike[str]], *, config: IngestConfig | None = None) -> IngestReport:
-    """Read ``paths`` (files or directories) into ``store``; see the module doc."""
+def ingest_paths(
+    store: Store, paths: Iterable[str | os.PathLike[str]], *, config: IngestConfig | None = None,
+    names: Mapping[str, str] | None = None,
+) -> IngestReport:
+    """Read ``paths`` (files or directories) into ``store``; see the module doc.
+
+    ``names`` maps a file's absolute path to the name the store records it
+    under and reports it as (a transcript downloaded from ``s3://`` is known
+    by its URL, not by the temporary copy read); others go by their path."""
     config = config or IngestConfig()
     if config.format is not None:
         check_format(config.format)
     tally = _Tally(max_warnings=config.max_warnings, redactor=Redactor() if config.redact else None)
-    plan = list(_plan(store, paths, config, tally))
+    plan = list(_plan(store, paths, config, tally, names or {}))
     if config.strict:
         for counts in store.record_ingest_all(
             ((p.state, _stream(p, config, tally)) for p in plan), batch_size=config.batch_size
@@ -177,17 +184,20 @@ def _files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool
             raise InputError("no such file or directory", location=str(raw))
 
 
-def _plan(store: Store, paths: Iterable[str | os.PathLike[str]], config: IngestConfig, tally: _Tally) -> Iterator[_Planned]:
+def _plan(
+    store: Store, paths: Iterable[str | os.PathLike[str]], config: IngestConfig, tally: _Tally, names: Mapping[str, str]
+) -> Iterator[_Planned]:
     """Check every file before anything is written: refusals of named files
     are errors, of walked files warnings; unchanged files drop out here."""
     seen: set[str] = set()
     for path, named in _files(paths):
-        key = os.path.abspath(path)
+        local = os.path.abspath(path)
+        key = names.get(local, local)
         if key in seen:
             continue
         seen.add(key)
         try:
-            source = Source.of(key, display=str(path))
+            source = Source.of(local, display=names.get(local, str(path)))
             known = store.source_state(key)
             same_format = known is not None and (config.format is None or known.format == config.format)
             if config.strict:

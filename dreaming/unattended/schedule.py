@@ -286,3 +286,99 @@ def render(kind: str, spec: ScheduleSpec) -> str:
     if kind == "k8s":
         return k8s(spec)
     raise DreamingError(f"unknown schedule kind {kind!r}; pick one of {', '.join(KINDS)}")
+
+
+# -- many stores in object storage: an Indexed Job ---------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleetSpec:
+    """``dreaming schedule --k8s --stores GLOB --shards N``: a CronJob whose Job is Indexed."""
+
+    #: the stores' glob (``s3://bucket/agents/*/memory.db``)
+    stores: str
+    shards: int
+    #: transcript folders or inboxes per store, ``{dir}`` / ``{name}`` filled in per store
+    transcripts: tuple[str, ...] = ()
+    every: timedelta | None = None
+    at: tuple[int, int] = (3, 0)
+    trigger: Trigger | None = None
+    llm: str | None = None
+    name: str = "dreaming-fleet"
+    image: str = "dreaming:latest"
+    #: a failing index (a shard with a failed store) is run again this many times
+    retries: int = 2
+    #: secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for a non-AWS service)
+    s3_secret: str = "dreaming-s3"
+    api_key_secret: str = "anthropic-api-key"
+    #: the pod's user (the image's non-root user)
+    uid: int = 10001
+
+
+def fleet_arguments(spec: FleetSpec) -> list[str]:
+    """The pod's ``dreaming run`` arguments: every pod gets the same; its index picks its shard."""
+    out = ["run", "--stores", spec.stores, "--shards", str(spec.shards)]
+    for t in spec.transcripts:
+        out += ["--transcripts", t]
+    out += ["--quiet", "--json"]
+    if spec.trigger is not None:
+        out += spec.trigger.options()
+    return out + (["--llm", spec.llm] if spec.llm else [])
+
+
+def k8s_fleet(spec: FleetSpec) -> str:
+    """A ``batch/v1`` CronJob running an Indexed Job of ``shards`` pods (``completionMode: Indexed``,
+    ``completions`` = ``parallelism`` = shards).  Kubernetes gives each pod ``JOB_COMPLETION_INDEX``;
+    a pod whose shard had a failed store exits 1 and its index alone is retried
+    (``backoffLimitPerIndex``), dreaming only what failed."""
+    if spec.shards < 1:
+        raise DreamingError(f"--shards must be at least 1, not {spec.shards}")
+    container = {
+        "name": "dreaming",
+        "image": spec.image,
+        "command": ["dreaming", *fleet_arguments(spec)],
+        "env": [
+            {"name": "ANTHROPIC_API_KEY", "valueFrom": {"secretKeyRef": {
+                "name": spec.api_key_secret, "key": "api-key", "optional": True}}},
+            # the night's name in the summaries: the Job's own name (one per CronJob firing)
+            {"name": "DREAMING_FLEET_RUN", "valueFrom": {"fieldRef": {
+                "fieldPath": "metadata.labels['batch.kubernetes.io/job-name']"}}},
+            {"name": "TMPDIR", "value": "/scratch"},
+        ],
+        "envFrom": [{"secretRef": {"name": spec.s3_secret, "optional": True}}],
+        "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}],
+    }
+    job_spec = {
+        "completionMode": "Indexed",
+        "completions": spec.shards,
+        "parallelism": spec.shards,
+        "backoffLimitPerIndex": spec.retries,
+        "template": {
+            "metadata": {"labels": {"app.kubernetes.io/name": spec.name}},
+            "spec": {
+                "restartPolicy": "Never",
+                "securityContext": {"runAsNonRoot": True, "runAsUser": spec.uid, "runAsGroup": spec.uid,
+                                    "fsGroup": spec.uid},
+                "containers": [container],
+                "volumes": [{"name": "scratch", "emptyDir": {}}],
+            },
+        },
+    }
+    when = ScheduleSpec(store=Path("/unused"), transcripts=(), every=spec.every, at=spec.at)
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": spec.name},
+        "spec": {
+            "schedule": cron_expression(when),
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": 600,
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {"spec": job_spec},
+        },
+    }
+    return "\n".join(_yaml(job)) + "\n"
