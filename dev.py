@@ -60,7 +60,7 @@ def check() -> None:
     """Lint, types and the import contracts (configured in pyproject.toml; see ARCHITECTURE.md)."""
     run(PY, "-m", "ruff", "check", "--quiet", ".")
     run(PY, "-m", "mypy")
-    run(BIN / ("lint-imports.exe" if os.name == "nt" else "lint-imports"), "--no-logo")
+    run(BIN / ("lint-imports.exe" if os.name == "nt" else "lint-imports"), "--no-logo", "--no-cache")
 
 
 def test(args: list[str]) -> None:

@@ -196,16 +196,30 @@ class Change:
     """One operation a version made, as a reviewer reads it.
 
     ``inputs`` are memory ids as they stood in the parent version, ``outputs``
-    memory ids as they stand in the new version.
+    memory ids as they stand in the new version.  ``rule`` is the stable id
+    of the rule that fired (``keyed-update``, ``same-words``,
+    ``judge:claude``, ``import`` ...; every id is described in
+    ``dreaming.plan.rule_ids``) and ``rule_inputs`` what it decided on (the
+    pair's ids, the subject, the values, the scores).  A change without a
+    rule id is refused: every change says which rule made it.
     """
 
     op: ChangeOp
+    rule: str
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     reason: str = ""
     score: float | None = None
     evidence: tuple[Evidence, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
+    rule_inputs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rule, str) or not self.rule.strip():
+            raise ValueError(
+                f"a {self.op!r} change needs the id of the rule that fired (reason: {self.reason!r}); "
+                f"rule ids are listed in dreaming/plan/rule_ids.py"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

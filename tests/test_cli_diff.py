@@ -96,7 +96,8 @@ def test_full_text_and_quote_chars(run, store_path):
         long_memory = "Caroline lives in Lisbon since March 2026, " + "near the river, " * 20 + "in a flat."
         store.write_version(Changeset(
             upserts=(Memory(id="m_new", content=long_memory, provenance=ev),), retire=("m_old",),
-            changes=(Change(op="supersede", inputs=("m_old",), outputs=("m_new",), reason="newer", evidence=ev),),
+            changes=(Change(op="supersede", rule="keyed-update", inputs=("m_old",), outputs=("m_new",), reason="newer",
+                            evidence=ev),),
             status="candidate"))
     out = run("diff", "--quote-chars", "60").output
     quote = next(line for line in out.splitlines() if "[s1#t1]" in line)

@@ -123,7 +123,8 @@ def test_review_flow_accept_reject_rollback_and_diff(run, sample, store_path):
                 retire=(tabs.id,),
                 changes=(
                     __import__("dreaming").Change(
-                        op="supersede", inputs=(tabs.id,), outputs=("mem_new",), reason="newer value", score=0.91
+                        op="supersede", rule="keyed-update", inputs=(tabs.id,), outputs=("mem_new",),
+                        reason="newer value", score=0.91, rule_inputs={"subject": "key user.indent"},
                     ),
                 ),
                 status="candidate",
@@ -133,6 +134,7 @@ def test_review_flow_accept_reject_rollback_and_diff(run, sample, store_path):
     d = json.loads(run("diff", "--json").output)
     assert d["from"] == 1 and d["to"] == 2
     assert d["changes"][0]["op"] == "supersede" and d["changes"][0]["score"] == 0.91
+    assert d["changes"][0]["rule"] == "keyed-update" and d["changes"][0]["rule_inputs"] == {"subject": "key user.indent"}
     assert d["changes"][0]["before"][0]["content"] == "User prefers tabs."
     assert d["changes"][0]["after"][0]["content"] == "User prefers spaces."
     human = run("diff").output

@@ -65,3 +65,14 @@ def test_the_architecture_tree_lists_every_module():
     listed = _architecture_tree()
     assert sorted(modules - listed) == [], "modules missing from ARCHITECTURE.md's tree"
     assert sorted(listed - modules) == [], "modules in ARCHITECTURE.md's tree that do not exist"
+
+
+def test_no_merge_conflict_markers_in_the_docs():
+    docs = [*REPO.glob("*.md"), *(REPO / "evals").rglob("*.md"), *(REPO / "memory_store").glob("*.md")]
+    marked = [
+        f"{d.relative_to(REPO)}:{n}"
+        for d in docs
+        for n, line in enumerate(d.read_text().splitlines(), start=1)
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "======="
+    ]
+    assert marked == []

@@ -150,7 +150,8 @@ def test_run_command_json_and_text(store_path, tmp_path):
     data = json.loads(result.output)
     assert data["version"] == 2 and data["memories"] == {"before": 5, "after": 7}
     assert data["counts"]["superseded"] == 1 and data["counts"]["merged"] == 1
-    assert set(data["timings"]) == {"ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write"}
+    stages_timed = ["ingest", "load", "extract", "normalise", "consolidate", "judge", "patterns", "plan", "write"]
+    assert list(data["timings"]) == stages_timed
     result = runner.invoke(cli, ["--store", str(store_path), "run", "--transcripts", str(FIXTURE / "transcripts")])
     assert result.exit_code == 0 and "Nothing to dream" in result.output
     diff = runner.invoke(cli, ["--store", str(store_path), "diff", "2", "--json"])
@@ -247,3 +248,34 @@ def test_unsettled_look_alikes_are_listed_for_the_reviewer(tmp_path):
     assert data["counts"]["unsettled"] == 1 and data["memories"] == {"before": 2, "after": 2}
     assert "1 look-alike pairs nobody could settle offline; both kept" in outputs["text"]
     assert "Run the test suite with `make test`" in outputs["text"]
+
+
+class _Recorder:
+    """A progress that writes down the stages it is shown, in order."""
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.stages.append(name)
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_dream_runs_its_named_stages_in_order_and_times_each(store):
+    """The judge is a stage of its own, after consolidate; a dream with nothing new stops after load."""
+    from dreaming.pipeline.run import STAGE_ORDER
+
+    assert STAGE_ORDER == ("ingest", "load", "extract", "normalise", "consolidate", "judge", "patterns", "plan", "write")
+    ticks = iter(range(1000))
+    progress = _Recorder()
+    report = dream(store, config(), progress=progress, now=lambda: float(next(ticks)))
+    assert progress.stages == list(STAGE_ORDER)
+    assert list(report.timings) == list(STAGE_ORDER) and all(t == 1.0 for t in report.timings.values())
+    again = _Recorder()
+    report = dream(store, config(), progress=again)
+    assert report.status == "nothing" and again.stages == ["ingest", "load"] and list(report.timings) == again.stages

@@ -40,7 +40,7 @@ def dreamed_store(store_path):
             upserts=(mem("mem_e", "User prefers helix since 7 May 2023", "t9"),
                      mem("mem_d", "Staging uses the postgres 15 database", "t4")),
             retire=("mem_a", "mem_b"),
-            changes=(Change(op="supersede", inputs=("mem_a", "mem_b"), outputs=("mem_e",), reason="newer"),),
+            changes=(Change(op="supersede", rule="keyed-update", inputs=("mem_a", "mem_b"), outputs=("mem_e",), reason="newer"),),
             origin="dream",
         ))
     return store_path

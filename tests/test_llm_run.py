@@ -15,6 +15,7 @@ from dreaming.cost.meter import MICRO, CostReport
 from dreaming.cost.prices import load_prices
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.pipeline.stages import StageContext
+from dreaming.plan.rule_ids import describe
 from dreaming.store.core import Store
 from dreaming.store.files import import_file
 from dreaming.testing import responders as fake_claude
@@ -115,6 +116,9 @@ def test_sync_run_through_the_environment_records_the_bill_to_the_cent(server, t
         row = store.run(report.run_id)
         written = [m for m in store.snapshot() if m.metadata.get("rule") == "claude-extract"]
         assert written and cited_turns_exist(store, written)
+        rules = {ch.rule for ch in store.changes(report.version)}
+    # the trail names the Claude stages that decided: extraction, and the judge
+    assert {"claude-extract", "judge:claude"} <= rules and all(describe(r) for r in rules), rules
     assert report.llm == "sync" and report.status == "completed" and report.partial == ()
     bill = CostReport.from_json(report.cost)
     assert bill.usage == total_usage(server.answered) and bill.usage.requests == len(server.calls("messages"))

@@ -56,11 +56,11 @@ def linked_candidate(store: Store) -> None:
                      mem("d", "Bob lives in Paris, France.")),
             retire=("b", "c"),
             changes=(
-                Change(op="merge", inputs=("a", "b"), outputs=("a",), reason="same fact", score=1.0),
-                Change(op="supersede", inputs=("c",), outputs=("a",), reason="newer value", score=0.6),
-                Change(op="add", outputs=("n",), reason="new", score=0.8),
-                Change(op="conflict", inputs=("d",), outputs=("d", "n"), reason="two cities", score=0.5),
-                Change(op="update", inputs=("d",), outputs=("d",), reason="fuller", score=0.7),
+                Change(op="merge", rule="same-words", inputs=("a", "b"), outputs=("a",), reason="same fact", score=1.0),
+                Change(op="supersede", rule="keyed-update", inputs=("c",), outputs=("a",), reason="newer value", score=0.6),
+                Change(op="add", rule="user-fact", outputs=("n",), reason="new", score=0.8),
+                Change(op="conflict", rule="same-time-values", inputs=("d",), outputs=("d", "n"), reason="two cities", score=0.5),
+                Change(op="update", rule="restatement-fold", inputs=("d",), outputs=("d",), reason="fuller", score=0.7),
             ),
             status="candidate",
             origin="dream",
@@ -137,8 +137,8 @@ def test_writers_of_one_memory_go_together(store_path):
             Changeset(
                 upserts=(mem("a", "A, dated."),),
                 retire=("b",),
-                changes=(Change(op="update", inputs=("a",), outputs=("a",), reason="dated"),
-                         Change(op="merge", inputs=("a", "b"), outputs=("a",), reason="same")),
+                changes=(Change(op="update", rule="restatement-fold", inputs=("a",), outputs=("a",), reason="dated"),
+                         Change(op="merge", rule="same-words", inputs=("a", "b"), outputs=("a",), reason="same")),
                 status="candidate",
             )
         )
@@ -195,11 +195,12 @@ def generate(r: random.Random) -> tuple[list[Memory], list[Memory], list[str], l
         return f"n{fresh}"
 
     kinds = [r.choice(["add", "update", "merge", "supersede", "move"]) for _ in range(r.randint(1, 6))]
+    rules = {"update": "restatement-fold", "move": "topic-path"}
     for kind in kinds + ["conflict"] * r.randint(0, 2):  # conflicts last: they flag what the candidate holds
         if kind == "add" or (kind in ("update", "merge", "supersede", "move") and not free):
             n = new_id()
             upserts[n] = mem(n, f"new fact {n}")
-            intents.append(Intent(change=Change(op="add", outputs=(n,)), writes={n}))
+            intents.append(Intent(change=Change(op="add", rule="user-fact", outputs=(n,)), writes={n}))
             writer[n] = len(intents) - 1
         elif kind in ("update", "move"):
             p = free.pop()
@@ -207,34 +208,36 @@ def generate(r: random.Random) -> tuple[list[Memory], list[Memory], list[str], l
                 upserts[p] = mem(p, f"parent fact {p} updated")
             else:
                 upserts[p] = mem(p, f"parent fact {p[1:]}", path="/moved.md")
-            intents.append(Intent(change=Change(op=kind, inputs=(p,), outputs=(p,)), writes={p}))
+            intents.append(Intent(change=Change(op=kind, rule=rules[kind], inputs=(p,), outputs=(p,)), writes={p}))
             writer[p] = len(intents) - 1
         elif kind == "merge":
             canon, others = free.pop(), [free.pop() for _ in range(min(len(free), r.randint(1, 2)))]
             upserts[canon] = mem(canon, f"parent fact {canon} merged", mentions=1 + len(others))
             retire.extend(others)
-            intents.append(Intent(change=Change(op="merge", inputs=(canon, *others), outputs=(canon,)),
+            intents.append(Intent(change=Change(op="merge", rule="same-words", inputs=(canon, *others), outputs=(canon,)),
                                   writes={canon}, retires=set(others)))
             merge = len(intents) - 1
             writer[canon] = merge
             if free and r.random() < 0.6:  # a supersede whose new value is the merged memory
                 old = free.pop()
                 retire.append(old)
-                intents.append(Intent(change=Change(op="supersede", inputs=(old,), outputs=(canon,)),
+                intents.append(Intent(change=Change(op="supersede", rule="keyed-update", inputs=(old,), outputs=(canon,)),
                                       retires={old}, needs={merge}))
         elif kind == "supersede":
             old, n = free.pop(), new_id()
             upserts[n] = mem(n, f"newer value {n}")
             retire.append(old)
-            intents.append(Intent(change=Change(op="supersede", inputs=(old,), outputs=(n,)), writes={n}, retires={old}))
+            intents.append(Intent(change=Change(op="supersede", rule="keyed-update", inputs=(old,), outputs=(n,)),
+                                  writes={n}, retires={old}))
             writer[n] = len(intents) - 1
         else:  # a conflict between two memories of the candidate, maybe written by others
             alive = [m.id for m in parent if m.id not in retire] + [i for i in upserts if i.startswith("n")]
             if len(alive) < 2:
                 continue
             pair = tuple(sorted(r.sample(alive, 2)))
-            intents.append(Intent(change=Change(op="conflict", inputs=tuple(i for i in pair if i.startswith("p")),
-                                                outputs=pair),
+            flagged = Change(op="conflict", rule="same-time-values", inputs=tuple(i for i in pair if i.startswith("p")),
+                             outputs=pair)
+            intents.append(Intent(change=flagged,
                                   needs={writer[i] for i in pair if i in writer}))
     return parent, list(upserts.values()), retire, intents
 

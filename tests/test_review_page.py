@@ -277,7 +277,7 @@ def test_memory_text_is_shown_as_text_never_run(browser, store_path):
         store.write_version(Changeset(
             upserts=(Memory(id="m_evil", content=EVIL, path="/<i>path</i>.md",
                             provenance=(Evidence(session_id="s1", turn_ids=("t1",)),)),),
-            changes=(Change(op="add", outputs=("m_evil",), reason=EVIL, score=0.5,
+            changes=(Change(op="add", rule=EVIL, outputs=("m_evil",), reason=EVIL, score=0.5,
                             evidence=(Evidence(session_id="s1", turn_ids=("t1",)),), details={"rule": EVIL}),),
             status="candidate", origin="dream"))
         page_model = load_page(store)

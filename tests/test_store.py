@@ -31,7 +31,7 @@ def test_new_store_is_at_version_zero_in_wal_mode(store):
     assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in store.db.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert names == ["m001_versioned_memories", "m002_transcripts", "m003_memories_fts", "m004_dream_lock",
-                     "m005_memories_words", "m007_review_decisions", "m008_batches_and_purges",
+                     "m005_memories_words", "m006_change_rules", "m007_review_decisions", "m008_batches_and_purges",
                      "m009_hosted_sync"]
 
 
@@ -64,7 +64,9 @@ def test_candidate_does_not_move_head_until_accepted(store):
     cs = Changeset(
         upserts=(mem("mem_b", "B"),),
         retire=("mem_a",),
-        changes=(Change(op="supersede", inputs=("mem_a",), outputs=("mem_b",), reason="newer value", score=0.9),),
+        changes=(
+            Change(op="supersede", rule="keyed-update", inputs=("mem_a",), outputs=("mem_b",), reason="newer value", score=0.9),
+        ),
         status="candidate",
         origin="dream",
     )
@@ -126,7 +128,7 @@ def test_failed_write_leaves_store_unchanged(store):
     before = store.db.conn.execute("SELECT count(*) FROM memories").fetchone()[0]
     bad = Changeset(
         upserts=(mem("mem_b", "B"),),
-        changes=(Change(op="merge", inputs=("mem_missing",), outputs=("mem_b",)),),
+        changes=(Change(op="merge", rule="same-words", inputs=("mem_missing",), outputs=("mem_b",)),),
     )
     with pytest.raises(StoreError, match="mem_missing"):
         store.write_version(bad)
@@ -142,7 +144,9 @@ def test_diff_reports_recorded_changes_then_net(store):
         Changeset(
             upserts=(mem("mem_a", "A merged"),),
             retire=("mem_b",),
-            changes=(Change(op="merge", inputs=("mem_a", "mem_b"), outputs=("mem_a",), reason="dup", score=0.97),),
+            changes=(
+                Change(op="merge", rule="same-words", inputs=("mem_a", "mem_b"), outputs=("mem_a",), reason="dup", score=0.97),
+            ),
             origin="dream",
         )
     )

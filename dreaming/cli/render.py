@@ -11,7 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from dreaming.cli.diff_view import OP_STYLE
+from dreaming.plan.rule_ids import describe as describe_rule
 from dreaming.records import Memory, Version
+from dreaming.review.why import WhyReport
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -84,6 +87,59 @@ def print_memories(console: Console, memories: Sequence[Memory], *, version: int
         tags.append(m.id)
         line.append(f"  [{' · '.join(tags)}]", style="dim")
         console.print(line)
+
+
+def _print_quotes(console: Console, entry: Any, indent: str = "    ") -> None:
+    for q in entry.quotes[:3]:
+        who = q.speaker or q.role
+        when = (q.timestamp or "")[:10]
+        console.print(Text(f"{indent}▏{who} {when} [{q.session_id}#{q.turn_id}]: ", style="dim"),
+                      Text(_short(q.text, 100), style="italic dim"))
+    if len(entry.quotes) > 3:
+        console.print(Text(f"{indent}▏… {len(entry.quotes) - 3} more quotes (see --json)", style="dim"))
+    if not entry.quotes:
+        sources = [e.source for e in entry.evidence if e.source]
+        if sources:
+            console.print(Text(f"{indent}▏source: {', '.join(sources[:3])}", style="dim"))
+
+
+def _inputs_line(inputs: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in inputs.items() if v not in (None, [], ""))
+
+
+def print_why(console: Console, report: WhyReport) -> None:
+    """A memory's trail: its status, then every change naming it, oldest first."""
+    status = {"current": "in HEAD", "retired": "retired (not in HEAD)",
+              "folded": "never stored on its own (folded into another memory as a candidate)"}[report.status]
+    console.print(Text(f"{report.memory_id}: {status}", style="bold"))
+    for m in report.replaced_by:
+        console.print(Text("  replaced by ", style="bold"), Text(f"{m.id}: {_short(m.content, 100)}"))
+    for m, ranges in report.states:
+        spans = ", ".join(f"v{a}–{'' if b is None else f'v{b - 1}'}" if b != a + 1 else f"v{a}" for a, b in ranges)
+        console.print(Text(f"  state {spans or 'never valid'}: ", style="dim"), Text(f"[{m.path}] {_short(m.content, 100)}"))
+    for step in report.steps:
+        change = step.entry.change
+        head = Text()
+        head.append(f"\nv{change.version}", style="bold")
+        if step.version_status and step.version_status != "accepted":
+            head.append(f" ({step.version_status})", style="yellow")
+        head.append(f" {step.relation} by ")
+        head.append(change.op, style=f"bold {OP_STYLE.get(change.op, '')}")
+        head.append(f" [{change.rule}]", style="bold")
+        if change.score is not None:
+            head.append(f"  score {change.score:.2f}", style="dim")
+        console.print(head)
+        described = describe_rule(change.rule)
+        if described:
+            console.print(Text(f"    rule: {described}", style="dim"))
+        console.print(Text(f"    why: {change.reason}"))
+        if change.rule_inputs:
+            console.print(Text(f"    inputs: {_short(_inputs_line(change.rule_inputs), 200)}", style="dim"))
+        for m in change.before:
+            console.print(Text(f"    - {_short(m.content, 110)}", style="red"), Text(f"  {m.id}", style="dim"))
+        for m in change.after:
+            console.print(Text(f"    + {_short(m.content, 110)}", style="green"), Text(f"  {m.id}", style="dim"))
+        _print_quotes(console, step.entry, "      ")
 
 
 def stats_table(stats: dict[str, Any]) -> Table:

@@ -1,4 +1,4 @@
-"""Store commands: init, import, export, log, show, diff, accept, reject, rollback, stats, history."""
+"""Store commands: init, import, export, log, show, diff, accept, reject, rollback, stats, history, why."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rich.console import Console
 
 from dreaming.cli.common import App, emit_json, json_option, pass_app, wait_option
 from dreaming.cli.diff_view import print_entries, print_summary
-from dreaming.cli.render import print_memories, stats_table, versions_table
+from dreaming.cli.render import print_memories, print_why, stats_table, versions_table
 from dreaming.errors import DreamingError, StoreError
 from dreaming.records import CHANGE_OPS
 from dreaming.review.diff import DiffReport, build_diff, cited_evidence
@@ -386,6 +386,33 @@ def history(app: App, memory_id: str, as_json: bool) -> None:
 
 
 @click.command()
+@click.argument("memory_id")
+@click.option("--quote-chars", type=int, default=400, show_default=True, help="Longest evidence quote shown.")
+@json_option
+@pass_app
+def why(app: App, memory_id: str, quote_chars: int, as_json: bool) -> None:
+    """Why a memory is as it is: each change that created, rewrote or retired
+    it, with the rule that fired, its inputs and the evidence quotes; for a
+    memory merged away or superseded, what replaced it."""
+    from dreaming.review.why import build_why
+
+    with app.store() as store:
+        states = store.history(memory_id)
+        changes = store.trail(memory_id)
+        if not states and not changes:
+            raise StoreError(f"no memory with id {memory_id!r} in this store (ids are shown by `dreaming show --json`)")
+        turns = store.quotes(cited_evidence(changes))
+        statuses = {v.number: v.status for v in store.versions()}
+        current = bool(store.current([memory_id], version=store.head))
+    report = build_why(memory_id, states=states, changes=changes, turns=turns, statuses=statuses, current=current,
+                       quote_chars=quote_chars)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        print_why(app.out, report)
+
+
+@click.command()
 @click.option("--id", "memory_ids", multiple=True, metavar="MEMORY_ID",
               help="A memory to erase: every state of it, and its text wherever it appears (repeatable).")
 @click.option("--text", "texts", multiple=True, metavar="TEXT", help="Erase every occurrence of TEXT (repeatable).")
@@ -429,5 +456,5 @@ def purge(app: App, memory_ids: tuple[str, ...], texts: tuple[str, ...], pattern
 
 
 def register(group: click.Group) -> None:
-    for command in (init, import_, export, log, show, diff, accept, reject, rollback, stats, history, purge):
+    for command in (init, import_, export, log, show, diff, accept, reject, rollback, stats, history, why, purge):
         group.add_command(command)

@@ -260,7 +260,8 @@ def score_pairs(
     if not kept:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0, dtype=np.float32)
-    return tuple(np.concatenate(part) for part in zip(*kept))  # type: ignore[return-value]
+    rows, cols, scores = (np.concatenate(part) for part in zip(*kept))
+    return rows, cols, scores
 
 
 def _threads(workers: int) -> int:

@@ -50,13 +50,14 @@ from rapidfuzz import fuzz
 
 from dreaming.consolidate import blocking, oracle, rules, slots
 from dreaming.consolidate.clusters import tight_clusters
+from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Ambiguous, Conflict, Consolidation, ConsolidationConfig, Merge, Supersede
 from dreaming.consolidate.rules import Text
 from dreaming.consolidate.subjects import MULTI, UNSURE, kind_of, parse
 from dreaming.consolidate.text import NEG, NUMBER, WORD, lookup, tokenize, trim_cache
 from dreaming.errors import DreamingError
-from dreaming.records import Memory, ensure_aware, merge_provenance
+from dreaming.records import Memory, ensure_aware
 
 #: a slot of the supersede pass: its kind first ("key", "value", "subject", "attribute"), then what identifies it
 Slot = tuple[Any, ...]
@@ -231,7 +232,8 @@ class _Work:
     node_text: list[Text]
     node_fresh: list[bool]
     duplicate_edges: list[tuple[int, int, float]]
-    edge_reasons: dict[tuple[int, int], str]
+    #: duplicate edge -> (rule id, reason)
+    edge_reasons: dict[tuple[int, int], tuple[str, str]]
     similar_ambiguous: list[tuple[int, int, float, str]]
     stats: dict[str, object]
     #: memory index -> index of its representative (filled by ``representatives``)
@@ -365,7 +367,7 @@ class _Work:
             verdict = rules.duplicate(self.node_text[u], self.node_text[v], self.lexicon)
             if verdict.kind == rules.DUPLICATE:
                 self.duplicate_edges.append((u, v, score))
-                self.edge_reasons[(u, v)] = verdict.reason
+                self.edge_reasons[(u, v)] = (verdict.rule, verdict.reason)
                 continue
             if verdict.kind == rules.AMBIGUOUS:
                 self.similar_ambiguous.append((u, v, score, verdict.reason))
@@ -374,26 +376,26 @@ class _Work:
                 # through a third text (a one-off text differing from another
                 # is more often a typo the rules could not prove)
                 self.apart.add((u, v))
-        for (u, v), reason in keyed.items():
+        for (u, v), decided in keyed.items():
             self.duplicate_edges.append((u, v, fuzz.ratio(self.node_norm[u], self.node_norm[v], processor=None)))
-            self.edge_reasons[(u, v)] = reason
+            self.edge_reasons[(u, v)] = decided
         self.stats.update(duplicate_edges=len(self.duplicate_edges), keyed_duplicates=len(keyed))
         del node_pairs
         _give_back_free_memory()
         timings["verdicts"] = perf_counter() - clock
 
-    def _keyed_duplicates(self) -> dict[tuple[int, int], str]:
+    def _keyed_duplicates(self) -> dict[tuple[int, int], tuple[str, str]]:
         """Pairs of nodes sharing an explicit key that state the same value
         (:func:`.rules.keyed_duplicate`), however far apart their wording --
         too far, often, to be a similar pair: ``(u, v)`` with ``u < v`` ->
-        reason.  A key's nodes are compared all against all, with a fresh
+        (rule id, reason).  A key's nodes are compared all against all, with a fresh
         side, up to ``_KEYED_GROUP`` of them (a key restated more often than
         that is compared through its similar pairs only)."""
         by_key: dict[str, list[int]] = defaultdict(list)
         for node, key in enumerate(self.node_key):
             if key is not None and self.node_norm[node]:
                 by_key[key].append(node)
-        found: dict[tuple[int, int], str] = {}
+        found: dict[tuple[int, int], tuple[str, str]] = {}
         for key, nodes in by_key.items():
             if len(nodes) < 2 or len(nodes) > _KEYED_GROUP:
                 continue
@@ -402,7 +404,7 @@ class _Work:
                     if self.node_fresh[u] or self.node_fresh[v]:
                         verdict = rules.keyed_duplicate(self.node_text[u], self.node_text[v], key, self.lexicon)
                         if verdict.kind == rules.DUPLICATE:
-                            found[(u, v)] = verdict.reason
+                            found[(u, v)] = (verdict.rule, verdict.reason)
         return found
 
     def groups(self) -> Iterator[tuple[int, tuple[int, ...], float]]:
@@ -445,7 +447,10 @@ class _Work:
                 for i in members:
                     self._add_rep(reps, [i], self.memories[i])
                 continue
-            reasons = sorted({self.edge_reasons.get((min(u, v), max(u, v)), "") for u in nodes for v in nodes} - {""})
+            pairs = {(min(u, v), max(u, v)) for u in nodes for v in nodes}
+            decided = {self.edge_reasons[e] for e in pairs if e in self.edge_reasons}
+            reasons = sorted({reason for _, reason in decided})
+            edge_rules = {rule for rule, _ in decided}
             # wordings joined by a key can differ in more than typos: keep the fullest
             fullest = any(reason.startswith("same key") for reason in reasons)
             canonical = _canonical(
@@ -453,12 +458,15 @@ class _Work:
             )
             if len(nodes) == 1 or not reasons:
                 reasons = ["same words after normalisation"] + reasons
+                edge_rules.add("same-words")
             merges.append(
                 Merge(
                     memory=canonical,
                     members=tuple(self.memories[i].id for i in members),
                     score=round(float(score), 2),
                     reason=f"{len(members)} entries state the same fact: " + "; ".join(dict.fromkeys(reasons)),
+                    rule=_loosest(edge_rules),
+                    rules=tuple(sorted(edge_rules)),
                 )
             )
             self._add_rep(reps, members, canonical)
@@ -529,7 +537,7 @@ class _Work:
                         continue
                     verdict = self._update_verdict(reps[r], reps[m], kind)
                     if verdict.kind == rules.UPDATE:
-                        record = self._supersede(reps[r], reps[m], slot, verdict.reason)
+                        record = self._supersede(reps[r], reps[m], slot, verdict)
                         current = successor.get(r)
                         if current is None or _newer(reps[m], reps[current[0]]):
                             successor[r] = (m, record)
@@ -588,7 +596,7 @@ class _Work:
         assert older.text.statement is not None and newer.text.statement is not None
         return rules.update(older.text.statement, newer.text.statement, kind, self.lexicon)
 
-    def _supersede(self, older: _Rep, newer: _Rep, slot: Slot, reason: str) -> Supersede:
+    def _supersede(self, older: _Rep, newer: _Rep, slot: Slot, verdict: rules.PairDecision) -> Supersede:
         return Supersede(
             old_id=older.memory.id,
             new_id=newer.memory.id,
@@ -596,7 +604,9 @@ class _Work:
             old_value=self._value(slot, older),
             new_value=self._value(slot, newer),
             score=_score(older.text, newer.text),
-            reason=f"{reason} (observed {older.observed.date().isoformat()}, then {newer.observed.date().isoformat()})",
+            reason=f"{verdict.reason} (observed {older.observed.date().isoformat()}, then {newer.observed.date().isoformat()})",
+            rule=verdict.rule,
+            slot=slot[0],
         )
 
 
@@ -694,43 +704,19 @@ def _canonical(
     more than each other) the most content words come first: "tabs over
     spaces for indentation" over "tabs over spaces, as always", though
     "indentation" is the rarer word.
-    Times are taken as given (the records are timezone-aware).
+    Id, times, key and provenance follow the one merge rule,
+    :func:`.merged.merged_memory`.
     """
-    keeper = members[0]
     repeats: dict[str, int] = {}
-    first = last = newest = None
-    keys: set[str] = set()
-    mentions = 0
     for m in members:
-        if (m.created_at, m.id) < (keeper.created_at, keeper.id):
-            keeper = m
         repeats[m.content] = repeats.get(m.content, 0) + m.mentions
-        mentions += m.mentions
-        seen_first = m.first_seen or m.observed_at or m.created_at
-        seen_last = m.last_seen or m.observed_at or m.created_at
-        if first is None or seen_first < first:
-            first = seen_first
-        if last is None or seen_last > last:
-            last = seen_last
-        if m.observed_at is not None and (newest is None or m.observed_at > newest):
-            newest = m.observed_at
-        if m.key is not None:
-            keys.add(m.key)
     if len(repeats) == 1:
-        wording = keeper.content
+        wording = None  # the keeper's
     else:
         wording = min(
             repeats, key=lambda content: _informative(content, repeats[content], texts[content], lexicon, scores, fullest)
         )
-    return keeper.replace(
-        content=wording,
-        key=keeper.key if keeper.key is not None else (min(keys) if keys else None),
-        first_seen=first,
-        last_seen=last,
-        observed_at=newest if newest is not None else keeper.observed_at,
-        mentions=mentions,
-        provenance=merge_provenance(*(m.provenance for m in members)),
-    )
+    return merged_memory(members, content=wording)
 
 
 def _informative(
@@ -752,6 +738,15 @@ def _informative(
     if fullest:
         return (-len(set(words)), -spelling, -tidy, -repeats, len(content), content)
     return (-spelling, -len(set(words)), -tidy, -repeats, len(content), content)
+
+
+#: duplicate rules from the loosest (a group joined by any of these is said to be joined by it) to the tightest
+_LOOSEST_FIRST = ("keyed-duplicate", "same-words-typos", "same-words")
+
+
+def _loosest(edge_rules: Collection[str]) -> str:
+    """The rule a merge names: the loosest of its pairs' (an unknown one first: it is the newest)."""
+    return min(edge_rules, key=lambda r: (_LOOSEST_FIRST.index(r) if r in _LOOSEST_FIRST else -1, r), default="")
 
 
 def _resolve_chains(successor: dict[int, tuple[int, Supersede]], reps: list[_Rep]) -> list[Supersede]:
@@ -776,6 +771,8 @@ def _resolve_chains(successor: dict[int, tuple[int, Supersede]], reps: list[_Rep
                 new_value=_value(reps[new]),
                 score=_score(reps[old].text, reps[new].text),
                 reason=record.reason + f"; since replaced again by {reps[new].memory.id}",
+                rule=record.rule,
+                slot=record.slot,
             )
         out.append(record)
     return out
@@ -815,10 +812,10 @@ class _SlotTable:
         if held is None:
             self.members[slot] = index
             return
-        if type(held) is int:
+        if isinstance(held, int):
             self.members[slot] = [held, index]
         else:
-            held.append(index)  # type: ignore[union-attr]
+            held.append(index)
         self.kinds[slot] = kind
 
     def shared(self) -> list[tuple[Slot, list[int]]]:

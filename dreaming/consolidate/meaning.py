@@ -246,7 +246,8 @@ def refine(
             taken |= {a.id, b.id}
             merges.append(Merge(memory=_merged(keep, drop), members=tuple(sorted((keep.id, drop.id))),
                                 score=round(confidence * 100, 2),
-                                reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})"))
+                                reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})",
+                                rule=RULE_DUPLICATE, rules=(RULE_DUPLICATE,)))
         elif call.label == "update" and confidence >= config.update_at and not taken & {a.id, b.id} \
                 and _observed(older) != _observed(newer) and not narrates(older.content) \
                 and cos >= config.update_min_cosine and not _other_subject(a, b) \

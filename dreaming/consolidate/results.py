@@ -71,15 +71,21 @@ class ConsolidationConfig:
 class Merge:
     """Duplicates folded into one canonical memory."""
 
-    #: the canonical memory: id of the earliest-created member, the most
-    #: informative wording, earliest first_seen, latest last_seen and
-    #: observed_at, summed mentions, union of provenance
+    #: the canonical memory, by the one merge rule (:func:`.merged.merged_memory`):
+    #: id of the earliest-created member, the most informative wording,
+    #: earliest first_seen, latest last_seen and observed_at, summed
+    #: mentions, union of provenance
     memory: Memory
     #: ids of every member, the canonical id included, sorted
     members: tuple[str, ...]
     #: lowest similarity of a member to the group's centre
     score: float
     reason: str
+    #: the rule that joined the group (``dreaming.plan.rule_ids``): the
+    #: loosest of ``rules`` (keyed-duplicate, then same-words-typos, then same-words)
+    rule: str = ""
+    #: the rules of every duplicate pair in the group, sorted
+    rules: tuple[str, ...] = ()
 
     @property
     def retired(self) -> tuple[str, ...]:
@@ -98,8 +104,15 @@ class Supersede:
     new_value: str
     score: float
     reason: str
-    #: the rule that decided it (``None``: the core's subject rules)
-    rule: str | None = None
+    #: the rule that decided it (``dreaming.plan.rule_ids``): a core rule's
+    #: id, or -- for an edit the agent made to its memory (``slot`` "edit")
+    #: -- the extraction rule of that edit (``memory-tool:str_replace``)
+    rule: str = ""
+    #: what made the two one subject: "key" (an explicit key), "subject"
+    #: (subject / predicate / context), "value" (the same masked value of a
+    #: multi-valued predicate), "attribute" (a cross-phrasing slot), or
+    #: "edit" (the agent's own memory edit replaced the line)
+    slot: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +124,8 @@ class Conflict:
     values: tuple[str, ...]
     score: float
     reason: str
+    #: the rule that flagged it (``dreaming.plan.rule_ids``)
+    rule: str = "same-time-values"
 
 
 @dataclass(frozen=True, kw_only=True)

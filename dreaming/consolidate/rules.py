@@ -82,6 +82,9 @@ class Text:
 class PairDecision:
     kind: PairKind
     reason: str
+    #: the stable id of the rule that decided a duplicate or an update (see
+    #: ``dreaming.plan.rule_ids``, where every id is described); "" otherwise
+    rule: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,8 +264,8 @@ def duplicate(a: Text, b: Text, lexicon: Lexicon) -> PairDecision:
                 return PairDecision(AMBIGUOUS, "same words, different subject")
         if typos or slipped:
             spelled = ", ".join([f"{x}/{y}" for x, y in typos] + [f"'{w}'" for w in slipped])
-            return PairDecision(DUPLICATE, f"same words up to typos ({spelled})")
-        return PairDecision(DUPLICATE, "same words after normalisation")
+            return PairDecision(DUPLICATE, f"same words up to typos ({spelled})", "same-words-typos")
+        return PairDecision(DUPLICATE, "same words after normalisation", "same-words")
     left = only_a + only_b
     if _same_slot(a.statement, b.statement, names):
         return PairDecision(NONE, "same subject, different value")
@@ -296,7 +299,7 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> P
     same_value = not only_old and not only_new
     if same_value:
         if older.negated != newer.negated:
-            return PairDecision(UPDATE, "the same fact with its polarity reversed")
+            return PairDecision(UPDATE, "the same fact with its polarity reversed", "polarity-reversed")
         return PairDecision(NONE, "same value")
     if older.negated or newer.negated:
         # "does not live in Paris" says nothing against "lives in Berlin"
@@ -309,9 +312,9 @@ def update(older: Statement, newer: Statement, kind: str, lexicon: Lexicon) -> P
         and older.masked_value == newer.masked_value
         and not (older.imperative or newer.imperative)
     ):
-        return PairDecision(UPDATE, "a number changed")
+        return PairDecision(UPDATE, "a number changed", "number-changed")
     if kind == SINGLE:
-        return PairDecision(UPDATE, "a single-valued subject has a new value")
+        return PairDecision(UPDATE, "a single-valued subject has a new value", "single-value-update")
     if kind == UNSURE:
         return PairDecision(AMBIGUOUS, "same subject and predicate, a different value: replaced or added?")
     return PairDecision(NONE, "values of a multi-valued predicate accumulate")
@@ -330,7 +333,7 @@ def slot_update(
     unsure = _unsure_change(only_old, only_new, lexicon)
     if unsure is not None:
         return PairDecision(AMBIGUOUS, f"{evidence}; {unsure.reason}")
-    return PairDecision(UPDATE, f"{evidence}; a new value")
+    return PairDecision(UPDATE, f"{evidence}; a new value", "slot-update")
 
 
 def _value_change(
@@ -374,17 +377,17 @@ def keyed_duplicate(a: Text, b: Text, key: str, lexicon: Lexicon) -> PairDecisio
     )
     if only_a or only_b or a.statement.negated != b.statement.negated:
         return PairDecision(NONE, "a different value")
-    return PairDecision(DUPLICATE, f"same key '{key}', the same value")
+    return PairDecision(DUPLICATE, f"same key '{key}', the same value", "keyed-duplicate")
 
 
 def keyed_update(older: Text, newer: Text, key: str, lexicon: Lexicon) -> PairDecision:
     """Does ``newer`` replace ``older``?  They share an explicit key: one subject."""
     if older.statement is not None and newer.statement is not None:
         verdict = update(older.statement, newer.statement, SINGLE, lexicon)
-        return PairDecision(verdict.kind, f"same key '{key}': {verdict.reason}")
+        return PairDecision(verdict.kind, f"same key '{key}': {verdict.reason}", "keyed-update" if verdict.kind == UPDATE else "")
     only_old, only_new, _, _ = _leftovers(_words(older.norm), _words(newer.norm), lexicon)
     if not only_old and not only_new and older.negated == newer.negated:
         return PairDecision(NONE, "same text")
     if len(only_old) == 1 and len(only_new) == 1 and possible_typo(only_old[0], only_new[0], lexicon):
         return PairDecision(AMBIGUOUS, f"same key '{key}', texts nearly alike ({only_old[0]} / {only_new[0]})")
-    return PairDecision(UPDATE, f"same key '{key}', a different value")
+    return PairDecision(UPDATE, f"same key '{key}', a different value", "keyed-update")

@@ -1,9 +1,13 @@
-"""``dreaming run``: the whole dream.
+"""``dreaming run``: the whole dream, as named stages run in order (:data:`STAGES`).
 
-    ingest -> load -> extract -> normalise -> consolidate -> patterns -> reorganise -> write
+    ingest -> load -> extract -> normalise -> consolidate -> judge -> patterns -> plan -> write
 
-Every stage is a pure function over typed records; this module is the only
-one here that does I/O (the store, the transcript inbox, progress on
+Each stage is a small function over a :class:`DreamState` and is timed under
+its name (the report's ``timings``).  ``judge`` puts the pairs the offline
+core could not settle to the judge; ``plan`` turns every decision into a
+changeset and, as its last step, files memories without a path under a topic
+(reorganise).  The work of each stage is a pure function over typed records
+in its own folder; this module is the only one here that does I/O (the store, the transcript inbox, progress on
 stderr).  Nothing is written until the last stage, and that writes one
 version in one transaction: a crash or an error anywhere before leaves HEAD
 and every version exactly as they were.
@@ -22,10 +26,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dreaming.consolidate import ConsolidationConfig, consolidate, edits, meaning, scope
+from dreaming.consolidate import Consolidation, ConsolidationConfig, consolidate, edits, meaning, scope
+from dreaming.consolidate.edits import EditReplay
 from dreaming.consolidate.meaning import MeaningConfig
 from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Supersede
@@ -35,21 +41,20 @@ from dreaming.extract import EDIT_KIND
 from dreaming.ids import new_id
 from dreaming.llm.runtime import ClaudeConfig
 from dreaming.normalise import normalise
-from dreaming.normalise.restatements import fold_restatements
+from dreaming.normalise.restatements import Fold, fold_restatements
 from dreaming.patterns.communities import PatternConfig, find_communities
 from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
-from dreaming.pipeline.stages import JudgeCase, StageContext
-from dreaming.plan.changes import plan_changes
+from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
+from dreaming.plan.changes import Plan, plan_changes
 from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
 from dreaming.plan.reorganise import settle_path_clashes
-from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, utcnow
+from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, Version, utcnow
 from dreaming.store.core import Store
 from dreaming.store.files import MAX_MEMORY_BYTES
 from dreaming.text.redact import has_marker
 
 LLM_MODES = ("off", "auto", "sync", "batch")
-STAGE_ORDER = ("ingest", "load", "extract", "normalise", "consolidate", "patterns", "reorganise", "write")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,22 +293,261 @@ def _connect(llm: str, config: DreamConfig, ctx: StageContext, env: Mapping[str,
     return opened
 
 
-@quiet_gc()  # the whole dream: it holds every record it builds until it writes
-def dream(
-    store: Store,
-    config: DreamConfig = DreamConfig(),
-    *,
-    progress: Progress | None = None,
-    now: Callable[[], float] = time.perf_counter,
-    env: Mapping[str, str] | None = None,
-    context: StageContext | None = None,
-    while_waiting: Callable[[], AbstractContextManager[None]] | None = None,
-) -> DreamReport:
-    """Run one dream over ``store``; see the module docstring.  ``while_waiting``:
-    entered around each wait for a Message Batch (the CLI lets go of the
-    store's dream lock there)."""
-    progress = progress or NullProgress()
-    clock = _Clock(progress, now)
+# --- the stages ------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class DreamState:
+    """What the stages of one dream hand each other.
+
+    Each stage reads what earlier stages left here and adds its own part;
+    only ``ingest``, ``load`` (and the look-up of related stored memories at
+    the start of ``consolidate``) read the store, and only ``write`` writes.
+    """
+
+    store: Store
+    config: DreamConfig
+    ctx: StageContext
+    progress: Progress
+    llm: str
+    run_id: str
+    started: datetime
+    #: the stage implementations chosen by name (extract, judge, patterns)
+    extractor: Any
+    judge: Any
+    writer: Any
+    ingest: dict[str, Any] = field(default_factory=dict)
+    # load
+    through: int = 0
+    pending: list[PendingSession] = field(default_factory=list)
+    fresh: list[str] = field(default_factory=list)
+    head: int = 0
+    before: int = 0
+    # extract, normalise
+    candidates: list[Candidate] = field(default_factory=list)
+    # consolidate
+    working: list[Memory] = field(default_factory=list)
+    folds: list[Fold] = field(default_factory=list)
+    all_memories: list[Memory] = field(default_factory=list)
+    #: the agent's own memory edits, replayed against the store
+    replayed: EditReplay = field(default_factory=EditReplay)
+    fresh_ids: set[str] = field(default_factory=set)
+    decisions: Consolidation = field(default_factory=Consolidation)
+    # judge
+    verdicts: list[JudgeVerdict] = field(default_factory=list)
+    #: judge case id -> the pair of memory ids it is about
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    unsettled: tuple[Mapping[str, Any], ...] = ()
+    # patterns
+    pattern_candidates: list[Candidate] = field(default_factory=list)
+    # plan
+    plan: Plan | None = None
+    # write
+    message: str = ""
+    version: Version | None = None
+
+    @property
+    def turns(self) -> int:
+        return sum(len(p.turns) for p in self.pending)
+
+    @property
+    def nothing(self) -> bool:
+        """No new sessions or memories: the dream stops after ``load``."""
+        return not self.pending and not self.fresh
+
+
+def ingest(s: DreamState) -> None:
+    """Read the transcript inbox into the store (missing paths are skipped)."""
+    paths = [p for p in s.config.transcripts if Path(p).exists()]
+    if paths:
+        from dreaming.ingest import ingest_paths
+
+        ingested = ingest_paths(s.store, paths, config=s.config.ingest)
+        s.ingest = ingested.to_json()
+        s.ctx.warnings.extend(ingested.warnings)
+
+
+def load(s: DreamState) -> None:
+    """The pending turns and the memories imported since the last dream."""
+    store = s.store
+    s.through = store.last_turn_pk()
+    s.pending = store.pending(through=s.through, limit_sessions=s.config.max_sessions)
+    s.fresh = store.fresh_ids()
+    s.head = store.head
+    s.before = store.count()
+
+
+def extract(s: DreamState) -> None:
+    """Candidate memories from the pending sessions (one session at a time, or
+    all at once for a model-backed extractor that sends one batch); only
+    admissible ones are kept (:func:`_admissible`)."""
+    if getattr(s.extractor, "whole_run", False):
+        s.candidates.extend(s.extractor.extract(s.pending, s.ctx))
+        s.progress.advance(len(s.pending))
+    else:
+        for session in s.pending:
+            s.candidates.extend(s.extractor.extract([session], s.ctx))
+            s.progress.advance()
+    s.candidates = _admissible(_not_instructions(s.candidates, s.ctx), s.ctx)
+
+
+def normalise_stage(s: DreamState) -> None:
+    """Relative times made absolute (see :mod:`dreaming.normalise`)."""
+    s.candidates = normalise(s.candidates)
+    s.progress.advance(len(s.candidates))
+
+
+def consolidate_stage(s: DreamState) -> None:
+    """The stored memories the new work could touch, restatements folded into
+    them, then the offline core's decisions over both."""
+    s.working = _working_set(s.store, s.candidates, s.fresh, s.config)
+    known = {m.id for m in s.working}
+    candidates = [c for c in s.candidates if c.memory.id not in known]
+    candidates, s.folds = fold_restatements(candidates, s.working)
+    enriched = {f.target.id: f.memory for f in s.folds}  # the last fold of a target holds all it gained
+    all_memories = [enriched.get(m.id, m) for m in s.working] + [c.memory for c in candidates]
+    s.candidates, s.all_memories = _replay_edits(s, candidates, all_memories)
+    s.fresh_ids = set(s.fresh) | {c.memory.id for c in s.candidates}
+    decisions = consolidate(s.all_memories, fresh=s.fresh_ids, config=s.config.consolidation)
+    decisions = meaning.refine(decisions, s.all_memories, fresh=s.fresh_ids, config=s.config.meaning)
+    decisions, _ = scope.apply(decisions, s.all_memories)
+    s.decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
+        Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
+                  score=r.score, reason=r.reason, rule=r.rule, slot="edit")
+        for r in s.replayed.replacements
+    ))
+
+
+def _replay_edits(
+    s: DreamState, candidates: list[Candidate], all_memories: list[Memory]
+) -> tuple[list[Candidate], list[Memory]]:
+    """The agent's own memory edits first: exact, and what they retire is not
+    consolidated again (:mod:`dreaming.consolidate.edits`)."""
+    edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
+    s.replayed = edits.replay(all_memories, edit_candidates, new_ids={c.memory.id for c in candidates})
+    s.ctx.warnings.extend(s.replayed.unmatched)
+    candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
+    moved = {m.memory_id: m.path for m in s.replayed.moves}
+    all_memories = [m.replace(path=moved[m.id]) if m.id in moved else m
+                    for m in all_memories if m.kind != EDIT_KIND and m.id not in s.replayed.retired]
+    return candidates, all_memories
+
+
+def judge_stage(s: DreamState) -> None:
+    """The pairs the core could not settle, put to the judge; the ones nobody
+    settled stay as they were and are listed in the report."""
+    by_id = {m.id: m for m in s.all_memories}
+    cases = []
+    for i, amb in enumerate(s.decisions.ambiguous):
+        a, b = amb.ids
+        if a in by_id and b in by_id:
+            case_id = f"case{i + 1}"
+            s.pairs[case_id] = (a, b)
+            cases.append(JudgeCase(case_id=case_id, a=by_id[a], b=by_id[b], score=amb.score / 100, why=amb.why))
+    s.verdicts = s.judge.judge(cases, s.ctx) if cases else []
+    settled = {v.case_id for v in s.verdicts if v.decision != "undecided"}
+    s.unsettled = tuple(
+        {"ids": [case.a.id, case.b.id], "texts": [case.a.content, case.b.content],
+         "score": round(case.score, 4), "why": case.why}
+        for case in cases
+        if case.case_id not in settled
+    )
+
+
+def patterns_stage(s: DreamState) -> None:
+    """Communities of surviving memories that recur across sessions, worded as patterns."""
+    retired = s.decisions.retired
+    survivors = [m for m in s.all_memories if m.id not in retired and m.kind != "pattern"]
+    merged = {mg.memory.id: mg.memory for mg in s.decisions.merges}
+    survivors = [merged.get(m.id, m) for m in survivors]
+    communities = find_communities(survivors, s.config.patterns, focus=s.fresh_ids)
+    s.pattern_candidates = s.writer.write(communities, s.ctx)
+
+
+def plan_stage(s: DreamState) -> None:
+    """Every decision turned into a changeset; reorganising (topic paths for
+    memories without one, then no path both a file and a folder beside the
+    store's) is the plan's last step (:mod:`dreaming.plan`)."""
+    s.plan = plan_changes(
+        store_memories=s.working,
+        candidates=s.candidates,
+        consolidation=s.decisions,
+        verdicts=s.verdicts,
+        verdict_pairs=s.pairs,
+        patterns=s.pattern_candidates,
+        fresh=s.fresh,
+        folds=s.folds,
+        edits=s.replayed,
+        judge=s.judge.name,
+    )
+    s.plan = replace(s.plan, upserts=settle_path_clashes(s.plan.upserts, s.store.paths()))
+
+
+def write(s: DreamState) -> None:
+    """One version in one transaction: accepted, or a candidate for review
+    (asked for, or because the guard says the dream touches too much)."""
+    config, store, plan = s.config, s.store, s.plan
+    assert plan is not None
+    review = config.review if config.review is not None else bool(store.get_config("review", False))
+    guard = guard_verdict(plan, s.working, s.before, config, store.get_config("guard", DEFAULT_GUARD),
+                          store.content_chars())
+    if guard and not review:
+        review = True
+        s.ctx.warn(guard)
+    n = len(s.pending)
+    s.message = config.message or (
+        f"dream over {n} session{'s' if n != 1 else ''}" + (f" and {len(s.fresh)} imported memories" if s.fresh else "")
+    )
+    changeset = Changeset(
+        upserts=plan.upserts,
+        retire=plan.retire,
+        changes=plan.changes,
+        message=s.message,
+        origin="dream",
+        status="candidate" if review else "accepted",
+        run_id=s.run_id,
+        consume_through=s.through if s.pending else None,
+        consume_sessions=tuple(p.session.id for p in s.pending) if config.max_sessions is not None else None,
+        expected_parent=s.head,  # an import or rollback since the load: refused, not overwritten
+    )
+    s.version = None if config.dry_run else store.write_version(changeset)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step of the dream; ``total`` sizes its progress bar."""
+
+    name: str
+    run: Callable[[DreamState], None]
+    total: Callable[[DreamState], int] | None = None
+
+
+#: The dream, in order.  ``dream`` times each stage under its name (the
+#: report's ``timings``); a dream with nothing new stops after ``load``.
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", ingest),
+    Stage("load", load),
+    Stage("extract", extract, total=lambda s: max(1, len(s.pending))),
+    Stage("normalise", normalise_stage, total=lambda s: max(1, len(s.candidates))),
+    Stage("consolidate", consolidate_stage),
+    Stage("judge", judge_stage),
+    Stage("patterns", patterns_stage),
+    Stage("plan", plan_stage),
+    Stage("write", write),
+)
+STAGE_ORDER = tuple(stage.name for stage in STAGES)
+_READ = 2  # ingest and load: what runs before the dream knows there is work
+
+
+def _run_stages(stages_: Sequence[Stage], s: DreamState, clock: _Clock) -> None:
+    for stage in stages_:
+        clock.stage(stage.name, total=stage.total(s) if stage.total else None)
+        stage.run(s)
+
+
+def _prepare(store: Store, config: DreamConfig, env: Mapping[str, str] | None, progress: Progress,
+             context: StageContext | None) -> DreamState:
+    """Check the dream may run and choose its stage implementations."""
     llm = resolve_llm(config.llm, env)
     names = _stage_names(config, llm)
     ctx = context or StageContext()
@@ -317,204 +561,115 @@ def dream(
             f"version {pending_candidate.number} is a candidate awaiting review; "
             f"run `dreaming diff` to read it, then `dreaming accept` or `dreaming reject` before dreaming again"
         )
-    extractor = stages.create("extract", names["extract"], **config.stage_options.get("extract", {}))
-    judge = stages.create("judge", names["judge"], **config.stage_options.get("judge", {}))
-    writer = stages.create("patterns", names["patterns"], **config.stage_options.get("patterns", {}))
-    run_id = new_id("run")
-    started = utcnow()
+    options = config.stage_options
+    return DreamState(
+        store=store, config=config, ctx=ctx, progress=progress, llm=llm, run_id=new_id("run"), started=utcnow(),
+        extractor=stages.create("extract", names["extract"], **options.get("extract", {})),
+        judge=stages.create("judge", names["judge"], **options.get("judge", {})),
+        writer=stages.create("patterns", names["patterns"], **options.get("patterns", {})),
+    )
 
-    ingest_summary: dict[str, Any] = {}
-    clock.stage("ingest")
-    paths = [p for p in config.transcripts if Path(p).exists()]
-    if paths:
-        from dreaming.ingest import ingest_paths
 
-        ingested = ingest_paths(store, paths, config=config.ingest)
-        ingest_summary = ingested.to_json()
-        ctx.warnings.extend(ingested.warnings)
-
-    clock.stage("load")
-    through = store.last_turn_pk()
-    pending: list[PendingSession] = store.pending(through=through, limit_sessions=config.max_sessions)
-    fresh = store.fresh_ids()
-    head = store.head
-    before = store.count()
-    turns = sum(len(p.turns) for p in pending)
-    if not pending and not fresh:
+@quiet_gc()  # the whole dream: it holds every record it builds until it writes
+def dream(
+    store: Store,
+    config: DreamConfig = DreamConfig(),
+    *,
+    progress: Progress | None = None,
+    now: Callable[[], float] = time.perf_counter,
+    env: Mapping[str, str] | None = None,
+    context: StageContext | None = None,
+    while_waiting: Callable[[], AbstractContextManager[None]] | None = None,
+) -> DreamReport:
+    """Run one dream over ``store``: the :data:`STAGES` in order (see the
+    module docstring).  ``while_waiting``: entered around each wait for a
+    Message Batch (the CLI lets go of the store's dream lock there)."""
+    progress = progress or NullProgress()
+    clock = _Clock(progress, now)
+    s = _prepare(store, config, env, progress, context)
+    _run_stages(STAGES[:_READ], s, clock)
+    if s.nothing:
         clock.stop()
         progress.close()
         return DreamReport(
-            run_id=run_id, status="nothing", parent=head, memories_before=before, memories_after=before,
-            timings=clock.timings, ingest=ingest_summary, message="nothing to dream: no new sessions or memories",
-            llm=llm, warnings=tuple(ctx.warnings),
+            run_id=s.run_id, status="nothing", parent=s.head, memories_before=s.before, memories_after=s.before,
+            timings=clock.timings, ingest=s.ingest, message="nothing to dream: no new sessions or memories",
+            llm=s.llm, warnings=tuple(s.ctx.warnings),
         )
-    owned_client = _connect(llm, config, ctx, env)
+    owned_client = _connect(s.llm, config, s.ctx, env)
     if not config.dry_run:
-        client = ctx.client
+        client = s.ctx.client
         if client is not None and hasattr(client, "batch_log"):  # a real client (batch mode needs a log)
-            client.batch_log = RunBatches(store, run_id, while_waiting)
-        store.save_run(Run(id=run_id, started_at=started, status="running", llm=llm))
+            client.batch_log = RunBatches(store, s.run_id, while_waiting)
+        store.save_run(Run(id=s.run_id, started_at=s.started, status="running", llm=s.llm))
     try:
-        ctx.people |= _people(store)
-        clock.stage("extract", total=max(1, len(pending)))
-        candidates: list[Candidate] = []
-        if getattr(extractor, "whole_run", False):  # a model-backed extractor sends every session at once (one batch)
-            candidates.extend(extractor.extract(pending, ctx))
-            progress.advance(len(pending))
-        else:
-            for session in pending:
-                candidates.extend(extractor.extract([session], ctx))
-                progress.advance()
-        candidates = _not_instructions(candidates, ctx)
-
-        candidates = _admissible(candidates, ctx)
-
-        clock.stage("normalise", total=max(1, len(candidates)))
-        candidates = normalise(candidates)
-        progress.advance(len(candidates))
-
-        clock.stage("consolidate")
-        working = _working_set(store, candidates, fresh, config)
-        known = {m.id for m in working}
-        candidates = [c for c in candidates if c.memory.id not in known]
-        candidates, folds = fold_restatements(candidates, working)
-        enriched = {f.target.id: f.memory for f in folds}  # the last fold of a target holds all it gained
-        all_memories = [enriched.get(m.id, m) for m in working] + [c.memory for c in candidates]
-        # the agent's own memory edits first: exact, and what they retire is not consolidated again
-        edit_candidates = [c.memory for c in candidates if edits.edit_of(c.memory) is not None]
-        replayed = edits.replay(all_memories, edit_candidates, new_ids={c.memory.id for c in candidates})
-        ctx.warnings.extend(replayed.unmatched)
-        candidates = [c for c in candidates if c.memory.kind != EDIT_KIND]
-        moved = {m.memory_id: m.path for m in replayed.moves}
-        all_memories = [m.replace(path=moved[m.id]) if m.id in moved else m
-                        for m in all_memories if m.kind != EDIT_KIND and m.id not in replayed.retired]
-        fresh_ids = set(fresh) | {c.memory.id for c in candidates}
-        decisions = consolidate(all_memories, fresh=fresh_ids, config=config.consolidation)
-        decisions = meaning.refine(decisions, all_memories, fresh=fresh_ids, config=config.meaning)
-        decisions, _ = scope.apply(decisions, all_memories)
-        decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
-            Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,
-                      score=r.score, reason=r.reason, rule=r.rule)
-            for r in replayed.replacements
-        ))
-        by_id = {m.id: m for m in all_memories}
-        cases = []
-        pairs: dict[str, tuple[str, str]] = {}
-        for i, amb in enumerate(decisions.ambiguous):
-            a, b = amb.ids
-            if a in by_id and b in by_id:
-                case_id = f"case{i + 1}"
-                pairs[case_id] = (a, b)
-                cases.append(JudgeCase(case_id=case_id, a=by_id[a], b=by_id[b], score=amb.score / 100, why=amb.why))
-        verdicts = judge.judge(cases, ctx) if cases else []
-        settled = {v.case_id for v in verdicts if v.decision != "undecided"}
-        unsettled = tuple(
-            {"ids": [case.a.id, case.b.id], "texts": [case.a.content, case.b.content],
-             "score": round(case.score, 4), "why": case.why}
-            for case in cases
-            if case.case_id not in settled
-        )
-
-        clock.stage("patterns")
-        retired = decisions.retired
-        survivors = [m for m in all_memories if m.id not in retired and m.kind != "pattern"]
-        merged = {mg.memory.id: mg.memory for mg in decisions.merges}
-        survivors = [merged.get(m.id, m) for m in survivors]
-        communities = find_communities(survivors, config.patterns, focus=fresh_ids)
-        pattern_candidates = writer.write(communities, ctx)
-
-        clock.stage("reorganise")
-        plan = plan_changes(
-            store_memories=working,
-            candidates=candidates,
-            consolidation=decisions,
-            verdicts=verdicts,
-            verdict_pairs=pairs,
-            patterns=pattern_candidates,
-            fresh=fresh,
-            folds=folds,
-            edits=replayed,
-        )
-        plan = replace(plan, upserts=settle_path_clashes(plan.upserts, store.paths()))
-
-        clock.stage("write")
-        review = config.review if config.review is not None else bool(store.get_config("review", False))
-        guard = guard_verdict(plan, working, before, config, store.get_config("guard", DEFAULT_GUARD),
-                              store.content_chars())
-        if guard and not review:
-            review = True
-            ctx.warn(guard)
-        sessions = tuple(p.session.id for p in pending)
-        message = config.message or (
-            f"dream over {len(pending)} session{'s' if len(pending) != 1 else ''}"
-            + (f" and {len(fresh)} imported memories" if fresh else "")
-        )
-        changeset = Changeset(
-            upserts=plan.upserts,
-            retire=plan.retire,
-            changes=plan.changes,
-            message=message,
-            origin="dream",
-            status="candidate" if review else "accepted",
-            run_id=run_id,
-            consume_through=through if pending else None,
-            consume_sessions=sessions if config.max_sessions is not None else None,
-            expected_parent=head,  # an import or rollback since the load: refused, not overwritten
-        )
-        version = None if config.dry_run else store.write_version(changeset)
+        s.ctx.people |= _people(store)
+        _run_stages(STAGES[_READ:], s, clock)
         clock.stop()
-        cost = {} if config.dry_run else run_cost(ctx, store, head, pending)
-        after = store.count(version.number) if version else before
-        counts = {
-            "candidates": len(candidates),
-            **plan.counts,
-            "ambiguous": len(decisions.ambiguous),
-            "unsettled": len(unsettled),
-            "changes": len(plan.changes),
-        }
-        if version is not None:  # the store's own count of the version (what `dreaming log` shows)
-            counts.update({f"version_{k}": version.counts.get(k, 0) for k in ("added", "updated", "retired")})
-        status = "partial" if ctx.partial else "completed"
-        report = DreamReport(
-            run_id=run_id,
-            status=status,
-            version=version.number if version else None,
-            version_status=version.status if version else None,
-            parent=head,
-            sessions=len(pending),
-            turns=turns,
-            memories_before=before,
-            memories_after=after,
-            counts=counts,
-            timings=clock.timings,
-            ingest=ingest_summary,
-            warnings=tuple(ctx.warnings),
-            message=message if version else "the dream changed nothing",
-            llm=llm,
-            cost=cost,
-            partial=tuple(ctx.partial),
-            unsettled=unsettled,
-        )
-        if not config.dry_run:
-            store.save_run(
-                Run(id=run_id, started_at=started, finished_at=utcnow(), status=status,
-                    version=report.version, llm=llm, timings=report.timings, counts=counts,
-                    cost=report.cost, error=None)
-            )
-        return report
+        return _finish(s, clock)
     except BaseException as err:
         clock.stop()
-        try:
-            if not config.dry_run:
-                store.save_run(
-                    Run(id=run_id, started_at=started, finished_at=utcnow(), status="failed", llm=llm,
-                        timings=clock.timings, cost=run_cost(ctx, store, head, pending),
-                        error=f"{type(err).__name__}: {err}")
-                )
-        except Exception:  # the original error matters more than the bookkeeping
-            pass
+        _record_failure(s, clock, err)
         raise
     finally:
-        if owned_client and ctx.client is not None:
-            ctx.client.close()
+        if owned_client and s.ctx.client is not None:
+            s.ctx.client.close()
         progress.close()
+
+
+def _finish(s: DreamState, clock: _Clock) -> DreamReport:
+    """The report of a dream that ran every stage, saved in its run's row."""
+    config, store, plan, version = s.config, s.store, s.plan, s.version
+    assert plan is not None
+    cost = {} if config.dry_run else run_cost(s.ctx, store, s.head, s.pending)
+    after = store.count(version.number) if version else s.before
+    counts = {
+        "candidates": len(s.candidates),
+        **plan.counts,
+        "ambiguous": len(s.decisions.ambiguous),
+        "unsettled": len(s.unsettled),
+        "changes": len(plan.changes),
+    }
+    if version is not None:  # the store's own count of the version (what `dreaming log` shows)
+        counts.update({f"version_{k}": version.counts.get(k, 0) for k in ("added", "updated", "retired")})
+    status = "partial" if s.ctx.partial else "completed"
+    report = DreamReport(
+        run_id=s.run_id,
+        status=status,
+        version=version.number if version else None,
+        version_status=version.status if version else None,
+        parent=s.head,
+        sessions=len(s.pending),
+        turns=s.turns,
+        memories_before=s.before,
+        memories_after=after,
+        counts=counts,
+        timings=clock.timings,
+        ingest=s.ingest,
+        warnings=tuple(s.ctx.warnings),
+        message=s.message if version else "the dream changed nothing",
+        llm=s.llm,
+        cost=cost,
+        partial=tuple(s.ctx.partial),
+        unsettled=s.unsettled,
+    )
+    if not config.dry_run:
+        store.save_run(
+            Run(id=s.run_id, started_at=s.started, finished_at=utcnow(), status=status,
+                version=report.version, llm=s.llm, timings=report.timings, counts=counts,
+                cost=report.cost, error=None)
+        )
+    return report
+
+
+def _record_failure(s: DreamState, clock: _Clock, err: BaseException) -> None:
+    """Mark the run failed (with its cost so far); the original error matters more than this bookkeeping."""
+    try:
+        if not s.config.dry_run:
+            s.store.save_run(
+                Run(id=s.run_id, started_at=s.started, finished_at=utcnow(), status="failed", llm=s.llm,
+                    timings=clock.timings, cost=run_cost(s.ctx, s.store, s.head, s.pending),
+                    error=f"{type(err).__name__}: {err}")
+            )
+    except Exception:
+        pass

@@ -4,7 +4,27 @@ Given the store memories the dream looked at, the new candidates, the
 consolidation core's decisions, the judge's verdicts and the pattern
 candidates, :func:`plan_changes` says exactly which memories the new version
 writes, which it retires, and the changes a reviewer reads (op, inputs,
-outputs, reason, score, evidence).  No I/O.
+outputs, reason, score, evidence, and the rule that fired with its inputs:
+:mod:`.rule_ids`).  No I/O.
+
+It runs one function per kind of change, in this order, over a shared
+:class:`PlanState` (each may see what the earlier ones decided):
+
+1. :func:`plan_restatements` -- ``update``: a stored memory restated in
+   the turn it cites gains the dates the restatement carries;
+   :func:`plan_edits` -- ``remove`` / ``move``: the agent's own memory
+   edits, replayed;
+2. :func:`plan_merges` -- ``merge`` (or ``add``, when only new candidates
+   merged): the core's groups of duplicates;
+3. :func:`plan_verdicts` -- ``merge``/``add``: pairs the judge called
+   duplicates (its updates are handed to the next step);
+4. :func:`plan_supersedes` -- ``supersede``: newer values retire older ones;
+5. :func:`plan_conflicts` -- ``conflict``: both kept, flagged for review;
+6. :func:`plan_adds` -- ``add``: new candidates that survived;
+7. :func:`plan_patterns` -- ``pattern``: new patterns, and patterns found
+   again;
+8. :func:`plan_moves` -- ``move`` (reorganise): topic paths for what has
+   none.
 
 Rules that keep a dream safe:
 
@@ -18,14 +38,17 @@ Rules that keep a dream safe:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dreaming.consolidate import Consolidation, Supersede
+from dreaming.consolidate import Consolidation
 from dreaming.consolidate.edits import EditReplay
+from dreaming.consolidate.merged import merged_memory
+from dreaming.consolidate.results import Conflict, Merge, Supersede
 from dreaming.normalise.restatements import Fold
 from dreaming.pipeline.stages import JudgeVerdict
 from dreaming.plan.reorganise import best_path, topic_path
+from dreaming.plan.rule_ids import extraction_rule, judge_rule
 from dreaming.records import Candidate, Change, Evidence, Memory, merge_provenance
 from dreaming.text.memory_files import DEFAULT_PATH
 
@@ -36,6 +59,64 @@ class Plan:
     retire: tuple[str, ...]
     changes: tuple[Change, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+
+
+def _counts() -> dict[str, int]:
+    keys = ("added", "merged", "merged_memories", "superseded", "conflicts", "patterns", "moved", "judged",
+            "restated", "dated")
+    return dict.fromkeys(keys, 0)
+
+
+@dataclass(kw_only=True)
+class PlanState:
+    """What the change ops share while a plan is made."""
+
+    #: the store memories the dream looked at, by id (as they stand at HEAD)
+    head: dict[str, Memory]
+    #: the new candidates, by memory id
+    new: dict[str, Candidate]
+    #: memory id -> the state the new version writes
+    states: dict[str, Memory] = field(default_factory=dict)
+    #: store memory ids that leave the snapshot
+    retire: set[str] = field(default_factory=set)
+    changes: list[Change] = field(default_factory=list)
+    #: candidate id -> the memory that absorbed it (it is not written)
+    folded: dict[str, str] = field(default_factory=dict)
+    #: canonical id -> the "add" of a merge of new candidates only
+    added_by_merge: dict[str, Change] = field(default_factory=dict)
+    #: new candidates a change already brings in (a supersede, a judged
+    #: merge): :func:`plan_adds` writes them without another "add"
+    announced: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=_counts)
+
+    def current(self, mid: str) -> Memory:
+        """A memory as this plan has it so far."""
+        if mid in self.states:
+            return self.states[mid]
+        if mid in self.head:
+            return self.head[mid]
+        return self.new[mid].memory
+
+    def unadd(self, mid: str) -> None:
+        """Take back the "add" of a merge of new candidates (a later decision replaced it)."""
+        dropped = self.added_by_merge.pop(mid, None)
+        if dropped is not None:
+            del self.states[mid]
+            self.changes.remove(dropped)
+            self.counts["added"] -= 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Supersession:
+    """A newer value retiring an older one, from the core or the judge."""
+
+    old: str
+    new: str
+    reason: str
+    score: float | None
+    rule: str
+    rule_inputs: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _evidence(memories: Iterable[Memory]) -> tuple[Evidence, ...]:
@@ -63,205 +144,246 @@ def plan_changes(
     fresh: Iterable[str] = (),
     folds: Sequence[Fold] = (),
     edits: EditReplay | None = None,
+    judge: str = "unnamed",
 ) -> Plan:
-    head = {m.id: m for m in store_memories}
-    new = {c.memory.id: c for c in candidates}
-    states: dict[str, Memory] = {}
-    retire: set[str] = set()
-    changes: list[Change] = []
-    folded: dict[str, str] = {}  # candidate id -> what absorbed it
-    added_by_merge: dict[str, Change] = {}  # canonical id -> the "add" of a merge of new candidates only
-    counts = {"added": 0, "merged": 0, "merged_memories": 0, "superseded": 0, "conflicts": 0, "patterns": 0,
-              "moved": 0, "judged": 0, "restated": len(folds), "dated": 0}
+    """The plan of one dream: every change op in turn (see the module docstring)."""
+    p = PlanState(head={m.id: m for m in store_memories}, new={c.memory.id: c for c in candidates})
+    plan_restatements(p, folds)
+    plan_edits(p, edits or EditReplay())
+    plan_merges(p, consolidation.merges)
+    judged_updates = plan_verdicts(p, verdicts, verdict_pairs or {}, judge_rule(judge))
+    plan_supersedes(p, [_from_core(s) for s in consolidation.supersedes] + judged_updates)
+    plan_conflicts(p, consolidation.conflicts)
+    plan_adds(p, {m.memory.id for m in consolidation.merges})
+    plan_patterns(p, patterns, store_memories)
+    plan_moves(p, fresh)
+    return finish(p)
 
-    # 0. restatements of stored memories: dates they carry are added to the memory
+
+def plan_restatements(p: PlanState, folds: Sequence[Fold]) -> None:
+    """``update``: dates a restatement carries are added to the stored memory it restates."""
+    p.counts["restated"] += len(folds)
     by_target: dict[str, list[Fold]] = {}
     for fold in folds:
         by_target.setdefault(fold.target.id, []).append(fold)
     for mid, group in sorted(by_target.items()):
         added = [d for f in group for d in f.added]
-        if not added or mid not in head:
+        if not added or mid not in p.head:
             continue
-        states[mid] = group[-1].memory
-        counts["dated"] += 1
-        changes.append(
+        p.states[mid] = group[-1].memory
+        p.counts["dated"] += 1
+        p.changes.append(
             Change(
                 op="update",
+                rule="restatement-fold",
                 inputs=(mid,),
                 outputs=(mid,),
                 reason=f"the turn it cites dates it: added {'; '.join(added)}",
                 score=round(max(f.overlap for f in group), 4),
                 evidence=_evidence(f.candidate.memory for f in group),
                 details={"candidates": [_candidate_note(f.candidate) for f in group]},
+                rule_inputs={"candidates": [f.candidate.memory.id for f in group], "added": added,
+                             "overlap": round(max(f.overlap for f in group), 4)},
             )
         )
 
-    def current(mid: str) -> Memory:
-        if mid in states:
-            return states[mid]
-        if mid in head:
-            return head[mid]
-        return new[mid].memory
 
-    # 0b. the agent's own memory edits, replayed: what they removed leaves, what they renamed moves
-    for removal in edits.removals if edits else ():
-        if removal.memory_id in head:
-            retire.add(removal.memory_id)
-            states.pop(removal.memory_id, None)
-            counts["removed"] = counts.get("removed", 0) + 1
-            changes.append(Change(op="remove", inputs=(removal.memory_id,), reason=removal.reason,
-                                  score=round(removal.score / 100, 4), evidence=removal.evidence,
-                                  details={"rule": removal.rule}))
-        elif removal.memory_id in new:
-            folded[removal.memory_id] = removal.memory_id
-    for move in edits.moves if edits else ():
-        if move.memory_id in head and move.memory_id not in retire:
-            states[move.memory_id] = current(move.memory_id).replace(path=move.path)
-            counts["moved"] += 1
-            changes.append(Change(op="move", inputs=(move.memory_id,), outputs=(move.memory_id,), reason=move.reason,
-                                  evidence=move.evidence,
-                                  details={"rule": move.rule, "from": head[move.memory_id].path, "to": move.path}))
+def plan_edits(p: PlanState, edits: EditReplay) -> None:
+    """``remove`` / ``move``: the agent's own memory edits, replayed -- what
+    they removed leaves the store, what they renamed moves (their
+    replacements are supersedes, :func:`plan_supersedes`)."""
+    for removal in edits.removals:
+        if removal.memory_id in p.head:
+            p.retire.add(removal.memory_id)
+            p.states.pop(removal.memory_id, None)
+            p.counts["removed"] = p.counts.get("removed", 0) + 1
+            p.changes.append(Change(op="remove", rule=extraction_rule(removal.rule), inputs=(removal.memory_id,),
+                                    reason=removal.reason, score=round(removal.score / 100, 4),
+                                    evidence=removal.evidence, details={"rule": removal.rule},
+                                    rule_inputs={"edit_rule": removal.rule, "match": removal.score}))
+        elif removal.memory_id in p.new:
+            p.folded[removal.memory_id] = removal.memory_id
+    for move in edits.moves:
+        if move.memory_id in p.head and move.memory_id not in p.retire:
+            p.states[move.memory_id] = p.current(move.memory_id).replace(path=move.path)
+            p.counts["moved"] += 1
+            before = p.head[move.memory_id].path
+            p.changes.append(Change(op="move", rule=extraction_rule(move.rule), inputs=(move.memory_id,),
+                                    outputs=(move.memory_id,), reason=move.reason, evidence=move.evidence,
+                                    details={"rule": move.rule, "from": before, "to": move.path},
+                                    rule_inputs={"edit_rule": move.rule, "from": before, "to": move.path}))
 
-    # 1. duplicates -> one canonical memory
-    for merge in consolidation.merges:
-        members = [current(i) for i in merge.members if i in head or i in new]
-        store_members = [i for i in merge.members if i in head]
-        new_members = [i for i in merge.members if i in new]
-        canon = merge.memory
-        ordered = sorted(members, key=lambda m: (m.id not in head, m.created_at, m.id))
-        canon = canon.replace(path=best_path(ordered))
-        states[canon.id] = canon
-        retire.update(i for i in store_members if i != canon.id)
+
+def plan_merges(p: PlanState, merges: Sequence[Merge]) -> None:
+    """``merge``: the core's duplicates become one canonical memory; the
+    store members it does not keep are retired, new members folded in.  A
+    group of new candidates only is one ``add``."""
+    for merge in merges:
+        members = [p.current(i) for i in merge.members if i in p.head or i in p.new]
+        store_members = [i for i in merge.members if i in p.head]
+        new_members = [i for i in merge.members if i in p.new]
+        ordered = sorted(members, key=lambda m: (m.id not in p.head, m.created_at, m.id))
+        canon = merge.memory.replace(path=best_path(ordered))
+        p.states[canon.id] = canon
+        p.retire.update(i for i in store_members if i != canon.id)
         for i in new_members:
             if i != canon.id:
-                folded[i] = canon.id
-        counts["merged"] += 1
-        counts["merged_memories"] += len(merge.members)
-        fresh_evidence = _evidence(new[i].memory for i in new_members) or canon.provenance
+                p.folded[i] = canon.id
+        p.counts["merged"] += 1
+        p.counts["merged_memories"] += len(merge.members)
+        fresh_evidence = _evidence(p.new[i].memory for i in new_members) or canon.provenance
         change = Change(
             op="merge" if store_members else "add",
+            rule=merge.rule,
+            rule_inputs={"ids": list(merge.members), "rules": list(merge.rules), "similarity": merge.score},
             inputs=tuple(store_members),
             outputs=(canon.id,),
             reason=merge.reason if store_members else f"new memory stated {len(merge.members)} times; {merge.reason}",
             score=round(merge.score / 100, 4),
             evidence=fresh_evidence,
-            details={"members": list(merge.members), "candidates": [_candidate_note(new[i]) for i in new_members]},
+            details={"members": list(merge.members), "candidates": [_candidate_note(p.new[i]) for i in new_members]},
         )
-        changes.append(change)
+        p.changes.append(change)
         if not store_members:
-            counts["added"] += 1
-            added_by_merge[canon.id] = change
+            p.counts["added"] += 1
+            p.added_by_merge[canon.id] = change
 
-    # 2. judge verdicts on the cases the core could not settle
-    pairs = verdict_pairs or {}
-    extra_supersedes: list[tuple[str, str, str, float | None]] = []
+
+def plan_verdicts(
+    p: PlanState, verdicts: Sequence[JudgeVerdict], pairs: Mapping[str, tuple[str, str]], rule: str
+) -> list[Supersession]:
+    """``merge``: pairs the judge called duplicates, merged by the one merge
+    rule (:func:`~dreaming.consolidate.merged.merged_memory`) with the judge's
+    wording.  Returns the pairs it called updates, for :func:`plan_supersedes`.
+    ``distinct`` and ``undecided`` verdicts change nothing.  ``rule`` names
+    the judge (``judge:claude``)."""
+    updates: list[Supersession] = []
     for v in verdicts:
         if v.case_id not in pairs or v.decision in ("undecided", "distinct"):
             continue
         a, b = pairs[v.case_id]
-        counts["judged"] += 1
+        p.counts["judged"] += 1
         if v.decision == "update" and v.current in (a, b):
             old = b if v.current == a else a
-            extra_supersedes.append((old, v.current, v.reason, v.confidence))
+            updates.append(Supersession(old=old, new=v.current, reason=f"judged an update: {v.reason}",
+                                        score=v.confidence, rule=rule, rule_inputs=_verdict_inputs(v, a, b)))
         elif v.decision == "duplicate":
-            keep, drop = sorted((a, b), key=lambda i: (i not in head, current(i).created_at, i))
-            ma, mb = current(keep), current(drop)
-            merged = ma.replace(
-                content=v.merged or ma.content,
-                mentions=ma.mentions + mb.mentions,
-                first_seen=min(t for t in (ma.first_seen, mb.first_seen, ma.observed_at, mb.observed_at) if t) if any(
-                    (ma.first_seen, mb.first_seen, ma.observed_at, mb.observed_at)) else None,
-                last_seen=max(t for t in (ma.last_seen, mb.last_seen, ma.observed_at, mb.observed_at) if t) if any(
-                    (ma.last_seen, mb.last_seen, ma.observed_at, mb.observed_at)) else None,
-                provenance=merge_provenance(ma.provenance, mb.provenance),
-            )
-            states[keep] = merged
-            if drop in head:
-                retire.add(drop)
-            else:
-                folded[drop] = keep
-            changes.append(
-                Change(
-                    op="merge" if keep in head or drop in head else "add",
-                    inputs=tuple(i for i in (keep, drop) if i in head),
-                    outputs=(keep,),
-                    reason=f"judged duplicates: {v.reason}",
-                    score=v.confidence,
-                    evidence=_evidence([ma, mb]),
-                    details={"judge": True},
-                )
-            )
+            _judged_duplicate(p, a, b, v, rule)
+    return updates
 
-    # 3. newer values retire older ones
-    superseding: set[str] = set()  # new memories that arrive as a supersede (not listed again as "add")
-    supersedes: list[tuple[str, str, str, float | None, Supersede | None]] = [
-        (s.old_id, s.new_id, s.reason, round(s.score / 100, 4), s) for s in consolidation.supersedes
-    ]
-    supersedes += [(o, n, f"judged an update: {r}", c, None) for o, n, r, c in extra_supersedes]
-    for old, newer, reason, score, decision in supersedes:
-        if old in retire or old in folded:
+
+def _verdict_inputs(v: JudgeVerdict, a: str, b: str) -> dict[str, Any]:
+    return {"case": v.case_id, "ids": [a, b], "decision": v.decision, "current": v.current,
+            "confidence": v.confidence}
+
+
+def _judged_duplicate(p: PlanState, a: str, b: str, v: JudgeVerdict, rule: str) -> None:
+    pair = [p.current(a), p.current(b)]
+    merged = merged_memory(pair, content=v.merged or None)
+    keep = merged.id
+    drop = b if keep == a else a
+    ordered = sorted(pair, key=lambda m: (m.id not in p.head, m.created_at, m.id))
+    p.states[keep] = merged.replace(path=best_path(ordered))
+    if drop in p.head:
+        p.retire.add(drop)
+    else:
+        p.folded[drop] = keep
+        p.unadd(drop)  # a merge of new candidates, now part of this one
+    if keep in p.new and keep not in p.added_by_merge:
+        p.announced.add(keep)  # this change brings it in
+        p.counts["added"] += keep not in p.head and drop not in p.head
+    p.changes.append(
+        Change(
+            op="merge" if keep in p.head or drop in p.head else "add",
+            rule=rule,
+            rule_inputs=_verdict_inputs(v, a, b),
+            inputs=tuple(i for i in (keep, drop) if i in p.head),
+            outputs=(keep,),
+            reason=f"judged duplicates: {v.reason}",
+            score=v.confidence,
+            evidence=_evidence(pair),
+            details={"judge": True},
+        )
+    )
+
+
+def _from_core(s: Supersede) -> Supersession:
+    details = {"subject": s.subject, "old_value": s.old_value, "new_value": s.new_value}
+    if s.slot == "edit":  # the agent's own memory edit replaced the line
+        details["rule"] = s.rule
+    return Supersession(old=s.old_id, new=s.new_id, reason=s.reason, score=round(s.score / 100, 4),
+                        rule=extraction_rule(s.rule) if s.slot == "edit" else s.rule, details=details,
+                        rule_inputs={"ids": [s.old_id, s.new_id], "slot": s.slot, "subject": s.subject,
+                                     "old_value": s.old_value, "new_value": s.new_value, "similarity": s.score})
+
+
+def plan_supersedes(p: PlanState, supersedes: Sequence[Supersession]) -> None:
+    """``supersede``: a newer value retires a stored older one (and takes its
+    path when it has none of its own); a new candidate replaced within the
+    same dream is simply not written."""
+    for s in supersedes:
+        old, newer = s.old, s.new
+        if old in p.retire or old in p.folded:
             continue
-        details: dict[str, Any] = {}
-        if decision is not None:
-            details = {"subject": decision.subject, "old_value": decision.old_value, "new_value": decision.new_value}
-            if decision.rule:
-                details["rule"] = decision.rule
-        if old in head:
-            retire.add(old)
-            states.pop(old, None)
-            counts["superseded"] += 1
-            replacement = current(newer)
-            if replacement.path == DEFAULT_PATH or newer in new:
+        if old in p.head:
+            p.retire.add(old)
+            p.states.pop(old, None)
+            p.counts["superseded"] += 1
+            replacement = p.current(newer)
+            if replacement.path == DEFAULT_PATH or newer in p.new:
                 # the new value lives where the old one did
-                states[newer] = replacement.replace(path=head[old].path) if head[old].path != DEFAULT_PATH else replacement
-            superseding.add(newer)
-            changes.append(
-                Change(op="supersede", inputs=(old,), outputs=(newer,), reason=reason, score=score,
-                       evidence=replacement.provenance, details=details)
-            )
-        elif old in new:
-            folded[old] = newer
-            dropped = added_by_merge.pop(old, None)
-            if dropped is not None:
-                # a value stated more than once in this dream and replaced in
-                # it too: its merged memory, written in step 1, is not added
-                del states[old]
-                changes.remove(dropped)
-                counts["added"] -= 1
-            details["replaced_candidate"] = _candidate_note(new[old])
+                old_path = p.head[old].path
+                p.states[newer] = replacement.replace(path=old_path) if old_path != DEFAULT_PATH else replacement
+            p.announced.add(newer)
+            p.changes.append(Change(op="supersede", rule=s.rule, inputs=(old,), outputs=(newer,), reason=s.reason,
+                                    score=s.score, evidence=replacement.provenance, details=dict(s.details),
+                                    rule_inputs=s.rule_inputs))
+        elif old in p.new:
+            # a value stated more than once in this dream and replaced in it
+            # too: its merged memory, written by plan_merges, is not added
+            p.folded[old] = newer
+            p.unadd(old)
 
-    # 4. conflicts: both kept, flagged for review
-    for conflict in consolidation.conflicts:
-        ids = [i for i in conflict.ids if i not in retire and i not in folded]
+
+def plan_conflicts(p: PlanState, conflicts: Sequence[Conflict]) -> None:
+    """``conflict``: values observed at the same time, all kept, flagged for review."""
+    for conflict in conflicts:
+        ids = [i for i in conflict.ids if i not in p.retire and i not in p.folded]
         if len(ids) < 2:
             continue
-        counts["conflicts"] += 1
-        changes.append(
+        p.counts["conflicts"] += 1
+        p.changes.append(
             Change(
                 op="conflict",
-                inputs=tuple(i for i in ids if i in head),
+                rule=conflict.rule,
+                rule_inputs={"ids": list(ids), "subject": conflict.subject, "values": list(conflict.values),
+                             "similarity": conflict.score},
+                inputs=tuple(i for i in ids if i in p.head),
                 outputs=tuple(ids),
                 reason=conflict.reason,
                 score=round(conflict.score / 100, 4),
-                evidence=_evidence(current(i) for i in ids),
+                evidence=_evidence(p.current(i) for i in ids),
                 details={"subject": conflict.subject, "values": list(conflict.values)},
             )
         )
 
-    # 5. new candidates that survived
-    merged_ids = {m.memory.id for m in consolidation.merges}
-    for cid, c in sorted(new.items()):
-        if cid in folded or cid in merged_ids:
+
+def plan_adds(p: PlanState, merged_ids: set[str]) -> None:
+    """``add``: every new candidate nothing merged, folded or replaced."""
+    for cid, c in sorted(p.new.items()):
+        if cid in p.folded or cid in merged_ids:
             continue
-        memory = states.get(cid, c.memory)
-        states[cid] = memory
-        if cid in superseding:
+        memory = p.states.get(cid, c.memory)
+        p.states[cid] = memory
+        if cid in p.announced:
             continue
-        counts["added"] += 1
+        p.counts["added"] += 1
         session = next((e.session_id for e in memory.provenance if e.session_id), None)
-        changes.append(
+        p.changes.append(
             Change(
                 op="add",
+                rule=extraction_rule(c.rule),
+                rule_inputs={"extractor_rule": c.rule, "confidence": c.confidence, "session": session},
                 outputs=(cid,),
                 reason=f"extracted by rule '{c.rule}'" + (f" from session {session}" if session else ""),
                 score=c.confidence,
@@ -270,49 +392,69 @@ def plan_changes(
             )
         )
 
-    # 6. patterns: a pattern found again updates the one already stored
+
+def plan_patterns(p: PlanState, patterns: Sequence[Candidate], store_memories: Sequence[Memory]) -> None:
+    """``pattern``: a new pattern is added; one found again (same key)
+    rewrites the stored pattern when it reads differently."""
     stored_patterns = {m.key: m for m in store_memories if m.kind == "pattern" and m.key}
-    for p in patterns:
-        memory = p.memory
-        stored = stored_patterns.get(memory.key) if memory.key else None
-        if stored is not None:
-            if stored.id in retire:
+    for c in patterns:
+        memory = c.memory
+        old = stored_patterns.get(memory.key or "")
+        if old is not None:
+            if old.id in p.retire:
                 continue
-            updated = memory.replace(id=stored.id, created_at=stored.created_at, path=stored.path)
-            if updated.same_state(stored):
+            updated = memory.replace(id=old.id, created_at=old.created_at, path=old.path)
+            if updated.same_state(old):
                 continue
-            states[stored.id] = updated
-            changes.append(Change(op="pattern", inputs=(stored.id,), outputs=(stored.id,), score=p.confidence,
-                                  reason="pattern seen again: " + ", ".join(memory.metadata.get("terms", [])),
-                                  evidence=memory.provenance))
+            p.states[old.id] = updated
+            p.changes.append(Change(op="pattern", rule="pattern-again", inputs=(old.id,), outputs=(old.id,),
+                                    score=c.confidence, rule_inputs=_pattern_inputs(c),
+                                    reason="pattern seen again: " + ", ".join(memory.metadata.get("terms", [])),
+                                    evidence=memory.provenance))
         else:
-            states[memory.id] = memory
-            changes.append(Change(op="pattern", outputs=(memory.id,), score=p.confidence,
-                                  reason=f"recurs across {len(memory.metadata.get('sessions', []))} sessions",
-                                  evidence=memory.provenance, details={"members": memory.metadata.get("members", [])}))
-        counts["patterns"] += 1
+            p.states[memory.id] = memory
+            p.changes.append(Change(op="pattern", rule="recurring-community", outputs=(memory.id,), score=c.confidence,
+                                    reason=f"recurs across {len(memory.metadata.get('sessions', []))} sessions",
+                                    rule_inputs=_pattern_inputs(c), evidence=memory.provenance,
+                                    details={"members": memory.metadata.get("members", [])}))
+        p.counts["patterns"] += 1
 
-    # 7. reorganise: topic paths for what has none
-    for mid, memory in list(states.items()):
+
+def _pattern_inputs(c: Candidate) -> dict[str, Any]:
+    meta = c.memory.metadata
+    return {"writer": c.rule, "key": c.memory.key, "terms": list(meta.get("terms", [])),
+            "sessions": list(meta.get("sessions", [])), "members": list(meta.get("members", []))}
+
+
+def plan_moves(p: PlanState, fresh: Iterable[str]) -> None:
+    """Reorganise: every memory this plan writes without a path gets a topic
+    path; a freshly imported one it does not otherwise touch is ``move``d."""
+    for mid, memory in list(p.states.items()):
         if memory.path == DEFAULT_PATH:
-            states[mid] = memory.replace(path=topic_path(memory))
+            p.states[mid] = memory.replace(path=topic_path(memory))
     for mid in sorted(set(fresh)):
-        if mid in head and mid not in states and mid not in retire and head[mid].path == DEFAULT_PATH:
-            path = topic_path(head[mid])
+        if mid in p.head and mid not in p.states and mid not in p.retire and p.head[mid].path == DEFAULT_PATH:
+            path = topic_path(p.head[mid])
             if path != DEFAULT_PATH:
-                states[mid] = head[mid].replace(path=path)
-                counts["moved"] += 1
-                changes.append(Change(op="move", inputs=(mid,), outputs=(mid,), reason=f"filed under {path}",
-                                      details={"from": DEFAULT_PATH, "to": path}))
+                p.states[mid] = p.head[mid].replace(path=path)
+                p.counts["moved"] += 1
+                p.changes.append(Change(op="move", rule="topic-path", inputs=(mid,), outputs=(mid,),
+                                        reason=f"filed under {path}", details={"from": DEFAULT_PATH, "to": path},
+                                        rule_inputs={"from": DEFAULT_PATH, "to": path, "kind": p.head[mid].kind,
+                                                     "key": p.head[mid].key}))
 
-    # outputs must exist in the new version: drop ids that a later decision retired
-    final_ids = (set(head) | set(states)) - retire
+
+def finish(p: PlanState) -> Plan:
+    """The plan; a change's outputs that a later decision retired are dropped
+    (outputs must exist in the new version), and an in-place update of a
+    memory that a later decision retired is dropped whole (it says nothing
+    the retiring change does not)."""
+    final_ids = (set(p.head) | set(p.states)) - p.retire
     cleaned = tuple(
-        Change(op=ch.op, inputs=ch.inputs, outputs=tuple(o for o in ch.outputs if o in final_ids), reason=ch.reason,
-               score=ch.score, evidence=ch.evidence, details=ch.details)
-        for ch in changes
-        # an in-place update of a memory that a later decision retired says nothing the retiring change does not
+        replace(ch, outputs=tuple(o for o in ch.outputs if o in final_ids))
+        for ch in p.changes
         if not (ch.op == "update" and ch.outputs and not any(o in final_ids for o in ch.outputs))
     )
-    upserts = tuple(states[i] for i in sorted(states) if i not in retire)
-    return Plan(upserts=upserts, retire=tuple(sorted(retire)), changes=cleaned, counts=counts)
+    upserts = tuple(p.states[i] for i in sorted(p.states) if i not in p.retire)
+    return Plan(upserts=upserts, retire=tuple(sorted(p.retire)), changes=cleaned, counts=p.counts)
+

@@ -57,6 +57,8 @@ class DiffEntry:
             "evidence": [e.to_json() for e in self.evidence],
             "quotes": [q.to_json() for q in self.quotes],
             "details": dict(ch.details),
+            "rule": ch.rule,
+            "rule_inputs": dict(ch.rule_inputs),
         }
 
 

@@ -29,7 +29,7 @@ def change_rule(change: StoredChange) -> str | None:
     """The rule that made a change: its ``rule`` field where the store records
     one, else the ``rule`` its details name (an extracted memory's rule)."""
     rule = getattr(change, "rule", None)
-    if rule:
+    if rule and rule != "legacy":  # a change written before rules were recorded may name one in its details
         return str(rule)
     detail = change.details.get("rule") if isinstance(change.details, dict) else None
     return str(detail) if detail else None

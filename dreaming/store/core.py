@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sqlite_utils import Database
 
@@ -131,6 +131,10 @@ class _Loader:
     def __init__(self) -> None:
         self.shared: dict[str, str] = {}
 
+    @overload
+    def text(self, value: str) -> str: ...
+    @overload
+    def text(self, value: None) -> None: ...
     def text(self, value: str | None) -> str | None:
         if value is None:
             return None
@@ -151,12 +155,12 @@ class _Loader:
         return Memory(
             rid=rid,
             id=id_,
-            path=self.text(path),  # type: ignore[arg-type]
-            kind=self.text(kind),  # type: ignore[arg-type]
+            path=self.text(path),
+            kind=self.text(kind),
             key=self.text(key),
             content=content,
             observed_at=observed,
-            created_at=created,  # type: ignore[arg-type]
+            created_at=created if created is not None else _db_time(created_at),  # NOT NULL
             first_seen=first,
             last_seen=last,
             mentions=mentions,
@@ -201,12 +205,17 @@ def _version_from_row(row: Mapping[str, Any]) -> Version:
         parent=row["parent"],
         status=row["status"],
         origin=row["origin"],
-        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+        created_at=_db_time(row["created_at"]),
         decided_at=parse_time(row["decided_at"]),
         message=row["message"],
         run_id=row["run_id"],
         counts=json.loads(row["counts"]),
     )
+
+
+_CHANGE_COLUMNS = (
+    "version, seq, op, input_rids, output_rids, reason, score, evidence, details, rule, rule_inputs, decision"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,6 +231,9 @@ class StoredChange:
     score: float | None
     evidence: tuple[Evidence, ...]
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: the rule that fired (``dreaming.plan.rule_ids``) and its inputs
+    rule: str = "legacy"
+    rule_inputs: Mapping[str, Any] = field(default_factory=dict)
     #: ``accepted`` / ``rejected`` when a person decided on its candidate
     #: change by change; ``None`` otherwise (the version's status says it all)
     decision: str | None = None
@@ -839,7 +851,8 @@ class Store:
         change_rows = [
             (number, seq, ch.op, dumps(list(ch.inputs)), dumps(list(ch.outputs)),
              dumps([in_rid(i) for i in ch.inputs]), dumps([out_rid(o) for o in ch.outputs]),
-             ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)))
+             ch.reason, ch.score, dumps([e.to_json() for e in ch.evidence]), dumps(dict(ch.details)),
+             ch.rule, dumps(dict(ch.rule_inputs)))
             for seq, ch in enumerate(cs.changes, start=1)
         ]
         self._insert_changes(conn, change_rows)
@@ -979,9 +992,10 @@ class Store:
 
     @staticmethod
     def _insert_changes(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Record changes, each citing the exact states it read and wrote and the rule that fired."""
         conn.executemany(
-            "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, details) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
+            "details, rule, rule_inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
 
@@ -1029,7 +1043,7 @@ class Store:
             if only is None and exclude is None:
                 chosen = set(seqs)
             else:
-                listed = set(only if only is not None else exclude)  # type: ignore[arg-type]
+                listed = set(only) if only is not None else set(exclude or ())
                 unknown = sorted(listed - set(seqs))
                 if unknown:
                     span = f"{seqs[0]} to {seqs[-1]}" if seqs else "none"
@@ -1189,7 +1203,7 @@ class Store:
         where, params = ("WHERE version = ?", [version]) if version is not None else ("", [])
         return [
             Decision(
-                version=r[0], decided_at=parse_time(r[1]), who=r[2], via=r[3], verdict=r[4],  # type: ignore[arg-type]
+                version=r[0], decided_at=_db_time(r[1]), who=r[2], via=r[3], verdict=r[4],
                 accepted=tuple(json.loads(r[5])), rejected=tuple(json.loads(r[6])), released_turns=r[7],
             )
             for r in self.db.conn.execute(
@@ -1283,13 +1297,9 @@ class Store:
                 rows.append(
                     (new, seq, "rollback", dumps(ins), dumps(outs),
                      dumps([before[mid]] if ins else []), dumps([after[mid]] if outs else []),
-                     reason, None, "[]", "{}")
+                     reason, None, "[]", "{}", "rollback", dumps({"to_version": number, "from_version": head}))
                 )
-            conn.executemany(
-                "INSERT INTO changes (version, seq, op, inputs, outputs, input_rids, output_rids, reason, score, evidence, "
-                "details) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+            self._insert_changes(conn, rows)
             total = conn.execute("SELECT count(*) FROM memory_ranges WHERE valid_to IS NULL").fetchone()[0]
             counts = {
                 "memories": total,
@@ -1315,8 +1325,7 @@ class Store:
         self._check_version(version)
         rows = list(
             self.db.conn.execute(
-                "SELECT version, seq, op, input_rids, output_rids, reason, score, evidence, details, decision "
-                "FROM changes WHERE version = ? ORDER BY seq",
+                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE version = ? ORDER BY seq",
                 [version],
             )
         )
@@ -1338,10 +1347,28 @@ class Store:
                     score=r[6],
                     evidence=tuple(Evidence.from_json(e) for e in json.loads(r[7])),
                     details=json.loads(r[8]),
-                    decision=r[9] if len(r) > 9 else None,
+                    rule=r[9],
+                    rule_inputs=json.loads(r[10]),
+                    decision=r[11],
                 )
             )
         return out
+
+    def trail(self, memory_id: str) -> list[StoredChange]:
+        """Every change that names ``memory_id`` -- as an input, an output, or
+        a member of a merge it was folded into before it was ever written --
+        in the order they were made (``dreaming why``)."""
+        rows = list(
+            self.db.conn.execute(
+                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE id IN ("
+                "SELECT c.id FROM changes c, json_each(c.inputs) j WHERE j.value = :id "
+                "UNION SELECT c.id FROM changes c, json_each(c.outputs) j WHERE j.value = :id "
+                "UNION SELECT c.id FROM changes c, json_each(c.details, '$.members') j WHERE j.value = :id"
+                ") ORDER BY version, seq",
+                {"id": memory_id},
+            )
+        )
+        return self._resolve_changes(rows)
 
     def ancestry(self, number: int) -> list[int]:
         """``number`` and its parents, newest first, down to version 0."""
@@ -1397,7 +1424,8 @@ class Store:
             after = (by_id_after[mid],) if mid in by_id_after else ()
             op = "update" if before and after else ("add" if after else "remove")
             net.append(
-                StoredChange(version=b, seq=0, op=op, before=before, after=after, reason=reason, score=None, evidence=())
+                StoredChange(version=b, seq=0, op=op, before=before, after=after, reason=reason, score=None, evidence=(),
+                             rule="net-difference", rule_inputs={"from_version": a, "to_version": b})
             )
         return recorded + net
 
@@ -1473,7 +1501,8 @@ class Store:
                 (number, offset, "update" if before is not None else "add",
                  dumps([mem.id] if before is not None else []), dumps([mem.id]),
                  dumps([before[0]] if before is not None else []), dumps([written[mem.id]]),
-                 reason, None, dumps([e.to_json() for e in mem.provenance if e.source]), "{}")
+                 reason, None, dumps([e.to_json() for e in mem.provenance if e.source]), "{}",
+                 "reimport" if before is not None else "import", dumps({"source": source}))
             )
         self._insert_changes(conn, rows)
         return rows
@@ -1739,8 +1768,8 @@ class Store:
         if row is None:
             return None
         return LockHolder(
-            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=parse_time(row[4]),  # type: ignore[arg-type]
-            heartbeat_at=parse_time(row[5]), command=row[6],  # type: ignore[arg-type]
+            token=row[0], pid=row[1], host=row[2], proc_start=row[3], started_at=_db_time(row[4]),
+            heartbeat_at=_db_time(row[5]), command=row[6],
         )
 
     def try_lock(self, mine: LockHolder, *, stale: Callable[[LockHolder], bool]) -> LockHolder | None:
@@ -1815,7 +1844,7 @@ class Store:
             raise StoreError(f"no memory with id {missing[0]!r} in this store (ids are shown by `dreaming show --json`)")
         at_tip = sorted(set(self.current(memory_ids, version=self.head)))
         if at_tip:
-            changes = tuple(Change(op="remove", inputs=(mid,), reason="purged") for mid in at_tip)
+            changes = tuple(Change(op="remove", rule="purge", inputs=(mid,), reason="purged") for mid in at_tip)
             self._write_version(conn, Changeset(retire=tuple(at_tip), changes=changes, message="purge", origin="purge"))
         return sorted({row[1] for row in found}, key=len, reverse=True)
 
@@ -1919,7 +1948,7 @@ class Store:
     def _run_from_row(row: Mapping[str, Any]) -> Run:
         return Run(
             id=row["id"],
-            started_at=parse_time(row["started_at"]),  # type: ignore[arg-type]
+            started_at=_db_time(row["started_at"]),
             finished_at=parse_time(row["finished_at"]),
             status=row["status"],
             version=row["version"],
@@ -1985,7 +2014,7 @@ class Store:
 PURGED = "[PURGED]"
 #: (table, key column, [(column, holds JSON)]) that purge rewrites besides the memories
 _PURGED_COLUMNS: tuple[tuple[str, str, tuple[tuple[str, bool], ...]], ...] = (
-    ("changes", "id", (("reason", False), ("evidence", True), ("details", True))),
+    ("changes", "id", (("reason", False), ("evidence", True), ("details", True), ("rule_inputs", True))),
     ("turns", "pk", (("text", False), ("tool_calls", True), ("metadata", True))),
     ("sessions", "id", (("metadata", True),)),
     ("versions", "number", (("message", False),)),
@@ -2061,6 +2090,14 @@ def _stop_word_index() -> sqlite3.Connection:
     conn.execute("CREATE VIRTUAL TABLE stop USING fts5(words, tokenize='porter unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO stop (words) VALUES (?)", (" ".join(sorted(SEARCH_STOP_WORDS)),))
     return conn
+
+
+def _db_time(value: str) -> datetime:
+    """A time read back from a NOT NULL column (written by ``format_time``, never empty)."""
+    at = parse_time(value)
+    if at is None:
+        raise StoreError("the store holds an empty time where one is required: the file is damaged")
+    return at
 
 
 def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:

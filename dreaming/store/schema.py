@@ -221,6 +221,20 @@ def m005_memories_words(db: Database) -> None:
 
 
 @migrations()
+def m006_change_rules(db: Database) -> None:
+    # Every change names the rule that fired (a stable id, described in
+    # dreaming/plan/rule_ids.py) and that rule's inputs (JSON: the pair's ids,
+    # the subject, the values, the scores).  Changes written before this
+    # migration get the rule 'legacy'.
+    db.executescript(
+        """
+        ALTER TABLE changes ADD COLUMN rule TEXT NOT NULL DEFAULT 'legacy';
+        ALTER TABLE changes ADD COLUMN rule_inputs TEXT NOT NULL DEFAULT '{}';
+        """
+    )
+
+
+@migrations()
 def m007_review_decisions(db: Database) -> None:
     # A person's decision on a candidate: who, when, through what (cli or the
     # review page), and which changes were accepted and rejected.  A change

@@ -91,16 +91,17 @@ def big_candidate(store: Store, *, n: int = 900, seed: int = 7, head_size: int |
             ev = evidence()
             path, text = _fact(r, r.choice(PEOPLE))
             upserts.append(Memory(id=f"mem_n{k:05d}", content=text, path=path, created_at=START, provenance=ev))
-            changes.append(Change(op="add", outputs=(f"mem_n{k:05d}",), reason=f"extracted by rule '{rule}'",
-                                  score=score, evidence=ev, details={"rule": rule}))
+            changes.append(Change(op="add", rule=rule, outputs=(f"mem_n{k:05d}",),
+                                  reason=f"extracted by rule '{rule}'", score=score, evidence=ev, details={"rule": rule}))
         elif kind == "merge":
             keep, drop = free.pop(), free.pop()
             merged = keep.replace(content=keep.content.rstrip(".") + " (said twice).", mentions=2)
             upserts.append(merged)
             retire.append(drop.id)
-            changes.append(Change(op="merge", inputs=(keep.id, drop.id), outputs=(keep.id,), score=score,
-                                  reason="2 entries state the same fact: same words after normalisation",
-                                  evidence=evidence(), details={"rule": "duplicate"}))
+            changes.append(Change(
+                op="merge", rule="duplicate", inputs=(keep.id, drop.id), outputs=(keep.id,), score=score,
+                reason="2 entries state the same fact: same words after normalisation",
+                evidence=evidence(), details={"rule": "duplicate"}))
         elif kind == "supersede":
             old = free.pop()
             k += 1
@@ -109,21 +110,24 @@ def big_candidate(store: Store, *, n: int = 900, seed: int = 7, head_size: int |
                            path=old.path, created_at=START, provenance=ev)
             upserts.append(newer)
             retire.append(old.id)
-            changes.append(Change(op="supersede", inputs=(old.id,), outputs=(newer.id,), score=score, evidence=ev,
-                                  reason="same subject, a newer value", details={"rule": "newer-value"}))
+            changes.append(Change(
+                op="supersede", rule="newer-value", inputs=(old.id,), outputs=(newer.id,), score=score, evidence=ev,
+                reason="same subject, a newer value", details={"rule": "newer-value"}))
         elif kind == "update":
             old = free.pop()
             upserts.append(old.replace(content=old.content.rstrip(".") + " on weekends."))
-            changes.append(Change(op="update", inputs=(old.id,), outputs=(old.id,), score=score, evidence=evidence(),
-                                  reason="the turn it cites dates it", details={"rule": "dated"}))
+            changes.append(Change(
+                op="update", rule="dated", inputs=(old.id,), outputs=(old.id,), score=score, evidence=evidence(),
+                reason="the turn it cites dates it", details={"rule": "dated"}))
         elif kind == "move":
             old = free.pop()
             upserts.append(old.replace(path=old.path.replace(".md", "/notes.md")))
-            changes.append(Change(op="move", inputs=(old.id,), outputs=(old.id,), reason="filed under a topic",
-                                  details={"rule": "reorganise"}))
+            changes.append(Change(op="move", rule="reorganise", inputs=(old.id,), outputs=(old.id,),
+                                  reason="filed under a topic", details={"rule": "reorganise"}))
         else:
             a, b = free.pop(), free.pop()  # flagged, left as they are
-            changes.append(Change(op="conflict", inputs=(a.id, b.id), outputs=(a.id, b.id), score=score,
+            changes.append(Change(op="conflict", rule="conflict", inputs=(a.id, b.id), outputs=(a.id, b.id),
+                                  score=score,
                                   reason="two values at the same time", evidence=evidence(),
                                   details={"rule": "conflict"}))
     version = store.write_version(
