@@ -115,17 +115,20 @@ def classify(old: Sequence[Memory], new: Sequence[Memory], dream_id: str, kept: 
         op: ChangeOp = "merge" if len(inputs) > 1 else "supersede" if inputs else "add"
         verb = {"merge": "merged into", "supersede": "rewrote as", "add": "added"}[op]
         score = max((s for _, s, _ in hits), default=None)
-        changes.append(Change(op=op, inputs=inputs, outputs=(mem.id,), score=score,
-                              reason=f"hosted dream {dream_id} {verb} this memory", evidence=mem.provenance))
+        changes.append(Change(op=op, rule=f"hosted-dream:{op}", inputs=inputs, outputs=(mem.id,), score=score,
+                              reason=f"hosted dream {dream_id} {verb} this memory", evidence=mem.provenance,
+                              rule_inputs={"dream_id": dream_id}))
     for mid, mem in left.items():
         best = process.extractOne(mem.content, [k.content for k in kept], scorer=fuzz.ratio,
                                   processor=lambda t: " ".join(t.lower().split()), score_cutoff=90) if kept else None
         if best is not None:
             into = kept[best[2]]
-            changes.append(Change(op="merge", inputs=(mid, into.id), outputs=(into.id,), score=best[1],
-                                  reason=f"hosted dream {dream_id} kept one of these duplicates"))
+            changes.append(Change(op="merge", rule="hosted-dream:merge", inputs=(mid, into.id), outputs=(into.id,),
+                                  score=best[1], reason=f"hosted dream {dream_id} kept one of these duplicates",
+                                  rule_inputs={"dream_id": dream_id}))
         else:
-            changes.append(Change(op="remove", inputs=(mid,), reason=f"hosted dream {dream_id} left this memory out"))
+            changes.append(Change(op="remove", rule="hosted-dream:remove", inputs=(mid,),
+                                  reason=f"hosted dream {dream_id} left this memory out", rule_inputs={"dream_id": dream_id}))
     return changes
 
 

@@ -319,18 +319,21 @@ def pull_changeset(
             if mem.id in kept or any(u.id == mem.id for u in upserts):
                 continue
             upserts.append(mem)
-            changes.append(Change(op="add", outputs=(mem.id,), reason=f"in {file.path} of {where}",
-                                  evidence=mem.provenance))
+            changes.append(Change(op="add", rule="hosted-pull:add", outputs=(mem.id,), reason=f"in {file.path} of {where}",
+                                  evidence=mem.provenance, rule_inputs={"store_id": store_id, "path": file.path}))
         for mem in by_path.get(file.path, []):
             if mem.id not in kept:
                 retire.append(mem.id)
-                changes.append(Change(op="remove", inputs=(mem.id,), reason=f"no longer in {file.path} of {where}"))
+                changes.append(Change(op="remove", rule="hosted-pull:remove", inputs=(mem.id,),
+                                      reason=f"no longer in {file.path} of {where}",
+                                      rule_inputs={"store_id": store_id, "path": file.path}))
     gone = set(deleted)
     if mirror:
         gone |= set(by_path) - {f.path for f in files}
     for path in sorted(gone):
         for mem in by_path.get(path, []):
             retire.append(mem.id)
-            changes.append(Change(op="remove", inputs=(mem.id,), reason=f"{path} is not in {where}"))
+            changes.append(Change(op="remove", rule="hosted-pull:remove", inputs=(mem.id,),
+                                  reason=f"{path} is not in {where}", rule_inputs={"store_id": store_id, "path": path}))
     return Changeset(upserts=tuple(upserts), retire=tuple(retire), changes=tuple(changes), message=message,
                      origin=origin, status=status, run_id=run_id)
