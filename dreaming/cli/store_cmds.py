@@ -287,7 +287,7 @@ def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[s
         decision = store.decisions(version.number)[-1]
         written = None
         if version.status == "accepted":
-            from dreaming.store.claude_code import write_back
+            from dreaming.store.files import write_back
 
             written = write_back(store)  # the Claude Code auto memory the hook dreams in place, if any
     if written is not None and not as_json:

@@ -33,15 +33,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, utcnow
 from dreaming.text.memory_files import normalise_path, slug, split_entries
-
-if TYPE_CHECKING:
-    from dreaming.store.core import Store
 
 INDEX = "MEMORY.md"
 INDEX_MAX_LINES = 200
@@ -204,28 +200,6 @@ def render_claude_code(memories: Iterable[Memory], *, version: int) -> dict[str,
     return files
 
 
-# --- write-back (the SessionEnd hook's --write-back) -------------------------------------
-
+#: the store setting naming the auto-memory folder `dreaming accept` writes back to
+#: (see ``dreaming.store.files.write_back``)
 WRITE_BACK_KEY = "claude_code.write_back"
-
-
-def start_write_back(store: Store, folder: Path) -> int | None:
-    """Import the project's auto memory (a new accepted version when it changed) and remember the
-    folder, so that accepting a later dream writes it back there (and nothing else does)."""
-    from dreaming.store.files import import_file
-
-    result = import_file(store, folder, fmt="claude-code", message=f"Claude Code auto memory {folder}")
-    store.set_config(WRITE_BACK_KEY, str(folder))
-    return result.version.number if result.version else None
-
-
-def write_back(store: Store) -> Path | None:
-    """After ``accept``: the accepted HEAD into the auto-memory folder the hook dreams over (if any).
-    The previous folder is kept beside it (``memory.bak-<time>``)."""
-    from dreaming.store.files import export_file
-
-    folder = store.get_config(WRITE_BACK_KEY)
-    if not folder:
-        return None
-    export_file(store, Path(folder), fmt="claude-code", force=True)
-    return Path(folder)

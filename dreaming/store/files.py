@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
+from dreaming.store.claude_code import WRITE_BACK_KEY, read_claude_code, render_claude_code
 from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries, topic_path_of
 from dreaming.text.paths import folder_conflict
 from dreaming.text.redact import Redactor
@@ -418,8 +419,6 @@ def read_memories(path: Path, fmt: str | None = None) -> list[ImportedMemory]:
         raise InputError("no such file or directory", location=str(path))
     fmt = fmt or detect_format(path)
     if fmt == "claude-code":
-        from dreaming.store.claude_code import read_claude_code
-
         return [ImportedMemory(memory=m, location=loc) for m, loc in read_claude_code(path)]
     if fmt == "memory-dir":
         return read_memory_dir(path)
@@ -724,13 +723,32 @@ def export_file(
         lines = _markdown_lines(_path_runs(counted()), version=v, title="Memory")
         _replace_keeping(out, (line if i == 0 else "\n" + line for i, line in enumerate(lines)), backup)
     elif fmt == "claude-code":
-        from dreaming.store.claude_code import render_claude_code
-
         backup = write_memory_dir(render_claude_code(list(counted()), version=v), out, force=force)
     else:
         check_paths(store.paths(v) | {"/" + INDEX_FILE})
         backup = write_memory_dir(_memory_dir_files(_path_runs(counted()), version=v), out, force=force)
     return ExportResult(memories=count, version=v, format=fmt, backup=backup)
+
+
+# --- Claude Code write-back (the SessionEnd hook's --write-back) ------------------------------------
+
+
+def start_write_back(store: Store, folder: Path) -> int | None:
+    """Import the project's auto memory (a new accepted version when it changed) and remember the
+    folder, so that accepting a later dream writes it back there (and nothing else does)."""
+    result = import_file(store, folder, fmt="claude-code", message=f"Claude Code auto memory {folder}")
+    store.set_config(WRITE_BACK_KEY, str(folder))
+    return result.version.number if result.version else None
+
+
+def write_back(store: Store) -> Path | None:
+    """After ``accept``: the accepted HEAD into the auto-memory folder the hook dreams over (if any).
+    The previous folder is kept beside it (``memory.bak-<time>``)."""
+    folder = store.get_config(WRITE_BACK_KEY)
+    if not folder:
+        return None
+    export_file(store, Path(folder), fmt="claude-code", force=True)
+    return Path(folder)
 
 
 __all__ = [

@@ -162,7 +162,8 @@ def run_hook(event: Mapping[str, Any], config: HookConfig) -> HookResult:
     with Store.open(config.store) as store:
         report = ingest_paths(store, paths)
         if config.write_back and isinstance(event.get("cwd"), str):
-            from dreaming.store.claude_code import auto_memory_dir, start_write_back
+            from dreaming.store.claude_code import auto_memory_dir
+            from dreaming.store.files import start_write_back
 
             folder = auto_memory_dir(Path(event["cwd"]))
             if folder.is_dir() and store.candidate() is None:
