@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dreaming.records import sha256_text
+from dreaming.records import Changeset, Memory, sha256_text
 from dreaming.store.core import Store
 from dreaming.testing.fake_server import FakeAnthropicServer, Fault
 
@@ -104,8 +104,9 @@ def test_a_big_path_is_split_and_a_huge_memory_refused_before_sending(api, store
     assert all(len(t.encode()) <= 102_400 for t in files.values())
     assert sum(t.count("\n- ") + 1 for t in files.values()) == 80
     assert any("split into 2 files" in n for n in report["plan"]["notes"])
-    (tmp_path / "huge.jsonl").write_text(f'{{"content": "{"y" * 103_000}", "path": "/huge.md"}}\n')
-    run(api, store_path, "import", str(tmp_path / "huge.jsonl"))
+    with Store.open(store_path) as store:  # imports refuse it; a store may still hold one (an old store, a merge)
+        store.write_version(Changeset(upserts=(Memory(id="mem_huge", content="y" * 103_000, path="/huge.md"),),
+                                      message="huge"))
     creates = api.hosted.count("memories.create")
     result = run(api, store_path, "push", "--to", sid)
     assert result.exit_code == 1 and "above the hosted limit of 102,400 bytes" in result.output
