@@ -224,8 +224,7 @@ def test_config_command_for_the_guard(store_path):
 def test_unsettled_look_alikes_are_listed_for_the_reviewer(tmp_path):
     """A pair the core hands on and nobody settles (offline: nobody) stays, and
     the run says which pair and why, in the summary and in --json."""
-    texts = ["Run the test suite with `make test`; it needs Docker running.",
-             "Run the tests with make test (needs docker running)"]
+    texts = ["Staging lives at https://stg.example.org", "Staging is at https://stg.example.org"]
     memories = tmp_path / "look-alikes.jsonl"
     memories.write_text("".join(
         json.dumps({"content": t, "observed_at": f"2026-0{i + 1}-01T00:00:00Z"}) + "\n" for i, t in enumerate(texts)
@@ -244,10 +243,10 @@ def test_unsettled_look_alikes_are_listed_for_the_reviewer(tmp_path):
     data = json.loads(outputs["--json"])
     (pair,) = data["unsettled"]
     assert pair["texts"] == texts
-    assert "suit" in pair["why"] and 0 < pair["score"] <= 1
+    assert "liv" in pair["why"] and 0 < pair["score"] <= 1
     assert data["counts"]["unsettled"] == 1 and data["memories"] == {"before": 2, "after": 2}
     assert "1 look-alike pairs nobody could settle offline; both kept" in outputs["text"]
-    assert "Run the test suite with `make test`" in outputs["text"]
+    assert "Staging lives at https://stg.example.org" in outputs["text"]
 
 
 class _Recorder:

@@ -117,8 +117,11 @@ def test_sync_run_through_the_environment_records_the_bill_to_the_cent(server, t
         written = [m for m in store.snapshot() if m.metadata.get("rule") == "claude-extract"]
         assert written and cited_turns_exist(store, written)
         rules = {ch.rule for ch in store.changes(report.version)}
-    # the trail names the Claude stages that decided: extraction, and the judge
-    assert {"claude-extract", "judge:claude"} <= rules and all(describe(r) for r in rules), rules
+    # the trail names the Claude stages that decided: extraction, and the judge when a pair reached it
+    # (the second pass by meaning settles the sample's look-alikes it is sure of before the judge is asked)
+    judged = any((c.body.get("tool_choice") or {}).get("name") == "record_verdicts" for c in server.calls("messages"))
+    assert "claude-extract" in rules and all(describe(r) for r in rules), rules
+    assert judged or "judge:claude" not in rules, rules  # a judge change only when the judge was asked
     assert report.llm == "sync" and report.status == "completed" and report.partial == ()
     bill = CostReport.from_json(report.cost)
     assert bill.usage == total_usage(server.answered) and bill.usage.requests == len(server.calls("messages"))

@@ -103,3 +103,44 @@ def test_refine_looks_only_at_pairs_with_a_fresh_side() -> None:
              _mem("m2", "Avoid peanuts in suggestions: Mira has an allergy.", "/family.md", days=3)]
     assert meaning.refine(Consolidation(), store, fresh=[]) == Consolidation()
     assert meaning.refine(Consolidation(), store, fresh=["m2"]).merges
+
+
+def test_the_bucket_search_finds_what_the_exact_search_finds() -> None:
+    """The fast path (random-hyperplane buckets) against the exact all-pairs search, on the corpus texts."""
+    import json
+    from pathlib import Path
+
+    from dreaming.consolidate.meaning import MeaningConfig, _bucket_neighbours, _candidate_pairs
+    from dreaming.consolidate.pairs import DocumentFrequency
+
+    root = Path(__file__).resolve().parents[1] / "evals" / "scenarios" / "dev"
+    texts = [json.loads(line)["content"] for f in sorted(root.glob("*/store.jsonl"))
+             for line in f.read_text().splitlines() if line.strip()]
+    memories = [_mem(f"m{i:04d}", t) for i, t in enumerate(texts)]
+    vectors = WordLlamaEmbedder().embed(texts)
+    fresh = list(range(0, len(memories), 3))
+    exact_config = MeaningConfig(rare_holders=0)
+    exact = _candidate_pairs(memories, fresh, vectors, DocumentFrequency([]), exact_config)
+    fast = _bucket_neighbours(vectors, fresh, MeaningConfig())
+    assert set(fast) <= {(min(i, j), max(i, j)) for i in range(len(texts)) for j in range(len(texts)) if i != j}
+    assert all(c >= exact_config.min_cosine for c in fast.values())
+    close = {p for p, c in exact.items() if c >= 0.7}
+    assert close and len(close & set(fast)) / len(close) >= 0.9
+
+
+def test_a_large_first_dream_only_looks_again_at_the_cores_unsure_pairs() -> None:
+    """Above the comparison budget (a first dream over a big import) the pass scores only the pairs the core
+    left ambiguous, so its cost does not grow with the square of the store."""
+    from dreaming.consolidate import consolidate
+    from dreaming.consolidate.meaning import MeaningConfig
+
+    store = [_mem("m1", "Mira is allergic to peanuts, so no satay", "/family.md"),
+             _mem("m2", "Avoid peanuts in suggestions: Mira has an allergy.", "/family.md", days=3),
+             _mem("m3", "Staging lives at https://stg.example.org", days=1),
+             _mem("m4", "Staging is at https://stg.example.org", days=2)]
+    core = consolidate(store)
+    assert {frozenset(a.ids) for a in core.ambiguous} == {frozenset({"m3", "m4"})}
+    out = meaning.refine(core, store, fresh=None, config=MeaningConfig(exact_budget=1))
+    looked_at = {frozenset(m.members) for m in out.merges} | {frozenset(a.ids) for a in out.ambiguous}
+    assert looked_at <= {frozenset({"m3", "m4"})}
+    assert frozenset({"m1", "m2"}) in {frozenset(m.members) for m in meaning.refine(core, store, fresh=None).merges}

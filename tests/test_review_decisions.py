@@ -294,3 +294,17 @@ def test_close_down_keeps_what_can_stand_alone():
     assert closure.close_down(g, {2, 3}) == {3}
     assert closure.close_down(g, {1, 2, 3}) == {1, 2, 3}
     assert closure.reverted(g, {1}) == {"c", "n"}
+
+
+def test_why_shows_who_decided_each_change(run, store_path):
+    """`why` names the person's decision on the change that touched a memory, and a rejected retirement
+    replaces nothing."""
+    with Store.open(store_path) as store:
+        linked_candidate(store)
+    run("accept", "--except", "1,2", "--by", "alice")  # the merge of b into a, and the supersede of c: rejected
+    data = json.loads(run("why", "b", "--json").output)
+    (step,) = [s for s in data["changes"] if s["version"] == 2]
+    assert step["verdict"] == "rejected" and step["decision"]["who"] == "alice" and step["decision"]["via"] == "cli"
+    assert step["replaced_by"] == [] and data["status"] == "current"
+    text = run("why", "d").output
+    assert "decided: accepted by alice (cli," in text

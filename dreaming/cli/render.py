@@ -132,6 +132,11 @@ def print_why(console: Console, report: WhyReport) -> None:
         described = describe_rule(change.rule)
         if described:
             console.print(Text(f"    rule: {described}", style="dim"))
+        if step.verdict is not None or step.decision is not None:
+            d = step.decision
+            by = f" by {d.who} ({d.via}, {d.decided_at:%Y-%m-%d %H:%M})" if d is not None else ""
+            style = "red" if step.verdict == "rejected" else "green"
+            console.print(Text(f"    decided: {step.verdict or d.verdict if d else step.verdict}{by}", style=style))
         console.print(Text(f"    why: {change.reason}"))
         if change.rule_inputs:
             console.print(Text(f"    inputs: {_short(_inputs_line(change.rule_inputs), 200)}", style="dim"))

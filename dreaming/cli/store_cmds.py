@@ -404,8 +404,9 @@ def why(app: App, memory_id: str, quote_chars: int, as_json: bool) -> None:
         turns = store.quotes(cited_evidence(changes))
         statuses = {v.number: v.status for v in store.versions()}
         current = bool(store.current([memory_id], version=store.head))
+        decisions = {d.version: d for d in store.decisions()}  # oldest first: a version's latest decision wins
     report = build_why(memory_id, states=states, changes=changes, turns=turns, statuses=statuses, current=current,
-                       quote_chars=quote_chars)
+                       quote_chars=quote_chars, decisions=decisions)
     if as_json:
         emit_json(report.to_json())
     else:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dreaming.consolidate import scope, updates
+from dreaming.consolidate.merged import merged_memory
 from dreaming.consolidate.pairs import (
     DocumentFrequency,
     PairModel,
@@ -51,7 +52,7 @@ from dreaming.consolidate.pairs import (
 )
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
-from dreaming.records import Memory, merge_provenance
+from dreaming.records import Memory
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 
@@ -80,6 +81,13 @@ class MeaningConfig:
     review_at: float = 0.45
     #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
     chunk: int = 2048
+    #: above this many (fresh x all) comparisons -- a first dream over a large import -- only the pairs the
+    #: core left ambiguous are scored (see ``refine``); :func:`_bucket_neighbours` is a faster neighbour search
+    #: kept for measurement, not used by default (at 100k it still costs more than the dream)
+    exact_budget: int = 20_000_000
+    #: hash tables and bits per table of that search
+    hash_tables: int = 24
+    hash_bits: int = 8
 
 
 def _observed(m: Memory) -> str:
@@ -122,12 +130,63 @@ def _candidate_pairs(
             for j in top.tolist():
                 if j != i and row[j] >= config.min_cosine:
                     pairs[(min(i, j), max(i, j))] = float(row[j])
-            shared: list[int] = []
-            for w in set(content_words(alive[i].content)):
-                shared.extend(h for h in holders.get(w, ()) if h != i)
-            for j in sorted(set(shared), key=lambda h: -float(row[h]))[: config.rare_neighbours]:
-                pairs.setdefault((min(i, j), max(i, j)), float(row[j]))
+    for i in fresh_rows:
+        shared: list[int] = []
+        for w in set(content_words(alive[i].content)):
+            shared.extend(h for h in holders.get(w, ()) if h != i)
+        near = sorted(set(shared), key=lambda h: -float(vectors[i] @ vectors[h]))[: config.rare_neighbours]
+        for j in near:
+            pairs.setdefault((min(i, j), max(i, j)), float(vectors[i] @ vectors[j]))
     return pairs
+
+
+def _bucket_neighbours(vectors: np.ndarray, fresh_rows: Sequence[int], config: MeaningConfig) -> dict[tuple[int, int], float]:
+    """Nearest neighbours among the memories sharing a random-hyperplane hash bucket (several seeded tables):
+    close vectors share a bucket in some table with high probability, so only those are compared, a bucket
+    at a time with numpy.  Each fresh memory keeps its ``neighbours`` closest, as the exact search does."""
+    rng = np.random.default_rng(20261207)
+    fresh = np.zeros(len(vectors), dtype=bool)
+    fresh[np.asarray(fresh_rows, dtype=np.int64)] = True
+    weights = 1 << np.arange(config.hash_bits, dtype=np.int64)
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
+    found_c: list[np.ndarray] = []
+    for _ in range(config.hash_tables):
+        planes = rng.standard_normal((vectors.shape[1], config.hash_bits)).astype(np.float32)
+        codes = ((vectors @ planes) > 0).astype(np.int64) @ weights
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for members in np.split(order, bounds):
+            if len(members) < 2:
+                continue
+            rows = members[fresh[members]]
+            for start in range(0, len(rows), config.chunk):
+                part = rows[start : start + config.chunk]
+                sims = vectors[part] @ vectors[members].T
+                r, c = np.nonzero(sims >= config.min_cosine)
+                i, j = part[r], members[c]
+                keep = i != j
+                found_i.append(i[keep])
+                found_j.append(j[keep])
+                found_c.append(sims[r[keep], c[keep]])
+    if not found_i:
+        return {}
+    i = np.concatenate(found_i)
+    j = np.concatenate(found_j)
+    cos = np.concatenate(found_c)
+    # each (fresh, other) once, then the closest few per fresh memory
+    order = np.lexsort((j, -cos, i))
+    i, j, cos = i[order], j[order], cos[order]
+    first = np.ones(len(i), dtype=bool)
+    same = (i[1:] == i[:-1]) & (j[1:] == j[:-1])
+    first[1:] = ~same
+    i, j, cos = i[first], j[first], cos[first]
+    rank = np.arange(len(i)) - np.searchsorted(i, i, side="left")
+    pick = rank < config.neighbours
+    out: dict[tuple[int, int], float] = {}
+    for a, b, s in zip(i[pick].tolist(), j[pick].tolist(), cos[pick].tolist()):
+        out.setdefault((min(a, b), max(a, b)), float(s))
+    return out
 
 
 def _other_subject(a: Memory, b: Memory) -> bool:
@@ -155,18 +214,6 @@ def _fuller(newer: Memory, older: Memory) -> Memory:
     return older if said(older) > said(newer) else newer
 
 
-def _merged(keep: Memory, drop: Memory) -> Memory:
-    times = [t for t in (keep.first_seen, drop.first_seen, keep.observed_at, drop.observed_at) if t]
-    lasts = [t for t in (keep.last_seen, drop.last_seen, keep.observed_at, drop.observed_at) if t]
-    return keep.replace(
-        mentions=keep.mentions + drop.mentions,
-        first_seen=min(times) if times else None,
-        last_seen=max(lasts) if lasts else None,
-        key=keep.key or drop.key,
-        provenance=merge_provenance(keep.provenance, drop.provenance),
-    )
-
-
 def refine(
     consolidation: Consolidation,
     memories: Sequence[Memory],
@@ -190,13 +237,28 @@ def refine(
     if not fresh_rows:
         return consolidation
     decided = {frozenset((s.old_id, s.new_id)) for s in consolidation.supersedes}
-    decided |= {frozenset(a.ids) for a in consolidation.ambiguous}
     decided |= {frozenset(c.ids[:2]) for c in consolidation.conflicts if len(c.ids) >= 2}
+    # the core's ambiguous pairs are what this pass is for: scored again, and settled when the scorer is sure
+    unsure = {frozenset(a.ids) for a in consolidation.ambiguous}
     df = DocumentFrequency(store_texts if store_texts is not None else [m.content for m in alive])
+    index = {m.id: i for i, m in enumerate(alive)}
+    if len(fresh_rows) * len(alive) > config.exact_budget:
+        # a first dream over a large import: only the pairs the core could not settle are looked at again
+        # (embedding and scoring every pair would cost many times the dream; later dreams, with few fresh
+        # memories, compare each of them with the whole store)
+        rows = sorted({index[i] for ids in unsure for i in ids if i in index})
+        alive = [alive[r] for r in rows]
+        fresh_rows = []
+        index = {m.id: i for i, m in enumerate(alive)}
     vectors = (embedder or WordLlamaEmbedder()).embed([m.content for m in alive])
     model = model or shipped_model()
     calls = []
-    for (i, j), cos in sorted(_candidate_pairs(alive, fresh_rows, vectors, df, config).items()):
+    pairs = _candidate_pairs(alive, fresh_rows, vectors, df, config) if fresh_rows else {}
+    for ids in unsure:
+        x, y = sorted(index[i] for i in ids if i in index) if all(i in index for i in ids) else (None, None)
+        if x is not None and y is not None and x != y:
+            pairs.setdefault((x, y), float(vectors[x] @ vectors[y]))
+    for (i, j), cos in sorted(pairs.items()):
         a, b = alive[i], alive[j]
         if frozenset((a.id, b.id)) in decided or scope.apart(a, b) or not _anchored(a, b, cos, config):
             continue
@@ -235,16 +297,13 @@ def refine(
         if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
                 and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content) \
                 and not _other_subject(a, b):
-            # a memory the core already merged others into keeps its id (its merge names it)
-            if older.id in merged_members:
-                keep = older
-            elif newer.id in merged_members:
-                keep = newer
-            else:
-                keep = _fuller(newer, older)
-            drop = older if keep is newer else newer
+            # a memory the core already merged others into keeps its id (its merge names it); otherwise the
+            # merge rule's keeper does; the wording is the one that says more
+            pinned = older if older.id in merged_members else newer if newer.id in merged_members else None
+            wording = _fuller(newer, older).content
+            merged = merged_memory([older, newer], content=wording, keep=pinned)
             taken |= {a.id, b.id}
-            merges.append(Merge(memory=_merged(keep, drop), members=tuple(sorted((keep.id, drop.id))),
+            merges.append(Merge(memory=merged, members=tuple(sorted((older.id, newer.id))),
                                 score=round(confidence * 100, 2),
                                 reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})",
                                 rule=RULE_DUPLICATE, rules=(RULE_DUPLICATE,)))
@@ -263,9 +322,12 @@ def refine(
                                        why=f"maybe {call.label}: {why}"))
     if not (merges or supersedes or ambiguous):
         return consolidation
+    settled = {frozenset(m.members) for m in merges} | {frozenset((s.old_id, s.new_id)) for s in supersedes}
+    known = {frozenset(a.ids) for a in consolidation.ambiguous}
     return replace(
         consolidation,
         merges=consolidation.merges + tuple(merges),
         supersedes=consolidation.supersedes + tuple(supersedes),
-        ambiguous=consolidation.ambiguous + tuple(ambiguous),
+        ambiguous=tuple(a for a in consolidation.ambiguous if frozenset(a.ids) not in settled)
+        + tuple(a for a in ambiguous if frozenset(a.ids) not in known),
     )

@@ -1,9 +1,10 @@
 """The merge rule: one memory for a group of duplicates.
 
-Both ways of finding duplicates call :func:`merged_memory`: the offline core
+Every way of finding duplicates calls :func:`merged_memory`: the offline core
 (:func:`dreaming.consolidate.engine.consolidate`, after choosing the best
-wording of its group) and the judge (:mod:`dreaming.plan.changes`, with the
-wording the judge wrote).  So a merged memory's id, times, key and provenance
+wording of its group), the second pass by meaning
+(:mod:`dreaming.consolidate.meaning`, with the wording that says more) and the
+judge (:mod:`dreaming.plan.changes`, with the wording the judge wrote).  So a merged memory's id, times, key and provenance
 follow one rule, whoever decided the merge.
 """
 
@@ -19,7 +20,7 @@ def keeper(members: Sequence[Memory]) -> Memory:
     return min(members, key=lambda m: (m.created_at, m.id))
 
 
-def merged_memory(members: Sequence[Memory], *, content: str | None = None) -> Memory:
+def merged_memory(members: Sequence[Memory], *, content: str | None = None, keep: Memory | None = None) -> Memory:
     """One memory standing for ``members`` (duplicates of one fact).
 
     * **id**, ``created_at``, ``kind``, ``path`` and ``metadata``: the
@@ -36,9 +37,13 @@ def merged_memory(members: Sequence[Memory], *, content: str | None = None) -> M
     * **mentions**: summed; **provenance**: the union of the members'
       (:func:`dreaming.records.merge_provenance`).
 
+    ``keep`` overrides the keeper when a decider must keep a given id (the
+    second pass by meaning keeps the id of a memory the core already merged
+    others into, since that merge names it).
+
     Times are taken as given (the records are timezone-aware).
     """
-    kept = keeper(members)
+    kept = keep if keep is not None else keeper(members)
     first = min(m.first_seen or m.observed_at or m.created_at for m in members)
     last = max(m.last_seen or m.observed_at or m.created_at for m in members)
     observed = [m.observed_at for m in members if m.observed_at is not None]

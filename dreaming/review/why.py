@@ -17,7 +17,7 @@ from typing import Any
 from dreaming.plan.rule_ids import describe
 from dreaming.records import Memory, Turn
 from dreaming.review.diff import DiffEntry, build_diff
-from dreaming.store.core import StoredChange
+from dreaming.store.core import Decision, StoredChange
 
 #: how a change stands to the memory asked about
 CREATED, REWROTE, RETIRED, FOLDED = "created", "rewrote", "retired", "folded"
@@ -42,11 +42,23 @@ class WhyStep:
     entry: DiffEntry
     relation: str
     version_status: str
+    #: the person's decision on the candidate this change was in (who, when, via), if one was recorded
+    decision: Decision | None = None
+
+    @property
+    def verdict(self) -> str | None:
+        """``accepted`` / ``rejected`` when a person decided on this change (change by change or whole)."""
+        mark = self.entry.change.decision
+        if mark:
+            return mark
+        if self.decision is not None and self.decision.verdict in ("accepted", "rejected"):
+            return self.decision.verdict
+        return None
 
     @property
     def replaced_by(self) -> tuple[Memory, ...]:
-        """For a retiring or folding change: what stands in the memory's place."""
-        if self.relation not in (RETIRED, FOLDED):
+        """For a retiring or folding change: what stands in the memory's place (nothing, if it was rejected)."""
+        if self.relation not in (RETIRED, FOLDED) or self.verdict == "rejected":
             return ()
         return tuple(m for m in self.entry.change.after)
 
@@ -57,6 +69,8 @@ class WhyStep:
             "version_status": self.version_status,
             "rule_description": describe(self.entry.change.rule),
             "replaced_by": [m.id for m in self.replaced_by],
+            "verdict": self.verdict,
+            "decision": self.decision.to_json() if self.decision is not None else None,
         }
 
 
@@ -75,7 +89,7 @@ class WhyReport:
         if self.status == "current":
             return ()
         for step in reversed(self.steps):
-            if step.relation in (RETIRED, FOLDED) and step.version_status != "rejected":
+            if step.relation in (RETIRED, FOLDED) and step.version_status != "rejected" and step.replaced_by:
                 return step.replaced_by
         return ()
 
@@ -100,13 +114,16 @@ def build_why(
     statuses: Mapping[int, str],
     current: bool,
     quote_chars: int = 400,
+    decisions: Mapping[int, Decision] | None = None,
 ) -> WhyReport:
     """Assemble the trail; ``turns`` maps (session id, turn id) to the cited
     turn, ``statuses`` version numbers to their status, ``current`` says
-    whether the memory is in HEAD."""
+    whether the memory is in HEAD, ``decisions`` a version's latest recorded
+    decision (who accepted or rejected its candidate, when, through what)."""
     diff = build_diff(changes, turns, from_version=0, to_version=0, quote_chars=quote_chars)
     steps = tuple(
-        WhyStep(entry=e, relation=relation(e.change, memory_id), version_status=statuses.get(e.change.version, ""))
+        WhyStep(entry=e, relation=relation(e.change, memory_id), version_status=statuses.get(e.change.version, ""),
+                decision=(decisions or {}).get(e.change.version))
         for e in diff.entries
     )
     status = "current" if current else ("retired" if states else "folded")
