@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -223,7 +223,7 @@ def _reply(turns: Sequence[Turn], index: int) -> list[Turn]:
 
 
 def _user_statements(
-    turns: Sequence[Turn], index: int, subject: str, people: Iterable[str],
+    turns: Sequence[Turn], index: int, subject: str, people: Collection[str],
 ) -> list[tuple[list[Turn], Statement]]:
     """The statements of the user's message ``turns[index]``: its sentences, those the assistant said back
     (:mod:`.acknowledged`) replaced by the assistant's restatement, cited with both turns."""
