@@ -82,7 +82,7 @@ def test_a_store_from_before_vectors_gets_them_when_opened(tmp_path) -> None:
     store.import_memories(_memories())
     with store.db.conn:
         store.db.conn.execute("DROP TABLE vectors")
-        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_vectors'")
+        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_vectors'")
     store.close()
     store = Store.open(path)
     assert set(_stored(store)) == {sha256_text(t) for t in TEXTS}
