@@ -196,8 +196,30 @@ def _other_subject(a: Memory, b: Memory) -> bool:
     service runs Go 1.21", "Kitchen printer: ..." / "Bar printer: ...")."""
     if a.key and b.key and a.key != b.key:
         return True
+    ia, ib = _identifiers(a.content), _identifiers(b.content)
+    if ia and ib and not ia & ib:
+        return True  # "exp-41 ..." / "exp-42 ...", "Unit 4 ..." / "Unit 9 ...": numbered things, different numbers
     spans, swap, at = substitution(_WORDS.findall(a.content.lower()), _WORDS.findall(b.content.lower()))
     return swap and 0 <= at <= 1
+
+
+def _identifiers(text: str) -> set[str]:
+    """The numbered names among a memory's first content words -- where its subject is: a code of letters and
+    digits ("exp-41", "pok-104") or a word and a small number ("unit 4", "tier 1", "rig 2")."""
+    words = content_words(text)[:4]
+    out = {w for w in words if re.search(r"[a-z]", w) and re.search(r"\d", w) and not re.fullmatch(r"\d+[a-z]{1,3}", w)}
+    out |= {f"{x} {y}" for x, y in zip(words, words[1:]) if x.isalpha() and re.fullmatch(r"\d{1,3}", y)}
+    return out
+
+
+def _may_be_the_old_value(older: Memory, newer: Memory) -> bool:
+    """A newer memory that says which value it replaced ("... is now 300,000 (was 50,000)") replaces only a
+    memory holding that value; one that does not say may replace any."""
+    named = updates.old_values(newer.content)
+    if not named:
+        return True
+    held = content_words(older.content)
+    return any(same_word(x, y) for x in named for y in held)
 
 
 def _numbers_differ(a: str, b: str) -> bool:
@@ -313,7 +335,7 @@ def refine(
         elif call.label == "update" and confidence >= config.update_at and not taken & {a.id, b.id} \
                 and _observed(older) != _observed(newer) and not narrates(older.content) \
                 and cos >= config.update_min_cosine and not _other_subject(a, b) \
-                and entities.may_replace(older, newer):
+                and entities.may_replace(older, newer) and _may_be_the_old_value(older, newer):
             taken.add(older.id)
             supersedes.append(Supersede(
                 old_id=older.id, new_id=newer.id, subject="", old_value=older.content, new_value=newer.content,

@@ -91,9 +91,11 @@ def label_updates(memories: Sequence[Memory]) -> list[FormUpdate]:
         if lv:
             groups.setdefault((_place(m), lv[0]), []).append((m, lv[1]))
     out = []
-    for (_, label), held in sorted(groups.items()):
+    for (place, label), held in sorted(groups.items()):
         if len(held) != 2:
             continue  # one value, or a list of several
+        if _names_the_file(label, place):
+            continue  # "settlement-svc: ..." in /services/settlement-svc.md: the label is the file's subject, not an attribute
         (older, old_value), (newer, new_value) = sorted(held, key=lambda mv: (_when(mv[0]), mv[0].id))
         if _when(older) == _when(newer):
             continue
@@ -106,6 +108,21 @@ def label_updates(memories: Sequence[Memory]) -> list[FormUpdate]:
             old_id=older.id, new_id=newer.id, rule=RULE_LABEL, words=(label,),
             reason=f"'{label}' is {new_value[:60]!r} since {_when(newer)[:10]}, no longer {old_value[:60]!r} ({RULE_LABEL})",
         ))
+    return out
+
+
+def _names_the_file(label: str, path: str) -> bool:
+    """The label is what the file is about: its name, or a folder's ("/clients/harbor-bikes.md": "harbor bikes")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    parts = [re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in re.sub(r"\.md$", "", path).split("/") if p]
+    return bool(slug) and slug in parts
+
+
+def old_values(text: str) -> list[str]:
+    """The words a memory says it replaced ("was X", "from X to", "took over from X", "X -> Y"), if it says."""
+    out: list[str] = []
+    for m in list(_CHANGE_BEFORE_OLD.finditer(text)) + list(_ARROW.finditer(text)):
+        out.extend(content_words(m.group("old") or m.group("old2") or ""))
     return out
 
 
