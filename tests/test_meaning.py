@@ -202,3 +202,26 @@ def test_a_label_that_names_its_file_is_the_subject_not_an_attribute() -> None:
     old = _mem("o", "Signing target: 15 May 2026", path="/deal/timeline.md")
     new = _mem("n", "Signing target: 29 May 2026", path="/deal/timeline.md", days=9)
     assert [(u.old_id, u.new_id) for u in label_updates([old, new])] == [("o", "n")]
+
+
+def test_a_newer_value_replaces_the_memory_an_older_pair_of_duplicates_was_merged_into() -> None:
+    store = [
+        _mem("m6", "Friday lunch is paid by the partners - order from Mother India by 11am.", path="/office/rituals.md"),
+        _mem("m7", "- fri lunch: partners pay, mother india, get the order in before 11", path="/office/rituals.md",
+             days=100),
+        _mem("n", "The partner-paid team lunch (Mother India, order by 11am) moves from Fridays to Thursdays, "
+                  "starting the week of 2 February 2026.", days=180),
+    ]
+    out = meaning.refine(Consolidation(), store, fresh=["m7", "n"])
+    [merge] = out.merges
+    assert set(merge.members) == {"m6", "m7"}
+    [sup] = out.supersedes
+    assert (sup.old_id, sup.new_id) == (merge.memory.id, "n")
+    assert sup.rule == meaning.RULE_UPDATE
+
+
+def test_change_markers_that_let_an_uncertain_update_through() -> None:
+    from dreaming.consolidate.pairs import says_it_changed
+
+    assert says_it_changed("Prod runs on Aurora now.") and says_it_changed("We moved billing from Go 1.21 to 1.23")
+    assert not says_it_changed("Prod runs on Aurora.")

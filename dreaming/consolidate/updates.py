@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dreaming.consolidate.pairs import FUNCTION_WORDS, content_words
+from dreaming.consolidate.pairs import FUNCTION_WORDS, content_words, same_word
 from dreaming.records import Memory
 
 RULE_LABEL = "label-update"
@@ -43,7 +43,7 @@ _CHANGE_BEFORE_OLD = re.compile(
     r"\b(?:was|were|used to be|replacing|replaced|replaces|"
     r"(?:took|taken|takes|taking) over(?:\s+[\w-]+){0,3}?\s+from|changed from)\s+(?:the\s+|a\s+|an\s+|on\s+|at\s+|in\s+|to\s+)?"
     r"(?P<old>[\w./:@+£$€%-]+(?:\s+[\w./:@+£$€%-]+)?)"
-    r"|\bfrom\s+(?:the\s+|a\s+|an\s+)?(?P<old2>[\w./:@+£$€%-]+(?:\s+[\w./:@+£$€%-]+)?)\s+to\b",
+    r"|\bfrom\s+(?:the\s+|a\s+|an\s+)?(?P<old2>[\w./:@+£$€%-]+(?:\s+[\w./:@+£$€%-]+){0,2})\s+to\b",
     re.I,
 )
 _ARROW = re.compile(r"(?P<old>[\w./:@+£$€%-]+)\s*(?:->|→|=>)\s*[\w./:@+£$€%-]+")
@@ -137,8 +137,9 @@ def names_old_value(older: Memory, newer: Memory) -> FormUpdate | None:
     named: list[str] = []
     for m in list(_CHANGE_BEFORE_OLD.finditer(newer.content)) + list(_ARROW.finditer(newer.content)):
         for w in content_words(m.group("old") or m.group("old2") or ""):
-            if w in old_words:
-                named.append(w)
+            held = w if w in old_words else next((x for x in old_words if same_word(x, w)), None)
+            if held is not None:
+                named.append(held)  # "from Fridays to" names the older "Friday lunch"
     # something else in common, and it is what the older memory is about (among its first words: its
     # subject or its label), not a word it mentions in passing
     labelled = label_of(older.content)
