@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from dreaming.extract.declaratives import mentions_secret, specific
 from dreaming.extract.phrasing import conjugate
+from dreaming.text.words import IRREGULAR_PAST
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+|;\s+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -42,6 +43,10 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _SELF = re.compile(r"\b(?:I|I'm|I've|I'll|I'd|me|my|mine|myself|let me|let's|we'll)\b|\bI’(?:m|ve|ll|d)\b")
 #: the least share of a restatement's content words that are the user's (the rest: names completed, context)
 _SHARE = 0.4
+#: the assistant reporting what it did, its "I" left out ("Changed to ...", "Updated Bluefin to Growth",
+#: "Booked the engineer for ...", "Creating the file"): a verb in the past or in -ing opens the sentence
+_REPORT = re.compile(r"^(?:[A-Z][a-z]+(?:ed|ing)|" + "|".join(
+    w.capitalize() for w in sorted(IRREGULAR_PAST)) + r")\b(?!\s+(?:is|are|was|were|has|have)\b)")
 _ACK_LEAD = re.compile(r"^(?P<lead>[^:\-–—]{1,40}?)\s*(?::|\s[-–—]|—)\s+(?=\S)")
 #: words of a date or a time the assistant may add when it resolves "next tuesday" (closed classes)
 _DATE_WORDS = frozenset(
@@ -95,6 +100,9 @@ class Restatement:
     text: str
     #: the user's words it is made of (stems)
     shared: frozenset[str]
+    #: the assistant reporting what it did ("Added Kamala arriving Friday 13 March"): used only when the
+    #: user's own sentences gave no statement
+    report: bool = False
 
 
 def _without_lead(sentence: str, people: Collection[str]) -> str:
@@ -134,6 +142,7 @@ def restatements(user_text: str, reply: str, *, subject: str, people: Collection
         sentence = _without_lead(sentence, known)
         if _SELF.search(sentence):
             continue
+        report = bool(_REPORT.match(sentence))
         shared: set[str] = set()
         new: set[str] = set()
         specifics = False
@@ -145,7 +154,7 @@ def restatements(user_text: str, reply: str, *, subject: str, people: Collection
             elif w.lower() not in _DATE_WORDS and not re.fullmatch(r"\d{1,4}(?:st|nd|rd|th)?", w):
                 new.add(stem)  # a date or a weekday the assistant resolved is not counted against it
         if len(shared) >= 2 and specifics and len(shared) >= _SHARE * (len(shared) + len(new)):
-            out.append(Restatement(text=_third_person(sentence, subject), shared=frozenset(shared)))
+            out.append(Restatement(text=_third_person(sentence, subject), shared=frozenset(shared), report=report))
     return out
 
 
