@@ -254,3 +254,21 @@ def test_an_empty_answer_then_the_same_program_with_another_option_is_a_tool_les
     # a search that found nothing, then another search, is not a lesson; nor a silent success then another step
     assert not list(find_workarounds([_call("grep -r foo src/", "0"), _call("grep -r bar lib/", "lib/a.py: bar")]))
     assert not list(find_workarounds([_call("mix compile --warnings-as-errors", ""), _call("mix test", "5 tests, 0 failures")]))
+
+
+@pytest.mark.parametrize("word, verb", [
+    ("reopens", True), ("arrives", True), ("carries", True), ("thinks", False),  # "thinked" is not English
+    ("glass", False), ("mode", False), ("close", False), ("is", False),
+])
+def test_a_verb_in_the_third_person_by_a_statistic_of_english(word, verb):
+    from dreaming.extract.declaratives import third_person_verb
+
+    assert third_person_verb(word) is verb
+
+
+def test_statements_whose_verb_is_not_in_the_short_list_are_kept():
+    from dreaming.extract.declaratives import declaratives
+
+    assert list(declaratives("kamala arrives friday for 3 nights btw")) == ["kamala arrives friday for 3 nights btw."]
+    assert list(declaratives("kuro says the shop reopens after the reno next tuesday"))
+    assert list(declaratives("lenovo tab m10, chrome in kiosk mode")) == []  # no verb: an answer, not a statement

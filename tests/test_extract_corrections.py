@@ -77,3 +77,9 @@ def test_the_extractor_finishes_a_run_with_the_rule_citing_both_sessions_instead
     assert rule.memory.metadata["corrections"] == 2 and rule.memory.kind == "procedure"
     # the statement typed in a correcting message is not kept beside the rule
     assert not [c for c in out if c.rule == "user-statement" and "lockfile" in c.memory.content]
+
+
+def test_an_answer_that_opens_by_saying_no_is_a_correction():
+    assert is_correction("nah not requests, we use httpx in here")
+    assert is_correction("no, the staging db is the neon branch")
+    assert not is_correction("notes are in the shared drive")

@@ -82,7 +82,7 @@ _YOU = [
 
 
 def _stem(word: str) -> str:
-    w = word.lower().strip("'’.,:;()")
+    w = re.sub(r"['’]s$", "", word.lower().strip("'’.,:;()"))  # "Oskar's" is Oskar
     for suffix in ("ing", "ed", "es", "s"):
         if len(w) > len(suffix) + 2 and w.endswith(suffix):
             return w[: -len(suffix)]
@@ -103,6 +103,17 @@ class Restatement:
     #: the assistant reporting what it did ("Added Kamala arriving Friday 13 March"): used only when the
     #: user's own sentences gave no statement
     report: bool = False
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences, a title's full stop ("Prof. Baines", "Dr. Alvarez", "St. Kevin's") not ending one."""
+    out: list[str] = []
+    for piece in _SENTENCE.split(text):
+        if out and re.search(r"(?:^|\s)[A-Z][a-z]{0,3}\.$", out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def _without_lead(sentence: str, people: Collection[str]) -> str:
@@ -134,7 +145,7 @@ def restatements(user_text: str, reply: str, *, subject: str, people: Collection
     said = {_stem(w) for w in _content(user_text)}
     known = {p.lower() for p in people}
     out: list[Restatement] = []
-    for raw in _SENTENCE.split(_QUOTED.sub(" ", reply)):
+    for raw in _sentences(_QUOTED.sub(" ", reply)):
         sentence = raw.strip().strip("\"'")
         if not sentence or sentence.endswith("?") or "`" in sentence or len(sentence) > 300 \
                 or mentions_secret(sentence):

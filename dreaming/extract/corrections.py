@@ -8,8 +8,9 @@ A *correction* is found by the form of the user's message, never its topic:
 * it answers the assistant (the turn before it is the assistant's);
 * it is not a question or a request ("can you ...");
 * it says it repeats itself -- "how many times", "third time", "i told you",
-  "every time", "for real" -- or it is emphatic (``!!``) or says "again"
-  together with a contrast ("not", "never", "no", "don't");
+  "every time", "for real" -- or it is emphatic (``!!``), or it opens by
+  saying no ("nah not requests, ..."), or says "again" together with a
+  contrast ("not", "never", "no", "don't");
 
 Corrections of one run that share a specific word (a name, a code, a word
 outside common English: :func:`dreaming.extract.declaratives.specific`) are
@@ -38,6 +39,8 @@ _REPEATED = re.compile(
 #: the part of those markers that only complains ("third time i think"), dropped from the rule's wording
 _COMPLAINT = re.compile(r"\b(?:how many times|(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|"
                         r"i (?:already )?told you|i(?:'ve| have)? said)\b", re.I)
+#: an answer that opens by saying the assistant got it wrong ("nah not requests, we use httpx", "no, ...")
+_REFUSAL = re.compile(r"^\W*(?:no|nah|nope|wrong|not)\b[\s,.!:;-]", re.I)
 _AGAIN = re.compile(r"\bagain\b", re.I)
 _CONTRAST = re.compile(r"\b(?:not|never|no|don't|dont|doesn't|isn't|stop)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:what|why|how|where|who|which|when|whats|what's|is|are|do|does|can|could|"
@@ -68,7 +71,7 @@ def is_correction(text: str) -> bool:
     t = text.strip()
     if not t or len(_WORD.findall(t)) > _MAX_WORDS or _QUESTION.search(t) or _REQUEST.match(t) or mentions_secret(t):
         return False
-    if _REPEATED.search(t) or _EMPHATIC.search(t):
+    if _REPEATED.search(t) or _EMPHATIC.search(t) or _REFUSAL.match(t):
         return True
     return bool(_AGAIN.search(t) and _CONTRAST.search(t))
 
