@@ -87,7 +87,7 @@ class MeaningConfig:
     #: ... and at this probability or above whatever it says
     update_sure_at: float = 0.70
     #: an update is acted on only between memories at least this close in meaning (a shared word alone is not enough)
-    update_min_cosine: float = 0.35
+    update_min_cosine: float = 0.45
     #: a duplicate or update call at this probability or above (but below acting) goes to the judge
     review_at: float = 0.45
     #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
@@ -372,7 +372,9 @@ def refine(
             # wording is the one that says more
             cores = [core[m.id] for m in (older, newer) if m.id in core]
             pinned = older if older.id in core else newer if newer.id in core else None
-            wording = _fuller(newer, older).content
+            # a newer memory that says something changed ("off late shifts, onto night shifts") is never
+            # folded into the older wording: that would keep the old value
+            wording = newer.content if says_it_changed(newer.content) else _fuller(newer, older).content
             merged = merged_memory([older, newer], content=wording, keep=pinned if len(cores) < 2 else None)
             members = {older.id, newer.id}.union(*(c.members for c in cores)) if len(cores) == 2 else {older.id, newer.id}
             if len(cores) == 2:
