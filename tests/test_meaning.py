@@ -255,3 +255,19 @@ def test_the_user_by_name_is_the_same_subject_as_the_user() -> None:
     assert not meaning._other_subject(a, b, names=names)
     assert meaning._other_subject(a, _mem("c", "Bob Tanaka is the SRE on call this week.", days=1), names=names)
     assert meaning._as_user("Dana Whitfield is on call.", ("Dana Whitfield",)) == "User is on call."
+
+
+@pytest.mark.parametrize("a, b, differ", [
+    ("our maya goes to bed at 8:15pm", "Ava's bed time hasn't changed, still 8:00pm.", True),
+    # the same name, or a name the other mentions, or no name at the start: not told apart by names
+    ("Sunil has moved to desk 3.20", "Desk: 3.14", False),
+    ("i switched from pycharm to neovim", "User's editor is PyCharm", False),
+    ("Kofi has taken over on-call from Bea", "Bea is on call this week", False),
+])
+def test_memories_that_open_with_different_names_are_about_different_things(a: str, b: str, differ: bool) -> None:
+    assert meaning._names_differ(a, b) is differ
+
+
+def test_a_hyphenated_code_anywhere_names_the_thing() -> None:
+    assert meaning._other_subject(_mem("a", "Imogen Hale handles billing at ACC-1490"),
+                                  _mem("b", "ACC-1469 billing contact: Imogen Hale", days=3))

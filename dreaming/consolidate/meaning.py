@@ -61,6 +61,7 @@ from dreaming.consolidate.pairs import (
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
 from dreaming.records import Memory
+from dreaming.text.english import commonness
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 
@@ -233,6 +234,8 @@ def _other_subject(a: Memory, b: Memory, *, names: frozenset[str] = frozenset({"
     ia, ib = _identifiers(a.content), _identifiers(b.content)
     if ia and ib and not ia & ib:
         return True  # "exp-41 ..." / "exp-42 ...", "Unit 4 ..." / "Unit 9 ...": numbered things, different numbers
+    if _names_differ(a.content, b.content):
+        return True  # "our maya goes to bed at 8:15pm" / "Ava's bed time is still 8:00pm"
     wa, wb = _WORDS.findall(a.content.lower()), _WORDS.findall(b.content.lower())
     spans, swap, at = substitution(wa, wb)
     if swap and 0 <= at <= 1:
@@ -243,11 +246,37 @@ def _other_subject(a: Memory, b: Memory, *, names: frozenset[str] = frozenset({"
     return False
 
 
+_CODE = re.compile(r"^[a-z]{2,}-\d+[a-z]?$")
+
+
+def _lead_names(text: str) -> set[str]:
+    """The names a memory opens with: among its first three content words, those that are not English words
+    (a person, a company, a code: ``dreaming.text.english``), digits aside."""
+    words = content_words(text)[:3]
+    return {w for w in (x.removesuffix("'s").removesuffix("’s") for x in words)
+            if (w.isalpha() and commonness(w) < 3.0 and len(w) >= 3) or _CODE.match(w)}
+
+
+def _names_differ(a: str, b: str) -> bool:
+    """Each memory opens with a name the other never mentions: two entities ("maya" / "ava", "Initech" /
+    "ACC-1259"), whatever else they share."""
+    na, nb = _lead_names(a), _lead_names(b)
+    if not na or not nb:
+        return False
+    wa, wb = set(content_words(a)), set(content_words(b))
+    mentioned_a = {w for w in na if any(same_word(w, x.removesuffix("'s")) for x in wb)}
+    mentioned_b = {w for w in nb if any(same_word(w, x.removesuffix("'s")) for x in wa)}
+    return not mentioned_a and not mentioned_b
+
+
 def _identifiers(text: str) -> set[str]:
     """The numbered names among a memory's first content words -- where its subject is: a code of letters and
-    digits ("exp-41", "pok-104") or a word and a small number ("unit 4", "tier 1", "rig 2")."""
-    words = content_words(text)[:4]
+    digits ("exp-41", "pok-104") or a word and a small number ("unit 4", "tier 1", "rig 2") -- and the
+    hyphenated codes anywhere in it ("... billing at ACC-1490")."""
+    every = content_words(text)
+    words = every[:4]
     out = {w for w in words if re.search(r"[a-z]", w) and re.search(r"\d", w) and not re.fullmatch(r"\d+[a-z]{1,3}", w)}
+    out |= {w for w in every if _CODE.match(w)}  # "ACC-1490", "PRJ-12": a code names its thing wherever it stands
     out |= {f"{x} {y}" for x, y in zip(words, words[1:]) if x.isalpha() and re.fullmatch(r"\d{1,3}", y)}
     return out
 
@@ -415,3 +444,4 @@ def refine(
         ambiguous=tuple(a for a in consolidation.ambiguous if frozenset(a.ids) not in settled)
         + tuple(a for a in ambiguous if frozenset(a.ids) not in known),
     )
+
