@@ -191,6 +191,9 @@ def fit(x: np.ndarray, y: np.ndarray, *, l2: float = 0.01, steps: int = 4000, ra
 
 
 def report(name: str, model: PairModel, x: np.ndarray, y: np.ndarray) -> dict:
+    if len(y) == 0:
+        print(f"{name:<11}     0 pairs  (none here)", file=sys.stderr)
+        return {"pairs": 0}
     calls = [model.call(row) for row in x]
     pred = np.array([LABELS.index(c.label) for c in calls])
     conf = np.array([c.confidence for c in calls])
