@@ -154,7 +154,9 @@ def resolve_llm(mode: str, env: Mapping[str, str] | None = None) -> str:
     if mode not in LLM_MODES:
         raise DreamingError(f"--llm must be one of {', '.join(LLM_MODES)}, not {mode!r}")
     if mode == "auto":
-        return "sync" if env.get("ANTHROPIC_API_KEY") else "off"
+        from dreaming.llm.platforms import has_credentials
+
+        return "sync" if has_credentials(env) else "off"
     return mode
 
 
@@ -408,6 +410,9 @@ def consolidate_stage(s: DreamState) -> None:
     s.candidates, s.all_memories = _replay_edits(s, candidates, all_memories)
     s.fresh_ids = set(s.fresh) | {c.memory.id for c in s.candidates}
     decisions = consolidate(s.all_memories, fresh=s.fresh_ids, config=s.config.consolidation)
+    # pairs of different scopes are kept apart before the second pass, so a memory the core had wrongly
+    # merged across files is still there for it to look at
+    decisions, _ = scope.apply(decisions, s.all_memories)
     decisions = meaning.refine(decisions, s.all_memories, fresh=s.fresh_ids, config=s.config.meaning)
     decisions, _ = scope.apply(decisions, s.all_memories)
     s.decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
@@ -550,7 +555,9 @@ def _prepare(store: Store, config: DreamConfig, env: Mapping[str, str] | None, p
     llm = resolve_llm(config.llm, env)
     names = _stage_names(config, llm)
     ctx = context or StageContext()
-    if llm != "off" and ctx.client is None and not (os.environ if env is None else env).get("ANTHROPIC_API_KEY"):
+    from dreaming.llm.platforms import has_credentials
+
+    if llm != "off" and ctx.client is None and not has_credentials(env):
         raise DreamingError(f"--llm {llm} needs an Anthropic API key: set ANTHROPIC_API_KEY, or run with --llm off")
     pending_candidate = store.candidate()
     if pending_candidate is not None:
