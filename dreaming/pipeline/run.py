@@ -389,6 +389,9 @@ def extract(s: DreamState) -> None:
         for session in s.pending:
             s.candidates.extend(s.extractor.extract([session], s.ctx))
             s.progress.advance()
+    finish = getattr(s.extractor, "finish", None)
+    if finish is not None:  # what only the sessions together show (the offline extractor's repeated corrections)
+        s.candidates = finish(s.pending, s.ctx, s.candidates)
     s.candidates = _admissible(_not_instructions(s.candidates, s.ctx), s.ctx)
 
 
