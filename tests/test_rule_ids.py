@@ -249,6 +249,30 @@ CASES["the agent replaced a line of CLAUDE.md: the old line is superseded"] = (
 )
 
 
+def _pulled(_: object) -> list:
+    from dreaming.hosted.records import HostedMemory
+    from dreaming.hosted.sync import pull_changeset
+    from dreaming.records import sha256_text
+
+    text = "- User likes green tea\n"
+    file = HostedMemory(id="mem_h1", store_id="memstore_x", path="/a.md", content_sha256=sha256_text(text), size=len(text),
+                        content=text)
+    return list(pull_changeset("memstore_x", [mem("m1", "User likes coffee", path="/a.md")], [file], (),
+                               at=T0, message="pull").changes)
+
+
+def _hosted_dream(_: object) -> list:
+    from dreaming.hosted.engine import classify
+
+    return classify([mem("m1", "User likes green tea"), mem("m2", "user likes green tea a lot")],
+                    [mem("m3", "User likes green tea")], "drm_1")
+
+
+CASES["a line appears in a hosted store's file: pulled in"] = (_pulled, "add", "hosted-pull:add", {"path": "/a.md"})
+CASES["a hosted dream wrote one memory for two near-duplicates: a merge"] = (
+    _hosted_dream, "merge", "hosted-dream:merge", {"dream_id": "drm_1"})
+
+
 def added(mid: str, content: str) -> Candidate:
     return Candidate(memory=mem(mid, content, 3), rule="CLAUDE.md:edit", confidence=0.95)
 

@@ -45,6 +45,7 @@ from dreaming.cli import (  # noqa: E402  (registers commands)
     eval_cmds,
     fleet_cmds,
     hook_cmd,
+    hosted_cmds,
     ingest_cmd,
     review_cmd,
     run_cmds,
@@ -61,5 +62,6 @@ hook_cmd.register(cli)
 schedule_cmd.register(cli)
 fleet_cmds.register(cli)
 review_cmd.register(cli)
+hosted_cmds.register(cli)
 
 __all__ = ["cli"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from dreaming.llm.platforms import ENV_VAR, PROVIDERS
 from dreaming.llm.runtime import DEFAULT_MODELS, ClaudeConfig, parse_models, parse_usd
 
 _DEFAULTS = ", ".join(f"{stage}={model}" for stage, model in DEFAULT_MODELS.items())
@@ -23,9 +25,19 @@ def claude_options(command: Callable[..., Any]) -> Callable[..., Any]:
                           "Agents rate; 0 for pure self-hosting)."),
         click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
                      help="Requests in flight at once (sync mode; token counting)."),
+        click.option("--provider", type=click.Choice(PROVIDERS), default=None, expose_value=False,
+                     callback=_set_provider, is_eager=True,
+                     help=f"Where Claude runs: the Anthropic API, Amazon Bedrock or Google Vertex AI (env {ENV_VAR}; "
+                          "default anthropic). Model ids are mapped; prices from the same table."),
     )):
         command = decorator(command)
     return command
+
+
+def _set_provider(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--provider is the environment variable's value for this process (and the dreams it starts)."""
+    if value is not None:
+        os.environ[ENV_VAR] = value
 
 
 def claude_config(models: tuple[str, ...], runtime_rate: str | None, concurrency: int, *,

@@ -29,10 +29,13 @@ def hook() -> None:
 @click.option("--no-dream", is_flag=True, help="Only ingest the session; never start a dream.")
 @click.option("--log", "log", type=click.Path(path_type=Path), default=None,
               help="Log file (default: beside the store, <store>.log).")
+@click.option("--write-back", is_flag=True,
+              help="Dream the project's Claude Code auto memory in place: imported, dreamt as a candidate to review, "
+                   "written back to its folder only by `dreaming accept`.")
 @click.option("--print-config", is_flag=True, help="Print the settings.json snippet that installs this hook, and exit.")
 @pass_app
 def claude_code(app: App, min_sessions: int, min_interval: str | None, wait: float, llm: str | None, no_dream: bool,
-                log: Path | None, print_config: bool) -> None:
+                log: Path | None, write_back: bool, print_config: bool) -> None:
     """Ingest the Claude Code session that just ended (SessionEnd hook JSON
     on stdin) and start a dream in the background when --min-sessions and
     --min-interval hold.  Returns at once and always exits 0: problems go to
@@ -46,6 +49,7 @@ def claude_code(app: App, min_sessions: int, min_interval: str | None, wait: flo
             command += ["--wait", f"{wait:g}"]
         command += (["--llm", llm] if llm else []) + (["--no-dream"] if no_dream else [])
         command += ["--log", str(log.resolve())] if log else []
+        command += ["--write-back"] if write_back else []
         emit_json(settings_snippet(command))
         click.echo("Add this to ~/.claude/settings.json (all projects) or .claude/settings.json (one project).",
                    err=True)
@@ -55,7 +59,8 @@ def claude_code(app: App, min_sessions: int, min_interval: str | None, wait: flo
     except DreamingError as err:  # a bad option must not fail the session either
         log_quietly(log or log_path(app.store_path), f"hook: {err}")
         return
-    safely(HookConfig(store=app.store_path, trigger=trigger, dream=not no_dream, wait=wait, llm=llm, log=log),
+    safely(HookConfig(store=app.store_path, trigger=trigger, dream=not no_dream, wait=wait, llm=llm, log=log,
+                      write_back=write_back),
            sys.stdin.buffer)
 
 def register(group: click.Group) -> None:

@@ -32,10 +32,15 @@ DEFAULT_INBOX = Path("transcripts")
     "--excerpt-chars", type=click.IntRange(min=0), default=IngestConfig.excerpt_chars, show_default=True,
     help="Keep tool results as an excerpt of at most this many characters.",
 )
+@click.option("--managed-agents", "managed_agents", is_flag=True,
+              help="PATH... are Managed Agents session ids (sesn_...): read their events through the API.")
+@click.option("--since", "since", metavar="TIME", default=None,
+              help="With --managed-agents: also every session created since TIME (ISO 8601, or 24h / 7d ago).")
 @json_option
 @pass_app
 def ingest(
-    app: App, paths: tuple[Path, ...], fmt: str | None, strict: bool, max_bytes: int, excerpt_chars: int, as_json: bool
+    app: App, paths: tuple[Path, ...], fmt: str | None, strict: bool, max_bytes: int, excerpt_chars: int,
+    managed_agents: bool, since: str | None, as_json: bool
 ) -> None:
     """Read session transcripts from PATH... (files or directories, default
     ./transcripts) into the store.
@@ -46,7 +51,14 @@ def ingest(
     skipped with a warning (file:line: reason) on stderr.  Secrets (API keys,
     tokens, passwords, private keys) are replaced by [REDACTED:kind] markers
     before anything is stored.
+
+    With --managed-agents, PATH... are session ids of Managed Agents
+    (ANTHROPIC_API_KEY needed): their events (messages, tool calls and
+    results, compactions) become sessions and turns the same way; sessions
+    already read add only their new events.
     """
+    if managed_agents or since is not None:
+        return _ingest_hosted(app, [str(p) for p in paths], since, excerpt_chars, as_json)
     if not paths:
         if not DEFAULT_INBOX.is_dir():
             raise InputError(f"no PATH given and no ./{DEFAULT_INBOX} folder here; name the transcripts to read")
@@ -62,6 +74,24 @@ def ingest(
         emit_json(report.to_json())
     else:
         click.echo(summary(report))
+
+
+def _ingest_hosted(app: App, session_ids: list[str], since: str | None, excerpt_chars: int, as_json: bool) -> None:
+    from dreaming.cli.hosted_cmds import hosted_client, parse_since
+    from dreaming.hosted.transfer import ingest_sessions
+
+    if not session_ids and since is None:
+        raise InputError("--managed-agents needs session ids (sesn_...) or --since TIME")
+    after = parse_since(since) if since is not None else None
+    with app.store() as store, hosted_client() as client:
+        report = ingest_sessions(store, client, session_ids, since=after, excerpt_chars=excerpt_chars,
+                                 say=lambda line: app.err.print(line))
+    if as_json:
+        emit_json(report.to_json())
+        return
+    line = (f"Ingested {report.sessions} Managed Agents session(s): {report.new_sessions} new, {report.turns} new turn(s), "
+            f"{report.unchanged} unchanged")
+    click.echo(line + (f"; {report.redacted} secret(s) redacted." if report.redacted else "."))
 
 
 def summary(report: IngestReport) -> str:

@@ -389,6 +389,49 @@ def print_many(console: Console, outcomes: Sequence[Any]) -> None:
     console.print(f"{len(outcomes) - failed} dreamed, {failed} failed" if failed else f"all {len(outcomes)} stores done")
 
 
+def print_hosted_run(console: Console, report: Any) -> None:
+    """The summary of `dreaming run --engine hosted` (a HostedRunReport)."""
+    cost = report.cost
+    usd = cost.get("usd", {}).get("total", 0.0)
+    tokens = cost.get("tokens", {})
+    counts = ", ".join(f"{n} {op}" for op, n in sorted(report.counts.items())) or "no changes"
+    where = f"candidate version {report.version}" if report.version else "no new version (nothing changed)"
+    console.print(f"Hosted dream {report.dream_id} completed: {where} ({counts}); memories "
+                  f"{report.memories_before} -> {report.memories_after}.")
+    console.print(f"Bill: ${usd:.4f} ({tokens.get('input_tokens', 0):,} input, {tokens.get('output_tokens', 0):,} output, "
+                  f"{tokens.get('cache_read_tokens', 0):,} cache-read tokens). Review it: dreaming diff, then accept or reject.")
+
+
+def print_comparison(console: Console, result: Any) -> None:
+    """`dreaming compare`: the two engines side by side (a hosted.compare.Comparison)."""
+    sides = result.sides
+    table = Table(title=f"Both engines on {len(result.sessions)} session(s)", show_lines=False)
+    table.add_column("")
+    for side in sides:
+        table.add_column(escape(side.engine), justify="right")
+
+    def row(name: str, values: list[str]) -> None:
+        table.add_row(name, *values)
+
+    row("memories before", [str(s.before) for s in sides])
+    row("memories after", [str(s.after) for s in sides])
+    for op, label in (("merge", "merges"), ("supersede", "supersedes"), ("update", "updates"), ("add", "additions"),
+                      ("remove", "removals"), ("pattern", "patterns")):
+        row(label, [str(s.ops.get(op, 0)) for s in sides])
+    row("tokens", [f"{s.tokens:,}" for s in sides])
+    row("dollars", [f"${s.usd:.4f}" for s in sides])
+    row("time", [f"{s.seconds:.1f}s" for s in sides])
+    if any(s.completion for s in sides):
+        def rate(value: Any) -> str:
+            return "-" if value is None else f"{value:.0%}"
+        row("completion before", [rate((s.completion or {}).get("before")) for s in sides])
+        row("completion after", [rate((s.completion or {}).get("after")) for s in sides])
+    console.print(table)
+    for side in sides:
+        if side.note:
+            console.print(f"{escape(side.engine)}: {escape(side.note)}")
+
+
 def print_fleet(console: Console, view: Any) -> None:
     """``dreaming fleet status``: a night's shards (``dreaming.fleet.shards.FleetView``) in one table."""
     from dreaming.fleet.shards import MEANINGS, STATUSES

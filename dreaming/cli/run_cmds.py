@@ -57,6 +57,15 @@ SETTINGS = {
                    "--transcripts may use {dir} and {name} (the store's folder); default: a transcripts/ folder "
                    "beside each store.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="With --stores: dreams at once (default: CPUs).")
+@click.option("--engine", type=click.Choice(["ours", "hosted"]), default="ours", show_default=True,
+              help="hosted: submit Anthropic's hosted Dream (Managed Agents) and keep its result as a candidate.")
+@click.option("--hosted-store", metavar="STORE_ID", default=None,
+              help="--engine hosted: the memory store to dream over (default: the one last pulled).")
+@click.option("--session", "hosted_sessions", multiple=True, metavar="SESSION_ID",
+              help="--engine hosted: a session to read (repeatable; default: the pending Managed Agents sessions).")
+@click.option("--instructions", default=None, help="--engine hosted: guidance for the dream (1-4,096 characters).")
+@click.option("--dream-model", default="claude-opus-4-7", show_default=True,
+              help="--engine hosted: the model that runs the dream.")
 @click.option("--shards", type=click.IntRange(min=1), default=None,
               help="With --stores: this process dreams one shard of N, its stores one after another "
                    "(the default for s3:// stores, with N=1).")
@@ -74,8 +83,9 @@ def run(app: App, transcripts: tuple[str, ...], no_ingest: bool, llm: str, revie
         models: tuple[str, ...],
         runtime_rate: str | None, concurrency: int, max_cost: str | None, poll_interval: float, wait: float,
         min_sessions: int | None, min_interval: str | None, stores_glob: str | None, jobs: int | None,
-        shards: int | None, shard_index: int | None, summary_root: str | None, run_id: str | None, quiet: bool,
-        as_json: bool) -> None:
+        shards: int | None, shard_index: int | None, summary_root: str | None, run_id: str | None,
+        engine: str, hosted_store: str | None, hosted_sessions: tuple[str, ...], instructions: str | None,
+        dream_model: str, quiet: bool, as_json: bool) -> None:
     """Dream: consolidate the store with the new sessions into a new version.
 
     Ingests the transcripts, extracts candidate memories, merges duplicates,
@@ -89,6 +99,10 @@ def run(app: App, transcripts: tuple[str, ...], no_ingest: bool, llm: str, revie
     --min-interval make frequent schedulers dream only when worth it.
     """
     from dreaming.patterns.communities import PatternConfig
+
+    if engine == "hosted":
+        return _run_hosted(app, click.get_current_context().params, wait=wait, poll_interval=poll_interval,
+                           quiet=quiet, as_json=as_json)
 
     config = DreamConfig(
         llm=llm,
@@ -125,6 +139,31 @@ def run(app: App, transcripts: tuple[str, ...], no_ingest: bool, llm: str, revie
         emit_json(result.report.to_json())
     else:
         print_dream_report(app.out, result.report)
+
+
+def _run_hosted(app: App, params: dict[str, object], *, wait: float, poll_interval: float, quiet: bool,
+                as_json: bool) -> None:
+    """`dreaming run --engine hosted`: Anthropic's hosted Dream, kept as a candidate to review."""
+    from dreaming.cli.hosted_cmds import hosted_client
+    from dreaming.cli.render import print_hosted_run
+    from dreaming.hosted.engine import PollPolicy, run_hosted
+    from dreaming.llm.runtime import ClaudeConfig
+    from dreaming.unattended.lock import dream_lock
+
+    say = (lambda _: None) if quiet or as_json else (lambda line: app.err.print(line))
+    prices = ClaudeConfig().price_table()
+    with app.store() as store, hosted_client() as client, dream_lock(store, wait=wait):
+        report = run_hosted(
+            store, client, prices, store_id=params.get("hosted_store") or None,  # type: ignore[arg-type]
+            session_ids=tuple(params.get("hosted_sessions") or ()),  # type: ignore[arg-type]
+            instructions=params.get("instructions") or None,  # type: ignore[arg-type]
+            model=str(params.get("dream_model") or "claude-opus-4-7"),
+            policy=PollPolicy(first=poll_interval), say=say,
+        )
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        print_hosted_run(app.out, report)
 
 
 def _with_transcripts(request: RunRequest, transcripts: Sequence[str]) -> RunRequest:
@@ -193,8 +232,9 @@ def _run_shard(app: App, pattern: str, base: RunRequest, transcripts: tuple[str,
         raise click.exceptions.Exit(1)  # the Indexed Job retries this index (backoffLimitPerIndex)
 
 
-_NOT_PASSED_ON = {"transcripts", "no_ingest", "stores_glob", "jobs", "shards", "shard_index", "summary_root", "run_id",
-                  "quiet", "as_json"}
+_NOT_PASSED_ON = {"engine", "hosted_store", "hosted_sessions", "instructions", "dream_model", "transcripts",
+                  "no_ingest", "stores_glob", "jobs", "shards", "shard_index", "summary_root", "run_id", "quiet",
+                  "as_json"}
 
 
 def _passed_on(ctx: click.Context) -> list[str]:

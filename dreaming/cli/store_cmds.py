@@ -90,11 +90,13 @@ def export(app: App, out: Path, fmt: str | None, number: int | None, force: bool
     """Write a version's memories to OUT (`-` for stdout).
 
     memory-dir writes one markdown file per topic path plus `_index.md`;
+    claude-code writes a Claude Code auto-memory folder (MEMORY.md, within
+    200 lines / 25 KB, linking one topic file per path);
     markdown writes one CLAUDE.md-style file; jsonl one object per line.
     """
     if str(out) == "-":
         fmt = fmt or "jsonl"
-        if fmt == "memory-dir":
+        if fmt in ("memory-dir", "claude-code"):
             raise DreamingError("a memory directory cannot be written to stdout; give a directory path")
         with app.store() as store:
             v = store.head if number is None else number
@@ -283,6 +285,13 @@ def accept(app: App, number: int | None, only: tuple[str, ...], exclude: tuple[s
     with app.writing(wait, "dreaming accept") as store:
         version = store.accept(number, only=chosen, exclude=refused, who=reviewer() if who is None else who, via="cli")
         decision = store.decisions(version.number)[-1]
+        written = None
+        if version.status == "accepted":
+            from dreaming.store.files import write_back
+
+            written = write_back(store)  # the Claude Code auto memory the hook dreams in place, if any
+    if written is not None and not as_json:
+        click.echo(f"Wrote HEAD back to the Claude Code auto memory in {written}.", err=True)
     if as_json:
         emit_json({**version.to_json(), "decision": decision.to_json()})
     elif version.status == "rejected":

@@ -323,6 +323,8 @@ class CostMeter:
         self._active = 0.0
         self._running_since: float | None = None
         self._waiting_depth = 0
+        #: said once on the bill (e.g. "batch mode runs as sync on Bedrock")
+        self.notes: list[str] = []
 
     # -- runtime -------------------------------------------------------------
 
@@ -409,10 +411,11 @@ class CostMeter:
 
     def report(self) -> CostReport:
         with self._lock:
-            return build_report(
+            report = build_report(
                 self.prices,
                 self._records,
                 active_seconds=self._active_now(),
                 max_cost=self.max_cost,
                 refused_requests=self._refused,
             )
+            return replace(report, warnings=(*report.warnings, *self.notes)) if self.notes else report

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
@@ -71,6 +71,15 @@ class PriceTable:
 
     def with_runtime_rate(self, usd_per_hour: Decimal | float | str) -> PriceTable:
         return replace(self, runtime_per_hour=Decimal(str(usd_per_hour)))
+
+    def with_markup(self, factor: Decimal, models: Iterable[str], *, why: str) -> PriceTable:
+        """Every token price of ``models`` times ``factor`` (a provider's regional premium, say)."""
+        chosen = {canonical_model(m) for m in models}
+        priced = {
+            name: ModelPrice(**{f: getattr(p, f) * factor for f in PRICE_FIELDS}) if name in chosen else p
+            for name, p in self.models.items()
+        }
+        return replace(self, models=priced, source=f"{self.source}; {why}")
 
     def lookup(self, model: str) -> PriceLookup:
         """The price of ``model`` (dated and provider-prefixed ids map to their family entry)."""

@@ -50,6 +50,7 @@ from anthropic.types.messages.batch_create_params import Request
 
 from dreaming.cost.meter import CostMeter, Usage, worst_case_cost
 from dreaming.errors import DreamingError
+from dreaming.llm.platforms import Platform, make_sdk
 from dreaming.llm.replies import Validator, read_reply
 from dreaming.llm.requests import LLMRequest, LLMResult, build_params, cache_group, follow_up
 from dreaming.llm.tokens import split_request_tokens
@@ -225,14 +226,19 @@ class LLMClient:
         api_key: str | None = None,
         base_url: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        platform: Platform | None = None,
     ) -> None:
         key = api_key or os.environ.get("ANTHROPIC_API_KEY")
-        if not key:
-            raise DreamingError("no Anthropic API key: set ANTHROPIC_API_KEY, or run with --llm off")
+        self.platform = platform or Platform(name="anthropic")
         self.config = config
         self.meter = meter
         self._sleep = sleep
-        self._sdk = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=config.timeout)
+        self._sdk = make_sdk(self.platform, api_key=key, base_url=base_url, timeout=config.timeout)
+        if config.mode == "batch" and not self.platform.batch:  # the platform has no batches: sync, and say so
+            self.config = replace(config, mode="sync")
+            meter.notes.append(self.platform.batch_note)
+        if not self.platform.count_tokens:
+            self.config = replace(self.config, count_tokens="approx")
         #: where submitted batches are recorded and found again after a crash (set by the pipeline)
         self.batch_log: BatchLog | None = None
         self._fatal: Failure | None = None
@@ -264,7 +270,7 @@ class LLMClient:
 
     def count_tokens(self, request: LLMRequest) -> tuple[int, str]:
         """Input tokens of a request and how they were counted (``"api"`` or ``"approx"``)."""
-        params = build_params(request)
+        params = self.platform.map_params(build_params(request))
         return self._count(params)
 
     def count_many(self, requests: Sequence[LLMRequest]) -> list[tuple[int, str]]:
@@ -348,7 +354,7 @@ class LLMClient:
         return [results[i] for i in range(len(requests))]
 
     def _one_sync(self, request: LLMRequest, validate: Validator | None) -> LLMResult:
-        params = build_params(request)
+        params = self.platform.map_params(build_params(request))
         usage, attempts, re_asks = Usage(), 0, self.config.invalid_retries
         while True:
             if self._fatal is not None:
@@ -385,8 +391,8 @@ class LLMClient:
 
     def _run_batch(self, requests: list[LLMRequest], validate: Validator | None) -> list[LLMResult]:
         state = {
-            r.custom_id: _Pending(request=r, params=build_params(r), re_asks=self.config.invalid_retries,
-                                  retries=self.config.max_retries)
+            r.custom_id: _Pending(request=r, params=self.platform.map_params(build_params(r)),
+                                  re_asks=self.config.invalid_retries, retries=self.config.max_retries)
             for r in requests
         }
         results: dict[str, LLMResult] = {}

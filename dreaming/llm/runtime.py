@@ -50,6 +50,8 @@ class ClaudeConfig:
     prices: Path | None = None
     #: seconds before the first poll of a batch (then growing)
     poll_interval: float = 10.0
+    #: anthropic | bedrock | vertex (None: $DREAMING_PROVIDER, else anthropic)
+    provider: str | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.models) - set(STAGES))
@@ -66,7 +68,9 @@ class ClaudeConfig:
         return self.models.get(stage) or DEFAULT_MODELS[stage]
 
     def price_table(self, env: Mapping[str, str] | None = None) -> PriceTable:
-        prices = load_prices(self.prices, env=env)
+        from dreaming.llm.platforms import load_platform
+
+        prices = load_platform(self.provider, env).price_table(load_prices(self.prices, env=env))
         return prices if self.runtime_per_hour is None else prices.with_runtime_rate(self.runtime_per_hour)
 
 
@@ -112,8 +116,10 @@ def open_client(
     meter = CostMeter(config.price_table(env), max_cost=config.max_cost)
     # mode is sync or batch: the CLI's choice and DreamConfig's check allow nothing else
     settings = LLMConfig(mode=mode, concurrency=config.concurrency, poll_interval=config.poll_interval)  # type: ignore[arg-type]
+    from dreaming.llm.platforms import load_platform
+
     return LLMClient(settings, meter, api_key=env.get("ANTHROPIC_API_KEY"), base_url=env.get("ANTHROPIC_BASE_URL") or None,
-                     **client_options)
+                     platform=load_platform(config.provider, env), **client_options)
 
 
 class RecordingClient:

@@ -153,7 +153,9 @@ def resolve_llm(mode: str, env: Mapping[str, str] | None = None) -> str:
     if mode not in LLM_MODES:
         raise DreamingError(f"--llm must be one of {', '.join(LLM_MODES)}, not {mode!r}")
     if mode == "auto":
-        return "sync" if env.get("ANTHROPIC_API_KEY") else "off"
+        from dreaming.llm.platforms import has_credentials
+
+        return "sync" if has_credentials(env) else "off"
     return mode
 
 
@@ -549,7 +551,9 @@ def _prepare(store: Store, config: DreamConfig, env: Mapping[str, str] | None, p
     llm = resolve_llm(config.llm, env)
     names = _stage_names(config, llm)
     ctx = context or StageContext()
-    if llm != "off" and ctx.client is None and not (os.environ if env is None else env).get("ANTHROPIC_API_KEY"):
+    from dreaming.llm.platforms import has_credentials
+
+    if llm != "off" and ctx.client is None and not has_credentials(env):
         raise DreamingError(f"--llm {llm} needs an Anthropic API key: set ANTHROPIC_API_KEY, or run with --llm off")
     pending_candidate = store.candidate()
     if pending_candidate is not None:

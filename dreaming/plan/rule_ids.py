@@ -78,6 +78,8 @@ FAMILIES: dict[str, str] = {
     "claude.md:": "the agent wrote CLAUDE.md (the tool after the colon: write, edit, multiedit)",
     "claude.local.md:": "the agent wrote CLAUDE.local.md (the tool after the colon: write, edit, multiedit)",
     "memory.md:": "the agent wrote MEMORY.md (the tool after the colon: write, edit, multiedit)",
+    "hosted-pull:": "`dreaming pull` found the line in (add) or gone from (remove) a Managed Agents memory store's file",
+    "hosted-dream:": "Anthropic's hosted Dream's output store, read as before/after (add, merge, supersede, remove)",
 }
 
 

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dreaming.errors import InputError
 from dreaming.ids import new_id
 from dreaming.records import Evidence, Memory, Version, format_time, parse_time, sha256_text, utcnow
+from dreaming.store.claude_code import WRITE_BACK_KEY, read_claude_code, render_claude_code
 from dreaming.text.memory_files import DEFAULT_PATH, Entry, normalise_path, slug, split_entries, topic_path_of
 from dreaming.text.paths import folder_conflict
 from dreaming.text.redact import Redactor
@@ -55,7 +56,8 @@ from dreaming.text.unicode import fix_value
 if TYPE_CHECKING:
     from dreaming.store.core import Store
 
-FORMATS = ("jsonl", "memory-dir", "markdown")
+FORMATS = ("jsonl", "memory-dir", "markdown", "claude-code")
+_FOLDERS = ("memory-dir", "claude-code")  # formats written as a directory
 INDEX_FILE = "_index.md"
 
 _JSONL_FIELDS = {
@@ -416,6 +418,8 @@ def read_memories(path: Path, fmt: str | None = None) -> list[ImportedMemory]:
     if not path.exists():
         raise InputError("no such file or directory", location=str(path))
     fmt = fmt or detect_format(path)
+    if fmt == "claude-code":
+        return [ImportedMemory(memory=m, location=loc) for m, loc in read_claude_code(path)]
     if fmt == "memory-dir":
         return read_memory_dir(path)
     if path.is_dir():
@@ -696,13 +700,13 @@ def export_file(
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     v = store.head if version is None else version
     backup = None
-    if fmt != "memory-dir" and out.is_dir():
+    if fmt not in _FOLDERS and out.is_dir():
         raise InputError("is a directory; give a file name, or --format memory-dir", location=str(out))
-    if fmt != "memory-dir" and out.exists() and not force:
+    if fmt not in _FOLDERS and out.exists() and not force:
         raise InputError("file exists; choose a new file or pass --force (the old one is kept as a backup)",
                          location=str(out))
     store.count(v)  # an unknown version is refused before anything is written
-    if fmt != "memory-dir" and out.exists():
+    if fmt not in _FOLDERS and out.exists():
         backup = out.with_name(f"{out.name}.bak-{utcnow().strftime('%Y%m%dT%H%M%S%f')}")
     count = 0
 
@@ -718,10 +722,33 @@ def export_file(
     elif fmt == "markdown":
         lines = _markdown_lines(_path_runs(counted()), version=v, title="Memory")
         _replace_keeping(out, (line if i == 0 else "\n" + line for i, line in enumerate(lines)), backup)
+    elif fmt == "claude-code":
+        backup = write_memory_dir(render_claude_code(list(counted()), version=v), out, force=force)
     else:
         check_paths(store.paths(v) | {"/" + INDEX_FILE})
         backup = write_memory_dir(_memory_dir_files(_path_runs(counted()), version=v), out, force=force)
     return ExportResult(memories=count, version=v, format=fmt, backup=backup)
+
+
+# --- Claude Code write-back (the SessionEnd hook's --write-back) ------------------------------------
+
+
+def start_write_back(store: Store, folder: Path) -> int | None:
+    """Import the project's auto memory (a new accepted version when it changed) and remember the
+    folder, so that accepting a later dream writes it back there (and nothing else does)."""
+    result = import_file(store, folder, fmt="claude-code", message=f"Claude Code auto memory {folder}")
+    store.set_config(WRITE_BACK_KEY, str(folder))
+    return result.version.number if result.version else None
+
+
+def write_back(store: Store) -> Path | None:
+    """After ``accept``: the accepted HEAD into the auto-memory folder the hook dreams over (if any).
+    The previous folder is kept beside it (``memory.bak-<time>``)."""
+    folder = store.get_config(WRITE_BACK_KEY)
+    if not folder:
+        return None
+    export_file(store, Path(folder), fmt="claude-code", force=True)
+    return Path(folder)
 
 
 __all__ = [

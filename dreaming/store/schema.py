@@ -278,5 +278,69 @@ def m008_batches_and_purges(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_hosted_sync(db: Database) -> None:
+    # Managed Agents memory stores (``dreaming pull`` / ``push`` / ``run --engine hosted``).
+    # hosted_base: what each hosted path held when we last saw it (pull, or a push
+    # that wrote it): the common ancestor of a three-way push.  hosted_pushes /
+    # hosted_push_ops: a push's journal, written before each request is sent, so a
+    # push killed half-way resumes without sending anything twice.  hosted_dreams:
+    # a hosted Dream recorded *before* it is submitted, so a rerun adopts it
+    # instead of submitting a second one.
+    db.executescript(
+        """
+        CREATE TABLE hosted_base (
+            store_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            remote_id TEXT NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            content TEXT NOT NULL,
+            synced_at TEXT NOT NULL,
+            PRIMARY KEY (store_id, path)
+        );
+
+        CREATE TABLE hosted_pushes (
+            id TEXT PRIMARY KEY,
+            store_id TEXT,
+            new_store_name TEXT,
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+
+        CREATE TABLE hosted_push_ops (
+            push_id TEXT NOT NULL REFERENCES hosted_pushes(id),
+            seq INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            op TEXT NOT NULL,
+            remote_id TEXT,
+            before_sha256 TEXT,
+            before_content TEXT,
+            target_sha256 TEXT,
+            state TEXT NOT NULL,
+            PRIMARY KEY (push_id, seq)
+        );
+
+        CREATE TABLE hosted_dreams (
+            token TEXT PRIMARY KEY,
+            dream_id TEXT UNIQUE,
+            store_id TEXT NOT NULL,
+            session_ids TEXT NOT NULL,
+            model TEXT NOT NULL,
+            instructions TEXT,
+            status TEXT NOT NULL,
+            intent_at TEXT NOT NULL,
+            output_store_id TEXT,
+            usage TEXT NOT NULL DEFAULT '{}',
+            run_id TEXT,
+            version INTEGER,
+            error TEXT
+        );
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]

@@ -60,10 +60,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from dreaming.llm import schema as json_schema
 from dreaming.llm.tokens import output_tokens, split_request_tokens
+from dreaming.testing.fake_hosted import FakeHosted
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
@@ -244,10 +245,12 @@ class FakeAnthropicServer:
         self._batch_lock = threading.Lock()  # batch state transitions (held while a batch is processed)
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd = _QuietServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread: threading.Thread | None = None
+        #: the Managed Agents endpoints (memory stores, sessions, dreams): see ``fake_hosted``
+        self.hosted = FakeHosted(new_id=self._new_id, render_fault=self._render_fault)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -423,9 +426,19 @@ class FakeAnthropicServer:
 
     # -- routes ------------------------------------------------------------
 
-    def handle(self, method: str, path: str, body: Any) -> tuple[int, dict[str, str], bytes, float]:
+    def _render_fault(self, fault: Fault | Dropped) -> tuple[int, dict[str, str], bytes, float]:
+        return _dropped() if isinstance(fault, Dropped) else _fault(fault)
+
+    def handle(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes, float]:
         """Route one request: (status, headers, body bytes, delay seconds)."""
+        hosted = self.hosted.handle(method, path, body, headers or {})
+        if hosted is not None:
+            return hosted
         route, batch_id = _route(method, path)
+        if route in ("messages", "count_tokens") and isinstance(body, dict):
+            body = _platform_body(path, body)
         if route is None:
             return _error(404, f"no route {method} {path}")
         fault = self._next_fault(route)
@@ -513,6 +526,9 @@ class FakeAnthropicServer:
 
     def record(self, method: str, path: str, headers: Mapping[str, str], body: Any) -> None:
         route, _ = _route(method, path)
+        hosted = FakeHosted.route_of(method, path)
+        if hosted is not None:
+            route = hosted[0]
         with self._lock:
             self.requests.append(Recorded(route=route or "unknown", method=method, path=path, headers=headers, body=body))
 
@@ -535,8 +551,32 @@ def _prefix_key(body: Mapping[str, Any]) -> str:
 _BATCH_PATH = re.compile(r"^/v1/messages/batches/([^/]+)(/results|/cancel)?$")
 
 
+#: Amazon Bedrock (``AnthropicBedrock``): POST /model/{model}/invoke; Google Vertex AI
+#: (``AnthropicVertex``): POST /projects/{p}/locations/{r}/publishers/anthropic/models/{model}:rawPredict
+#: and .../models/count-tokens:rawPredict.  The model is in the path, not the body.
+_BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/invoke$")
+_VERTEX_PATH = re.compile(r"^(?:/v1)?/projects/[^/]+/locations/[^/]+/publishers/anthropic/models/(?P<model>[^/:]+):rawPredict$")
+
+
+def _platform_body(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A Bedrock or Vertex body as a Messages body: the model from the path, ``anthropic_version`` dropped."""
+    clean = unquote(urlsplit(path).path)
+    match = _BEDROCK_PATH.match(clean) or _VERTEX_PATH.match(clean)
+    if match is None:
+        return body
+    out = {k: v for k, v in body.items() if k not in ("anthropic_version", "anthropic_beta")}
+    if match.group("model") != "count-tokens":
+        out["model"] = match.group("model")
+    return out
+
+
 def _route(method: str, path: str) -> tuple[str | None, str | None]:
-    path = urlsplit(path).path.rstrip("/")
+    path = unquote(urlsplit(path).path).rstrip("/")
+    if method == "POST" and _BEDROCK_PATH.match(path):
+        return "messages", None
+    vertex = _VERTEX_PATH.match(path) if method == "POST" else None
+    if vertex:
+        return ("count_tokens" if vertex.group("model") == "count-tokens" else "messages"), None
     if method == "POST" and path == "/v1/messages":
         return "messages", None
     if method == "POST" and path == "/v1/messages/count_tokens":
@@ -611,6 +651,15 @@ def _dropped() -> tuple[int, dict[str, str], bytes, float]:
     )
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client killed mid-request (the crash tests) is not an error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def _handler_for(server: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -632,7 +681,7 @@ def _handler_for(server: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
             if not headers.get("x-api-key") and not headers.get("authorization"):
                 self._send(*_error(401, "x-api-key header is required"))
                 return
-            self._send(*server.handle(method, self.path, body))
+            self._send(*server.handle(method, self.path, body, headers))
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, delay: float) -> None:
             server.wait(delay)
@@ -677,9 +726,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--batch-polls", type=int, default=1, help="retrievals a batch stays in_progress")
     parser.add_argument("--responder", help="module:function taking a FakeRequest, returning a Reply")
+    parser.add_argument("--hosted-demo", action="store_true",
+                        help="serve the README's Managed Agents store (memstore_demo) and session (sesn_demo)")
     args = parser.parse_args(argv)
     responder = _load_responder(args.responder) if args.responder else None
     server = FakeAnthropicServer(responder=responder, batch_polls=args.batch_polls, host=args.host, port=args.port)
+    if args.hosted_demo:
+        from dreaming.testing.fake_hosted import seed_demo
+
+        seed_demo(server.hosted)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:

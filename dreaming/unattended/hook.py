@@ -59,6 +59,9 @@ class HookConfig:
     llm: str | None = None
     #: where the hook and the background dream write (default: beside the store)
     log: Path | None = None
+    #: dream the project's Claude Code auto memory (~/.claude/projects/<project>/memory) in place:
+    #: it is imported, the dream waits for review, and `dreaming accept` writes it back
+    write_back: bool = False
 
     @property
     def log_path(self) -> Path:
@@ -147,6 +150,7 @@ def dream_command(config: HookConfig) -> list[str]:
         *launch.command(), "--store", str(config.store.resolve()), "run", "--no-ingest", "--quiet",
         "--wait", f"{config.wait:g}", *config.trigger.options(),
     ]
+    command += ["--review"] if config.write_back else []
     return command + (["--llm", config.llm] if config.llm else [])
 
 
@@ -157,6 +161,13 @@ def run_hook(event: Mapping[str, Any], config: HookConfig) -> HookResult:
     paths = transcripts_of(event)
     with Store.open(config.store) as store:
         report = ingest_paths(store, paths)
+        if config.write_back and isinstance(event.get("cwd"), str):
+            from dreaming.store.claude_code import auto_memory_dir
+            from dreaming.store.files import start_write_back
+
+            folder = auto_memory_dir(Path(event["cwd"]))
+            if folder.is_dir() and store.candidate() is None:
+                start_write_back(store, folder)
         verdict = check(store, config.trigger)
     seconds = time.perf_counter() - started
     pid = None
