@@ -52,7 +52,7 @@ def test_a_keyed_merge_keeps_the_fullest_wording_and_a_typo_merge_the_best_spelt
     assert merge.memory.content == "User prefers tabs over spaces."
 
 
-def test_merge_keeps_the_earliest_id_and_folds_times_mentions_and_provenance() -> None:
+def test_merge_keeps_the_id_known_first_and_folds_times_mentions_and_provenance() -> None:
     a = mem("mem_b", "user prefers tbas", 10, mentions=2, first_seen=T0 + timedelta(days=9),
             provenance=(Evidence(session_id="s2", turn_ids=("t9",)),))
     b = mem("mem_a", "User prefers tabs.", 20, created_at=T0, provenance=(Evidence(session_id="s1", turn_ids=("t1",)),))
@@ -63,7 +63,7 @@ def test_merge_keeps_the_earliest_id_and_folds_times_mentions_and_provenance() -
     merge = result.merges[0]
     canon = merge.memory
     assert merge.members == ("mem_a", "mem_b", "mem_c")
-    assert canon.id == "mem_a"  # created first
+    assert canon.id == "mem_b"  # known first: first seen on day 9 (mem_a was created first but observed on day 20)
     assert canon.content == "User prefers tabs."  # well spelt, tidy
     assert canon.first_seen == T0 + timedelta(days=9)
     assert canon.last_seen == T0 + timedelta(days=31)
@@ -74,8 +74,8 @@ def test_merge_keeps_the_earliest_id_and_folds_times_mentions_and_provenance() -
         Evidence(session_id="s2", turn_ids=("t9",)),
         Evidence(source="notes.md:3"),
     )
-    assert merge.retired == ("mem_b", "mem_c")
-    assert result.retired == frozenset({"mem_b", "mem_c"})
+    assert merge.retired == ("mem_a", "mem_c")
+    assert result.retired == frozenset({"mem_a", "mem_c"})
     assert "typo" in merge.reason and merge.score >= ConsolidationConfig().similarity
 
 

@@ -144,3 +144,29 @@ def test_a_large_first_dream_only_looks_again_at_the_cores_unsure_pairs() -> Non
     looked_at = {frozenset(m.members) for m in out.merges} | {frozenset(a.ids) for a in out.ambiguous}
     assert looked_at <= {frozenset({"m3", "m4"})}
     assert frozenset({"m1", "m2"}) in {frozenset(m.members) for m in meaning.refine(core, store, fresh=None).merges}
+
+
+@pytest.mark.parametrize("x, y, same", [
+    ("qtrly", "quarterly", True), ("mtg", "meeting", True), ("thu", "thursdays", True), ("rm", "room", True),
+    ("res", "resolution", True), ("thursdays", "thursday", True), ("11am", "11:00", True), ("11am", "11", True),
+    ("3.5s", "3.5", True), ("4°c", "4", True),
+    # different values and different words stay different
+    ("3.14", "3.20", False), ("55102", "61877", False), ("2025", "2026", False), ("11am", "11pm", False),
+    ("billing", "search", False), ("rm", "arm", False), ("go", "good", False),
+])
+def test_words_that_say_the_same_thing(x, y, same):
+    from dreaming.consolidate.pairs import same_word
+
+    assert same_word(x, y) is same
+    assert same_word(y, x) is same
+
+
+def test_abbreviated_paraphrases_share_their_words_and_a_number_written_two_ways_does_not_differ():
+    from dreaming.consolidate.meaning import _numbers_differ
+    from dreaming.consolidate.pairs import aligned, content_words
+
+    a = content_words("Lab meeting is Thursdays at 11:00 in room 3.14.")
+    b = content_words("lab mtg thu 11am rm 3.14")
+    assert set(aligned(a, b)) <= set(a)
+    assert not _numbers_differ("Lunch order from Mother India by 11am.", "get the order in before 11")
+    assert _numbers_differ("Desk: 3.14", "Sunil moved to desk 3.20")

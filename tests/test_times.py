@@ -72,3 +72,13 @@ def test_output_is_stable_when_run_again():
         if split == "dev":
             once = absolutize(text, ANCHORS[anchor])[0]
             assert absolutize(once, ANCHORS[anchor])[0] == once, text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Added Kamala arriving Friday 13 March, staying 3 nights.", "Friday 13 March 2026"),  # not the past 2025
+    ("We met on Thu 13 March.", "Thu 13 March 2025"),  # 13 March 2026 is a Friday
+    ("Booked for Sat 6 December.", "Sat 6 December 2025"),
+])
+def test_a_weekday_with_the_date_picks_the_year_they_agree_in(text: str, expected: str) -> None:
+    out, _ = absolutize(text, datetime.fromisoformat("2026-03-04T10:00:00+00:00"))
+    assert expected in out

@@ -46,6 +46,7 @@ from dreaming.consolidate.pairs import (
     content_words,
     features,
     narrates,
+    same_word,
     shipped_model,
     substitution,
     value_words,
@@ -203,7 +204,9 @@ def _numbers_differ(a: str, b: str) -> bool:
     """Each side holds a number the other lacks: one fact cannot say both (never merged as a duplicate)."""
     na = {w for w in content_words(a) if any(c.isdigit() for c in w)}
     nb = {w for w in content_words(b) if any(c.isdigit() for c in w)}
-    return bool(na - nb) and bool(nb - na)
+    only_a = {x for x in na if not any(same_word(x, y) for y in nb)}
+    only_b = {y for y in nb if not any(same_word(x, y) for x in na)}
+    return bool(only_a) and bool(only_b)
 
 
 def _fuller(newer: Memory, older: Memory) -> Memory:

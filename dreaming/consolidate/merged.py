@@ -16,15 +16,17 @@ from dreaming.records import Memory, merge_provenance
 
 
 def keeper(members: Sequence[Memory]) -> Memory:
-    """The member whose id a merge keeps: the earliest created (ties: the smallest id)."""
-    return min(members, key=lambda m: (m.created_at, m.id))
+    """The member whose id a merge keeps: the one known first -- the earliest first seen (else observed, else
+    created; ties: the earliest created, then the smallest id).  A memory a store has held since before a
+    session keeps its id when the session says it again, even when the store was imported after the session."""
+    return min(members, key=lambda m: (m.first_seen or m.observed_at or m.created_at, m.created_at, m.id))
 
 
 def merged_memory(members: Sequence[Memory], *, content: str | None = None, keep: Memory | None = None) -> Memory:
     """One memory standing for ``members`` (duplicates of one fact).
 
     * **id**, ``created_at``, ``kind``, ``path`` and ``metadata``: the
-      :func:`keeper`'s (the earliest created member);
+      :func:`keeper`'s (the member known first);
     * **content**: ``content``, the wording whoever decided the merge chose
       (the core's best spelt wording, the judge's merged text), else the
       keeper's;

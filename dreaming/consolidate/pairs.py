@@ -74,9 +74,18 @@ _NARRATION = re.compile(r"^\W*(?:[\w'’-]+\s+){0,3}?(?:[a-z]+ed|" + "|".join(so
     "spoke", "woke", "threw", "drew", "read"})) + r")\b", re.I)
 
 
+#: auxiliaries that make the participle after them a state or a passive present ("lunch is paid by the
+#: partners", "keys are kept at reception"), not a narrated event
+_STATE_AUXILIARIES = frozenset("is are am be being isn't aren't 's".split())
+
+
 def narrates(text: str) -> bool:
     """``text`` tells an event in the past tense (see ``_NARRATION``), rather than a state or a rule."""
-    return ":" not in text[:60] and bool(_NARRATION.match(text))
+    match = _NARRATION.match(text) if ":" not in text[:60] else None
+    if match is None:
+        return False
+    before = re.findall(r"[\w'’]+", text[: match.end()].lower())[:-1]
+    return not (before and before[-1].replace("’", "'") in _STATE_AUXILIARIES)
 
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
@@ -158,12 +167,70 @@ def _same_place(a: str | None, b: str | None) -> float:
     return 1.0 if a == b else -1.0
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _number_of(word: str) -> str | None:
+    """The number a word writes, units and times of day dropped ("11am", "11:00" -> "11"; "3.5s" -> "3.5";
+    "4°c" -> "4"); ``None`` for a word that is not one number (a code like "r1.2/1.3", a date, an id)."""
+    m = _NUMBER.match(word)
+    if m is None:
+        return None
+    rest = word[m.end():]
+    if rest in ("", "%") or re.fullmatch(r"(?::00)?(?:am|pm)?|°?[a-z]{1,3}|[a-z]{1,3}", rest):
+        number = m.group(0).rstrip("0").rstrip(".") if "." in m.group(0) else m.group(0)
+        return number + "pm" if rest.endswith("pm") else number  # "11pm" is not 11 in the morning
+    return None
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ies", "es", "ed", "s", "ly"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """``short`` is a shortening of ``long``: same first letter, its letters in order in ``long``, and shorter
+    ("qtrly" / "quarterly", "mtg" / "meeting", "thu" / "thursdays", "res" / "resolution")."""
+    if not (2 <= len(short) < len(long)) or short[0] != long[0] or not (short.isalpha() and long.isalpha()):
+        return False
+    if long.startswith(short) and len(short) < 3:
+        return False  # "go" / "good": two letters cut from the front say too little
+    rest = iter(long[1:])
+    return all(c in rest for c in short[1:])
+
+
+def same_word(x: str, y: str) -> bool:
+    """Two words that say one thing: equal, the same stem, the same number, or one a shortening of the other."""
+    if x == y:
+        return True
+    nx, ny = _number_of(x), _number_of(y)
+    if nx is not None or ny is not None:
+        return nx is not None and nx == ny
+    return _stem(x) == _stem(y) or abbreviates(x, y) or abbreviates(y, x)
+
+
+def aligned(wa: Sequence[str], wb: Sequence[str]) -> list[str]:
+    """``wb`` with each word that says the same as a word of ``wa`` (:func:`same_word`) written as that word,
+    so the two texts' shared words include "qtrly"/"quarterly", "11am"/"11:00", "thursdays"/"thu"."""
+    sa = set(wa)
+    out = []
+    for w in wb:
+        if w not in sa:
+            w = next((x for x in wa if same_word(x, w)), w)
+        out.append(w)
+    return out
+
+
 def features(a: Side, b: Side, *, cos: float, df: DocumentFrequency) -> list[float]:
     """The feature vector of a pair, in :data:`FEATURES` order."""
     wa, wb = content_words(a.text), content_words(b.text)
+    wb = aligned(wa, wb)
     sa, sb = set(wa), set(wb)
     shared, only_a, only_b = sa & sb, sa - sb, sb - sa
-    va, vb = value_words(a.text) - shared, value_words(b.text) - shared
+    va = value_words(a.text) - shared
+    vb = set(aligned(sorted(sa), sorted(value_words(b.text)))) - shared
     na = {w for w in only_a if _DIGIT.search(w)}
     nb = {w for w in only_b if _DIGIT.search(w)}
     idf_a = sum(df.idf(w) for w in only_a)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from dreaming.extract.acknowledged import covered, restatements
 from dreaming.extract.declaratives import account_of, as_memory, declaratives, speaker_of, typed_i
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
-from dreaming.extract.statements import is_noise, speaker_statements, user_statements
+from dreaming.extract.statements import Statement, is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
 from dreaming.ids import new_id
 from dreaming.records import NEEDS_CONTEXT, Candidate, Evidence, Memory, PendingSession, Turn
@@ -144,6 +145,9 @@ class OfflineExtractor:
             out.extend(self.extract_session(session))
         return [c for c in out if c.confidence >= self.config.min_confidence]
 
+    def _statements(self, session: PendingSession, index: int, subject: str) -> list[tuple[list[Turn], Statement]]:
+        return _user_statements(session.turns, index, subject, self._people)
+
     def extract_session(self, session: PendingSession) -> Iterable[Candidate]:
         speakers = [s for s in (session.session.metadata or {}).get("speakers", []) if isinstance(s, str)]
         person = account_of((session.session.metadata or {}).get("cwd"))
@@ -155,7 +159,7 @@ class OfflineExtractor:
                 seen.add(marker)
                 yield c
 
-        for turn in session.turns:
+        for index, turn in enumerate(session.turns):
             if turn.kind in ("summary", "compact_summary"):
                 if self.config.summaries and turn.text.strip():
                     text = turn.text.strip()
@@ -189,10 +193,9 @@ class OfflineExtractor:
                                                confidence=st.confidence, key=st.key, speaker=person))
                 if said or not self.config.statements:
                     continue
-                for sentence in declaratives(turn.text):
-                    st = as_memory(sentence, subject)
-                    yield from emit(_candidate(session, [turn], st.content, kind=st.kind, rule=st.rule,
-                                               confidence=st.confidence, speaker=person))
+                yield from (c for st in self._statements(session, index, subject) for c in emit(
+                    _candidate(session, st[0], st[1].content, kind=st[1].kind, rule=st[1].rule,
+                               confidence=st[1].confidence, speaker=person)))
         # workarounds, per agent stream (the main agent and each sub-agent)
         streams: dict[str | None, list[tuple[Turn, int]]] = {}
         for turn in session.turns:
@@ -206,6 +209,36 @@ class OfflineExtractor:
                 yield from emit(_candidate(session, turns, describe(w), kind="workaround", rule="workaround",
                                            confidence=round(0.6 + 0.3 * w.score, 2),
                                            key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
+
+
+def _reply(turns: Sequence[Turn], index: int) -> list[Turn]:
+    """The main assistant's turns with text after ``turns[index]``, up to the user's next message."""
+    out = []
+    for t in turns[index + 1 :]:
+        if t.role == "user" and t.agent_id is None and t.text:
+            break
+        if t.role == "assistant" and t.agent_id is None and t.text and t.kind == "message":
+            out.append(t)
+    return out
+
+
+def _user_statements(
+    turns: Sequence[Turn], index: int, subject: str, people: Collection[str],
+) -> list[tuple[list[Turn], Statement]]:
+    """The statements of the user's message ``turns[index]``: its sentences, those the assistant said back
+    (:mod:`.acknowledged`) replaced by the assistant's restatement, cited with both turns."""
+    turn = turns[index]
+    mine = [as_memory(sentence, subject) for sentence in declaratives(turn.text)]
+    reply = _reply(turns, index)
+    said = restatements(turn.text, "\n".join(t.text for t in reply), subject=subject, people=people) if reply else []
+    if not said:
+        return [([turn], st) for st in mine]
+    kept = [([turn], st) for st in mine if not covered(st.content, said)]
+    if len(kept) == len(mine) and mine:
+        return kept  # the reply restates nothing the user's sentences say: it is the assistant's own talk
+    back = [([turn, *reply], Statement(content=r.text, kind="fact", rule="acknowledged-statement", confidence=0.6))
+            for r in said]
+    return back + kept
 
 
 def offline_stage(**options: Any) -> OfflineExtractor:

@@ -142,6 +142,11 @@ def specific(word: str) -> bool:
     return commonness(w) < 3.0
 
 
+def mentions_secret(sentence: str) -> bool:
+    """The sentence holds a redaction marker or talks about a credential (its value may have escaped)."""
+    return bool(_MARKER.search(sentence) or _CREDENTIAL.search(sentence))
+
+
 def _sentences(text: str) -> Iterator[str]:
     in_code = False
     for line in text.split("\n"):

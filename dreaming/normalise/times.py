@@ -476,6 +476,12 @@ def _dated(ctx: _Ctx, m: re.Match[str], month: int, day: int) -> date | None:
             continue
     if not options:
         return None
+    # "Friday 13 March": a weekday said with the date picks the year in which they agree
+    named = re.search(rf"\b({_ANY_DAY_RE})\.?,?\s+(?:the\s+)?$", ctx.text[max(0, m.start() - 14) : m.start()], re.I)
+    if named:
+        agree = [d for d in options if d.weekday() == _DAYS[named.group(1).lower()]]
+        if len(agree) == 1:
+            return agree[0]
     tense = ctx.tense(m.start(), m.end())
     past = [d for d in options if d <= ctx.day]
     ahead = [d for d in options if d >= ctx.day]

@@ -409,6 +409,9 @@ def consolidate_stage(s: DreamState) -> None:
     s.candidates, s.all_memories = _replay_edits(s, candidates, all_memories)
     s.fresh_ids = set(s.fresh) | {c.memory.id for c in s.candidates}
     decisions = consolidate(s.all_memories, fresh=s.fresh_ids, config=s.config.consolidation)
+    # pairs of different scopes are kept apart before the second pass, so a memory the core had wrongly
+    # merged across files is still there for it to look at
+    decisions, _ = scope.apply(decisions, s.all_memories)
     decisions = meaning.refine(decisions, s.all_memories, fresh=s.fresh_ids, config=s.config.meaning)
     decisions, _ = scope.apply(decisions, s.all_memories)
     s.decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
