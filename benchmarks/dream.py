@@ -17,7 +17,9 @@ so that its peak RSS is its own:
 6. **imports on a big store**: 1,000 newly imported memories then a dream,
    and 100 then a dream.
 
-The ratio is the first dream over the floor, both measured in this run.
+The ratio is the first dream over the floor, both measured in this run,
+in wall time and in the step process's CPU time (steadier when others load
+the machine).
 File growth is the store file (with its WAL, checkpointed) after the first
 dream over before it.
 
@@ -99,6 +101,15 @@ def file_bytes(store_path: Path) -> int:
     return sum(p.stat().st_size for p in (store_path, Path(f"{store_path}-wal")) if p.exists())
 
 
+def table_bytes(store: Any, name: str) -> int:
+    """Bytes of the pages a table uses (SQLite's dbstat; 0 where it is not built in or the table is absent)."""
+    try:
+        row = store.db.conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?", [name]).fetchone()
+    except Exception:  # noqa: BLE001 - dbstat is optional in SQLite builds
+        return 0
+    return int(row[0] or 0)
+
+
 # --- steps, each in its own process ------------------------------------------
 
 
@@ -110,6 +121,7 @@ def step(name: str, store_path: Path, arg: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     store = Store.open(store_path)
     start = time.perf_counter()
+    cpu = time.process_time()
     if name == "import":
         result = import_file(store, Path(arg), message="import")
         out["memories"] = result.read
@@ -126,8 +138,10 @@ def step(name: str, store_path: Path, arg: str) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown step {name}")
     out["seconds"] = time.perf_counter() - start
+    out["cpu_seconds"] = time.process_time() - cpu  # this process's CPU time: steadier than wall time on a shared machine
     out["peak_rss_mb"] = peak_rss_mb()
     store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    out["vector_bytes"] = table_bytes(store, "vectors")
     store.close()
     out["file_bytes"] = file_bytes(store_path)
     return out
@@ -156,6 +170,10 @@ def one_size(n: int, tmp: Path) -> dict[str, Any]:
     say("first dream")
     out["first_dream"] = run_step("dream", store)
     out["file_growth"] = out["first_dream"]["file_bytes"] / out["import"]["file_bytes"]
+    # the same without the sentence vectors (computed at import, so they swell the denominator)
+    out["file_growth_without_vectors"] = (
+        (out["first_dream"]["file_bytes"] - out["first_dream"].get("vector_bytes", 0))
+        / (out["import"]["file_bytes"] - out["import"].get("vector_bytes", 0)))
     say("export after the dream")
     out["export_after"] = run_step("export", store, str(tmp / "after.jsonl"))
     say("incremental dream (3 sessions)")
@@ -210,9 +228,13 @@ def main(argv: list[str] | None = None) -> None:
 
     rows = [
         row("import (s)", lambda r: r["import"]["seconds"]),
+        row("  in CPU time (s)", lambda r: r["import"]["cpu_seconds"]),
         row("floor: export to JSONL (s)", lambda r: r["floor"]["seconds"]),
         row("first dream (s)", lambda r: r["first_dream"]["seconds"]),
         row("first dream / floor (x; <= 3x at 100k, 5x at 1M)", lambda r: r["first_dream"]["seconds"] / r["floor"]["seconds"]),
+        row("  floor in CPU time (s)", lambda r: r["floor"]["cpu_seconds"]),
+        row("  first dream in CPU time (s)", lambda r: r["first_dream"]["cpu_seconds"]),
+        row("  first dream / floor, CPU time (x)", lambda r: r["first_dream"]["cpu_seconds"] / r["floor"]["cpu_seconds"]),
         *(row(f"  {stage} (s)", lambda r, s=stage: r["first_dream"]["timings"][s])
           for stage in ("load", "consolidate", "patterns", "reorganise", "write")),
         row("peak RSS: import (MB)", lambda r: r["import"]["peak_rss_mb"], 0),
@@ -220,7 +242,9 @@ def main(argv: list[str] | None = None) -> None:
         row("peak RSS: first dream (MB)", lambda r: r["first_dream"]["peak_rss_mb"], 0),
         row("peak RSS: export after the dream (MB)", lambda r: r["export_after"]["peak_rss_mb"], 0),
         row("store file after import (MB)", lambda r: r["import"]["file_bytes"] / 2**20, 1),
+        row("  of which sentence vectors (MB)", lambda r: r["import"]["vector_bytes"] / 2**20, 1),
         row("file growth after the first dream (x; <= 1.25)", lambda r: r["file_growth"]),
+        row("  vectors aside (x)", lambda r: r["file_growth_without_vectors"]),
         row("export after the dream (s)", lambda r: r["export_after"]["seconds"]),
         row("incremental dream, 3 sessions (s)", lambda r: r["incremental"]["seconds"]),
         row("  its consolidate stage (s; <= 2 at 1M)", lambda r: r["incremental"]["timings"]["consolidate"]),

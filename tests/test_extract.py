@@ -225,3 +225,50 @@ def test_dependent_statements_are_flagged_for_the_restatement_fold():
     }
     assert by_content["Mel made it in pottery class yesterday."].get("needs_context") is True
     assert "needs_context" not in by_content["Mel adopted a puppy named Rex."]
+
+
+def _call(command: str, result: str, error: bool = False) -> ToolCall:
+    return ToolCall(name="Bash", input_summary=command, is_error=error, result_excerpt=result)
+
+
+@pytest.mark.parametrize("result, empty", [
+    ("No appointments found for 2026-11-04.", True), ("exit=0\n  0", True), ("(0 rows)", True), ("[]", True),
+    ("Found 0 matches", True),
+    ("", False),  # silence is how many commands say they succeeded
+    ("08:00  SURG  Rex (Brody)  Dr. Alvarez", False), ("3 rows", False), ("no changes added to commit", False),
+])
+def test_a_call_that_succeeded_with_nothing_to_show(result, empty):
+    from dreaming.extract.workarounds import came_back_empty
+
+    assert came_back_empty(_call("x", result)) is empty
+
+
+def test_an_empty_answer_then_the_same_program_with_another_option_is_a_tool_lesson():
+    from dreaming.extract.workarounds import describe
+
+    calls = [_call("vetcal list --day 2026-11-04", "No appointments found for 2026-11-04."),
+             _call("vetcal list --day 2026-11-04 --location pearl", "08:00  SURG  Rex (Brody)  Dr. Alvarez")]
+    [w] = find_workarounds(calls)
+    text = describe(w)
+    assert "returned nothing (No appointments found for 2026-11-04.)" in text and "--location pearl" in text
+    # a search that found nothing, then another search, is not a lesson; nor a silent success then another step
+    assert not list(find_workarounds([_call("grep -r foo src/", "0"), _call("grep -r bar lib/", "lib/a.py: bar")]))
+    assert not list(find_workarounds([_call("mix compile --warnings-as-errors", ""), _call("mix test", "5 tests, 0 failures")]))
+
+
+@pytest.mark.parametrize("word, verb", [
+    ("reopens", True), ("arrives", True), ("carries", True), ("thinks", False),  # "thinked" is not English
+    ("glass", False), ("mode", False), ("close", False), ("is", False),
+])
+def test_a_verb_in_the_third_person_by_a_statistic_of_english(word, verb):
+    from dreaming.extract.declaratives import third_person_verb
+
+    assert third_person_verb(word) is verb
+
+
+def test_statements_whose_verb_is_not_in_the_short_list_are_kept():
+    from dreaming.extract.declaratives import declaratives
+
+    assert list(declaratives("kamala arrives friday for 3 nights btw")) == ["kamala arrives friday for 3 nights btw."]
+    assert list(declaratives("kuro says the shop reopens after the reno next tuesday"))
+    assert list(declaratives("lenovo tab m10, chrome in kiosk mode")) == []  # no verb: an answer, not a statement

@@ -85,3 +85,9 @@ def test_the_extractor_keeps_the_restatement_instead_of_the_typed_sentence_and_c
     # the typed sentence it replaces is gone; the one the assistant did not say back stays as typed
     typed = [m.content for m in by_rule["user-statement"]]
     assert typed == ["The lift is being serviced over the weekend btw."]
+
+
+def test_a_possessive_is_the_name_the_user_typed():
+    said = said_back("oskar here. defense date is fixed: 12 november, 2pm, baines is coming up from london",
+                     "Noted: Oskar's PhD defence is 12 November 2026 at 14:00, with Prof. Baines.", "Oskar")
+    assert said == ["Oskar's PhD defence is 12 November 2026 at 14:00, with Prof. Baines."]

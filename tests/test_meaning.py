@@ -170,3 +170,58 @@ def test_abbreviated_paraphrases_share_their_words_and_a_number_written_two_ways
     assert set(aligned(a, b)) <= set(a)
     assert not _numbers_differ("Lunch order from Mother India by 11am.", "get the order in before 11")
     assert _numbers_differ("Desk: 3.14", "Sunil moved to desk 3.20")
+
+
+def test_a_newer_memory_that_names_the_value_it_replaced_replaces_only_a_memory_holding_it() -> None:
+    newer = _mem("n", "The tier 1 daily limit is now 300,000 (was 50,000).", days=30)
+    assert meaning._may_be_the_old_value(_mem("o", "Tier 1 daily limit: 50,000"), newer)
+    assert not meaning._may_be_the_old_value(_mem("o", "Tier 2 daily limit: 1,000,000"), newer)
+    # a newer memory that does not say what it replaced may replace any
+    assert meaning._may_be_the_old_value(_mem("o", "Tier 2 daily limit: 1,000,000"),
+                                         _mem("n", "Tier 1 daily limit is 300,000.", days=30))
+
+
+@pytest.mark.parametrize("a, b, other", [
+    ("exp-41 planned end: 2026-02-16", "exp-42 planned end: 2026-03-02", True),
+    ("Unit 4 rent is £42,000 pa", "Unit 9 rent is £31,000 pa", True),
+    ("Tier 1 daily limit is 50,000", "tier 2 limit: 1,000,000 a day", True),
+    # the same numbered thing, or numbers that are values rather than names
+    ("exp-41 runs until 16 February 2026", "we extended exp-41 until 23 February 2026 for more data", False),
+    ("Desk: 3.14", "Sunil moved to desk 3.20", False),
+])
+def test_numbered_things_with_different_numbers_are_different_subjects(a: str, b: str, other: bool) -> None:
+    assert meaning._other_subject(_mem("a", a), _mem("b", b, days=5)) is other
+
+
+def test_a_label_that_names_its_file_is_the_subject_not_an_attribute() -> None:
+    from dreaming.consolidate.updates import label_updates
+
+    old = _mem("o", "settlement-svc: nightly CronJob at 01:30 UTC", path="/services/settlement-svc.md")
+    new = _mem("n", "settlement-svc: owned by the payments team", path="/services/settlement-svc.md", days=9)
+    assert label_updates([old, new]) == []
+    old = _mem("o", "Signing target: 15 May 2026", path="/deal/timeline.md")
+    new = _mem("n", "Signing target: 29 May 2026", path="/deal/timeline.md", days=9)
+    assert [(u.old_id, u.new_id) for u in label_updates([old, new])] == [("o", "n")]
+
+
+def test_a_newer_value_replaces_the_memory_an_older_pair_of_duplicates_was_merged_into() -> None:
+    store = [
+        _mem("m6", "Friday lunch is paid by the partners - order from Mother India by 11am.", path="/office/rituals.md"),
+        _mem("m7", "- fri lunch: partners pay, mother india, get the order in before 11", path="/office/rituals.md",
+             days=100),
+        _mem("n", "The partner-paid team lunch (Mother India, order by 11am) moves from Fridays to Thursdays, "
+                  "starting the week of 2 February 2026.", days=180),
+    ]
+    out = meaning.refine(Consolidation(), store, fresh=["m7", "n"])
+    [merge] = out.merges
+    assert set(merge.members) == {"m6", "m7"}
+    [sup] = out.supersedes
+    assert (sup.old_id, sup.new_id) == (merge.memory.id, "n")
+    assert sup.rule == meaning.RULE_UPDATE
+
+
+def test_change_markers_that_let_an_uncertain_update_through() -> None:
+    from dreaming.consolidate.pairs import says_it_changed
+
+    assert says_it_changed("Prod runs on Aurora now.") and says_it_changed("We moved billing from Go 1.21 to 1.23")
+    assert not says_it_changed("Prod runs on Aurora.")

@@ -32,7 +32,7 @@ def test_new_store_is_at_version_zero_in_wal_mode(store):
     names = [r[0] for r in store.db.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert names == ["m001_versioned_memories", "m002_transcripts", "m003_memories_fts", "m004_dream_lock",
                      "m005_memories_words", "m006_change_rules", "m007_review_decisions", "m008_batches_and_purges",
-                     "m009_hosted_sync"]
+                     "m009_hosted_sync", "m010_vectors"]
 
 
 def test_versions_are_numbered_in_creation_order(store):

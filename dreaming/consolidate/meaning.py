@@ -17,8 +17,13 @@ could be the same fact or an older value of it:
    the newer on a tie -- and never a pair whose numbers differ, whose
    explicit keys differ, or whose words differ only by one swap at the
    subject: "the search service ..." / "the queue service ..."), an update at
-   ``update_at`` retires the older memory unless the older one narrates an
-   event (events add up; they do not replace each other); a call between ``review_at`` and those becomes an
+   ``update_sure_at`` -- or at ``update_at`` when the newer memory says
+   something changed ("now", "moved to", "from X to Y") -- retires the older
+   memory unless the older one narrates an event (events add up; they do not
+   replace each other), the two are numbered things with different numbers
+   ("Unit 4" / "Unit 9"), or the newer names the value it replaced and the
+   older does not hold it; an older memory this pass merged with a duplicate
+   is replaced as the merged memory; a call between ``review_at`` and those becomes an
    *ambiguous* pair for the judge (Claude when enabled; offline, listed for
    review).  Everything below ``review_at`` is left alone.
 
@@ -47,6 +52,7 @@ from dreaming.consolidate.pairs import (
     features,
     narrates,
     same_word,
+    says_it_changed,
     shipped_model,
     substitution,
     value_words,
@@ -73,11 +79,14 @@ class MeaningConfig:
     #: ... at most this many per fresh memory
     rare_neighbours: int = 6
     #: act on a duplicate call at this probability or above
-    merge_at: float = 0.65
-    #: act on an update call at this probability or above
-    update_at: float = 0.70
+    merge_at: float = 0.60
+    #: act on an update call at this probability or above when the newer memory says something changed ("now",
+    #: "moved to", "no longer", "from X to Y": :func:`dreaming.consolidate.pairs.says_it_changed`) ...
+    update_at: float = 0.60
+    #: ... and at this probability or above whatever it says
+    update_sure_at: float = 0.70
     #: an update is acted on only between memories at least this close in meaning (a shared word alone is not enough)
-    update_min_cosine: float = 0.25
+    update_min_cosine: float = 0.35
     #: a duplicate or update call at this probability or above (but below acting) goes to the judge
     review_at: float = 0.45
     #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
@@ -196,8 +205,30 @@ def _other_subject(a: Memory, b: Memory) -> bool:
     service runs Go 1.21", "Kitchen printer: ..." / "Bar printer: ...")."""
     if a.key and b.key and a.key != b.key:
         return True
+    ia, ib = _identifiers(a.content), _identifiers(b.content)
+    if ia and ib and not ia & ib:
+        return True  # "exp-41 ..." / "exp-42 ...", "Unit 4 ..." / "Unit 9 ...": numbered things, different numbers
     spans, swap, at = substitution(_WORDS.findall(a.content.lower()), _WORDS.findall(b.content.lower()))
     return swap and 0 <= at <= 1
+
+
+def _identifiers(text: str) -> set[str]:
+    """The numbered names among a memory's first content words -- where its subject is: a code of letters and
+    digits ("exp-41", "pok-104") or a word and a small number ("unit 4", "tier 1", "rig 2")."""
+    words = content_words(text)[:4]
+    out = {w for w in words if re.search(r"[a-z]", w) and re.search(r"\d", w) and not re.fullmatch(r"\d+[a-z]{1,3}", w)}
+    out |= {f"{x} {y}" for x, y in zip(words, words[1:]) if x.isalpha() and re.fullmatch(r"\d{1,3}", y)}
+    return out
+
+
+def _may_be_the_old_value(older: Memory, newer: Memory) -> bool:
+    """A newer memory that says which value it replaced ("... is now 300,000 (was 50,000)") replaces only a
+    memory holding that value; one that does not say may replace any."""
+    named = updates.old_values(newer.content)
+    if not named:
+        return True
+    held = content_words(older.content)
+    return any(same_word(x, y) for x in named for y in held)
 
 
 def _numbers_differ(a: str, b: str) -> bool:
@@ -273,6 +304,8 @@ def refine(
         calls.append((call.confidence, a, b, call, cos))
     calls.sort(key=lambda c: (-c[0], c[1].id, c[2].id))
     taken: set[str] = set()
+    group: dict[str, str] = {}  # a member of a merge made here -> the merged memory's id
+    replaced: set[str] = set()  # ids this pass retired by a newer value
     merges: list[Merge] = []
     supersedes: list[Supersede] = []
     ambiguous: list[Ambiguous] = []
@@ -291,6 +324,7 @@ def refine(
                 or not entities.may_replace(old, new):
             continue
         taken.add(u.old_id)
+        replaced.add(u.old_id)
         supersedes.append(Supersede(old_id=u.old_id, new_id=u.new_id, subject=", ".join(u.words), old_value=old.content,
                                     new_value=new.content, score=100.0, rule=u.rule, reason=u.reason))
     for confidence, a, b, call, cos in calls:
@@ -306,17 +340,23 @@ def refine(
             wording = _fuller(newer, older).content
             merged = merged_memory([older, newer], content=wording, keep=pinned)
             taken |= {a.id, b.id}
+            group.update({older.id: merged.id, newer.id: merged.id})
             merges.append(Merge(memory=merged, members=tuple(sorted((older.id, newer.id))),
                                 score=round(confidence * 100, 2),
                                 reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})",
                                 rule=RULE_DUPLICATE, rules=(RULE_DUPLICATE,)))
-        elif call.label == "update" and confidence >= config.update_at and not taken & {a.id, b.id} \
+        elif call.label == "update" and confidence >= config.update_at and newer.id not in taken \
+                and (confidence >= config.update_sure_at or says_it_changed(newer.content)) \
+                and (older.id not in taken or group.get(older.id) not in (None, *replaced)) \
                 and _observed(older) != _observed(newer) and not narrates(older.content) \
                 and cos >= config.update_min_cosine and not _other_subject(a, b) \
-                and entities.may_replace(older, newer):
+                and entities.may_replace(older, newer) and _may_be_the_old_value(older, newer):
+            # an older memory this pass merged with its duplicate: the merged memory is what the newer replaces
+            old_id = group.get(older.id, older.id)
             taken.add(older.id)
+            replaced.add(old_id)
             supersedes.append(Supersede(
-                old_id=older.id, new_id=newer.id, subject="", old_value=older.content, new_value=newer.content,
+                old_id=old_id, new_id=newer.id, subject="", old_value=older.content, new_value=newer.content,
                 score=round(confidence * 100, 2), rule=RULE_UPDATE,
                 reason=f"a later value of the same fact, observed {_observed(newer)[:10]} ({RULE_UPDATE}: {why})",
             ))

@@ -79,6 +79,11 @@ _NARRATION = re.compile(r"^\W*(?:[\w'’-]+\s+){0,3}?(?:[a-z]+ed|" + "|".join(so
 _STATE_AUXILIARIES = frozenset("is are am be being isn't aren't 's".split())
 
 
+def says_it_changed(text: str) -> bool:
+    """The text says a value changed: a change marker ("now", "moved to", "no longer", "from X to Y", "->")."""
+    return bool(_CHANGE.search(text))
+
+
 def narrates(text: str) -> bool:
     """``text`` tells an event in the past tense (see ``_NARRATION``), rather than a state or a rule."""
     match = _NARRATION.match(text) if ":" not in text[:60] else None
@@ -259,7 +264,7 @@ def features(a: Side, b: Side, *, cos: float, df: DocumentFrequency) -> list[flo
         _same_place(a.path, b.path),
         float(bool(wa) and bool(wb) and wa[0] == wb[0]),
         float(neg_a != neg_b),
-        float(bool(_CHANGE.search(newer.text))),
+        float(says_it_changed(newer.text)),
         apart,
         float(min(len(wa), len(wb)) <= 3),
         float(bool(fa) and bool(fb) and (fa in fb or fb in fa)),

@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dreaming.consolidate.pairs import FUNCTION_WORDS, content_words
+from dreaming.consolidate.pairs import FUNCTION_WORDS, content_words, same_word
 from dreaming.records import Memory
 
 RULE_LABEL = "label-update"
@@ -43,7 +43,7 @@ _CHANGE_BEFORE_OLD = re.compile(
     r"\b(?:was|were|used to be|replacing|replaced|replaces|"
     r"(?:took|taken|takes|taking) over(?:\s+[\w-]+){0,3}?\s+from|changed from)\s+(?:the\s+|a\s+|an\s+|on\s+|at\s+|in\s+|to\s+)?"
     r"(?P<old>[\w./:@+£$€%-]+(?:\s+[\w./:@+£$€%-]+)?)"
-    r"|\bfrom\s+(?:the\s+|a\s+|an\s+)?(?P<old2>[\w./:@+£$€%-]+(?:\s+[\w./:@+£$€%-]+)?)\s+to\b",
+    r"|\bfrom\s+(?:the\s+|a\s+|an\s+)?(?P<old2>[\w./:@+£$€%-]+(?:\s+[\w./:@+£$€%-]+){0,2})\s+to\b",
     re.I,
 )
 _ARROW = re.compile(r"(?P<old>[\w./:@+£$€%-]+)\s*(?:->|→|=>)\s*[\w./:@+£$€%-]+")
@@ -91,9 +91,11 @@ def label_updates(memories: Sequence[Memory]) -> list[FormUpdate]:
         if lv:
             groups.setdefault((_place(m), lv[0]), []).append((m, lv[1]))
     out = []
-    for (_, label), held in sorted(groups.items()):
+    for (place, label), held in sorted(groups.items()):
         if len(held) != 2:
             continue  # one value, or a list of several
+        if _names_the_file(label, place):
+            continue  # "settlement-svc: ..." in /services/settlement-svc.md: the label is the file's subject, not an attribute
         (older, old_value), (newer, new_value) = sorted(held, key=lambda mv: (_when(mv[0]), mv[0].id))
         if _when(older) == _when(newer):
             continue
@@ -109,6 +111,21 @@ def label_updates(memories: Sequence[Memory]) -> list[FormUpdate]:
     return out
 
 
+def _names_the_file(label: str, path: str) -> bool:
+    """The label is what the file is about: its name, or a folder's ("/clients/harbor-bikes.md": "harbor bikes")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    parts = [re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in re.sub(r"\.md$", "", path).split("/") if p]
+    return bool(slug) and slug in parts
+
+
+def old_values(text: str) -> list[str]:
+    """The words a memory says it replaced ("was X", "from X to", "took over from X", "X -> Y"), if it says."""
+    out: list[str] = []
+    for m in list(_CHANGE_BEFORE_OLD.finditer(text)) + list(_ARROW.finditer(text)):
+        out.extend(content_words(m.group("old") or m.group("old2") or ""))
+    return out
+
+
 def names_old_value(older: Memory, newer: Memory) -> FormUpdate | None:
     """``newer`` says it replaced ``older`` by naming older's value after a change construction."""
     if _when(older) >= _when(newer) or _ADDITIVE.search(newer.content):
@@ -120,8 +137,9 @@ def names_old_value(older: Memory, newer: Memory) -> FormUpdate | None:
     named: list[str] = []
     for m in list(_CHANGE_BEFORE_OLD.finditer(newer.content)) + list(_ARROW.finditer(newer.content)):
         for w in content_words(m.group("old") or m.group("old2") or ""):
-            if w in old_words:
-                named.append(w)
+            held = w if w in old_words else next((x for x in old_words if same_word(x, w)), None)
+            if held is not None:
+                named.append(held)  # "from Fridays to" names the older "Friday lunch"
     # something else in common, and it is what the older memory is about (among its first words: its
     # subject or its label), not a word it mentions in passing
     labelled = label_of(older.content)

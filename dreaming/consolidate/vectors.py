@@ -1,30 +1,27 @@
-"""Sentence vectors, offline: wordllama's static embedding, shipped inside its wheel.
+"""Sentence vectors for the second pass (:mod:`.meaning`): computed once per stored state, read back.
 
-A memory's meaning as a 256-dimension unit vector (float32): the mean of its
-tokens' embeddings, so two phrasings of one fact land close together ("Our
-CI runs on GitHub Actions" / "The CI pipeline is GitHub Actions.": 0.70;
-unrelated pairs: about 0).  It is a bag of words -- word order does not
-count -- so it is one feature among others (:mod:`.pairs`), never a decision
-on its own.
+The vector itself is :mod:`dreaming.text.vectors` (wordllama's static
+embedding, offline, float16 precision): a 256-dimension unit vector, a bag
+of words, so it is one feature among others (:mod:`.pairs`), never a
+decision on its own.
 
-The weights and the tokenizer ship in the ``wordllama`` wheel; nothing is
-downloaded (``disable_download=True``, and the package's own folder as the
-cache, where the 0.4 wheel keeps its tokenizer).  Embedding 1,000 short
-memories takes about 25 ms on one core; loading, about 0.15 s, once per
-process.
+The store computes the vector of every state it writes, once, keyed by the
+content's hash (``Store.vectors``).  :class:`StoredEmbedder` reads those and
+embeds only the texts the store does not hold (new candidates, a merge's
+new wording), so a dream never re-embeds the store.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 
-DIMENSIONS = 256
+from dreaming.records import sha256_text
+from dreaming.text import vectors as _vectors
+
+DIMENSIONS = _vectors.DIMENSIONS
 
 
 class Embedder(Protocol):
@@ -33,24 +30,46 @@ class Embedder(Protocol):
         ...
 
 
-@lru_cache(maxsize=1)
-def _wordllama() -> Any:
-    logging.getLogger("wordllama").setLevel(logging.WARNING)
-    import wordllama
-    from wordllama import WordLlama
-
-    logging.getLogger("wordllama").setLevel(logging.WARNING)
-    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
-
-
 class WordLlamaEmbedder:
-    """The default embedder (see the module doc)."""
+    """Every text embedded now (see :func:`dreaming.text.vectors.embed`)."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return _vectors.embed(texts)
+
+
+class StoredEmbedder:
+    """The vectors ``lookup`` holds (content sha256 -> vector; the store's),
+    the rest embedded by ``fallback``: the same rows as :class:`WordLlamaEmbedder`.
+    ``stored`` / ``embedded`` count the texts served each way."""
+
+    def __init__(
+        self, lookup: Callable[[Sequence[str]], Mapping[str, np.ndarray]], fallback: Embedder | None = None
+    ) -> None:
+        self.lookup = lookup
+        self.fallback = fallback or WordLlamaEmbedder()
+        self.stored = 0
+        self.embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        vectors = np.asarray(_wordllama().embed(list(texts), norm=True), dtype=np.float32)
-        return vectors
+            return out
+        shas = [sha256_text(t) for t in texts]
+        known = self.lookup(sorted(set(shas)))
+        missing: dict[str, list[int]] = {}
+        for row, (text, sha) in enumerate(zip(texts, shas)):
+            vector = known.get(sha)
+            if vector is None:
+                missing.setdefault(text, []).append(row)
+            else:
+                out[row] = vector
+        self.stored = len(texts) - sum(len(rows) for rows in missing.values())
+        if missing:
+            computed = self.fallback.embed(list(missing))
+            for vector, rows in zip(computed, missing.values()):
+                out[rows] = vector
+        self.embedded = len(missing)
+        return out
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

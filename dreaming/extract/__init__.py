@@ -2,7 +2,10 @@
 
 Rules (each in its own module): explicit memory writes
 (:mod:`.memory_writes`), user statements and speaker statements
-(:mod:`.statements`), tool workarounds (:mod:`.workarounds`), and summaries.
+(:mod:`.statements`, :mod:`.declaratives`; a statement the assistant said
+back whole replaces the typed one: :mod:`.acknowledged`), tool workarounds
+(:mod:`.workarounds`), summaries, and -- once the run's sessions are all
+read -- the corrections users keep making (:mod:`.corrections`).
 Every candidate carries ``observed_at`` (the turn's time) and provenance (the
 session and turn ids it came from).
 """
@@ -17,12 +20,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from dreaming.extract.acknowledged import covered, restatements
+from dreaming.extract.corrections import repeated_corrections
 from dreaming.extract.declaratives import account_of, as_memory, declaratives, speaker_of, typed_i
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
 from dreaming.extract.statements import Statement, is_noise, speaker_statements, user_statements
 from dreaming.extract.workarounds import describe, find_workarounds
 from dreaming.ids import new_id
-from dreaming.records import NEEDS_CONTEXT, Candidate, Evidence, Memory, PendingSession, Turn
+from dreaming.records import NEEDS_CONTEXT, Candidate, Evidence, Memory, PendingSession, Turn, merge_provenance
 
 SUMMARY_LIMIT = 8000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -145,6 +149,16 @@ class OfflineExtractor:
             out.extend(self.extract_session(session))
         return [c for c in out if c.confidence >= self.config.min_confidence]
 
+    def finish(self, sessions: Sequence[PendingSession], ctx: object, candidates: list[Candidate]) -> list[Candidate]:
+        """``candidates`` (each session's) with what only the run's sessions together show: the corrections
+        users keep making (:mod:`.corrections`), one rule each, standing for the statements extracted from
+        the correcting messages themselves."""
+        rules = [c for c in _correction_rules(sessions) if c.confidence >= self.config.min_confidence]
+        said = {(e.session_id, t) for r in rules for e in r.memory.provenance for t in e.turn_ids}
+        kept = [c for c in candidates if c.rule not in _STATEMENT_RULES or not {
+            (e.session_id, t) for e in c.memory.provenance for t in e.turn_ids[:1]} <= said]
+        return kept + rules
+
     def _statements(self, session: PendingSession, index: int, subject: str) -> list[tuple[list[Turn], Statement]]:
         return _user_statements(session.turns, index, subject, self._people)
 
@@ -231,6 +245,8 @@ def _user_statements(
     mine = [as_memory(sentence, subject) for sentence in declaratives(turn.text)]
     reply = _reply(turns, index)
     said = restatements(turn.text, "\n".join(t.text for t in reply), subject=subject, people=people) if reply else []
+    if mine:
+        said = [r for r in said if not r.report]
     if not said:
         return [([turn], st) for st in mine]
     kept = [([turn], st) for st in mine if not covered(st.content, said)]
@@ -239,6 +255,25 @@ def _user_statements(
     back = [([turn, *reply], Statement(content=r.text, kind="fact", rule="acknowledged-statement", confidence=0.6))
             for r in said]
     return back + kept
+
+
+#: rules of statements a correction rule stands for when they come from the correcting message
+_STATEMENT_RULES = frozenset({"user-statement", "acknowledged-statement"})
+
+
+def _correction_rules(sessions: Sequence[PendingSession]) -> list[Candidate]:
+    """The corrections users keep making (:mod:`.corrections`), one rule each, citing every turn."""
+    out = []
+    for rule in repeated_corrections(sessions):
+        last_session, _ = rule.turns[-1]
+        turns = [t for s, t in rule.turns if s is last_session]
+        candidate = _candidate(last_session, turns, rule.content, kind="procedure", rule="repeated-correction",
+                               confidence=0.7)
+        cited = merge_provenance(*((Evidence(session_id=s.session.id, turn_ids=(t.id,)),) for s, t in rule.turns))
+        memory = candidate.memory.replace(provenance=cited, metadata={**candidate.memory.metadata,
+                                                                     "corrections": rule.times})
+        out.append(Candidate(memory=memory, rule=candidate.rule, confidence=candidate.confidence))
+    return out
 
 
 def offline_stage(**options: Any) -> OfflineExtractor:

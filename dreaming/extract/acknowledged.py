@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from dreaming.extract.declaratives import mentions_secret, specific
 from dreaming.extract.phrasing import conjugate
+from dreaming.text.words import IRREGULAR_PAST
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+|;\s+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -42,6 +43,10 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _SELF = re.compile(r"\b(?:I|I'm|I've|I'll|I'd|me|my|mine|myself|let me|let's|we'll)\b|\bI’(?:m|ve|ll|d)\b")
 #: the least share of a restatement's content words that are the user's (the rest: names completed, context)
 _SHARE = 0.4
+#: the assistant reporting what it did, its "I" left out ("Changed to ...", "Updated Bluefin to Growth",
+#: "Booked the engineer for ...", "Creating the file"): a verb in the past or in -ing opens the sentence
+_REPORT = re.compile(r"^(?:[A-Z][a-z]+(?:ed|ing)|" + "|".join(
+    w.capitalize() for w in sorted(IRREGULAR_PAST)) + r")\b(?!\s+(?:is|are|was|were|has|have)\b)")
 _ACK_LEAD = re.compile(r"^(?P<lead>[^:\-–—]{1,40}?)\s*(?::|\s[-–—]|—)\s+(?=\S)")
 #: words of a date or a time the assistant may add when it resolves "next tuesday" (closed classes)
 _DATE_WORDS = frozenset(
@@ -77,7 +82,7 @@ _YOU = [
 
 
 def _stem(word: str) -> str:
-    w = word.lower().strip("'’.,:;()")
+    w = re.sub(r"['’]s$", "", word.lower().strip("'’.,:;()"))  # "Oskar's" is Oskar
     for suffix in ("ing", "ed", "es", "s"):
         if len(w) > len(suffix) + 2 and w.endswith(suffix):
             return w[: -len(suffix)]
@@ -95,6 +100,20 @@ class Restatement:
     text: str
     #: the user's words it is made of (stems)
     shared: frozenset[str]
+    #: the assistant reporting what it did ("Added Kamala arriving Friday 13 March"): used only when the
+    #: user's own sentences gave no statement
+    report: bool = False
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences, a title's full stop ("Prof. Baines", "Dr. Alvarez", "St. Kevin's") not ending one."""
+    out: list[str] = []
+    for piece in _SENTENCE.split(text):
+        if out and re.search(r"(?:^|\s)[A-Z][a-z]{0,3}\.$", out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def _without_lead(sentence: str, people: Collection[str]) -> str:
@@ -126,7 +145,7 @@ def restatements(user_text: str, reply: str, *, subject: str, people: Collection
     said = {_stem(w) for w in _content(user_text)}
     known = {p.lower() for p in people}
     out: list[Restatement] = []
-    for raw in _SENTENCE.split(_QUOTED.sub(" ", reply)):
+    for raw in _sentences(_QUOTED.sub(" ", reply)):
         sentence = raw.strip().strip("\"'")
         if not sentence or sentence.endswith("?") or "`" in sentence or len(sentence) > 300 \
                 or mentions_secret(sentence):
@@ -134,6 +153,7 @@ def restatements(user_text: str, reply: str, *, subject: str, people: Collection
         sentence = _without_lead(sentence, known)
         if _SELF.search(sentence):
             continue
+        report = bool(_REPORT.match(sentence))
         shared: set[str] = set()
         new: set[str] = set()
         specifics = False
@@ -145,7 +165,7 @@ def restatements(user_text: str, reply: str, *, subject: str, people: Collection
             elif w.lower() not in _DATE_WORDS and not re.fullmatch(r"\d{1,4}(?:st|nd|rd|th)?", w):
                 new.add(stem)  # a date or a weekday the assistant resolved is not counted against it
         if len(shared) >= 2 and specifics and len(shared) >= _SHARE * (len(shared) + len(new)):
-            out.append(Restatement(text=_third_person(sentence, subject), shared=frozenset(shared)))
+            out.append(Restatement(text=_third_person(sentence, subject), shared=frozenset(shared), report=report))
     return out
 
 

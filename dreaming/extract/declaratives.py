@@ -132,6 +132,26 @@ def commonness(word: str) -> float:
     return max(0.0, math.log10(c / total * 1e9)) if c else 0.0
 
 
+def third_person_verb(word: str) -> bool:
+    """``word`` reads as a verb in the third person ("reopens", "arrives", "carries"): it ends in -s and its
+    stem is an English word that also takes -ed and -ing (counts shipped in ``pyspellchecker``'s wheel) --
+    a statistic of English, not a list of verbs.  Plural nouns of verb-like stems ("requests") pass too;
+    they only let a sentence be considered, the other tests still apply."""
+    w = word.lower()
+    if len(w) < 4 or not w.isalpha() or not w.endswith("s") or w.endswith("ss") or w in _FUNCTION:
+        return False
+    counts, _ = _english()
+    for stem in (w[:-1], w[:-2], w[:-3] + "y"):
+        if len(stem) < 3 or stem not in counts:
+            continue
+        bare = stem[:-1] if stem.endswith("e") else stem
+        past = stem + "d" if stem.endswith("e") else (bare[:-1] + "ied" if stem.endswith("y") else stem + "ed")
+        ing = bare + "ing" if not stem.endswith("y") else stem + "ing"
+        if past in counts and ing in counts:
+            return True
+    return False
+
+
 def specific(word: str) -> bool:
     """A word that names something: a number, a code, a name, or a word outside common English."""
     w = word.strip("'.,:;()")
@@ -185,11 +205,14 @@ def is_statement(s: str) -> bool:
         return False
     if _MARKER.search(s) or _CREDENTIAL.search(s):
         return False
-    if not (_FINITE.search(s) or _PAST.search(s)):
-        return False
     body = _LABEL.sub("", s)  # "rig A change: from next week I'm ...": the label is context, the rest is the claim
     body = _TIME_LEAD.sub("", body)
-    if not _SUBJECT_START.match(body) and not _NP_VERB.match(body):
+    lead = _WORD.findall(body)[:5]
+    # "the shop reopens", "kamala arrives", "regrade requests close": a verb after a short subject
+    subject_verb = any(third_person_verb(w) for w in lead[1:5])
+    if not (_FINITE.search(s) or _PAST.search(s) or subject_verb):
+        return False
+    if not _SUBJECT_START.match(body) and not _NP_VERB.match(body) and not subject_verb:
         return False  # no subject before the verb: an imperative ("run the tests on it")
     content = [w for w in words if w.lower() not in _FUNCTION]
     return len(content) >= 2 and any(specific(w) for w in content)

@@ -3,7 +3,12 @@
 "pdftotext failed (command not found); uv run --with pypdf worked" is the
 kind of lesson that makes the next session faster.  The rule is strict:
 
-* the failed call has ``is_error`` true and was not refused by the user;
+* the failed call has ``is_error`` true and was not refused by the user --
+  or it "succeeded" with nothing to show (:func:`came_back_empty`: a lone
+  0, "No appointments found for ...", "(0 rows)", ``[]``; a blank result is
+  how many commands say they succeeded, so it is not one), and the fix is the
+  same program called with an option the first call lacked
+  (:func:`called_differently`) that returned something;
 * the fix is one of the next few calls of the **same tool**, succeeded
   (``is_error`` false), and shares the goal: a file path, URL or identifier
   in common, or the same description, or closely similar input.
@@ -55,14 +60,49 @@ def same_goal(a: ToolCall, b: ToolCall) -> float:
     return float(score)
 
 
+#: a line that only reports how a command ended ("exit=0", "exit code: 0", "done")
+_STATUS_LINE = re.compile(r"^\s*(?:exit(?:\s*code)?\s*[=:]?\s*\d+|status\s*[=:]\s*\d+|done|ok|success)\s*$", re.I)
+#: a result that says it found nothing: "no <things> found", "0 rows", "(0 rows)", "[]", "{}", "null", "0"
+_NOTHING = re.compile(
+    r"^\s*(?:no\s+[\w\s'-]{1,40}?\s+(?:found|returned|matched|matching|available|to show)\b.*"
+    r"|(?:found|returned|matched)\s+(?:0|no|zero)\b.*"
+    r"|\(?\s*(?:0|zero|no)\s+(?:rows?|results?|matches|items?|records?|entries|files?|lines?|hits?)\b.*"
+    r"|\[\s*\]|\{\s*\}|null|none|nil|0)\s*$",
+    re.I | re.S,
+)
+
+
+def came_back_empty(call: ToolCall) -> bool:
+    """A call that did not fail but brought nothing back: a blank result, or one that only says it found
+    nothing (closed forms: "no ... found", "0 rows", "[]", a lone 0) beside lines reporting its exit."""
+    if call.is_error is not False:
+        return False
+    lines = [ln for ln in (call.result_excerpt or "").splitlines() if ln.strip() and not _STATUS_LINE.match(ln)]
+    return bool(lines) and len(lines) <= 2 and all(_NOTHING.match(ln) for ln in lines)
+
+
+def _flags(text: str) -> set[str]:
+    return {f.split("=")[0] for f in re.findall(r"(?<!\S)--?[A-Za-z][\w-]*(?:=\S+)?", text)}
+
+
+def called_differently(failed: ToolCall, fixed: ToolCall) -> bool:
+    """The same program called with an option the first call lacked ("vetcal list --day D" -> "vetcal list
+    --day D --location pearl"): what makes an empty answer a lesson rather than a search that found nothing."""
+    a, b = failed.input_summary.split(), fixed.input_summary.split()
+    return bool(a) and bool(b) and a[0] == b[0] and bool(_flags(fixed.input_summary) - _flags(failed.input_summary))
+
+
 def find_workarounds(calls: Sequence[ToolCall]) -> Iterator[Workaround]:
     used: set[int] = set()
     for i, failed in enumerate(calls):
-        if failed.is_error is not True or _REFUSED.search(failed.result_excerpt or ""):
+        empty = came_back_empty(failed)
+        if not (failed.is_error is True or empty) or _REFUSED.search(failed.result_excerpt or ""):
             continue
         for j in range(i + 1, min(len(calls), i + 1 + LOOKAHEAD)):
             fixed = calls[j]
-            if j in used or fixed.name != failed.name or fixed.is_error is not False:
+            if j in used or fixed.name != failed.name or fixed.is_error is not False or came_back_empty(fixed):
+                continue
+            if empty and not called_differently(failed, fixed):
                 continue
             if fixed.input_summary.strip() == failed.input_summary.strip():
                 continue  # a plain retry is not a workaround
@@ -79,6 +119,11 @@ def _short(text: str, limit: int = 140) -> str:
 
 
 def describe(w: Workaround) -> str:
+    if came_back_empty(w.failed):
+        said = " ".join((w.failed.result_excerpt or "").split())
+        outcome = f"returned nothing ({_short(said, 100)})" if said else "returned nothing"
+        return (f"Tool workaround ({w.tool}): `{_short(w.failed.input_summary)}` {outcome}; "
+                f"`{_short(w.fixed.input_summary)}` worked for the same goal.")
     error = _short((w.failed.result_excerpt or "error").strip().splitlines()[0] if w.failed.result_excerpt else "error", 100)
     return (
         f"Tool workaround ({w.tool}): `{_short(w.failed.input_summary)}` failed ({error}); "

@@ -635,7 +635,7 @@ def absolutize(text: str, at: datetime) -> tuple[str, list[Rewrite]]:
 def tidy(text: str) -> str:
     """Whitespace and sentence casing, without changing meaning."""
     out = re.sub(r"[ \t]+", " ", text.strip())
-    out = re.sub(r"\s+([,.;:!?])", r"\1", out)
+    out = re.sub(r"\s+([,;:!?]|\.(?!\d))", r"\1", out)  # ". 001" is not a stop: "p < .001" keeps its space
     out = re.sub(r"\n{3,}", "\n\n", out)
     if out and out[0].islower() and not out.startswith(("`", "http")):
         out = out[0].upper() + out[1:]

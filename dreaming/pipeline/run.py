@@ -35,6 +35,7 @@ from dreaming.consolidate.edits import EditReplay
 from dreaming.consolidate.meaning import MeaningConfig
 from dreaming.consolidate.quiet import quiet_gc
 from dreaming.consolidate.results import Supersede
+from dreaming.consolidate.vectors import StoredEmbedder
 from dreaming.cost.bill import run_cost
 from dreaming.errors import CandidatePending, DreamingError
 from dreaming.extract import EDIT_KIND
@@ -388,6 +389,9 @@ def extract(s: DreamState) -> None:
         for session in s.pending:
             s.candidates.extend(s.extractor.extract([session], s.ctx))
             s.progress.advance()
+    finish = getattr(s.extractor, "finish", None)
+    if finish is not None:  # what only the sessions together show (the offline extractor's repeated corrections)
+        s.candidates = finish(s.pending, s.ctx, s.candidates)
     s.candidates = _admissible(_not_instructions(s.candidates, s.ctx), s.ctx)
 
 
@@ -412,7 +416,8 @@ def consolidate_stage(s: DreamState) -> None:
     # pairs of different scopes are kept apart before the second pass, so a memory the core had wrongly
     # merged across files is still there for it to look at
     decisions, _ = scope.apply(decisions, s.all_memories)
-    decisions = meaning.refine(decisions, s.all_memories, fresh=s.fresh_ids, config=s.config.meaning)
+    decisions = meaning.refine(decisions, s.all_memories, fresh=s.fresh_ids, config=s.config.meaning,
+                               embedder=StoredEmbedder(s.store.vectors))  # stored vectors, only new texts embedded
     decisions, _ = scope.apply(decisions, s.all_memories)
     s.decisions = replace(decisions, supersedes=decisions.supersedes + tuple(
         Supersede(old_id=r.old_id, new_id=r.new_id, subject="", old_value=r.old_text, new_value=r.new_text,

@@ -37,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, overload
 
+import numpy as np
 from sqlite_utils import Database
 
 from dreaming.errors import CandidatePending, StaleParent, StoreError, VersionNotFound
@@ -59,6 +60,7 @@ from dreaming.records import (
     utcnow,
 )
 from dreaming.store import closure, schema
+from dreaming.text import vectors as text_vectors
 from dreaming.text.words import SEARCH_STOP_WORDS
 
 APP_MARKER = "dreaming-memory-store"
@@ -987,8 +989,40 @@ class Store:
         fts_rows = [(r[0], r[5], r[2], r[4]) for r in rows]
         conn.executemany("INSERT INTO memories_fts (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
         conn.executemany("INSERT INTO memories_words (rowid, content, path, key) VALUES (?,?,?,?)", fts_rows)
+        self._store_vectors(conn, [(r[0], r[6], r[5]) for r in rows])
         self._open_ranges(conn, [r[0] for r in rows], number)
         return {r[1]: r[0] for r in rows}
+
+    @staticmethod
+    def _store_vectors(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> int:
+        """The sentence vector of each new state's content (rid, sha256, text) that no stored state has yet,
+        computed and stored on the first rid holding it (:mod:`dreaming.text.vectors`): a state that
+        only moves a memory costs a look-up here."""
+        first: dict[str, tuple[int, str]] = {}
+        for rid, sha, content in rows:
+            first.setdefault(sha, (rid, content))
+        have: set[str] = set()
+        for chunk in _chunks(sorted(first)):
+            have.update(r[0] for r in conn.execute(
+                f"SELECT m.content_sha256 FROM memories m JOIN vectors v ON v.rid = m.rid "
+                f"WHERE m.content_sha256 IN ({','.join('?' * len(chunk))})", chunk))
+        missing = [first[sha] for sha in first if sha not in have]
+        if missing:
+            computed = text_vectors.embed([content for _, content in missing])
+            conn.executemany("INSERT INTO vectors (rid, vector) VALUES (?, ?)",
+                             [(rid, text_vectors.to_blob(v)) for (rid, _), v in zip(missing, computed)])
+        return len(missing)
+
+    def vectors(self, shas: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored sentence vectors of these contents (content sha256 -> float32 unit vector), for
+        those the store holds (every content it ever stored)."""
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(sorted(set(shas))):
+            found.update(self.db.conn.execute(
+                f"SELECT m.content_sha256, v.vector FROM memories m JOIN vectors v ON v.rid = m.rid "
+                f"WHERE m.content_sha256 IN ({','.join('?' * len(chunk))})", chunk))
+        matrix = text_vectors.from_blobs(list(found.values()))
+        return {sha: matrix[row] for row, sha in enumerate(found)}
 
     @staticmethod
     def _insert_changes(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -1823,6 +1857,7 @@ class Store:
                 erase += self._retire_for_purge(conn, memory_ids)
             sub = _purger([t for t in erase if t], pattern)
             counts = {"memories": self._purge_memories(conn, sub)}
+            schema.backfill_vectors(conn)  # the rewritten contents' vectors (their old ones were dropped)
             for table, key, columns in _PURGED_COLUMNS:
                 counts[table] = self._purge_table(conn, table, key, columns, sub)
             for index in ("memories_fts", "memories_words"):
@@ -1868,6 +1903,8 @@ class Store:
                 "WHERE rid = ?",
                 [*new, sha256_text(new[0]), rid],
             )
+            if new[0] != content:  # the vector was derived from the erased text
+                conn.execute("DELETE FROM vectors WHERE rid = ?", [rid])
         return changed
 
     @staticmethod

@@ -11,6 +11,8 @@ checks that every table here is described there.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "dreaming"
@@ -340,6 +342,41 @@ def m009_hosted_sync(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m010_vectors(db: Database) -> None:
+    # The sentence vector of each distinct memory content (dreaming/text/vectors.py: 256 float16, 512 bytes),
+    # stored once, on the first state written with that content (rid); every other state with the same
+    # content_sha256 (a memory moved, or written again unchanged) shares it through memories_sha.  Derived
+    # data: a purge that rewrites a content drops its vector and stores the new one.  Stores from before this
+    # migration get theirs here.
+    db.executescript(
+        """
+        CREATE TABLE vectors (
+            rid INTEGER PRIMARY KEY REFERENCES memories(rid),
+            vector BLOB NOT NULL
+        );
+        """
+    )
+    backfill_vectors(db.conn)
+
+
+def backfill_vectors(conn: sqlite3.Connection, batch: int = 5000) -> int:
+    """Store the vector of every memory content that has none, ``batch`` at a time; returns how many."""
+    cursor = conn.execute(
+        "SELECT min(m.rid), m.content FROM memories m WHERE NOT EXISTS (SELECT 1 FROM memories o "
+        "JOIN vectors v ON v.rid = o.rid WHERE o.content_sha256 = m.content_sha256) GROUP BY m.content_sha256"
+    )
+    done = 0
+    while part := cursor.fetchmany(batch):
+        from dreaming.text import vectors
+
+        computed = vectors.embed([content for _, content in part])
+        conn.executemany("INSERT INTO vectors (rid, vector) VALUES (?, ?)",
+                         [(rid, vectors.to_blob(v)) for (rid, _), v in zip(part, computed)])
+        done += len(part)
+    return done
 
 
 def known_migrations() -> list[str]:

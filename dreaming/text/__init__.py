@@ -6,7 +6,9 @@
 * :mod:`.tokens` -- splitting text into words (``words``, ``terms``, ``letter_words``);
 * :mod:`.memory_files` -- memory paths (``normalise_path``, ``slug``,
   ``DEFAULT_PATH``), markdown entries (``split_markdown``) and the names an
-  agent writes memory by (``MEMORY_TOOL_NAMES``, ``MEMORY_FILES``).
+  agent writes memory by (``MEMORY_TOOL_NAMES``, ``MEMORY_FILES``);
+* :mod:`.vectors` -- a text's sentence vector (wordllama, offline) and how
+  the store keeps it.
 
 Pure functions and constants; it imports nothing of ``dreaming`` but the
 records and errors, so any stage can use it without depending on another.

@@ -23,15 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from dreaming.consolidate.pairs import LABELS, DocumentFrequency, PairModel, Side, features, shipped_model
+from dreaming.consolidate.pairs import FEATURES, LABELS, DocumentFrequency, PairModel, Side, features, shipped_model
 from dreaming.consolidate.vectors import WordLlamaEmbedder
 from dreaming.records import parse_time
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE.parents[1] / "dreaming" / "data" / "pair_model.json"
-#: the operating points reported (the pipeline's defaults in MeaningConfig)
-MERGE_AT = 0.65
-UPDATE_AT = 0.70
+#: the operating points reported (the pipeline's defaults in MeaningConfig): an update is acted on at
+#: UPDATE_SURE_AT, or at UPDATE_AT when the newer text says something changed (the ``change_marker`` feature)
+MERGE_AT = 0.60
+UPDATE_AT = 0.60
+UPDATE_SURE_AT = 0.70
 
 
 def load(path: Path) -> list[dict]:
@@ -129,9 +131,12 @@ def report(name: str, model: PairModel, x: np.ndarray, y: np.ndarray) -> dict:
     pred = np.array([LABELS.index(c.label) for c in calls])
     conf = np.array([c.confidence for c in calls])
     out = {"pairs": int(len(y)), "accuracy": float(np.mean(pred == y))}
+    marker = x[:, FEATURES.index("change_marker")] > 0
     for k, label in enumerate(LABELS):
         at = {"duplicate": MERGE_AT, "update": UPDATE_AT}.get(label, 0.0)
         acted = (pred == k) & (conf >= at)
+        if label == "update":
+            acted &= (conf >= UPDATE_SURE_AT) | marker
         tp = int(np.sum(acted & (y == k)))
         out[label] = {
             "precision": tp / max(1, int(np.sum(acted))), "recall": tp / max(1, int(np.sum(y == k))),
