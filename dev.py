@@ -50,6 +50,8 @@ def demo() -> None:
     run(*dreaming, "import", "memory_store/sample_memories.jsonl", "--message", "sample memories", env=env)
     run(*dreaming, "run", "--transcripts", "transcripts", "--llm", "off", env=env)
     run(*dreaming, "diff", env=env)
+    # the guard holds this dream for review (it changes 9 of the 14 sample memories): accept it
+    run(*dreaming, "accept", env=env)
     print(
         f"\nExplore it: .venv/bin/dreaming --store {DEMO_STORE.relative_to(ROOT)} show | log | diff 2 --json | rollback 1",
         file=sys.stderr,

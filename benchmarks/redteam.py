@@ -106,7 +106,9 @@ def kills(root: Path, n: int) -> dict[str, Any]:
     for i in range(n):
         store = _copy(base, root / f"kill{i}")
         verb = ["run", "import", "export"][i % 3]
-        args = {"run": ["run", "--transcripts", str(inbox), "--llm", "off", "-q"],
+        # guard off in the runs: the sample's dream is one the guard holds, and a candidate awaiting review makes
+        # the rerun refuse to dream (correctly); what this attack checks is the store after a kill
+        args = {"run": ["run", "--transcripts", str(inbox), "--llm", "off", "--guard", "1", "-q"],
                 "import": ["import", str(REPO / "memory_store" / "sample_memories.jsonl"), "--format", "jsonl"],
                 "export": ["export", str(store.parent / "out"), "--format", "memory-dir"]}[verb]
         child = subprocess.Popen([*PY, "--store", str(store), *args], env=_env(), cwd=store.parent,
@@ -115,7 +117,7 @@ def kills(root: Path, n: int) -> dict[str, Any]:
         child.send_signal(signal.SIGKILL)
         child.wait()
         head = _head(store)
-        rerun = _cli(store, "run", "--transcripts", str(inbox), "--llm", "off", "-q", "--json")
+        rerun = _cli(store, "run", "--transcripts", str(inbox), "--llm", "off", "--guard", "1", "-q", "--json")
         if not _intact(store) or head not in (1, 2) or rerun.returncode != 0:
             failures.append(f"{verb}: intact={_intact(store)} head={head} rerun={rerun.returncode}")
     return {"attempts": n, "failures": failures}
@@ -128,8 +130,10 @@ def concurrent_writers(root: Path, n: int) -> dict[str, Any]:
         store = _copy(base, root / f"conc{i}")
         extra = store.parent / "late.jsonl"
         extra.write_text(json.dumps({"content": f"The late import number {i} must survive."}) + "\n")
+        # guard off: the sample's dream is one the guard holds, and a held candidate makes the import wait on
+        # review instead of racing the dream (the race is what this attack is about)
         dreamer = subprocess.Popen([*PY, "--store", str(store), "run", "--transcripts", str(inbox), "--llm", "off",
-                                    "-q", "--json"], env=_env(), cwd=store.parent, stdout=subprocess.PIPE,
+                                    "--guard", "1", "-q", "--json"], env=_env(), cwd=store.parent, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         time.sleep(0.2 + 0.3 * i)
         imported = _cli(store, "import", str(extra), "--wait", "120")

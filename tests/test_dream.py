@@ -190,15 +190,19 @@ def test_dream_over_real_claude_code_sessions(shared_data, tmp_path):
 
 
 def test_guard_leaves_a_sweeping_dream_for_review(store):
-    # 2 of the 5 stored memories leave (a merge and a supersede): 40% > 20%
+    # 2 of the 5 stored memories leave (a merge and a supersede), and a new memory, three times as long as the
+    # store's average, takes the superseded one's place: about 5 memories' worth, far over 15%
     report = dream(store, config(guard_min=1))
     assert report.version_status == "candidate" and store.head == 1
-    assert any(re.match(r"guard: this dream would retire or rewrite the equivalent of \d+ of 5 memories \(\d+%, weighed by "
-                        r"length\)", w) for w in report.warnings), report.warnings
+    assert any(re.match(r"guard: this dream would retire or rewrite the equivalent of 2 of 5 memories and put the "
+                        r"equivalent of 3 new ones in their place \(\d+% of the store, weighed by length\)", w)
+               for w in report.warnings), report.warnings
 
 
-def test_guard_respects_its_settings(store):
-    assert dream(store, config(guard_min=1, guard_share=0.5)).version_status == "accepted"
+@pytest.mark.parametrize("settings", [dict(guard_min=1, guard_share=1.0), dict(guard_min=6, guard_share=0.1)],
+                         ids=["share 1 turns it off", "under the minimum"])
+def test_guard_respects_its_settings(store, settings):
+    assert dream(store, config(**settings)).version_status == "accepted"
 
 
 def test_guard_share_from_the_store(store):
@@ -214,7 +218,7 @@ def test_small_dreams_are_below_the_guard(store):
 def test_config_command_for_the_guard(store_path):
     runner = CliRunner()
     base = ["--store", str(store_path), "config"]
-    assert json.loads(runner.invoke(cli, [*base, "--json"]).output) == {"review": False, "guard": 0.2}
+    assert json.loads(runner.invoke(cli, [*base, "--json"]).output) == {"review": False, "guard": 0.15}
     assert runner.invoke(cli, [*base, "guard", "0.35"]).exit_code == 0
     assert json.loads(runner.invoke(cli, [*base, "guard", "--json"]).output) == {"guard": 0.35}
     bad = runner.invoke(cli, [*base, "guard", "lots"])

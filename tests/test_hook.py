@@ -52,7 +52,7 @@ def _log(store_path: Path) -> str:
 def test_ingests_the_session_and_its_subagents(store_path):
     _hook(store_path, _event(), "--min-sessions", "2")
     log = _log(store_path)
-    assert re.search(r"session sess-main; ingested \d+ new turns from 2 path\(s\) in [\d.]+ s; "
+    assert re.search(r"session sess-main; ingested \d+ new turns from 2 path\(s\) in [\d.]+ s \([\d.]+ s of CPU\); "
                      r"no dream: 1 session pending; waiting for 2 \(--min-sessions\)\n$", log)
     with Store.open(store_path) as store:
         turns = store.turns("sess-main")
@@ -181,7 +181,10 @@ def test_print_config_is_the_settings_snippet(store_path):
 @pytest.mark.integration
 def test_real_session_as_a_process_under_a_second(shared_data, tmp_path):
     """The hook as Claude Code runs it, on the real 2.7 MB session: the
-    ingest (what the hook adds to the session's end) takes under a second."""
+    ingest (what the hook adds to the session's end) takes under a second of
+    CPU (the process's own time: a busy machine makes the wall clock longer,
+    not the work), and the whole process ends well inside the 30 s Claude
+    Code gives a hook."""
     store = tmp_path / "memory.db"
     event = _event(shared_data / REAL)
     env = {**launch.child_environment(), "DREAMING_STORE": str(store)}
@@ -190,5 +193,6 @@ def test_real_session_as_a_process_under_a_second(shared_data, tmp_path):
                           cwd=REPO, capture_output=True, timeout=60)
     wall = time.monotonic() - began
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
-    seconds = float(re.search(r"in ([\d.]+) s", log_path(store).read_text()).group(1))
-    assert seconds < 1.0, f"ingest took {seconds:.2f} s (process {wall:.2f} s)"
+    seconds, cpu = map(float, re.search(r"in ([\d.]+) s \(([\d.]+) s of CPU\)", log_path(store).read_text()).groups())
+    assert cpu < 1.0, f"ingest took {cpu:.2f} s of CPU ({seconds:.2f} s, process {wall:.2f} s)"
+    assert wall < 30, f"the hook process took {wall:.1f} s"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,7 +29,8 @@ FAST = LockConfig(heartbeat=0.05, stale_after=30, poll=0.01)
 CONTENDER = """
 import json, os, sys, time
 from dreaming.unattended.lock import LockConfig, LockHeld, acquire
-store, go, hold, wait = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+store, go, hold, wait = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+open(f"{go}.ready-{os.getpid()}", "w").close()
 while not os.path.exists(go):
     time.sleep(0.001)
 try:
@@ -38,7 +40,12 @@ except LockHeld as err:
 else:
     start = time.time()
     print(json.dumps({"won": True, "start": start}), flush=True)
-    time.sleep(hold)
+    if hold.startswith("until:"):  # hold until the test says so (a file appears), 120 s at most
+        deadline = time.monotonic() + 120
+        while not os.path.exists(hold[len("until:"):]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    else:
+        time.sleep(float(hold))
     end = time.time()
     lock.release()
     print(json.dumps({"won": True, "start": start, "end": end}))
@@ -62,21 +69,37 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def _contender(store_path: Path, go: Path, *, hold: float, wait: float, **kwargs) -> subprocess.Popen:
-    """A child ``python -c CONTENDER`` (run from the repository, so it imports this checkout)."""
+def _contender(store_path: Path, go: Path, *, hold: float | str, wait: float, **kwargs) -> subprocess.Popen:
+    """A child ``python -c CONTENDER`` (run from the repository, so it imports this checkout); ``hold`` is
+    seconds, or ``until:PATH`` to hold the lock until PATH exists."""
     return subprocess.Popen([sys.executable, "-c", CONTENDER, str(store_path), str(go), str(hold), str(wait)],
                             cwd=REPO, stdout=subprocess.PIPE, text=True, **kwargs)
 
 
-def _contenders(tmp_path: Path, store_path: Path, n: int, *, hold: float, wait: float) -> list[dict]:
+def _wait_for(condition, *, what: str, timeout: float = 60) -> None:
+    """Poll ``condition`` until it holds; a generous deadline, for a machine that is busy."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not after {timeout:.0f} s"
+        time.sleep(0.01)
+
+
+def _contenders(tmp_path: Path, store_path: Path, n: int, *, hold: float | str, wait: float,
+                release: Path | None = None) -> list[dict]:
+    """``n`` contenders let go at once (each has started and reached the barrier first).  With ``release``,
+    the winner holds the lock until every loser has given up, then the test lets it go."""
     Store.open(store_path).close()  # (the race under test is the lock's, not the store's creation)
     go = tmp_path / "go"
     procs = [_contender(store_path, go, hold=hold, wait=wait, stderr=subprocess.PIPE) for _ in range(n)]
-    time.sleep(0.5)  # let every interpreter start and reach the barrier
+    _wait_for(lambda: len(list(tmp_path.glob("go.ready-*"))) == n or any(p.poll() is not None for p in procs),
+              what="contenders starting")
     go.touch()
+    if release is not None:
+        _wait_for(lambda: sum(p.poll() is not None for p in procs) >= n - 1, what="losers giving up")
+        release.touch()
     results = []
     for p in procs:
-        out, err = p.communicate(timeout=60)
+        out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
         results.append({**json.loads(out.strip().splitlines()[-1]), "pid": p.pid})
     return results
@@ -84,7 +107,9 @@ def _contenders(tmp_path: Path, store_path: Path, n: int, *, hold: float, wait: 
 
 def test_one_winner_among_simultaneous_processes_taking_over_a_stale_lock(tmp_path, store_path):
     _plant(store_path, _holder(pid=_dead_pid(), host=socket.gethostname()))
-    results = _contenders(tmp_path, store_path, 6, hold=1.0, wait=0)
+    release = tmp_path / "release"
+    # the winner holds the lock until every loser has tried (however slow the machine) and given up
+    results = _contenders(tmp_path, store_path, 6, hold=f"until:{release}", wait=0, release=release)
     winners = [r for r in results if r["won"]]
     assert len(winners) == 1
     for loser in (r for r in results if not r["won"]):
@@ -116,15 +141,20 @@ def test_a_killed_holder_is_taken_over_at_once(tmp_path, store_path):
 
 
 def test_live_holder_elsewhere_is_named_and_waited_for(store_path):
+    began = time.monotonic()
     planted = _holder(heartbeat_at=utcnow() - timedelta(seconds=3))
     _plant(store_path, planted)
     started = time.monotonic()
     with pytest.raises(LockHeld) as caught:
         acquire(store_path, wait=0.3, config=FAST)
-    assert time.monotonic() - started >= 0.3
+    ended = time.monotonic()
+    assert ended - started >= 0.3
     message = str(caught.value)
     assert "pid 4242 on host elsewhere since" in message
-    assert "last heartbeat 3 s ago" in message and "after waiting 0.3 s" in message and "--wait" in message
+    assert "after waiting 0.3 s" in message and "--wait" in message
+    # the heartbeat's age when the error was written: 3 s, plus the wait, plus however long a busy machine took
+    age = int(re.search(r"last heartbeat (\d+) s ago", message).group(1))
+    assert 3 <= age <= round(3 + (ended - began)), message
 
 
 def test_old_heartbeat_is_stale_on_any_host(store_path):

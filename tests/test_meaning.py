@@ -225,3 +225,49 @@ def test_change_markers_that_let_an_uncertain_update_through() -> None:
 
     assert says_it_changed("Prod runs on Aurora now.") and says_it_changed("We moved billing from Go 1.21 to 1.23")
     assert not says_it_changed("Prod runs on Aurora.")
+
+
+def test_two_groups_the_core_merged_become_one_merge_of_all_their_members() -> None:
+    from dreaming.consolidate.merged import merged_memory
+    from dreaming.consolidate.results import Merge
+
+    a1 = _mem("a1", "Deploys happen on Tuesdays and Thursdays only.", days=0)
+    a2 = _mem("a2", "deploys happen on tuesdays and thursdays only", days=5)
+    b1 = _mem("b1", "Deploys happen only on Tuesdays and Thursdays.", days=10)
+    b2 = _mem("b2", "deploys happen only on tuesdays and thursdays", days=12)
+    core = Consolidation(merges=(
+        Merge(memory=merged_memory([a1, a2]), members=("a1", "a2"), score=99.0, reason="same words", rule="same-words",
+              rules=("same-words",)),
+        Merge(memory=merged_memory([b1, b2]), members=("b1", "b2"), score=99.0, reason="same words", rule="same-words",
+              rules=("same-words",)),
+    ))
+    out = meaning.refine(core, [a1, a2, b1, b2], fresh=None)
+    assert len(out.merges) == 1
+    [merge] = out.merges
+    assert merge.members == ("a1", "a2", "b1", "b2") and merge.memory.id == "a1"
+    assert set(merge.rules) == {"same-words", meaning.RULE_DUPLICATE}
+
+
+def test_the_user_by_name_is_the_same_subject_as_the_user() -> None:
+    names = meaning._user_names(meaning._user_full_names([_mem("n", "User's name is Dana Whitfield.")]))
+    a = _mem("a", "User is the SRE on call this week.")
+    b = _mem("b", "Dana Whitfield is the SRE on call this week.", days=1)
+    assert not meaning._other_subject(a, b, names=names)
+    assert meaning._other_subject(a, _mem("c", "Bob Tanaka is the SRE on call this week.", days=1), names=names)
+    assert meaning._as_user("Dana Whitfield is on call.", ("Dana Whitfield",)) == "User is on call."
+
+
+@pytest.mark.parametrize("a, b, differ", [
+    ("our maya goes to bed at 8:15pm", "Ava's bed time hasn't changed, still 8:00pm.", True),
+    # the same name, or a name the other mentions, or no name at the start: not told apart by names
+    ("Sunil has moved to desk 3.20", "Desk: 3.14", False),
+    ("i switched from pycharm to neovim", "User's editor is PyCharm", False),
+    ("Kofi has taken over on-call from Bea", "Bea is on call this week", False),
+])
+def test_memories_that_open_with_different_names_are_about_different_things(a: str, b: str, differ: bool) -> None:
+    assert meaning._names_differ(a, b) is differ
+
+
+def test_a_hyphenated_code_anywhere_names_the_thing() -> None:
+    assert meaning._other_subject(_mem("a", "Imogen Hale handles billing at ACC-1490"),
+                                  _mem("b", "ACC-1469 billing contact: Imogen Hale", days=3))

@@ -115,7 +115,7 @@ def test_the_bill_and_the_guard_are_at_the_top(server, store_path, candidate):
     with Store.open(big) as store:
         big_candidate(store, n=60)
         warning = load_page(store).warnings[0]
-    assert warning.startswith("guard: this dream retires or rewrites ") and "more than the 20%" in warning
+    assert warning.startswith("guard: this dream would retire or rewrite ") and "more than the 15%" in warning
 
 
 def test_a_store_without_candidate_shows_a_read_only_diff(candidate):

@@ -352,6 +352,8 @@ def demo_store(tmp_path_factory):
                                "--message", "sample memories"]).exit_code == 0
     assert runner.invoke(cli, ["--store", str(path), "run", "--transcripts", str(REPO / "transcripts"),
                                "--llm", "off"]).exit_code == 0
+    # the guard holds this dream (it changes 9 of the 14 sample memories): the demo accepts it
+    assert runner.invoke(cli, ["--store", str(path), "accept"]).exit_code == 0
     return path
 
 

@@ -82,3 +82,13 @@ def test_output_is_stable_when_run_again():
 def test_a_weekday_with_the_date_picks_the_year_they_agree_in(text: str, expected: str) -> None:
     out, _ = absolutize(text, datetime.fromisoformat("2026-03-04T10:00:00+00:00"))
     assert expected in out
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Heads up: the release freeze moved to December 18.", "18 December 2026"),  # where it moved: ahead
+    ("It was delayed until 3 May.", "3 May 2027"),
+    ("We went to Rome on 3 May.", "3 May 2026"),  # when it happened: behind
+])
+def test_a_date_a_change_moves_to_is_ahead_even_in_the_past_tense(text: str, expected: str) -> None:
+    out, _ = absolutize(text, datetime.fromisoformat("2026-11-21T10:00:00+00:00"))
+    assert expected in out

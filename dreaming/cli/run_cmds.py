@@ -22,7 +22,8 @@ from dreaming.unattended.triggers import Trigger, TriggerCheck, parse_duration
 
 SETTINGS = {
     "review": (bool, "write dreams as candidates that wait for `dreaming accept` (default false)"),
-    "guard": (float, "a dream retiring or rewriting more than this share of the store waits for review (default 0.2; 1 = off)"),
+    "guard": (float, "a dream retiring, rewriting or replacing more than this share of the store waits for review "
+                     "(default 0.15; 1 = off)"),
 }
 
 
@@ -39,8 +40,8 @@ SETTINGS = {
               show_default=True, help="A pattern must recur in at least this many sessions.")
 @click.option("--message", "-m", default=None, help="Version message.")
 @click.option("--guard", "guard_share", type=click.FloatRange(0, 1), default=None, metavar="SHARE",
-              help="Leave a dream that retires or rewrites more than SHARE of the store as a candidate "
-                   "(default: the store's `guard` setting, 0.2; 1 turns it off).")
+              help="Leave a dream that retires, rewrites or replaces more than SHARE of the store as a candidate "
+                   "(default: the store's `guard` setting, 0.15; 1 turns it off).")
 @claude_options
 @click.option("--max-cost", metavar="USD", default=None,
               help="Never start a Claude request that could take the run past USD; the rest is done offline.")

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -60,6 +61,7 @@ from dreaming.consolidate.pairs import (
 from dreaming.consolidate.results import Ambiguous, Consolidation, Merge, Supersede
 from dreaming.consolidate.vectors import Embedder, WordLlamaEmbedder
 from dreaming.records import Memory
+from dreaming.text.english import commonness
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9._/@:+'-]*[a-z0-9]|[a-z0-9]")
 
@@ -86,7 +88,7 @@ class MeaningConfig:
     #: ... and at this probability or above whatever it says
     update_sure_at: float = 0.70
     #: an update is acted on only between memories at least this close in meaning (a shared word alone is not enough)
-    update_min_cosine: float = 0.35
+    update_min_cosine: float = 0.45
     #: a duplicate or update call at this probability or above (but below acting) goes to the judge
     review_at: float = 0.45
     #: at most this many fresh rows are compared at once (bounds memory at 256 x 4 bytes x rows x memories)
@@ -199,7 +201,31 @@ def _bucket_neighbours(vectors: np.ndarray, fresh_rows: Sequence[int], config: M
     return out
 
 
-def _other_subject(a: Memory, b: Memory) -> bool:
+def _user_full_names(memories: Sequence[Memory]) -> tuple[str, ...]:
+    """The name a memory of the store gives the user ("User's name is Dana Whitfield.")."""
+    out = []
+    for m in memories:
+        match = re.match(r"(?i:^(?:the\s+)?user(?:'s|’s)\s+(?:full\s+)?name\s+is\s+)([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})",
+                         m.content)
+        if match:
+            out.append(match.group(1))
+    return tuple(sorted(set(out)))
+
+
+def _user_names(full: Sequence[str]) -> frozenset[str]:
+    """The words that name "the user" in this store: the words of its name, and "user" itself."""
+    return frozenset({"user"} | {w.lower() for name in full for w in name.split()})
+
+
+def _as_user(text: str, full: Sequence[str]) -> str:
+    """``text`` with the user's name written as "User", so "Dana Whitfield is the SRE on call" and "User is
+    the SRE on call" are scored as the one fact they are."""
+    for name in full:
+        text = re.sub(rf"\b{re.escape(name)}\b", "User", text)
+    return text
+
+
+def _other_subject(a: Memory, b: Memory, *, names: frozenset[str] = frozenset({"user"})) -> bool:
     """Two memories about different things by their form: explicit keys that differ, or the same words but
     one swapped near the start -- where the subject is ("The search service runs Go 1.21" / "The queue
     service runs Go 1.21", "Kitchen printer: ..." / "Bar printer: ...")."""
@@ -208,15 +234,49 @@ def _other_subject(a: Memory, b: Memory) -> bool:
     ia, ib = _identifiers(a.content), _identifiers(b.content)
     if ia and ib and not ia & ib:
         return True  # "exp-41 ..." / "exp-42 ...", "Unit 4 ..." / "Unit 9 ...": numbered things, different numbers
-    spans, swap, at = substitution(_WORDS.findall(a.content.lower()), _WORDS.findall(b.content.lower()))
-    return swap and 0 <= at <= 1
+    if _names_differ(a.content, b.content):
+        return True  # "our maya goes to bed at 8:15pm" / "Ava's bed time is still 8:00pm"
+    wa, wb = _WORDS.findall(a.content.lower()), _WORDS.findall(b.content.lower())
+    spans, swap, at = substitution(wa, wb)
+    if swap and 0 <= at <= 1:
+        # "User is the SRE ..." / "Dana Whitfield is the SRE ...": the user by name is the user
+        ops = [op for op in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes() if op[0] != "equal"]
+        swapped = set(wa[ops[0][1]:ops[0][2]]) | set(wb[ops[0][3]:ops[0][4]])
+        return not (len(names) > 1 and swapped - {"the"} <= names)
+    return False
+
+
+_CODE = re.compile(r"^[a-z]{2,}-\d+[a-z]?$")
+
+
+def _lead_names(text: str) -> set[str]:
+    """The names a memory opens with: among its first three content words, those that are not English words
+    (a person, a company, a code: ``dreaming.text.english``), digits aside."""
+    words = content_words(text)[:3]
+    return {w for w in (x.removesuffix("'s").removesuffix("’s") for x in words)
+            if (w.isalpha() and commonness(w) < 3.0 and len(w) >= 3) or _CODE.match(w)}
+
+
+def _names_differ(a: str, b: str) -> bool:
+    """Each memory opens with a name the other never mentions: two entities ("maya" / "ava", "Initech" /
+    "ACC-1259"), whatever else they share."""
+    na, nb = _lead_names(a), _lead_names(b)
+    if not na or not nb:
+        return False
+    wa, wb = set(content_words(a)), set(content_words(b))
+    mentioned_a = {w for w in na if any(same_word(w, x.removesuffix("'s")) for x in wb)}
+    mentioned_b = {w for w in nb if any(same_word(w, x.removesuffix("'s")) for x in wa)}
+    return not mentioned_a and not mentioned_b
 
 
 def _identifiers(text: str) -> set[str]:
     """The numbered names among a memory's first content words -- where its subject is: a code of letters and
-    digits ("exp-41", "pok-104") or a word and a small number ("unit 4", "tier 1", "rig 2")."""
-    words = content_words(text)[:4]
+    digits ("exp-41", "pok-104") or a word and a small number ("unit 4", "tier 1", "rig 2") -- and the
+    hyphenated codes anywhere in it ("... billing at ACC-1490")."""
+    every = content_words(text)
+    words = every[:4]
     out = {w for w in words if re.search(r"[a-z]", w) and re.search(r"\d", w) and not re.fullmatch(r"\d+[a-z]{1,3}", w)}
+    out |= {w for w in every if _CODE.match(w)}  # "ACC-1490", "PRJ-12": a code names its thing wherever it stands
     out |= {f"{x} {y}" for x, y in zip(words, words[1:]) if x.isalpha() and re.fullmatch(r"\d{1,3}", y)}
     return out
 
@@ -261,7 +321,6 @@ def refine(
     """``consolidation`` plus the decisions of the second pass (see the module doc)."""
     if not config.enabled or len(memories) < 2:
         return consolidation
-    merged_members = {i for mg in consolidation.merges for i in mg.members}
     canon = {mg.memory.id: mg.memory for mg in consolidation.merges}
     retired = {i for mg in consolidation.merges for i in mg.retired} | {s.old_id for s in consolidation.supersedes}
     alive = [canon.get(m.id, m) for m in memories if m.id not in retired]
@@ -287,6 +346,8 @@ def refine(
     vectors = (embedder or WordLlamaEmbedder()).embed([m.content for m in alive])
     model = model or shipped_model()
     calls = []
+    full_names = _user_full_names(alive)
+    names = _user_names(full_names)
     pairs = _candidate_pairs(alive, fresh_rows, vectors, df, config) if fresh_rows else {}
     for ids in unsure:
         x, y = sorted(index[i] for i in ids if i in index) if all(i in index for i in ids) else (None, None)
@@ -298,12 +359,14 @@ def refine(
             continue
         if a.id not in fresh_set and b.id not in fresh_set:
             continue
-        sa = Side(text=a.content, path=a.path, observed_at=a.observed_at)
-        sb = Side(text=b.content, path=b.path, observed_at=b.observed_at)
+        sa = Side(text=_as_user(a.content, full_names), path=a.path, observed_at=a.observed_at)
+        sb = Side(text=_as_user(b.content, full_names), path=b.path, observed_at=b.observed_at)
         call = model.call(features(sa, sb, cos=cos, df=df))
         calls.append((call.confidence, a, b, call, cos))
     calls.sort(key=lambda c: (-c[0], c[1].id, c[2].id))
     taken: set[str] = set()
+    core = {mg.memory.id: mg for mg in consolidation.merges}  # the core's merges, by the id they keep
+    absorbed: set[str] = set()  # core merges this pass joined into one (replaced by the joined merge)
     group: dict[str, str] = {}  # a member of a merge made here -> the merged memory's id
     replaced: set[str] = set()  # ids this pass retired by a newer value
     merges: list[Merge] = []
@@ -332,24 +395,31 @@ def refine(
         probs = ", ".join(f"{k} {v:.2f}" for k, v in call.probabilities.items())
         why = f"cosine {cos:.2f}; pair model: {probs}"
         if call.label == "duplicate" and confidence >= config.merge_at and not taken & {a.id, b.id} \
-                and len(merged_members & {a.id, b.id}) < 2 and not _numbers_differ(a.content, b.content) \
-                and not _other_subject(a, b):
-            # a memory the core already merged others into keeps its id (its merge names it); otherwise the
-            # merge rule's keeper does; the wording is the one that says more
-            pinned = older if older.id in merged_members else newer if newer.id in merged_members else None
-            wording = _fuller(newer, older).content
-            merged = merged_memory([older, newer], content=wording, keep=pinned)
+                and not _numbers_differ(a.content, b.content) and not _other_subject(a, b, names=names):
+            # a memory the core already merged others into keeps its id (its merge names it); two such
+            # groups become one merge of all their members; otherwise the merge rule's keeper does; the
+            # wording is the one that says more
+            cores = [core[m.id] for m in (older, newer) if m.id in core]
+            pinned = older if older.id in core else newer if newer.id in core else None
+            # a newer memory that says something changed ("off late shifts, onto night shifts") is never
+            # folded into the older wording: that would keep the old value
+            wording = newer.content if says_it_changed(newer.content) else _fuller(newer, older).content
+            merged = merged_memory([older, newer], content=wording, keep=pinned if len(cores) < 2 else None)
+            members = {older.id, newer.id}.union(*(c.members for c in cores)) if len(cores) == 2 else {older.id, newer.id}
+            if len(cores) == 2:
+                absorbed.update(c.memory.id for c in cores)
             taken |= {a.id, b.id}
             group.update({older.id: merged.id, newer.id: merged.id})
-            merges.append(Merge(memory=merged, members=tuple(sorted((older.id, newer.id))),
+            merges.append(Merge(memory=merged, members=tuple(sorted(members)),
                                 score=round(confidence * 100, 2),
                                 reason=f"the same fact in other words ({RULE_DUPLICATE}: {why})",
-                                rule=RULE_DUPLICATE, rules=(RULE_DUPLICATE,)))
+                                rule=RULE_DUPLICATE,
+                                rules=tuple(sorted({RULE_DUPLICATE, *(r for c in cores if len(cores) == 2 for r in c.rules)}))))
         elif call.label == "update" and confidence >= config.update_at and newer.id not in taken \
                 and (confidence >= config.update_sure_at or says_it_changed(newer.content)) \
                 and (older.id not in taken or group.get(older.id) not in (None, *replaced)) \
                 and _observed(older) != _observed(newer) and not narrates(older.content) \
-                and cos >= config.update_min_cosine and not _other_subject(a, b) \
+                and cos >= config.update_min_cosine and not _other_subject(a, b, names=names) \
                 and entities.may_replace(older, newer) and _may_be_the_old_value(older, newer):
             # an older memory this pass merged with its duplicate: the merged memory is what the newer replaces
             old_id = group.get(older.id, older.id)
@@ -369,8 +439,9 @@ def refine(
     known = {frozenset(a.ids) for a in consolidation.ambiguous}
     return replace(
         consolidation,
-        merges=consolidation.merges + tuple(merges),
+        merges=tuple(m for m in consolidation.merges if m.memory.id not in absorbed) + tuple(merges),
         supersedes=consolidation.supersedes + tuple(supersedes),
         ambiguous=tuple(a for a in consolidation.ambiguous if frozenset(a.ids) not in settled)
         + tuple(a for a in ambiguous if frozenset(a.ids) not in known),
     )
+

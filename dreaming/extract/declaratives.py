@@ -36,15 +36,11 @@ store, else "User".
 
 from __future__ import annotations
 
-import gzip
-import json
-import math
 import re
 from collections.abc import Collection, Iterator
-from functools import lru_cache
-from pathlib import Path
 
 from dreaming.extract.statements import Statement
+from dreaming.text.english import commonness, english_counts
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-–—]\s+(?=[a-z])")
 _LEADER = re.compile(
@@ -116,22 +112,6 @@ _ACCOUNTS = frozenset("user users root admin ubuntu debian ec2-user runner vscod
 _MIN_WORDS, _MAX_WORDS = 3, 40
 
 
-@lru_cache(maxsize=1)
-def _english() -> tuple[dict[str, int], int]:
-    import spellchecker
-
-    with gzip.open(Path(spellchecker.__file__).parent / "resources" / "en.json.gz", "rt", encoding="utf-8") as f:
-        counts: dict[str, int] = json.load(f)
-    return counts, sum(counts.values())
-
-
-def commonness(word: str) -> float:
-    """log10 of ``word``'s frequency per billion English words (0: not an English word -- a name, a code)."""
-    counts, total = _english()
-    c = counts.get(word.lower().strip("'.,:;"))
-    return max(0.0, math.log10(c / total * 1e9)) if c else 0.0
-
-
 def third_person_verb(word: str) -> bool:
     """``word`` reads as a verb in the third person ("reopens", "arrives", "carries"): it ends in -s and its
     stem is an English word that also takes -ed and -ing (counts shipped in ``pyspellchecker``'s wheel) --
@@ -140,7 +120,7 @@ def third_person_verb(word: str) -> bool:
     w = word.lower()
     if len(w) < 4 or not w.isalpha() or not w.endswith("s") or w.endswith("ss") or w in _FUNCTION:
         return False
-    counts, _ = _english()
+    counts, _ = english_counts()
     for stem in (w[:-1], w[:-2], w[:-3] + "y"):
         if len(stem) < 3 or stem not in counts:
             continue

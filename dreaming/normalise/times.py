@@ -466,6 +466,10 @@ def _month(m: re.Match[str], ctx: _Ctx) -> str | None:
 
 # ---- days of the month --------------------------------------------------------------------------------------------
 
+#: prepositions that make a date the target of a change, not when it happened ("moved to", "pushed until")
+_TARGET_PREPS = frozenset({"to", "until", "till", "til"})
+
+
 def _dated(ctx: _Ctx, m: re.Match[str], month: int, day: int) -> date | None:
     """The year of a day and month said without one: by the clause's tense, else the one nearest the anchor."""
     options = []
@@ -483,6 +487,8 @@ def _dated(ctx: _Ctx, m: re.Match[str], month: int, day: int) -> date | None:
         if len(agree) == 1:
             return agree[0]
     tense = ctx.tense(m.start(), m.end())
+    if ctx.word_before(m.start()) in _TARGET_PREPS:
+        tense = "future"  # "the freeze moved to December 18", "delayed until 3 May": the date is where it is going
     past = [d for d in options if d <= ctx.day]
     ahead = [d for d in options if d >= ctx.day]
     if tense == "past" and past:

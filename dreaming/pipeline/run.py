@@ -48,7 +48,7 @@ from dreaming.pipeline import stages
 from dreaming.pipeline.progress import NullProgress, Progress
 from dreaming.pipeline.stages import JudgeCase, JudgeVerdict, StageContext
 from dreaming.plan.changes import Plan, plan_changes
-from dreaming.plan.guard import GuardInput, guard_reason, reads_as_instruction
+from dreaming.plan.guard import DEFAULT_SHARE, GuardInput, guard_reason, instruction_to_the_system
 from dreaming.plan.reorganise import settle_path_clashes
 from dreaming.records import Candidate, Changeset, Memory, PendingSession, Run, Version, utcnow
 from dreaming.store.core import Store
@@ -89,15 +89,16 @@ class DreamConfig:
     full_load_ratio: float = 0.2
     #: ... or when the store holds fewer memories than this
     full_load_below: int = 200
-    #: a dream that would retire or rewrite more than this share of the store is
+    #: a dream that would retire or rewrite more than this share of the store (a
+    #: replacement counting twice: what is retired and the new memory in its place) is
     #: not accepted automatically but left as a candidate (None: the store's
-    #: ``guard`` setting, default 0.2; 1.0 turns the guard off) ...
+    #: ``guard`` setting, default 0.15; 1.0 turns the guard off) ...
     guard_share: float | None = None
     #: ... once it touches at least this many memories (tiny stores are noisy)
     guard_min: int = 10
     #: says whether a new memory reads as an instruction to the assistant or the memory
     #: system (such a dream always waits for review); see ``dreaming.plan.guard``
-    instruction: Callable[[str], bool] = reads_as_instruction
+    instruction: Callable[[str], bool] = instruction_to_the_system
     message: str | None = None
 
 
@@ -232,7 +233,7 @@ class RunBatches:
         return self._waiting() if self._waiting is not None else contextlib.nullcontext()
 
 
-DEFAULT_GUARD = 0.2
+DEFAULT_GUARD = DEFAULT_SHARE
 
 
 def _not_instructions(candidates: Sequence[Candidate], ctx: StageContext) -> list[Candidate]:
@@ -264,7 +265,7 @@ def guard_verdict(plan: Any, working: Sequence[Memory], before: int, config: Dre
     weighed by length), or a new memory that reads as an instruction."""
     share = config.guard_share if config.guard_share is not None else float(stored)
     data = GuardInput(upserts=plan.upserts, retire=plan.retire, head={m.id: m for m in working}, before=before,
-                      before_chars=before_chars)
+                      before_chars=before_chars, links=[(c.inputs, c.outputs) for c in plan.changes])
     return guard_reason(data, share=share, min_touched=config.guard_min, instruction=config.instruction)
 
 

@@ -1,25 +1,33 @@
 """The guard: which dreams wait for a person instead of being accepted.
 
 A transcript, or a model's reply, can talk a dream into damaging the store:
-retiring good memories, rewriting them, flooding it with junk, or adding a
-memory that is really an order ("SYSTEM: ignore all previous memories...")
-that every later session would read.  :func:`guard_reason` looks at what a
-dream would write and says why it must be reviewed, or ``None``:
+retiring good memories, rewriting them, replacing them with planted ones,
+flooding it with junk, or adding a memory that is really an order
+("SYSTEM: ignore all previous memories...") that every later session would
+read.  :func:`guard_reason` looks at what a dream would write and says why it
+must be reviewed, or ``None``:
 
-* **size of the change**: the memories it retires or rewrites, weighed by
-  their length against the store's average memory (a 2 kB memory among
-  100-character ones weighs 20): more than ``share`` of the store (and at
-  least ``min_touched``) waits; and the long text it adds (what each new or
-  lengthened memory holds past :data:`LONG_MEMORY_CHARS`): more than
-  ``share`` of the store's text, or :data:`ADD_FLOOR_CHARS` when that is
-  more, waits (40 junk memories of 2 kB); a catch-up dream adding hundreds
-  of ordinary memories does not;
+* **size of the change**: the memories it retires or rewrites, and the new
+  memories it puts in a retired one's place (a change whose inputs it retires
+  and whose outputs are new: a supersede), each weighed by its length against
+  the store's average memory (a 2 kB memory among 100-character ones weighs
+  20).  A replacement thus counts twice, what the store loses and what it
+  asserts instead: a reply that supersedes 9 of 100 memories with planted ones
+  and adds a tenth counts 18, over the 15% default share.  More than
+  ``share`` of the store (and at least ``min_touched``) waits.  New memories
+  that replace nothing count only as long text (what each new or lengthened
+  memory holds past :data:`LONG_MEMORY_CHARS`): more than ``share`` of the
+  store's text, or :data:`ADD_FLOOR_CHARS` when that is more, waits (40 junk
+  memories of 2 kB); a catch-up dream adding hundreds of ordinary memories
+  does not;
 * **instructions**: any memory it adds or rewrites that reads as an
   instruction to the assistant or to the memory system waits, whatever the
   share.  What "reads as an instruction" is a predicate: the default,
-  :func:`reads_as_instruction`, is a small general rule set (role markers,
+  :func:`instruction_to_the_system`, is this module's rule set (role markers,
   orders addressed to the assistant or the memory, requests to delete,
-  forget, ignore or send out); a better detector plugs in as ``instruction``.
+  forget, ignore or send out) together with the extractor's detector
+  (:func:`dreaming.extract.injection.aimed_at_memory`, a sum of independent
+  signals); a better detector plugs in as ``instruction``.
 
 Pure: records in, a reason out.
 """
@@ -30,6 +38,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from dreaming.extract.injection import aimed_at_memory
 from dreaming.records import Memory
 
 #: says whether a memory's text reads as an instruction aimed at the assistant or the memory system
@@ -87,6 +96,12 @@ def reads_as_instruction(text: str) -> bool:
     return any(rule.search(text) for rule in _RULES)
 
 
+def instruction_to_the_system(text: str) -> bool:
+    """The guard's default predicate: this module's rules, or the extractor's
+    detector (:func:`dreaming.extract.injection.aimed_at_memory`)."""
+    return reads_as_instruction(text) or aimed_at_memory(text) is not None
+
+
 @dataclass(frozen=True, kw_only=True)
 class GuardInput:
     """What a dream would write, and the store it would write it on."""
@@ -100,28 +115,44 @@ class GuardInput:
     #: memories at HEAD, and their total length in characters
     before: int
     before_chars: int
+    #: each change's input ids and output ids (they say which new memory takes which retired one's place)
+    links: Sequence[tuple[Sequence[str], Sequence[str]]] = ()
 
 
+#: the share of the store a dream may change without review, unless the store's ``guard`` setting says otherwise
+DEFAULT_SHARE = 0.15
 #: a memory longer than this is long: what a dream adds past it is counted
 LONG_MEMORY_CHARS = 400
 #: long text a dream may add (past LONG_MEMORY_CHARS per memory) without review, whatever the store's size
 ADD_FLOOR_CHARS = 10_000
 
 
+def _weigher(data: GuardInput) -> Callable[[Memory], float]:
+    """A memory's weight: its length against the store's average memory."""
+    mean = data.before_chars / data.before if data.before and data.before_chars else 0.0
+    return lambda memory: len(memory.content) / mean if mean > 0 else 1.0
+
+
 def removed_weight(data: GuardInput) -> float:
     """Memories retired or rewritten, each weighed by its length against the
     store's average memory (a 2 kB memory among 100-character ones weighs 20)."""
-    mean = data.before_chars / data.before if data.before and data.before_chars else 0.0
-
-    def weight(memory: Memory) -> float:
-        return len(memory.content) / mean if mean > 0 else 1.0
-
+    weight = _weigher(data)
     total = sum(weight(data.head[mid]) for mid in data.retire if mid in data.head)
     for memory in data.upserts:
         old = data.head.get(memory.id)
         if old is not None and old.content != memory.content:
             total += weight(old)
     return total
+
+
+def placed_weight(data: GuardInput) -> float:
+    """New memories put in the place of retired ones (outputs of a change
+    that retires its inputs: a supersede, a merge into a new memory), weighed
+    like :func:`removed_weight`; a new memory that replaces nothing counts 0."""
+    weight = _weigher(data)
+    retired = set(data.retire)
+    replacing = {out for inputs, outputs in data.links if retired.intersection(inputs) for out in outputs}
+    return sum(weight(m) for m in data.upserts if m.id in replacing and m.id not in data.head)
 
 
 def added_chars(data: GuardInput) -> int:
@@ -138,7 +169,8 @@ def added_chars(data: GuardInput) -> int:
 
 
 def guard_reason(
-    data: GuardInput, *, share: float, min_touched: float = 10, instruction: InstructionPredicate = reads_as_instruction
+    data: GuardInput, *, share: float = DEFAULT_SHARE, min_touched: float = 10,
+    instruction: InstructionPredicate = instruction_to_the_system,
 ) -> str | None:
     """Why this dream must wait for review, or ``None`` (see the module docstring)."""
     review = "it is left as a candidate: read it with `dreaming diff`, then `dreaming accept` or `dreaming reject`"
@@ -155,12 +187,14 @@ def guard_reason(
         )
     if share >= 1.0 or data.before == 0:
         return None
-    removed = removed_weight(data)
-    if removed >= min_touched and removed > share * data.before:
+    removed, placed = removed_weight(data), placed_weight(data)
+    changed = removed + placed
+    if changed >= min_touched and changed > share * data.before:
+        instead = f" and put the equivalent of {placed:.0f} new ones in their place" if placed >= 0.5 else ""
         return (
-            f"guard: this dream would retire or rewrite the equivalent of {removed:.0f} of {data.before} memories "
-            f"({removed / data.before:.0%}, weighed by length), more than the {share:.0%} allowed without review; "
-            f"{review} (the share is `dreaming config guard`)"
+            f"guard: this dream would retire or rewrite the equivalent of {removed:.0f} of {data.before} memories"
+            f"{instead} ({changed / data.before:.0%} of the store, weighed by length), more than the {share:.0%} "
+            f"allowed without review; {review} (the share is `dreaming config guard`)"
         )
     added = added_chars(data)
     allowed = max(share * data.before_chars, ADD_FLOOR_CHARS)

@@ -224,18 +224,5 @@ def build_page(
     )
 
 
-def guard_warning(*, before: int, retired: int, rewritten: int, share: float, minimum: int = 10) -> str | None:
-    """The dream guard's warning, from what the candidate does (the run does
-    not store its warnings): more than ``share`` of the ``before`` memories
-    retired or rewritten, and at least ``minimum`` of them."""
-    touched = retired + rewritten
-    if share >= 1.0 or before == 0 or touched < minimum or touched <= share * before:
-        return None
-    return (
-        f"guard: this dream retires or rewrites {touched} of {before} memories ({touched / before:.0%}), "
-        f"more than the {share:.0%} allowed without review: read the supersedes and merges first"
-    )
-
-
-__all__ = ["word_diff", "build_page", "Page", "GroupView", "ItemView", "MemoryView", "QuoteView", "guard_warning",
+__all__ = ["word_diff", "build_page", "Page", "GroupView", "ItemView", "MemoryView", "QuoteView",
            "memory_views", "item_view"]

@@ -40,9 +40,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dreaming.errors import DreamingError
+from dreaming.plan.guard import DEFAULT_SHARE, GuardInput, guard_reason
 from dreaming.records import Version
 from dreaming.review.diff import build_diff, cited_evidence
-from dreaming.review.page import Page, build_page, guard_warning
+from dreaming.review.page import Page, build_page
 from dreaming.store.core import Store
 
 HERE = Path(__file__).resolve().parent
@@ -140,15 +141,18 @@ def load_page(store: Store, number: int | None = None, *, against: int | None = 
 
 
 def _guard(store: Store, version: Version, changes: list[Any]) -> str | None:
-    before = store.count(version.parent) if version.parent else 0
-    parent_ids = {m.id for c in changes for m in c.before}
-    rewritten = sum(
-        1 for c in changes for m in c.after
-        if m.id in parent_ids and any(b.id == m.id and b.content != m.content for b in c.before)
+    """The guard's reason (:mod:`dreaming.plan.guard`) for this candidate, from
+    its stored changes (the run does not store its warnings)."""
+    parent = version.parent or 0
+    head = {m.id: m for c in changes for m in c.before}
+    after = {m.id: m for c in changes for m in c.after}
+    data = GuardInput(
+        upserts=[m for i, m in after.items() if i not in head or head[i].content != m.content],
+        retire=[i for i in head if i not in after], head=head,
+        before=store.count(parent) if parent else 0, before_chars=store.content_chars(parent) if parent else 0,
+        links=[(tuple(m.id for m in c.before), tuple(m.id for m in c.after)) for c in changes],
     )
-    share = float(store.get_config("guard", 0.2))
-    return guard_warning(before=before, retired=int(version.counts.get("retired", 0)), rewritten=rewritten,
-                         share=share)
+    return guard_reason(data, share=float(store.get_config("guard", DEFAULT_SHARE)))
 
 
 def _json_script(data: Any) -> Markup:

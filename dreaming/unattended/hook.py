@@ -80,6 +80,8 @@ class HookResult:
     started: int | None = None
     #: seconds spent ingesting and checking
     seconds: float = 0.0
+    #: ... of which this process ran on a CPU (what a busy machine does not inflate)
+    cpu_seconds: float = 0.0
 
 
 def log_path(store: Path) -> Path:
@@ -156,7 +158,7 @@ def dream_command(config: HookConfig) -> list[str]:
 
 def run_hook(event: Mapping[str, Any], config: HookConfig) -> HookResult:
     """Ingest the event's transcript; start a dream if the trigger holds."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     session_id = event.get("session_id") if isinstance(event.get("session_id"), str) else None
     paths = transcripts_of(event)
     with Store.open(config.store) as store:
@@ -169,12 +171,13 @@ def run_hook(event: Mapping[str, Any], config: HookConfig) -> HookResult:
             if folder.is_dir() and store.candidate() is None:
                 start_write_back(store, folder)
         verdict = check(store, config.trigger)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     pid = None
     if config.dream and verdict.ready:
         pid = start_detached(dream_command(config), log=config.log_path, cwd=config.store.resolve().parent)
     return HookResult(
         session_id=session_id, transcripts=paths, ingest=report, check=verdict, started=pid, seconds=seconds,
+        cpu_seconds=cpu,
     )
 
 
@@ -214,7 +217,8 @@ def describe(result: HookResult) -> str:
     parts = [f"session {result.session_id or '?'}"]
     if result.ingest is not None:
         ingest = result.ingest
-        parts.append(f"ingested {ingest.turns} new turns from {len(result.transcripts)} path(s) in {result.seconds:.2f} s")
+        parts.append(f"ingested {ingest.turns} new turns from {len(result.transcripts)} path(s) in {result.seconds:.2f} s "
+                     f"({result.cpu_seconds:.2f} s of CPU)")
         if ingest.redacted:
             parts.append(f"{ingest.redacted} secrets redacted")
         if ingest.skipped:
