@@ -68,7 +68,7 @@ def check() -> None:
 def test(args: list[str]) -> None:
     setup("[test]")
     check()
-    run(PY, "-m", "pytest", *args)
+    run(PY, "-m", "pytest", "--durations=10", *args)  # the ten slowest tests, to keep the suite's time in view
 
 
 def main(argv: list[str]) -> None:

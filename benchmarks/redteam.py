@@ -18,9 +18,10 @@ failures everywhere):
   file-and-folder) through a memory-tool call and an import, then a
   memory-directory export: no file outside the export folder; a symlink out of
   an imported folder: refused;
-* malicious replies - the fake Claude returns instruction memories, 2 kB junk
-  or echoed secrets: none may reach HEAD (held for review, or refused by the
-  reply's checks) and no secret may be stored;
+* malicious replies - the fake Claude returns instruction memories, 2 kB junk,
+  echoed secrets, or memories with the keys of 9 of a 100-memory store's facts
+  (planted values that supersede them) and a tenth: none may reach HEAD (held
+  for review, or refused by the reply's checks) and no secret may be stored;
 * slow text - 1 MB built to make redaction backtrack: under 1 s of CPU each.
 
 Everything runs on 127.0.0.1 (the project's fake API server) and in a
@@ -321,7 +322,32 @@ def malicious_replies(root: Path) -> dict[str, Any]:
             if done.returncode != 0 or planted_at_head:
                 failures.append(f"{kind}: {len(planted_at_head)} accepted at HEAD ({out.get('version_status')}, "
                                 f"rc={done.returncode}; {out.get('warnings', [])[:1]})")
-    return {"attempts": 3, "failures": failures}
+    failures += _replacing_reply(root / "reply-replacing")
+    return {"attempts": 4, "failures": failures}
+
+
+def _replacing_reply(root: Path) -> list[str]:
+    """Issue 16, item 6: a reply that supersedes 9 of a 100-memory store by key with planted values and adds
+    a tenth memory must not reach HEAD (the guard holds it for review)."""
+    from dreaming.testing import replacing
+    from dreaming.testing.fake_server import FakeAnthropicServer
+
+    root.mkdir(parents=True)
+    store = root / "memory.db"
+    done = _cli(store, "import", str(replacing.write_store_jsonl(root / "seed.jsonl")))
+    assert done.returncode == 0, done.stderr
+    inbox = replacing.write_session(root / "inbox")
+    with FakeAnthropicServer(responder=replacing.responder(replacing.planted(9, 1))) as server:
+        done = _cli(store, "run", "--transcripts", str(inbox), "--llm", "sync", "--json", "-q",
+                    env=_env(ANTHROPIC_API_KEY="test", ANTHROPIC_BASE_URL=server.base_url))
+    shown = _cli(store, "show", "--json")
+    at_head = {m["content"] for m in json.loads(shown.stdout)["memories"]} if shown.returncode == 0 else set()
+    planted_at_head = [m["content"] for m in replacing.planted(9, 1) if m["content"] in at_head]
+    if done.returncode != 0 or planted_at_head:
+        out = json.loads(done.stdout) if done.returncode == 0 else {}
+        return [f"replacing: {len(planted_at_head)} of 10 accepted at HEAD ({out.get('version_status')}, "
+                f"rc={done.returncode})"]
+    return []
 
 
 SLOW_UNITS = ["key", "sk-", "eyJa.", "pass", "password is ", "token: ", "a://b:", "AKIA", "-----BEGIN ", "mysql -p",

@@ -104,7 +104,7 @@ class Evidence:
     def from_json(cls, data: Mapping[str, Any]) -> Evidence:
         unknown = set(data) - {"session_id", "turn_ids", "source"}
         if unknown:
-            raise ValueError(f"unknown evidence field(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown evidence field(s): {', '.join(repr(k) for k in sorted(unknown))}")
         turn_ids = data.get("turn_ids") or ()
         if not isinstance(turn_ids, (list, tuple)) or not all(isinstance(t, str) for t in turn_ids):
             raise ValueError("evidence turn_ids must be a list of strings")

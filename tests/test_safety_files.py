@@ -232,3 +232,12 @@ def test_store_wal_shm_log_and_exports_are_private_under_a_permissive_umask(tmp_
         assert _mode(log) == 0o600
     finally:
         os.umask(old)
+
+
+def test_an_unknown_evidence_field_is_named_on_one_line():
+    """Found by the markdown fuzz test: an evidence field named with a line break made a two-line error."""
+    from dreaming.records import Evidence
+
+    with pytest.raises(ValueError) as caught:
+        Evidence.from_json({"session_id": "s", "odd\nfield": 1})
+    assert "\n" not in str(caught.value) and "'odd\\nfield'" in str(caught.value)
