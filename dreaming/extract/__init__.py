@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from dreaming.extract.acknowledged import covered, restatements
+from dreaming.extract.acknowledged import covered, reply_to, restatements
 from dreaming.extract.corrections import repeated_corrections
 from dreaming.extract.declaratives import account_of, as_memory, declaratives, speaker_of, typed_i
 from dreaming.extract.memory_writes import MemoryWrite, memory_writes
@@ -225,17 +225,6 @@ class OfflineExtractor:
                                            key=f"workaround.{w.tool.lower()}.{w.command.lower()}"))
 
 
-def _reply(turns: Sequence[Turn], index: int) -> list[Turn]:
-    """The main assistant's turns with text after ``turns[index]``, up to the user's next message."""
-    out = []
-    for t in turns[index + 1 :]:
-        if t.role == "user" and t.agent_id is None and t.text:
-            break
-        if t.role == "assistant" and t.agent_id is None and t.text and t.kind == "message":
-            out.append(t)
-    return out
-
-
 def _user_statements(
     turns: Sequence[Turn], index: int, subject: str, people: Collection[str],
 ) -> list[tuple[list[Turn], Statement]]:
@@ -243,7 +232,7 @@ def _user_statements(
     (:mod:`.acknowledged`) replaced by the assistant's restatement, cited with both turns."""
     turn = turns[index]
     mine = [as_memory(sentence, subject) for sentence in declaratives(turn.text)]
-    reply = _reply(turns, index)
+    reply = reply_to(turns, index)
     said = restatements(turn.text, "\n".join(t.text for t in reply), subject=subject, people=people) if reply else []
     if mine:
         said = [r for r in said if not r.report]

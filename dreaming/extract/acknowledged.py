@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from dreaming.extract.declaratives import mentions_secret, specific
 from dreaming.extract.phrasing import conjugate
+from dreaming.records import Turn
 from dreaming.text.words import IRREGULAR_PAST
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+|;\s+")
@@ -103,6 +104,17 @@ class Restatement:
     #: the assistant reporting what it did ("Added Kamala arriving Friday 13 March"): used only when the
     #: user's own sentences gave no statement
     report: bool = False
+
+
+def reply_to(turns: Sequence[Turn], index: int) -> list[Turn]:
+    """The main assistant's turns with text after ``turns[index]``, up to the user's next message."""
+    out = []
+    for t in turns[index + 1 :]:
+        if t.role == "user" and t.agent_id is None and t.text:
+            break
+        if t.role == "assistant" and t.agent_id is None and t.text and t.kind == "message":
+            out.append(t)
+    return out
 
 
 def _sentences(text: str) -> list[str]:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dreaming.extract.acknowledged import reply_to
 from dreaming.extract.declaratives import mentions_secret, specific
 from dreaming.records import PendingSession, Turn
 
@@ -89,10 +90,7 @@ def corrections(sessions: Sequence[PendingSession]) -> list[Correction]:
                 continue
             if not is_correction(turn.text):
                 continue
-            reply = next((t for t in turns[i + 1 :] if t.role == "assistant" and t.text), None)
-            if reply is not None and turns.index(reply) > i + 1 and any(
-                    t.role == "user" and t.text for t in turns[i + 1 : turns.index(reply)]):
-                reply = None
+            reply = next(iter(reply_to(turns, i)), None)
             out.append(Correction(session=session, turn=turn, reply=reply, words=_specific_words(turn.text),
                                   said_before=bool(_REPEATED.search(turn.text))))
     return out

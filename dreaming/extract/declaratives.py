@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 
-from dreaming.extract.statements import Statement
+from dreaming.extract.statements import Statement, prose_lines
 from dreaming.text.english import commonness, english_counts
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-–—]\s+(?=[a-z])")
@@ -148,15 +148,7 @@ def mentions_secret(sentence: str) -> bool:
 
 
 def _sentences(text: str) -> Iterator[str]:
-    in_code = False
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped.startswith("```"):
-            in_code = not in_code
-            continue
-        if in_code or not stripped or stripped.startswith((">", "|", "#", "$ ", "    ", "<")):
-            continue
-        stripped = re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", stripped)
+    for stripped in prose_lines(text):
         for part in _SPLIT.split(stripped):
             part = part.strip(" \"'")
             if part:

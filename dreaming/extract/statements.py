@@ -73,10 +73,9 @@ _DASH_SPLIT = re.compile(
 )
 
 
-def sentences(text: str) -> Iterator[str]:
-    """Split prose into sentences and "..., and I ..." or "... - I ..." clauses; code blocks,
-    quotes and markup lines are dropped; a trailing tag question
-    (", remember?") does not make a statement a question."""
+def prose_lines(text: str) -> Iterator[str]:
+    """The lines of a message that are prose: code blocks, quotes and markup lines dropped, a list
+    item's bullet or number removed."""
     in_code = False
     for line in text.split("\n"):
         stripped = line.strip()
@@ -85,7 +84,14 @@ def sentences(text: str) -> Iterator[str]:
             continue
         if in_code or not stripped or stripped.startswith((">", "|", "<", "#", "$ ", "    ")):
             continue
-        stripped = re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", stripped)
+        yield re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", stripped)
+
+
+def sentences(text: str) -> Iterator[str]:
+    """Split prose into sentences and "..., and I ..." or "... - I ..." clauses; code blocks,
+    quotes and markup lines are dropped; a trailing tag question
+    (", remember?") does not make a statement a question."""
+    for stripped in prose_lines(text):
         for part in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'(])", stripped):
             part = _TAG_QUESTION.sub(".", part.strip())
             part = _DASH_SPLIT.sub("", part, count=1)
